@@ -1,0 +1,123 @@
+"""Pages to records: detect the format from the content, parse it, build one Record per paper."""
+from __future__ import annotations
+
+import codecs
+import itertools
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import PageError
+from kg.model import PageFormat, Record
+from kg.parse import feed, profile, search
+from kg.parse.build import build_record
+from kg.parse.text import clean, is_boilerplate, looks_like_abstract, strip_subscribe
+
+_PARSERS = {"profile": profile.parse, "feed": feed.parse, "search": search.parse}
+_HEAD_LINES = 400
+_CHUNK = 1 << 16
+
+
+def detect(head: list[str]) -> PageFormat | None:
+    """The page format the first lines of a page show, or None."""
+    lines = [clean(line) for line in head if line.strip()]
+    if not lines:
+        return None
+    headers = sum(1 for line in lines if profile.header(line))
+    markers = sum(1 for line in lines if feed.is_marker(line))
+    if headers and headers >= markers:
+        return "profile"
+    if markers >= 2 or (markers and len(lines) < 12):
+        return "feed"
+    if _alternates(lines):
+        return "search"
+    return None
+
+
+def _alternates(lines: list[str]) -> bool:
+    """Search results: after banners, short titles and long abstracts in turn."""
+    body = [strip_subscribe(line) for line in lines]
+    body = [line for line in body if not is_boilerplate(line) and not line.lower().startswith("get trending")]
+    kinds = [looks_like_abstract(line) for line in body]
+    pairs = sum(1 for a, b in itertools.pairwise(kinds) if not a and b)
+    return pairs >= 1 and pairs * 2 >= 0.6 * len(body)
+
+
+def read_lines(path: Path) -> Iterator[str]:
+    """Decoded lines of a text file; PageError for binary or non-UTF-8 content."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    rest = ""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            if b"\x00" in chunk:
+                raise PageError(f"{path}: binary file, not a text page")
+            try:
+                text = rest + decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise PageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            *lines, rest = text.split("\n")
+            yield from lines
+    if rest:
+        yield rest
+
+
+@dataclass
+class Page:
+    """One parsed page: its file, its format and one record per paper on it."""
+
+    path: Path
+    format: PageFormat
+    records: list[Record]
+
+
+def pages(paths: Iterable[str | Path]) -> Iterator[Page | PageError]:
+    """Each file named by `paths` parsed in turn; a bad one yields its PageError and the rest go on."""
+    for path in expand(paths):
+        try:
+            yield parse_file(path)
+        except PageError as exc:
+            yield exc
+
+
+def parse_file(path: str | Path) -> Page:
+    """All records of one page, or PageError: a page is parsed whole or not at all."""
+    path = Path(path)
+    if not path.exists():
+        raise PageError(f"{path}: no such file")
+    if not path.is_file():
+        raise PageError(f"{path}: not a regular file")
+    if path.stat().st_size == 0:
+        raise PageError(f"{path}: empty file")
+    try:
+        lines = read_lines(path)
+        head = list(itertools.islice(lines, _HEAD_LINES))
+        fmt = detect(head)
+        if fmt is None:
+            raise PageError(f"{path}: not a page in a known format (profile, feed or search results)")
+        records = list(_records(itertools.chain(head, lines), fmt, str(path)))
+    except OSError as exc:
+        raise PageError(f"{path}: {exc.strerror or exc}") from None
+    if not records:
+        raise PageError(f"{path}: a {fmt} page with no papers on it")
+    return Page(path, fmt, records)
+
+
+def _records(lines: Iterable[str], fmt: PageFormat, file: str) -> Iterator[Record]:
+    for position, (page, entry) in enumerate(_PARSERS[fmt](lines)):
+        if entry.title:
+            yield build_record(entry, file=file, fmt=fmt, position=position, page=page or None)
+
+
+def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files named by `paths`, a directory meaning its files (recursively, sorted, no hidden ones)."""
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            yield path
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if not name.startswith("."):
+                    yield Path(root) / name

@@ -1,0 +1,47 @@
+"""An Entry from a page to a Record: ids, links from the abstract, institutions and topics."""
+from __future__ import annotations
+
+from kg import institutions, topics
+from kg.extract import extract_links
+from kg.ids import paper_id
+from kg.model import Author, PageFormat, Paper, Record, Source
+from kg.parse.text import Entry
+from kg.resolve import author_matcher
+
+
+def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, page: str | None) -> Record:
+    """The Record of one paper as one page shows it."""
+    links = extract_links(entry.abstract)
+    match = author_matcher()
+    authors = [Author(id=match.author_id(name), name=name) for name in entry.authors]
+    insts = []
+    if entry.organization:
+        resolve = institutions.from_slug if fmt == "profile" else institutions.from_organization
+        insts.append(resolve(entry.organization))
+    paper_topics = [topics.category_topic(entry.category)] if entry.category else []
+    paper_topics += topics.keyphrase_topics(entry.title)
+    if not paper_topics:
+        paper_topics.append(topics.fallback_topic(entry.title))
+    has_code = True if links.repos else entry.has_code
+    paper = Paper(
+        id=paper_id(entry.title),
+        title=entry.title,
+        abstract=entry.abstract,
+        authors=[a.name for a in authors],
+        author_ids=[a.id for a in authors],
+        author_count=entry.author_count,
+        institutions=[i.id for i in insts],
+        repos=[r.id for r in links.repos],
+        links=links.links,
+        arxiv_id=links.arxiv_ids[0] if links.arxiv_ids else None,
+        topics=[t.id for t in paper_topics],
+        date=entry.date,
+        year=entry.year,
+        score=entry.score,
+        category=topics.arxiv_category(entry.category) if entry.category else None,
+        upvotes=entry.upvotes,
+        has_code=has_code,
+        organization=entry.organization,
+        sources=[Source(file=file, format=fmt, position=position, page=page)],
+    )
+    return Record(paper=paper, authors=authors, institutions=insts, repos=links.repos, topics=paper_topics)

@@ -1,0 +1,87 @@
+"""A researcher's profile page: the owner's name, then per paper a header, title, authors, abstract."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from kg.ids import text_key
+from kg.parse.text import DATE, Entry, clean, is_boilerplate, iso_date
+
+# `26.7LGOct 1, 2023Code`: score, arXiv category, date, code flag, glued together.
+HEADER = re.compile(
+    rf"^(?P<score>\d{{1,4}}(?:\.\d+)?)?(?P<cat>[A-Za-z][A-Za-z.-]{{0,15}}?)?\s*{DATE}\s*(?P<code>Code)?\s*$"
+)
+_NAME_WORD = re.compile(r"^[\w'’.-]+$", re.UNICODE)
+_ET_AL = re.compile(r",?\s*(?:et\s+al\.?|…|\.\.\.)\s*$", re.IGNORECASE)
+
+
+def header(line: str) -> re.Match[str] | None:
+    """The parts of a paper header line, or None; a bare date is not a header."""
+    match = HEADER.match(line)
+    if match and (match["score"] or match["cat"]):
+        return match
+    return None
+
+
+def split_authors(line: str) -> tuple[list[str], bool, str | None] | None:
+    """(names, cut off?, institution slug) when `line` is an author line, else None."""
+    names_part, _, affiliation = line.rpartition(" · ") if " · " in line else (line, "", "")
+    cut = bool(_ET_AL.search(names_part))
+    names_part = _ET_AL.sub("", names_part)
+    names = [clean(n) for n in re.split(r",\s*|\s+and\s+", names_part) if clean(n)]
+    if not names or not all(_is_name(n) for n in names):
+        return None
+    return names, cut, clean(affiliation) or None
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    if not 1 <= len(words) <= 6 or len(text) > 60:
+        return False
+    if text.endswith(".") and not text.endswith((" Jr.", " Sr.")):
+        return False
+    return all(_NAME_WORD.match(w) for w in words)
+
+
+def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:
+    """Yield (owner, entry) for each paper; the owner is added to every author list."""
+    owner: str | None = None
+    entry: Entry | None = None
+    for raw in lines:
+        line = clean(raw)
+        if not line:
+            continue
+        match = header(line)
+        if match:
+            if entry is not None:
+                yield owner or "", _with_owner(entry, owner)
+            entry = _start(match)
+        elif entry is None:
+            if owner is None and not is_boilerplate(line):
+                owner = line
+        elif not entry.title:
+            entry.title = line
+        elif not entry.authors and not entry.abstract and (parts := split_authors(line)):
+            entry.authors, entry.authors_cut, entry.organization = parts
+        else:
+            entry.abstract = f"{entry.abstract}\n{line}" if entry.abstract else line
+    if entry is not None:
+        yield owner or "", _with_owner(entry, owner)
+
+
+def _start(match: re.Match[str]) -> Entry:
+    date, year = iso_date(match["month"], match["day"], match["year"])
+    return Entry(title="", date=date, year=year,
+                 score=float(match["score"]) if match["score"] else None,
+                 category=match["cat"] or None, has_code=bool(match["code"]))
+
+
+def _with_owner(entry: Entry, owner: str | None) -> Entry:
+    """The owner wrote every paper on the page, even where the author line cuts them off."""
+    if entry.authors and not entry.authors_cut:
+        entry.author_count = len(entry.authors)
+    if owner and text_key(owner) not in {text_key(a) for a in entry.authors}:
+        entry.authors.append(owner)
+        if entry.author_count is not None:
+            entry.author_count = None  # the listed names were not all of them after all
+    return entry

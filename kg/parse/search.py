@@ -1,0 +1,35 @@
+"""Search results: a short header, then title and abstract lines in turn."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from kg.parse.text import Entry, clean, is_boilerplate, looks_like_abstract, strip_subscribe
+
+
+def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:
+    """Yield ("", entry) for each result; a title with no abstract after it is kept alone."""
+    entry: Entry | None = None
+    started = False
+    for raw in lines:
+        line = clean(raw)
+        if not line:
+            continue
+        if not started:
+            line = strip_subscribe(line)
+            if is_boilerplate(line) or line.lower().startswith("get trending papers"):
+                continue
+            started = True
+        if entry is not None and not entry.abstract and looks_like_abstract(line):
+            entry.abstract = line
+        elif entry is not None and entry.abstract and looks_like_abstract(line) and not _title_like(line):
+            entry.abstract += "\n" + line  # a second paragraph
+        else:
+            if entry is not None:
+                yield "", entry
+            entry = Entry(title=line)
+    if entry is not None:
+        yield "", entry
+
+
+def _title_like(line: str) -> bool:
+    return len(line.split()) <= 25 and not line.endswith(".")
