@@ -33,7 +33,7 @@ _CODE_HOSTS = {
 _HF_HOSTS = {"huggingface.co", "hf.co"}
 _HF_KINDS = {"datasets": "dataset", "spaces": "space"}
 # First path segments that are site pages, not owners.
-_NOT_OWNERS = {
+NOT_OWNERS = {
     "about", "apps", "blog", "collections", "docs", "enterprise", "explore", "features", "join",
     "login", "marketplace", "models", "orgs", "papers", "pricing", "search", "settings", "sponsors",
     "tasks", "topics", "users", "pulls", "issues", "notifications", "new", "site", "learn",
@@ -86,7 +86,7 @@ def repo_from_url(url: str) -> Repo | None:
     if len(segs) < 2:
         return None
     owner, name = segs[0], segs[1].removesuffix(".git")
-    if owner.lower() in _NOT_OWNERS or name.lower() in _NOT_NAMES:
+    if owner.lower() in NOT_OWNERS or name.lower() in _NOT_NAMES:
         return None
     if not (_SEGMENT.match(owner) and _SEGMENT.match(name)) or name in {".", ".."}:
         return None
@@ -99,7 +99,7 @@ def _hf_repo(segs: list[str]) -> Repo | None:
     if segs and segs[0] in _HF_KINDS:
         kind = _HF_KINDS[segs[0]]
         segs = segs[1:]
-    if len(segs) < 2 or segs[0].lower() in _NOT_OWNERS:
+    if len(segs) < 2 or segs[0].lower() in NOT_OWNERS:
         return None
     owner, name = segs[0], segs[1]
     if not (_SEGMENT.match(owner) and _SEGMENT.match(name)):

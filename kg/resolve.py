@@ -60,7 +60,7 @@ def merge_papers(a: Paper, b: Paper) -> Paper:
         "abstract": a.abstract if len(a.abstract) >= len(b.abstract) else b.abstract,
         "authors": names,
         "author_ids": ids,
-        "author_count": max(counts + [len(names)]) if counts else None,
+        "author_count": max(counts) if counts else None,
         "institutions": union(a.institutions, b.institutions),
         "repos": union(a.repos, b.repos),
         "links": union(a.links, b.links),
