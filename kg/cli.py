@@ -20,7 +20,6 @@ from kg.neo4j_server import app as neo4j_app  # noqa: E402
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
 
 
-
 @app.callback()
 def root() -> None:
     """kg: research-literature pages into a knowledge graph in Neo4j, served as GraphQL and RDF."""
@@ -54,10 +53,65 @@ def parse_cmd(
         raise fail(f"rejected {rejected} of {len(files)} files")
 
 
+@app.command("ingest")
+def ingest_cmd(
+    paths: list[Path] = PathsArg,
+    batch: int = typer.Option(2000, help="Papers per transaction.", min=1),
+) -> None:
+    """Parse pages and load them into Neo4j: idempotent, atomic per page, schema applied first."""
+    from kg.connection import driver, settings
+    from kg.load import Loader
+
+    files = list(expand(paths))
+    conf = settings()
+    with driver(conf) as db:
+        summary = Loader(db, conf.database, batch).load(progress(pages(files), "ingesting", total=len(files)))
+    print_summary(summary)
+    for reason in summary.rejected:
+        error(reason)
+    if summary.rejected:
+        raise fail(f"rejected {len(summary.rejected)} of {len(files)} files; nothing from them was stored")
+
+
+def print_summary(summary) -> None:
+    """A table of what a load created and updated."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{summary.pages} pages, {summary.papers} paper listings loaded")
+    for column in ("", "created", "updated"):
+        table.add_column(column, justify="right" if column else "left")
+    for kind in summary.created:
+        table.add_row(kind, str(summary.created[kind]), str(summary.updated[kind]))
+    table.add_row("relationships", str(summary.relationships), "")
+    Console(stderr=True).print(table)
+
+
+schema_app = typer.Typer(no_args_is_help=True, help="The graph schema: constraints and indexes.")
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("apply")
+def schema_apply_cmd() -> None:
+    """Create the constraints and indexes in schema/constraints.cypher (idempotent)."""
+    from kg.connection import driver, settings
+    from kg.schema import apply_schema
+
+    conf = settings()
+    with driver(conf) as db:
+        count = apply_schema(db, conf.database)
+    print(f"applied {count} schema statements")
+
+
 def main() -> None:
     """Entry point of the `kg` console script: expected failures print one line, never a traceback."""
+    from neo4j.exceptions import DriverError, Neo4jError
+
     try:
         app()
     except KgError as exc:
         error(str(exc))
+        sys.exit(1)
+    except (DriverError, Neo4jError) as exc:
+        error(f"Neo4j: {getattr(exc, 'message', None) or exc}")
         sys.exit(1)

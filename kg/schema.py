@@ -1,0 +1,25 @@
+"""The Cypher schema in `schema/constraints.cypher`, applied idempotently."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from neo4j import Driver
+
+SCHEMA_DIR = Path(os.environ.get("KG_SCHEMA_DIR", Path(__file__).resolve().parent.parent / "schema"))
+
+
+def statements(path: Path = SCHEMA_DIR / "constraints.cypher") -> list[str]:
+    """The schema statements, comments dropped."""
+    text = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("//"))
+    return [stmt.strip() for stmt in text.split(";") if stmt.strip()]
+
+
+def apply_schema(driver: Driver, database: str | None = None) -> int:
+    """Create every constraint and index that is missing, wait for indexes to come online."""
+    stmts = statements()
+    with driver.session(database=database) as session:
+        for stmt in stmts:
+            session.run(stmt).consume()
+        session.run("CALL db.awaitIndexes(300)").consume()
+    return len(stmts)
