@@ -1,0 +1,25 @@
+# The two commands of the README: `make demo` (set up, load the samples, serve) and `make test`.
+PYTHON ?= python3
+SEEDS ?= ../shared/seeds
+PORT ?= 8000
+
+.PHONY: install install-test demo test bench
+
+install:
+	$(PYTHON) -m pip install -q -e .
+
+install-test:
+	$(PYTHON) -m pip install -q -e '.[test]'
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "warning: could not install chromium; the GraphiQL browser test will fail"
+
+demo: install
+	kg neo4j start
+	kg ingest $(SEEDS)
+	kg serve --port $(PORT)
+
+test: install-test
+	$(PYTHON) -m pytest -q
+
+bench: install
+	kg bench --quick
