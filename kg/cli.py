@@ -1,6 +1,7 @@
 """The `kg` command line: parse, ingest, export, serve and the local Neo4j server."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -26,18 +27,21 @@ def root() -> None:
 
 
 PathsArg = typer.Argument(..., help="Page files, or directories of them.", show_default=False)
+WorkersOpt = typer.Option(min(2, os.cpu_count() or 1), "--workers", "-j", min=1,
+                          help="Processes that parse pages in parallel.")
 
 
 @app.command("parse")
 def parse_cmd(
     paths: list[Path] = PathsArg,
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the JSON here, not to stdout."),
+    workers: int = WorkersOpt,
 ) -> None:
     """Parse pages and print the resolved graph as JSON (papers, authors, institutions, repos, topics)."""
     resolver = Resolver()
     rejected = 0
     files = list(expand(paths))
-    for page in progress(pages(files), "parsing", total=len(files)):
+    for page in progress(pages(files, workers), "parsing", total=len(files)):
         if isinstance(page, PageError):
             rejected += 1
             error(str(page))
@@ -57,6 +61,7 @@ def parse_cmd(
 def ingest_cmd(
     paths: list[Path] = PathsArg,
     batch: int = typer.Option(2000, help="Papers per transaction.", min=1),
+    workers: int = WorkersOpt,
 ) -> None:
     """Parse pages and load them into Neo4j: idempotent, atomic per page, schema applied first."""
     from kg.connection import driver, settings
@@ -65,7 +70,8 @@ def ingest_cmd(
     files = list(expand(paths))
     conf = settings()
     with driver(conf) as db:
-        summary = Loader(db, conf.database, batch).load(progress(pages(files), "ingesting", total=len(files)))
+        summary = Loader(db, conf.database, batch).load(
+            progress(pages(files, workers), "ingesting", total=len(files)))
     print_summary(summary)
     for reason in summary.rejected:
         error(reason)

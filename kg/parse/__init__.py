@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import codecs
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 import itertools
 import os
 from collections.abc import Iterable, Iterator
@@ -71,13 +73,30 @@ class Page:
     records: list[Record]
 
 
-def pages(paths: Iterable[str | Path]) -> Iterator[Page | PageError]:
-    """Each file named by `paths` parsed in turn; a bad one yields its PageError and the rest go on."""
-    for path in expand(paths):
-        try:
-            yield parse_file(path)
-        except PageError as exc:
-            yield exc
+def pages(paths: Iterable[str | Path], workers: int = 1) -> Iterator[Page | PageError]:
+    """Each file named by `paths` parsed, in order; a bad one yields its PageError and the rest go on.
+
+    With `workers` > 1, files are parsed in that many processes, at most 2 per worker in flight.
+    """
+    files = expand(paths)
+    if workers <= 1:
+        yield from map(_parse_or_error, files)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        window: deque[Future] = deque()
+        for path in files:
+            window.append(pool.submit(_parse_or_error, path))
+            if len(window) >= 2 * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
+
+
+def _parse_or_error(path: Path) -> Page | PageError:
+    try:
+        return parse_file(path)
+    except PageError as exc:
+        return exc
 
 
 def parse_file(path: str | Path) -> Page:
