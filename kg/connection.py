@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import neo4j
 from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceUnavailable
@@ -51,11 +52,14 @@ def settings() -> Settings:
 _resolve_settings = settings  # `driver`'s parameter is named `settings` and shadows it
 
 
-def driver(settings: Settings | None = None) -> neo4j.Driver:
-    """A driver whose connectivity is verified; KgError with a one-line reason otherwise."""
+def driver(settings: Settings | None = None, **config: Any) -> neo4j.Driver:
+    """A driver whose connectivity is verified; KgError with a one-line reason otherwise.
+
+    config: extra neo4j driver options (e.g. liveness_check_timeout=0).
+    """
     s = settings or _resolve_settings()
     try:
-        drv = neo4j.GraphDatabase.driver(s.uri, auth=(s.user, s.password))
+        drv = neo4j.GraphDatabase.driver(s.uri, auth=(s.user, s.password), **config)
     except (ConfigurationError, ValueError) as exc:
         raise KgError(f"bad Neo4j URI {s.uri!r}: {exc}") from None
     try:

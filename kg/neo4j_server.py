@@ -5,6 +5,7 @@ KG_HOME defaults to `.kg` beside the project's pyproject.toml, else `~/.kg`.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -15,7 +16,8 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -358,16 +360,30 @@ def _is_our_server(pid: int, home: Neo4jHome) -> bool:
     return ENTRY_POINT in line and f"--home-dir={home.root}" in line
 
 
-def running_pid(home: Neo4jHome) -> int | None:
-    """The pid of this home's server when it runs; a stale pid file is removed."""
-    try:
-        pid = int(home.pid_file.read_text().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    if _is_our_server(pid, home):
-        return pid
-    home.pid_file.unlink(missing_ok=True)
+def _find_server(home: Neo4jHome) -> int | None:
+    """Scan /proc (Linux) for this home's server: one whose pid file was lost."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        pid = int(cmdline.parent.name)
+        if pid != os.getpid() and _is_our_server(pid, home):
+            return pid
     return None
+
+
+def running_pid(home: Neo4jHome) -> int | None:
+    """The pid of this home's server when it runs; the pid file is kept in step."""
+    try:
+        pid: int | None = int(home.pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        pid = None
+    if pid is not None and _is_our_server(pid, home):
+        return pid
+    pid = _find_server(home)
+    if pid is None:
+        home.pid_file.unlink(missing_ok=True)
+    else:
+        home.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        home.pid_file.write_text(f"{pid}\n")
+    return pid
 
 
 def _port_in_use(port: int) -> bool:
@@ -449,6 +465,15 @@ def _info(home: Neo4jHome, pid: int, version: str) -> ServerInfo:
                       browser=browser_url(http), version=version, pid=pid, home=str(home.root))
 
 
+@contextmanager
+def _locked(home: Neo4jHome) -> Iterator[None]:
+    """Serialise start/stop of one home across processes (two starts would race for its store)."""
+    home.root.mkdir(parents=True, exist_ok=True)
+    with open(home.root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 # --- the public API ------------------------------------------------------------------------
 
 
@@ -469,13 +494,22 @@ def status(home: Neo4jHome | None = None) -> ServerInfo:
     return ServerInfo(**{**asdict(info), "version": version})
 
 
-def start(home: Neo4jHome | None = None, timeout: float = START_TIMEOUT_S) -> ServerInfo:
-    """Provision on first use, then start the server unless it runs; waits until Bolt answers."""
+def start(home: Neo4jHome | None = None, ports: tuple[int, int] | None = None,
+          timeout: float = START_TIMEOUT_S) -> ServerInfo:
+    """Provision on first use, then start the server unless it runs; waits until Bolt answers.
+
+    ports: (bolt, http), by default from the environment (7687, 7474).
+    """
     home = home or neo4j_home()
+    with _locked(home):
+        return _start_unlocked(home, ports, timeout)
+
+
+def _start_unlocked(home: Neo4jHome, ports: tuple[int, int] | None, timeout: float) -> ServerInfo:
     if running_pid(home) is not None:
         return status(home)
     java = java_executable()
-    bolt, http = ports_from_env()
+    bolt, http = ports or ports_from_env()
     _check_ports_free(bolt, http)
     provision(home)
     write_conf(home, bolt, http)
@@ -488,9 +522,14 @@ def start(home: Neo4jHome | None = None, timeout: float = START_TIMEOUT_S) -> Se
 def stop(home: Neo4jHome | None = None, timeout: float = STOP_TIMEOUT_S) -> int | None:
     """Stop the server this home started (SIGTERM, SIGKILL after timeout); returns its pid."""
     home = home or neo4j_home()
-    pid = running_pid(home)
-    if pid is None:
-        return None
+    with _locked(home):
+        pid = running_pid(home)
+        if pid is not None:
+            _terminate(home, pid, timeout)
+        return pid
+
+
+def _terminate(home: Neo4jHome, pid: int, timeout: float) -> None:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while _is_our_server(pid, home) and time.monotonic() < deadline:
@@ -503,7 +542,6 @@ def stop(home: Neo4jHome | None = None, timeout: float = STOP_TIMEOUT_S) -> int 
             _reap(pid)
             time.sleep(0.1)
     home.pid_file.unlink(missing_ok=True)
-    return pid
 
 
 def _reap(pid: int) -> None:

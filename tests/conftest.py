@@ -1,0 +1,132 @@
+"""Shared fixtures: a real Neo4j for the tests; it never skips, it fails with the reason.
+
+The database comes from the first of these that works:
+1. NEO4J_URI (with NEO4J_USER / NEO4J_PASSWORD / NEO4J_DATABASE): a server you run;
+2. a testcontainers `neo4j:5.26-community` container, when a Docker engine answers;
+3. the local server of `kg neo4j start`, in a KG_HOME of its own.
+
+Tests wipe the graph (`clean_db`), so case 3 never touches the user's own server: it runs
+from <root>/.kg/test/neo4j on Bolt 17687 / HTTP 17474, while `kg neo4j start` keeps its data
+in <root>/.kg/neo4j on 7687 / 7474. The test server is stopped at the end of the session
+unless it was already running before it.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import neo4j
+import pytest
+
+from kg import neo4j_server
+from kg.connection import Settings, driver, local_settings, settings
+from kg.errors import KgError
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_KG_HOME = ROOT / ".kg" / "test"
+TEST_BOLT_PORT = 17687
+TEST_HTTP_PORT = 17474
+CONTAINER_IMAGE = "neo4j:5.26-community"
+
+
+@pytest.fixture(scope="session")
+def local_server_env() -> dict[str, str]:
+    """The environment under which `kg neo4j ...` addresses the tests' local server."""
+    return {**os.environ, neo4j_server.HOME_ENV: str(TEST_KG_HOME),
+            neo4j_server.BOLT_PORT_ENV: str(TEST_BOLT_PORT),
+            neo4j_server.HTTP_PORT_ENV: str(TEST_HTTP_PORT)}
+
+
+@pytest.fixture(scope="session")
+def test_home() -> neo4j_server.Neo4jHome:
+    """The folder of the tests' own local server."""
+    return neo4j_server.neo4j_home(TEST_KG_HOME)
+
+
+@pytest.fixture(scope="session")
+def local_server(test_home: neo4j_server.Neo4jHome) -> Iterator[neo4j_server.ServerInfo]:
+    """The tests' local server (case 3 above), started if needed and stopped if we started it."""
+    with _one_session_at_a_time():
+        was_running = neo4j_server.running_pid(test_home) is not None
+        try:
+            info = neo4j_server.start(test_home, ports=(TEST_BOLT_PORT, TEST_HTTP_PORT))
+        except KgError as exc:
+            pytest.fail(f"no Neo4j for the tests: NEO4J_URI is unset, no Docker engine answers, "
+                        f"and the local test server could not start: {exc}", pytrace=False)
+        yield info
+        if not was_running:
+            neo4j_server.stop(test_home)
+
+
+@contextmanager
+def _one_session_at_a_time() -> Iterator[None]:
+    """Hold the test server for this pytest session: two sessions would wipe each other's data."""
+    TEST_KG_HOME.mkdir(parents=True, exist_ok=True)
+    with open(TEST_KG_HOME / "session.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"\nwaiting for another pytest session to release {lock.name}", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:  # any failure means no usable engine
+        return False
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """Settings of a real, running Neo4j (see the module docstring for where it comes from)."""
+    if os.environ.get("NEO4J_URI"):
+        yield settings()
+        return
+    if _docker_answers():
+        from testcontainers.community.neo4j import Neo4jContainer
+
+        container = Neo4jContainer(CONTAINER_IMAGE, password=secrets.token_urlsafe(12))
+        try:
+            container.start()
+        except Exception as exc:  # e.g. the image cannot be pulled: fall back to the local server
+            print(f"Neo4j container did not start ({exc}); using the local test server")
+        else:
+            try:
+                yield Settings(uri=container.get_connection_url(), user=container.username,
+                               password=container.password)
+            finally:
+                container.stop()
+            return
+    request.getfixturevalue("local_server")
+    yield local_settings(request.getfixturevalue("test_home"))
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_settings: Settings) -> Iterator[neo4j.Driver]:
+    """A verified driver for the session's Neo4j."""
+    try:
+        # Pooled connections are checked before use: a test may restart the server.
+        drv = driver(neo4j_settings, liveness_check_timeout=0)
+    except KgError as exc:
+        pytest.fail(f"cannot reach the tests' Neo4j: {exc}", pytrace=False)
+    yield drv
+    drv.close()
+
+
+@pytest.fixture
+def clean_db(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
+    """The session's driver, on a graph emptied of nodes and relationships (schema kept)."""
+    # CALL {...} IN TRANSACTIONS needs an implicit (auto-commit) transaction: session.run.
+    with neo4j_driver.session(database=neo4j_settings.database) as session:
+        session.run("CALL { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    return neo4j_driver
