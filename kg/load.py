@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neo4j import Driver, ManagedTransaction
+from pydantic import BaseModel
 from neo4j.exceptions import Neo4jError
 
 from kg.errors import PageError
 from kg.ids import digest
-from kg.model import Record
+from kg.model import Paper, Record
 from kg.parse import Page
+from kg.resolve import merge_institutions, merge_papers
 from kg.schema import apply_schema
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
@@ -104,7 +106,7 @@ def page_id(path: Path) -> str:
 class Rows:
     """The parameter rows of one transaction, nodes deduplicated by id."""
 
-    nodes: dict[str, dict[str, dict]] = field(default_factory=lambda: {k: {} for k in NODE_QUERIES})
+    nodes: dict[str, dict[str, BaseModel | dict]] = field(default_factory=lambda: {k: {} for k in NODE_QUERIES})
     links: dict[str, list[dict]] = field(default_factory=lambda: {k: [] for k in LINK_QUERIES})
     pages: list[Page] = field(default_factory=list)
     papers: int = 0
@@ -125,14 +127,17 @@ class Rows:
 
     def _add_record(self, record: Record, gid: str) -> None:
         paper = record.paper
-        row = paper.model_dump(exclude={"authors", "author_ids", "institutions", "repos", "topics", "sources"})
-        self.nodes["papers"].setdefault(paper.id, row)
+        known = self.nodes["papers"].get(paper.id)
+        self.nodes["papers"][paper.id] = merge_papers(known, paper) if known else paper
         self.papers += 1
-        for kind, items in (("authors", record.authors), ("institutions", record.institutions),
-                            ("repos", record.repos), ("topics", record.topics)):
+        institutions = self.nodes["institutions"]
+        for inst in record.institutions:
+            seen = institutions.get(inst.id)
+            institutions[inst.id] = merge_institutions(seen, inst) if seen else inst
+        for kind, items in (("authors", record.authors), ("repos", record.repos), ("topics", record.topics)):
             table = self.nodes[kind]
             for item in items:
-                table.setdefault(item.id, item.model_dump())
+                table.setdefault(item.id, item)
         links = self.links
         links["authored"] += [{"from": a, "to": paper.id, "position": i} for i, a in enumerate(paper.author_ids)]
         links["has_code"] += [{"from": paper.id, "to": r} for r in paper.repos]
@@ -153,11 +158,21 @@ class Summary:
     rejected: list[str] = field(default_factory=list)
 
 
+_PAPER_LINKS = {"authors", "author_ids", "institutions", "repos", "topics", "sources"}
+
+
+def row_of(node: BaseModel | dict) -> dict:
+    """The parameter row of one node; a paper's lists of neighbours go to relationship rows instead."""
+    if isinstance(node, dict):
+        return node
+    return node.model_dump(exclude=_PAPER_LINKS if isinstance(node, Paper) else None)
+
+
 def write_rows(tx: ManagedTransaction, rows: Rows) -> dict[str, int]:
     """Run every MERGE of one batch in one transaction; nodes created per kind, and relationships."""
     created: dict[str, int] = {}
     for kind, query in NODE_QUERIES.items():
-        params = list(rows.nodes[kind].values())
+        params = [row_of(node) for node in rows.nodes[kind].values()]
         if params:
             created[kind] = tx.run(query, rows=params).consume().counters.nodes_created
     rels = 0
