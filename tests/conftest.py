@@ -130,3 +130,29 @@ def clean_db(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driv
     with neo4j_driver.session(database=neo4j_settings.database) as session:
         session.run("CALL { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     return neo4j_driver
+
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+SEED_STATE = """
+MATCH (g:Page) WITH collect(g.id) AS pages
+RETURN pages, COUNT { MATCH (:Paper) } AS papers, COUNT { MATCH ()-[:AUTHORED]->() } AS authored
+"""
+
+
+@pytest.fixture
+def seeded(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
+    """The session's driver on a graph holding exactly the three sample pages (reloaded if a test changed it)."""
+    from kg.load import Loader, page_id
+    from kg.parse import expand, pages
+
+    files = sorted(expand([SEEDS]))
+    want = sorted(page_id(f) for f in files)
+    records, _, _ = neo4j_driver.execute_query(SEED_STATE, database_=neo4j_settings.database)
+    state = records[0]
+    if sorted(state["pages"]) != want or state["papers"] != 328 or state["authored"] == 0:
+        with neo4j_driver.session(database=neo4j_settings.database) as session:
+            session.run("CALL () { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        summary = Loader(neo4j_driver, neo4j_settings.database).load(pages(files))
+        if summary.rejected:
+            pytest.fail(f"the sample pages did not load: {summary.rejected}", pytrace=False)
+    return neo4j_driver
