@@ -18,7 +18,7 @@ import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -48,8 +48,8 @@ POM_RESOURCE = "neo4j_pom.xml"
 COPY_DEPENDENCIES = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 COMPLETE_MARKER = ".complete"
 
-# Java 17 module openings Neo4j and Netty need; shared by the server and neo4j-admin.
-JVM_MODULE_FLAGS: tuple[str, ...] = (
+# What both the server and neo4j-admin need on Java 17: module openings for Neo4j and Netty.
+JVM_BASE_FLAGS: tuple[str, ...] = (
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/java.io=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
@@ -72,7 +72,7 @@ JVM_SERVER_FLAGS: tuple[str, ...] = (
     "-XX:+DebugNonSafepoints",
     "-Dlog4j2.disable.jmx=true",
     "-Dlog4j.layout.jsonTemplate.maxStringLength=32768",
-    *JVM_MODULE_FLAGS,
+    *JVM_BASE_FLAGS,
 )
 
 console = Console()
@@ -133,7 +133,7 @@ class ServerInfo:
 
     uri: str
     user: str
-    password: str
+    password: str = field(repr=False)
     browser: str
     version: str
     pid: int
@@ -334,30 +334,30 @@ def _ensure_initial_password(home: Neo4jHome) -> None:
                 else secrets.token_urlsafe(18))
     done = run_admin(["dbms", "set-initial-password", password], home=home)
     if done.returncode != 0:
-        raise KgError(f"neo4j-admin could not set the initial password: "
-                      f"{(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+        last = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
+        raise KgError(f"neo4j-admin could not set the initial password: {last}")
     _write_secret(home.password_file, password)
 
 
 # --- processes -------------------------------------------------------------------------------
 
 
-def _cmdline(pid: int) -> str:
-    """A process's command line, or '' when there is no such process."""
-    proc = Path(f"/proc/{pid}/cmdline")
-    if proc.parent.parent.is_dir() and Path("/proc/self").exists():
+def _args(pid: int) -> list[str]:
+    """A process's command-line arguments, or [] when there is no such process."""
+    if Path("/proc/self/cmdline").exists():
         try:
-            return proc.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
-            return ""
+            return []
     done = subprocess.run(["ps", "-ww", "-o", "args=", "-p", str(pid)],
                           capture_output=True, text=True)
-    return done.stdout.strip()
+    return done.stdout.split()
 
 
 def _is_our_server(pid: int, home: Neo4jHome) -> bool:
-    line = _cmdline(pid)
-    return ENTRY_POINT in line and f"--home-dir={home.root}" in line
+    """True when pid is a Neo4j server JVM on exactly this home."""
+    args = _args(pid)
+    return ENTRY_POINT in args and f"--home-dir={home.root}" in args
 
 
 def _find_server(home: Neo4jHome) -> int | None:
@@ -564,7 +564,7 @@ def run_admin(args: Sequence[str], home: Neo4jHome | None = None, heap: str = "2
     if not home.conf_file.is_file():
         write_conf(home, *ports_from_env())
     classpath = os.pathsep.join(f"{d}/*" for d in (home.plugins, home.conf_dir, home.lib))
-    cmd = [java, "-cp", classpath, *JVM_MODULE_FLAGS, f"-Xmx{heap}", ADMIN_TOOL, *args]
+    cmd = [java, "-cp", classpath, *JVM_BASE_FLAGS, f"-Xmx{heap}", ADMIN_TOOL, *args]
     return subprocess.run(cmd, cwd=home.root, capture_output=capture, text=True,
                           env={**os.environ, "NEO4J_HOME": str(home.root),
                                "NEO4J_CONF": str(home.conf_dir)})

@@ -126,10 +126,15 @@ def neo4j_driver(neo4j_settings: Settings) -> Iterator[neo4j.Driver]:
 @pytest.fixture
 def clean_db(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
     """The session's driver, on a graph emptied of nodes and relationships (schema kept)."""
-    # CALL {...} IN TRANSACTIONS needs an implicit (auto-commit) transaction: session.run.
-    with neo4j_driver.session(database=neo4j_settings.database) as session:
-        session.run("CALL { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    wipe_graph(neo4j_driver, neo4j_settings.database)
     return neo4j_driver
+
+
+def wipe_graph(driver_: neo4j.Driver, database: str) -> None:
+    """Delete every node and relationship in batches; constraints and indexes stay."""
+    # CALL {...} IN TRANSACTIONS needs an implicit (auto-commit) transaction: session.run.
+    with driver_.session(database=database) as session:
+        session.run("CALL { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -21,7 +21,7 @@ from kg import neo4j_server
 from kg.cli import app
 from kg.connection import driver, local_settings
 from kg.errors import KgError
-from tests.conftest import ROOT, TEST_BOLT_PORT, TEST_HTTP_PORT
+from tests.conftest import ROOT, TEST_BOLT_PORT, TEST_HTTP_PORT, wipe_graph
 
 runner = CliRunner()
 
@@ -113,6 +113,21 @@ def test_bulk_import_after_stop_then_restart(local_server, test_home, tmp_path):
         records, _, _ = db.execute_query("MATCH (a:Author)-[:WROTE]->(p:Paper) RETURN a.name, p.name")
     assert [tuple(r.values()) for r in records] == [("Ada", "Paper One")]
     assert info.password == local_server.password
+
+
+def test_wipe_keeps_constraints(clean_db, neo4j_settings):
+    db = neo4j_settings.database
+    clean_db.execute_query("CREATE CONSTRAINT kg_probe IF NOT EXISTS FOR (p:KgProbe) REQUIRE p.id IS UNIQUE",
+                           database_=db)
+    try:
+        clean_db.execute_query("UNWIND range(1, 50) AS i CREATE (:KgProbe {id: i})-[:NEXT]->()", database_=db)
+        wipe_graph(clean_db, db)
+        records, _, _ = clean_db.execute_query("MATCH (n) RETURN count(n) AS n", database_=db)
+        assert records[0]["n"] == 0
+        names, _, _ = clean_db.execute_query("SHOW CONSTRAINTS YIELD name", database_=db)
+        assert "kg_probe" in {r["name"] for r in names}
+    finally:
+        clean_db.execute_query("DROP CONSTRAINT kg_probe IF EXISTS", database_=db)
 
 
 def test_import_help_works_with_the_provisioned_jars(local_server, test_home):
