@@ -62,16 +62,24 @@ def ingest_cmd(
     paths: list[Path] = PathsArg,
     batch: int = typer.Option(2000, help="Papers per transaction.", min=1),
     workers: int = WorkersOpt,
+    bulk: bool = typer.Option(False, "--bulk", help="First load into an empty local database via neo4j-admin import."),
 ) -> None:
     """Parse pages and load them into Neo4j: idempotent, atomic per page, schema applied first."""
     from kg.connection import driver, settings
     from kg.load import Loader
 
     files = list(expand(paths))
-    conf = settings()
-    with driver(conf) as db:
-        summary = Loader(db, conf.database, batch).load(
-            progress(pages(files, workers), "ingesting", total=len(files)))
+    stream = progress(pages(files, workers), "ingesting", total=len(files))
+    if bulk:
+        from kg.bulk import bulk_ingest
+
+        if os.environ.get("NEO4J_URI"):
+            raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
+        summary = bulk_ingest(stream)
+    else:
+        conf = settings()
+        with driver(conf) as db:
+            summary = Loader(db, conf.database, batch).load(stream)
     print_summary(summary)
     for reason in summary.rejected:
         error(reason)

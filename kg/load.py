@@ -40,7 +40,8 @@ SET p.abstract = CASE WHEN p.abstract IS NULL OR size(row.abstract) > size(p.abs
     p.author_count = CASE WHEN p.author_count IS NULL OR row.author_count > p.author_count
                           THEN row.author_count ELSE p.author_count END,
     p.has_code = CASE WHEN row.has_code OR p.has_code THEN true ELSE coalesce(p.has_code, row.has_code) END,
-    p.links = coalesce(p.links, []) + [l IN row.links WHERE NOT l IN coalesce(p.links, [])]
+    p.links = CASE WHEN p.links IS NULL AND size(row.links) = 0 THEN null  // no empty lists, as with --bulk
+                   ELSE coalesce(p.links, []) + [l IN row.links WHERE NOT l IN coalesce(p.links, [])] END
 """
 MERGE_AUTHORS = "UNWIND $rows AS row MERGE (a:Author {id: row.id}) ON CREATE SET a.name = row.name"
 MERGE_INSTITUTIONS = """
