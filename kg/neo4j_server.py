@@ -17,7 +17,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -422,10 +422,10 @@ def _launch(home: Neo4jHome, java: str) -> subprocess.Popen[bytes]:
 def query_version(uri: str, user: str, password: str) -> str:
     """The server's version from `CALL dbms.components()`; raises neo4j's own errors."""
     # An auto-commit session.run: execute_query would retry (and log) while the server boots.
-    with neo4j.GraphDatabase.driver(uri, auth=(user, password), connection_timeout=3.0) as driver:
-        with driver.session() as session:
-            record = session.run("CALL dbms.components() YIELD versions, edition "
-                                 "RETURN versions[0] AS version, edition").single(strict=True)
+    with (neo4j.GraphDatabase.driver(uri, auth=(user, password), connection_timeout=3.0) as driver,
+          driver.session() as session):
+        record = session.run("CALL dbms.components() YIELD versions, edition "
+                             "RETURN versions[0] AS version, edition").single(strict=True)
     return f"{record['version']} {record['edition']}"
 
 
@@ -546,10 +546,8 @@ def _terminate(home: Neo4jHome, pid: int, timeout: float) -> None:
 
 def _reap(pid: int) -> None:
     """Collect the exit status when the server is our own child (started in this process)."""
-    try:
+    with suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def run_admin(args: Sequence[str], home: Neo4jHome | None = None, heap: str = "2g",

@@ -11,7 +11,6 @@ import socket
 import stat
 import subprocess
 import time
-from pathlib import Path
 
 import httpx
 import pytest
