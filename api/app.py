@@ -1,0 +1,87 @@
+"""The FastAPI app of `kg serve`: GraphQL (and GraphiQL in a browser) at /graphql.
+
+Configured from the environment: Neo4j as in kg.connection.settings(), KG_API_QUERY_TIMEOUT (seconds per
+Cypher query), KG_CORS_ORIGINS (comma-separated origins allowed to call the API from a browser; none by default).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.fastapi import GraphQLRouter
+
+from api import graphiql
+from api.context import Context
+from api.db import Database
+from api.limits import MAX_BODY_BYTES
+from api.schema import schema
+from kg.connection import Settings
+
+CORS_ENV = "KG_CORS_ORIGINS"
+log = logging.getLogger("kg.api")
+
+
+class GraphQL(GraphQLRouter):
+    """Strawberry's router, with a GraphiQL page whose assets are served locally."""
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql.page()
+
+
+class BodyLimit:
+    """Refuses request bodies declared larger than MAX_BODY_BYTES before they are read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length", b"0")
+            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                response = JSONResponse({"errors": [{"message": f"request body above {MAX_BODY_BYTES} bytes"}]},
+                                        status_code=413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def cors_origins() -> list[str]:
+    """The origins of KG_CORS_ORIGINS."""
+    return [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app; it connects to Neo4j (`settings`, else kg.connection.settings()) when it starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from kg.connection import settings as env_settings
+
+        app.state.db = Database(settings or env_settings())
+        try:
+            yield
+        finally:
+            await app.state.db.close()
+
+    async def context(request: Request) -> Context:
+        return Context(request.app.state.db)
+
+    app = FastAPI(title="kg", summary="Research literature as a knowledge graph", lifespan=lifespan)
+    app.include_router(GraphQL(schema, context_getter=context, subscription_protocols=()), prefix="/graphql")
+    app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
+    if origins := cors_origins():
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                           allow_headers=["content-type"])
+    app.add_middleware(BodyLimit)
+    return app
+
+
+app = create_app()

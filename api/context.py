@@ -1,0 +1,53 @@
+"""The per-request context: the database, its query count, and DataLoaders created on first use."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from api.db import Database
+
+
+def _keys(keys: list[str]) -> dict[str, Any]:
+    return {"keys": keys}
+
+
+class Context(BaseContext):
+    """One request's view of the graph: every Cypher query of the request goes through `read`."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__()
+        self.db = db
+        self.queries = 0  # Cypher round trips of this request, reported in the response's extensions
+        self._loaders: dict[tuple[str, str], DataLoader[str, dict | None]] = {}
+
+    async def read(self, text: str, **params: Any) -> list[dict]:
+        """Rows of one query, counted."""
+        self.queries += 1
+        return await self.db.read(text, **params)
+
+    def loader(self, text: str, to_params: Callable[[list[str]], dict[str, Any]] = _keys,
+               **params: Any) -> DataLoader[str, dict | None]:
+        """The request's loader for `text`: keys batched into one query, rows {key, ...} by key."""
+        cache_key = (text, repr(sorted(params.items())))
+        found = self._loaders.get(cache_key)
+        if found is None:
+            async def load(keys: list[str]) -> list[dict | None]:
+                rows = await self.read(text, **to_params(list(keys)), **params)
+                by_key = {row["key"]: row for row in rows}
+                return [by_key.get(key) for key in keys]
+
+            found = self._loaders[cache_key] = DataLoader(load_fn=load)
+        return found
+
+    async def item(self, text: str, key: str, **params: Any) -> dict | None:
+        """The `item` column of `text`'s row for `key` (null when there is none)."""
+        row = await self.loader(text, **params).load(key)
+        return row["item"] if row else None
+
+    async def items(self, text: str, key: str, **params: Any) -> list[dict]:
+        """The `items` column of `text`'s row for `key` (empty when there is none)."""
+        row = await self.loader(text, **params).load(key)
+        return row["items"] if row else []

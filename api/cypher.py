@@ -1,0 +1,217 @@
+"""Every Cypher query of the API. User values only ever travel as parameters; the few pieces
+formatted into a text are fixed labels, relationship types and validated integers from this module."""
+from __future__ import annotations
+
+# Newest first; "--MM-DD" dates (no year) sort last.
+PAPER_ORDER = "coalesce(p.year, 0) DESC, p.date DESC, p.id"
+
+# label -> how a name (not an id) finds a node; `ref.value` is the user's string.
+NAME_MATCH = {
+    "Author": "MATCH (n:Author) WHERE n.name = ref.value",
+    "Institution": "MATCH (n:Institution) WHERE n.name = ref.value OR ref.value IN n.aliases",
+    "Repo": "MATCH (n:Repo) WHERE toLower(n.owner + '/' + n.name) = toLower(ref.value)",
+    "Topic": "MATCH (n:Topic) WHERE n.name = ref.value",
+}
+
+
+def by_id(label: str) -> str:
+    """Nodes of `label` by id: rows {key, item}."""
+    return f"UNWIND $keys AS key MATCH (n:{label} {{id: key}}) RETURN key, n {{.*}} AS item"
+
+
+def by_ref(label: str) -> str:
+    """Nodes of `label` by id, candidate ids or name (id wins): rows {key, item}, item null when none."""
+    return f"""
+UNWIND $refs AS ref
+OPTIONAL CALL (ref) {{
+  CALL (ref) {{
+    MATCH (n:{label}) WHERE n.id IN ref.ids RETURN n, 0 AS rank
+    UNION
+    {NAME_MATCH[label]} RETURN n, 1 AS rank
+  }}
+  RETURN n ORDER BY rank, n.id LIMIT 1
+}}
+RETURN ref.value AS key, n {{.*}} AS item
+"""
+
+
+def papers_of(pattern: str) -> str:
+    """The papers of each `x` in `pattern` (binding x and p), newest first: rows {key, items}."""
+    return f"""
+UNWIND $keys AS key
+MATCH {pattern}
+WITH key, p ORDER BY {PAPER_ORDER}
+RETURN key, collect(p {{.*}})[..$first] AS items
+"""
+
+
+PAPERS_OF = {
+    "Author": papers_of("(x:Author {id: key})-[:AUTHORED]->(p:Paper)"),
+    "Repo": papers_of("(x:Repo {id: key})<-[:HAS_CODE]-(p:Paper)"),
+    "Topic": papers_of("(x:Topic {id: key})<-[:HAS_TOPIC]-(p:Paper)"),
+    "Institution": papers_of("(x:Institution {id: key})<-[:AFFILIATED_WITH]-(p:Paper)"),
+}
+
+PAPER_AUTHORS = """
+UNWIND $keys AS key
+MATCH (:Paper {id: key})<-[r:AUTHORED]-(a:Author)
+WITH key, a ORDER BY r.position
+RETURN key, collect(a {.*})[..$first] AS items
+"""
+
+
+def paper_neighbours(rel: str, label: str) -> str:
+    """The `label` nodes a paper points to over `rel`, by id: rows {key, items}."""
+    return f"""
+UNWIND $keys AS key
+MATCH (:Paper {{id: key}})-[:{rel}]->(x:{label})
+WITH key, x ORDER BY x.id
+RETURN key, collect(x {{.*}}) AS items
+"""
+
+
+PAPER_REPOS = paper_neighbours("HAS_CODE", "Repo")
+PAPER_TOPICS = paper_neighbours("HAS_TOPIC", "Topic")
+PAPER_INSTITUTIONS = paper_neighbours("AFFILIATED_WITH", "Institution")
+
+PAPER_SOURCES = """
+UNWIND $keys AS key
+MATCH (:Paper {id: key})-[l:LISTED_ON]->(g:Page)
+OPTIONAL MATCH (g)-[:PROFILE_OF]->(o:Author)
+WITH key, g, l, o ORDER BY g.name
+RETURN key, collect({position: l.position, page: g {.*}, owner: o {.*}}) AS items
+"""
+
+# Authors ranked by how many papers they share with the key's node.
+AUTHOR_COAUTHORS = """
+UNWIND $keys AS key
+MATCH (:Author {id: key})-[:AUTHORED]->(p:Paper)<-[:AUTHORED]-(c:Author)
+WITH key, c, p ORDER BY """ + PAPER_ORDER + """
+WITH key, c, collect(p {.*}) AS papers
+WITH key, c, papers ORDER BY size(papers) DESC, c.name
+RETURN key, collect({author: c {.*}, papers: papers, count: size(papers)})[..$first] AS items
+"""
+
+
+def ranked_authors(pattern: str) -> str:
+    """Authors reached by `pattern` (binding a and p), most papers first: rows {key, items}."""
+    return f"""
+UNWIND $keys AS key
+MATCH {pattern}
+WITH key, a, count(DISTINCT p) AS n ORDER BY n DESC, a.name
+RETURN key, collect(a {{.*}})[..$first] AS items
+"""
+
+
+INSTITUTION_AUTHORS = ranked_authors(
+    "(:Institution {id: key})<-[:AFFILIATED_WITH]-(p:Paper)<-[:AUTHORED]-(a:Author)")
+
+
+def ranked_institutions(pattern: str) -> str:
+    """Institutions reached by `pattern` (binding i and p), most papers first: rows {key, items}."""
+    return f"""
+UNWIND $keys AS key
+MATCH {pattern}
+WITH key, i, count(DISTINCT p) AS n ORDER BY n DESC, i.name
+RETURN key, collect(i {{.*}}) AS items
+"""
+
+
+AUTHOR_INSTITUTIONS = ranked_institutions(
+    "(:Author {id: key})-[:AUTHORED]->(p:Paper)-[:AFFILIATED_WITH]->(i:Institution)")
+
+# Papers sharing an author, repo or topic with the key's paper. Hubs linked to more than
+# $fanout papers (an arXiv category, a huge collaboration) relate nothing and would cost a scan.
+RELATED_WEIGHTS = {"REPO": 3, "AUTHOR": 2, "TOPIC": 1}
+PAPER_RELATED = """
+UNWIND $keys AS key
+MATCH (p:Paper {id: key})
+CALL (p) {
+  MATCH (p)<-[:AUTHORED]-(x:Author) WHERE COUNT { (x)-[:AUTHORED]->() } <= $fanout
+  MATCH (x)-[:AUTHORED]->(q:Paper)
+  RETURN q, 'AUTHOR' AS kind, x.id AS via, x.name AS name
+  UNION ALL
+  MATCH (p)-[:HAS_CODE]->(x:Repo) WHERE COUNT { (x)<-[:HAS_CODE]-() } <= $fanout
+  MATCH (x)<-[:HAS_CODE]-(q:Paper)
+  RETURN q, 'REPO' AS kind, x.id AS via, x.owner + '/' + x.name AS name
+  UNION ALL
+  MATCH (p)-[:HAS_TOPIC]->(x:Topic) WHERE COUNT { (x)<-[:HAS_TOPIC]-() } <= $fanout
+  MATCH (x)<-[:HAS_TOPIC]-(q:Paper)
+  RETURN q, 'TOPIC' AS kind, x.id AS via, x.name AS name
+}
+WITH key, p, q, kind, via, name WHERE q <> p
+WITH key, q, collect({kind: kind, id: via, name: name}) AS reasons,
+     sum($weights[kind]) AS score
+ORDER BY score DESC, q.id
+RETURN key, collect({paper: q {.*}, reasons: reasons, score: score})[..$first] AS items
+"""
+
+
+def path_query(max_hops: int, shortest: str) -> str:
+    """Co-author paths of at most `max_hops` (an int from HOPS) between $from and $to."""
+    return f"""
+MATCH (a:Author {{id: $from}}), (b:Author {{id: $to}})
+MATCH path = {shortest}((a)-[:AUTHORED*..{2 * int(max_hops)}]-(b))
+RETURN [n IN nodes(path) | n {{.*}}] AS nodes
+LIMIT $first
+"""
+
+
+HOPS = range(1, 9)
+SHORTEST_PATH = {h: path_query(h, "shortestPath") for h in HOPS}
+ALL_SHORTEST_PATHS = {h: path_query(h, "allShortestPaths") for h in HOPS}
+
+STATS = """
+RETURN COUNT { MATCH (:Paper) } AS papers, COUNT { MATCH (:Author) } AS authors,
+       COUNT { MATCH (:Institution) } AS institutions, COUNT { MATCH (:Repo) } AS repos,
+       COUNT { MATCH (:Topic) } AS topics, COUNT { MATCH (:Page) } AS pages,
+       COUNT { MATCH ()-[]->() } AS relationships
+"""
+
+SHARED_REPOS_MATCH = """
+MATCH (r:Repo) WHERE ($repo IS NULL OR r.id = $repo)
+WITH r, COUNT { (r)<-[:HAS_CODE]-(:Paper) } AS n WHERE n >= 2
+"""
+SHARED_REPOS_PAGE = SHARED_REPOS_MATCH + """
+WITH r, n ORDER BY n DESC, r.id SKIP $skip LIMIT $limit
+CALL (r) {
+  MATCH (r)<-[:HAS_CODE]-(p:Paper)
+  WITH p ORDER BY """ + PAPER_ORDER + """
+  RETURN collect(p {.*}) AS papers
+}
+RETURN {repo: r {.*}, count: n, papers: papers} AS node
+"""
+SHARED_REPOS_COUNT = SHARED_REPOS_MATCH + "RETURN count(r) AS total"
+
+# The papers(...) connection: a start, then one MATCH per filter given (one query graph, so the
+# planner may start from the most selective filter).
+PAPERS_SEARCH = "CALL db.index.fulltext.queryNodes('paper_text', $search) YIELD node AS p, score"
+PAPERS_ALL = "MATCH (p:Paper)"
+PAPER_FILTERS = {
+    "author": "MATCH (p)<-[:AUTHORED]-(:Author {id: $author})",
+    "institution": "MATCH (p)-[:AFFILIATED_WITH]->(:Institution {id: $institution})",
+    "topic": "MATCH (p)-[:HAS_TOPIC]->(:Topic {id: $topic})",
+    "repo": "MATCH (p)-[:HAS_CODE]->(:Repo {id: $repo})",
+    "year": "MATCH (p) WHERE p.year = $year",
+}
+AUTHORS_SEARCH = "CALL db.index.fulltext.queryNodes('author_text', $search) YIELD node AS a, score"
+AUTHORS_ALL = "MATCH (a:Author)"
+
+
+def page_queries(match: str, var: str, order: str) -> tuple[str, str]:
+    """A connection's page query (rows {node}) and count query (one row {total}) over `match`."""
+    return (f"{match}\nWITH * ORDER BY {order} SKIP $skip LIMIT $limit RETURN {var} {{.*}} AS node",
+            f"{match}\nRETURN count({var}) AS total")
+
+
+def paper_page(filters: list[str], search: bool) -> tuple[str, str]:
+    """papers(...): the start (full-text or all papers) and one MATCH per filter (keys of PAPER_FILTERS)."""
+    match = "\n".join([PAPERS_SEARCH if search else PAPERS_ALL, *(PAPER_FILTERS[f] for f in filters)])
+    return page_queries(match, "p", "score DESC, p.id" if search else PAPER_ORDER)
+
+
+def author_page(search: bool) -> tuple[str, str]:
+    """authors(...): full-text by relevance, or every author by name."""
+    if search:
+        return page_queries(AUTHORS_SEARCH, "a", "score DESC, a.id")
+    return page_queries(AUTHORS_ALL, "a", "a.name, a.id")

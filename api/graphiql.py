@@ -1,0 +1,117 @@
+"""GraphiQL without a CDN: its assets come from the npm registry once (`npm pack`), checked against the
+same SRI hashes Strawberry's own page pins, and are served by the app from /graphiql-assets.
+
+`python -m api.graphiql` fetches them ahead of time.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from kg.errors import KgError
+
+ASSET_DIR = Path(os.environ.get("KG_GRAPHIQL_ASSETS") or Path(__file__).resolve().parent / "static" / "graphiql")
+ASSET_URL = "/graphiql-assets"
+NPM_TIMEOUT_S = 300
+# file -> (npm package, path inside its tarball, sha384 as in Strawberry's graphiql.html)
+ASSETS = {
+    "react.production.min.js": ("react@18.2.0", "package/umd/react.production.min.js",
+                                "tMH8h3BGESGckSAVGZ82T9n90ztNXxvdwvdM6UoR56cYcf+0iGXBliJ29D+wZ/x8"),
+    "react-dom.production.min.js": ("react-dom@18.2.0", "package/umd/react-dom.production.min.js",
+                                    "bm7MnzvK++ykSwVJ2tynSE5TRdN+xL418osEVF2DE/L/gfWHj91J2Sphe582B1Bh"),
+    "graphiql.min.js": ("graphiql@3.8.3", "package/graphiql.min.js",
+                        "HbRVEFG0JGJZeAHCJ9Xm2+tpknBQ7QZmNlO/DgZtkZ0aJSypT96YYGRNod99l9Ie"),
+    "graphiql.min.css": ("graphiql@3.8.3", "package/graphiql.min.css",
+                         "Mq3vbRBY71jfjQAt/DcjxUIYY33ksal4cgdRt9U/hNPvHBCaT2JfJ/PTRiPKf0aM"),
+}
+EXAMPLE_QUERY = """# kg: papers, authors, repositories and topics. Run with Ctrl-Enter.
+{
+  stats { papers authors repos topics }
+  papers(search: "self-supervised", first: 3) {
+    totalCount
+    edges { node { title year authors(first: 3) { name } repos { fullName } } }
+  }
+}
+"""
+
+
+def sri(data: bytes) -> str:
+    """The base64 sha384 digest of `data`, as in an `integrity` attribute."""
+    return base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+def missing(directory: Path = ASSET_DIR) -> list[str]:
+    """The assets not yet in `directory` with the pinned hash."""
+    return [name for name, (_, _, digest) in ASSETS.items()
+            if not (directory / name).is_file() or sri((directory / name).read_bytes()) != digest]
+
+
+def fetch(directory: Path = ASSET_DIR) -> Path:
+    """Make sure every asset is in `directory`: `npm pack` the packages that are missing, check, unpack."""
+    names = missing(directory)
+    if not names:
+        return directory
+    packages = sorted({ASSETS[n][0] for n in names})
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            done = subprocess.run(["npm", "pack", "--silent", "--pack-destination", tmp, *packages],
+                                  capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise KgError(f"cannot fetch GraphiQL with npm ({exc}); install Node.js/npm") from None
+        if done.returncode != 0:
+            raise KgError(f"npm pack {' '.join(packages)} failed: {done.stderr.strip()[-300:]}")
+        tarballs = {p.name: p for p in Path(tmp).glob("*.tgz")}
+        for name in names:
+            package, member, digest = ASSETS[name]
+            base, _, version = package.rpartition("@")
+            with tarfile.open(tarballs[f"{base}-{version}.tgz"]) as tar:
+                data = tar.extractfile(member).read()  # type: ignore[union-attr]
+            if sri(data) != digest:
+                raise KgError(f"{package}/{member} from npm does not match its pinned sha384")
+            (directory / name).write_bytes(data)
+    return directory
+
+
+def page(directory: Path = ASSET_DIR) -> str:
+    """The GraphiQL page for /graphql, loading its assets from ASSET_URL; a notice if they are missing."""
+    if gone := missing(directory):
+        return (f"<!doctype html><title>kg GraphQL</title><p>GraphiQL's files are missing ({', '.join(gone)}): "
+                "run <code>python -m api.graphiql</code> on the server. POST queries to this URL still work.")
+    tags = "\n".join(
+        f'<link rel="stylesheet" href="{ASSET_URL}/{name}" integrity="sha384-{digest}">' if name.endswith(".css")
+        else f'<script src="{ASSET_URL}/{name}" integrity="sha384-{digest}"></script>'
+        for name, (_, _, digest) in ASSETS.items())
+    return f"""<!doctype html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>kg GraphQL</title>
+<style>body {{ margin: 0; }} #graphiql {{ height: 100vh; }}</style>
+{tags}
+</head>
+<body>
+<div id="graphiql">Loading GraphiQL…</div>
+<script>
+  const url = window.location.href.split("?")[0];
+  const query = new URLSearchParams(window.location.search).get("query");
+  const fetcher = GraphiQL.createFetcher({{ url }});
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(
+    React.createElement(GraphiQL, {{ fetcher, defaultQuery: {json.dumps(EXAMPLE_QUERY)}, query: query || undefined }}));
+</script>
+</body>
+</html>
+"""
+
+
+if __name__ == "__main__":
+    try:
+        print(f"GraphiQL assets in {fetch()}")
+    except KgError as exc:
+        raise SystemExit(f"error: {exc}") from None

@@ -1,0 +1,54 @@
+"""The Strawberry schema with its limits; `python -m api.schema` writes schema/schema.graphql."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+
+from api.errors import should_mask
+from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, CostLimiter
+from api.query import Query
+
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+
+
+class QueryCounter(SchemaExtension):
+    """Reports the Cypher round trips a request made, as `extensions.cypherQueries`."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        context = self.execution_context.context
+        return {"cypherQueries": getattr(context, "queries", 0)}
+
+
+schema = strawberry.Schema(query=Query, extensions=[
+    lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+    lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+    CostLimiter,
+    QueryCounter,
+    lambda: MaskErrors(should_mask_error=should_mask),
+])
+
+
+def sdl() -> str:
+    """The schema in GraphQL SDL, as committed in schema/schema.graphql."""
+    return schema.as_str() + "\n"
+
+
+def main() -> None:
+    """Write (or with --check, compare) schema/schema.graphql."""
+    if "--check" in sys.argv[1:]:
+        sys.exit(0 if SDL_PATH.read_text() == sdl() else f"{SDL_PATH} is out of date: python -m api.schema")
+    SDL_PATH.write_text(sdl())
+    print(f"wrote {SDL_PATH}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""The GraphQL object types; every field that traverses the graph resolves through a DataLoader."""
+from __future__ import annotations
+
+import dataclasses
+from enum import Enum
+from typing import Annotated, TypeVar
+
+import strawberry
+from strawberry import Info
+
+from api import cypher
+from api.context import Context
+from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
+
+N = TypeVar("N")
+Ctx = Info[Context, None]
+First = Annotated[int, strawberry.argument(description=f"How many, at most {MAX_PAGE}.")]
+
+
+def node(cls: type[N], props: dict) -> N:
+    """A type built from a node's property map (properties it has no field for are ignored)."""
+    return cls(**{f.name: props.get(f.name) for f in dataclasses.fields(cls) if f.init})  # type: ignore[arg-type]
+
+
+def nodes(cls: type[N], maps: list[dict]) -> list[N]:
+    """`node` of each map."""
+    return [node(cls, m) for m in maps]
+
+
+async def papers_of(info: Ctx, label: str, key: str, first: int) -> list[Paper]:
+    """The papers of one Author, Repo, Topic or Institution, newest first."""
+    return nodes(Paper, await info.context.items(cypher.PAPERS_OF[label], key, first=page_size(first)))
+
+
+@strawberry.type(description="A paper, merged from every page that lists it.")
+class Paper:
+    id: strawberry.ID
+    title: str
+    abstract: str | None
+    date: str | None = strawberry.field(description='"YYYY-MM-DD", or "--MM-DD" when no page gave the year.')
+    year: int | None
+    arxiv_id: str | None
+    score: float | None
+    category: str | None = strawberry.field(description="arXiv category, e.g. cs.LG.")
+    upvotes: int | None
+    author_count: int | None
+    has_code: bool | None
+    organization: str | None
+    links: list[str] | None = strawberry.field(description="Project pages and other non-repository links.")
+
+    @strawberry.field(description="Authors in the order the page lists them.")
+    async def authors(self, info: Ctx, first: First = MAX_PAGE) -> list[Author]:
+        return nodes(Author, await info.context.items(cypher.PAPER_AUTHORS, self.id, first=page_size(first)))
+
+    @strawberry.field(description="Code repositories and Hugging Face models, datasets and spaces.")
+    async def repos(self, info: Ctx) -> list[Repo]:
+        return nodes(Repo, await info.context.items(cypher.PAPER_REPOS, self.id))
+
+    @strawberry.field(description="arXiv category and keyphrases.")
+    async def topics(self, info: Ctx) -> list[Topic]:
+        return nodes(Topic, await info.context.items(cypher.PAPER_TOPICS, self.id))
+
+    @strawberry.field
+    async def institutions(self, info: Ctx) -> list[Institution]:
+        return nodes(Institution, await info.context.items(cypher.PAPER_INSTITUTIONS, self.id))
+
+    @strawberry.field(description="The pages that list this paper, and where.")
+    async def sources(self, info: Ctx) -> list[Source]:
+        return [Source(position=s["position"], page=node(Page, s["page"]),
+                       owner=node(Author, s["owner"]) if s["owner"] else None)
+                for s in await info.context.items(cypher.PAPER_SOURCES, self.id)]
+
+    @strawberry.field(description="Papers sharing authors, repositories or topics with this one, strongest "
+                                  "link first (score: 3 per repo, 2 per author, 1 per topic shared).")
+    async def related(self, info: Ctx, first: First = 10) -> list[RelatedPaper]:
+        rows = await info.context.items(cypher.PAPER_RELATED, self.id, first=page_size(first),
+                                        fanout=RELATED_FANOUT, weights=cypher.RELATED_WEIGHTS)
+        return [RelatedPaper(paper=node(Paper, r["paper"]), score=r["score"],
+                             reasons=[RelatedReason(kind=RelationKind(x["kind"]), id=x["id"], name=x["name"])
+                                      for x in r["reasons"]])
+                for r in rows]
+
+
+@strawberry.type(description="A person who wrote papers.")
+class Author:
+    id: strawberry.ID
+    name: str
+
+    @strawberry.field(description="Their papers, newest first.")
+    async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
+        return await papers_of(info, "Author", self.id, first)
+
+    @strawberry.field(description="People they wrote with, most shared papers first.")
+    async def coauthors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Coauthor]:
+        rows = await info.context.items(cypher.AUTHOR_COAUTHORS, self.id, first=page_size(first))
+        return [Coauthor(author=node(Author, r["author"]), papers=nodes(Paper, r["papers"]), count=r["count"])
+                for r in rows]
+
+    @strawberry.field(description="Institutions of their papers, most papers first.")
+    async def institutions(self, info: Ctx) -> list[Institution]:
+        return nodes(Institution, await info.context.items(cypher.AUTHOR_INSTITUTIONS, self.id))
+
+
+@strawberry.type(description="A lab, company or university, under every name the pages use.")
+class Institution:
+    id: strawberry.ID
+    name: str
+    aliases: list[str] | None
+
+    @strawberry.field(description="Papers affiliated with it, newest first.")
+    async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
+        return await papers_of(info, "Institution", self.id, first)
+
+    @strawberry.field(description="Authors of its papers, most papers first.")
+    async def authors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Author]:
+        return nodes(Author, await info.context.items(cypher.INSTITUTION_AUTHORS, self.id, first=page_size(first)))
+
+
+@strawberry.type(description="A code repository, or a Hugging Face model, dataset or space.")
+class Repo:
+    id: strawberry.ID
+    host: str
+    kind: str = strawberry.field(description="code, model, dataset or space.")
+    owner: str
+    name: str
+    url: str
+
+    @strawberry.field(description='"owner/name".')
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    @strawberry.field(description="Papers that link to it, newest first.")
+    async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
+        return await papers_of(info, "Repo", self.id, first)
+
+
+@strawberry.type(description="A subject: an arXiv category or a keyphrase.")
+class Topic:
+    id: strawberry.ID
+    name: str
+    scheme: str = strawberry.field(description="arxiv or keyphrase.")
+
+    @strawberry.field(description="Papers on it, newest first.")
+    async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
+        return await papers_of(info, "Topic", self.id, first)
+
+
+@strawberry.type(description="A listing page that was loaded: an author's profile, a daily feed or a search.")
+class Page:
+    id: strawberry.ID
+    file: str
+    name: str
+    format: str = strawberry.field(description="profile, feed or search.")
+    title: str | None
+
+
+@strawberry.type(description="Where a page lists a paper.")
+class Source:
+    page: Page
+    position: int
+    owner: Author | None = strawberry.field(description="The author whose profile the page is.")
+
+
+@strawberry.type(description="Someone an author wrote with, and the papers they share.")
+class Coauthor:
+    author: Author
+    papers: list[Paper]
+    count: int
+
+
+@strawberry.enum
+class RelationKind(Enum):
+    AUTHOR = "AUTHOR"
+    REPO = "REPO"
+    TOPIC = "TOPIC"
+
+
+@strawberry.type(description="One thing two papers share.")
+class RelatedReason:
+    kind: RelationKind
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description="A paper related to another, with why.")
+class RelatedPaper:
+    paper: Paper
+    score: int
+    reasons: list[RelatedReason]
+
+
+@strawberry.type(description="A chain of co-authors: papers[i] was written by authors[i] and authors[i+1].")
+class CoauthorPath:
+    length: int
+    authors: list[Author]
+    papers: list[Paper]
+
+
+@strawberry.type(description="A repository linked from two or more papers.")
+class SharedRepo:
+    repo: Repo
+    count: int
+    papers: list[Paper]
+
+
+@strawberry.type(description="How many nodes of each type the graph holds.")
+class Stats:
+    papers: int
+    authors: int
+    institutions: int
+    repos: int
+    topics: int
+    pages: int
+    relationships: int
