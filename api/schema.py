@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+
+from strawberry.types import ExecutionContext
 
 from api.errors import should_mask
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, CostLimiter
@@ -27,7 +30,14 @@ class QueryCounter(SchemaExtension):
         return {"cypherQueries": getattr(context, "queries", 0)}
 
 
-schema = strawberry.Schema(query=Query, extensions=[
+class Schema(strawberry.Schema):
+    """Logs only the errors it masks (our bugs, database failures), not users' mistakes."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        super().process_errors([e for e in errors if should_mask(e)], execution_context)
+
+
+schema = Schema(query=Query, extensions=[
     lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
     lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

@@ -117,6 +117,26 @@ def schema_apply_cmd() -> None:
     print(f"applied {count} schema statements")
 
 
+@app.command("serve")
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."),
+    port: int = typer.Option(8000, help="Port to listen on.", min=1, max=65535),
+) -> None:
+    """Serve the GraphQL API at /graphql (GraphiQL in a browser); Neo4j as for `kg ingest`."""
+    import uvicorn
+
+    from api.app import app as api_app
+    from api.graphiql import fetch
+    from kg.connection import driver
+
+    driver().close()  # fail now, in one line, when Neo4j cannot be reached
+    try:
+        fetch()
+    except KgError as exc:
+        error(f"GraphiQL will not load in a browser ({exc}); POST /graphql still works")
+    uvicorn.run(api_app, host=host, port=port)
+
+
 def main() -> None:
     """Entry point of the `kg` console script: expected failures print one line, never a traceback."""
     from neo4j.exceptions import DriverError, Neo4jError
