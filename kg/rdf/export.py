@@ -1,0 +1,123 @@
+"""The export: batches of triples from Neo4j, written incrementally by pyoxigraph's serializers.
+
+`triple_batches` is the one source of triples; `write` streams them to a file (the CLI) and
+`chunks` to byte chunks (the HTTP `/rdf` route).
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+from queue import Full, Queue
+from typing import BinaryIO
+
+import neo4j
+from pyoxigraph import RdfFormat, Triple, serialize
+
+from kg.rdf.source import EXPORT_BATCH, Filters, counts, rows
+from kg.rdf.triples import Describer
+from kg.rdf.vocab import Iris
+
+
+@dataclass(frozen=True)
+class Format:
+    """One export format: its name on the command line, pyoxigraph format, media type, file suffix."""
+
+    name: str
+    rdf: RdfFormat
+    media_type: str
+    suffix: str
+
+
+# JSON-LD is pyoxigraph's streaming serializer: expanded form (full IRIs, no @context), one node
+# object per run of triples with the same subject, written as it goes.
+FORMATS = {f.name: f for f in (
+    Format("turtle", RdfFormat.TURTLE, "text/turtle", ".ttl"),
+    Format("nt", RdfFormat.N_TRIPLES, "application/n-triples", ".nt"),
+    Format("jsonld", RdfFormat.JSON_LD, "application/ld+json", ".jsonld"),
+)}
+
+
+def triple_batches(driver: neo4j.Driver, database: str | None, iris: Iris, filters: Filters = Filters(),
+                   batch: int = EXPORT_BATCH) -> Iterator[list[Triple]]:
+    """The export's triples, one list per page of Neo4j rows."""
+    describe = Describer(iris).node
+    for label, records in rows(driver, database, filters, batch):
+        yield [t for record in records for t in describe(label, record)]
+
+
+def batch_count(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(),
+                batch: int = EXPORT_BATCH) -> int:
+    """How many batches `triple_batches` yields (for a progress bar)."""
+    return sum(math.ceil(n / batch) for n in counts(driver, database, filters).values())
+
+
+def write(batches: Iterable[list[Triple]], output: BinaryIO, fmt: Format, iris: Iris) -> None:
+    """Serialize the batches to `output` as they come."""
+    serialize(chain.from_iterable(batches), output, fmt.rdf, prefixes=iris.prefixes)
+
+
+class ConsumerGone(OSError):
+    """The reader of `chunks` stopped; raised inside the serializer to end it."""
+
+
+class _QueueSink:
+    """A binary writer that hands each write to a bounded queue, until told to stop."""
+
+    def __init__(self, queue: Queue, stop: threading.Event) -> None:
+        self.queue = queue
+        self.stop = stop
+
+    def put(self, item: object) -> None:
+        """Block until `item` is queued or the consumer has gone."""
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except Full:
+                continue
+        raise ConsumerGone("export reader closed")
+
+    def write(self, data: bytes) -> int:
+        self.put(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+_END = object()
+
+
+def chunks(batches: Iterable[list[Triple]], fmt: Format, iris: Iris, depth: int = 16) -> Iterator[bytes]:
+    """The serialized export as byte chunks (about 8 KiB each), produced on a thread while read.
+
+    At most `depth` chunks wait in memory; closing the iterator stops the export."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+    sink = _QueueSink(queue, stop)
+
+    def produce() -> None:
+        try:
+            write(batches, sink, fmt, iris)
+            sink.put(_END)
+        except ConsumerGone:
+            pass
+        except BaseException as exc:  # handed to the reader, which raises it
+            try:
+                sink.put(exc)
+            except ConsumerGone:
+                pass
+
+    thread = threading.Thread(target=produce, name="rdf-export", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()

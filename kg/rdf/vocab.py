@@ -1,0 +1,94 @@
+"""The export's vocabulary (schema.org first, then dcterms/foaf/prov, then kg:) and resource IRIs."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import quote, unquote
+
+from pyoxigraph import NamedNode
+
+BASE_ENV = "KG_BASE_IRI"
+DEFAULT_BASE = "http://localhost:8000"
+KG_NS = "https://kg.example.org/vocab#"  # the ontology's fixed namespace, see schema/ontology.ttl
+
+
+class Namespace:
+    """Terms of one namespace as attributes: `SCHEMA.name` is the NamedNode `https://schema.org/name`."""
+
+    def __init__(self, iri: str) -> None:
+        self.iri = iri
+
+    def __getattr__(self, local: str) -> NamedNode:
+        if local.startswith("__"):  # copy/pickle probe dunders; they are not terms
+            raise AttributeError(local)
+        term = NamedNode(self.iri + local)
+        setattr(self, local, term)  # cache: later lookups skip __getattr__
+        return term
+
+    def __getitem__(self, local: str) -> NamedNode:
+        return getattr(self, local)
+
+
+SCHEMA = Namespace("https://schema.org/")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+KG = Namespace(KG_NS)
+
+VOCAB_PREFIXES = {
+    "schema": SCHEMA.iri, "dcterms": DCTERMS.iri, "foaf": FOAF.iri, "prov": PROV.iri,
+    "rdf": RDF.iri, "rdfs": RDFS.iri, "xsd": XSD.iri, "kg": KG.iri,
+}
+
+# The `{type}` of `{base}/resource/{type}/{id}`, and the Neo4j label it names.
+LABELS = {"paper": "Paper", "author": "Author", "institution": "Institution",
+          "repo": "Repo", "topic": "Topic", "page": "Page"}
+TYPES = {label: kind for kind, label in LABELS.items()}
+
+
+def base_iri() -> str:
+    """The base of every resource IRI: KG_BASE_IRI, default http://localhost:8000 (no trailing slash)."""
+    return (os.environ.get(BASE_ENV) or DEFAULT_BASE).rstrip("/")
+
+
+def encode_id(node_id: str) -> str:
+    """An id as one IRI path segment: everything but unreserved characters and ':' percent-encoded."""
+    return quote(node_id, safe=":")
+
+
+def decode_id(segment: str) -> str:
+    """The id an `encode_id` segment came from."""
+    return unquote(segment)
+
+
+@dataclass(frozen=True)
+class Iris:
+    """Resource IRIs under one base: `{base}/resource/{type}/{percent-encoded id}`."""
+
+    base: str
+
+    @cached_property
+    def namespaces(self) -> dict[str, str]:
+        """The IRI prefix of each resource type, by type."""
+        return {kind: f"{self.base}/resource/{kind}/" for kind in LABELS}
+
+    @cached_property
+    def prefixes(self) -> dict[str, str]:
+        """Turtle prefixes: the vocabularies, and one per resource type (`paper:p-…`)."""
+        return {**VOCAB_PREFIXES, **self.namespaces}
+
+    def resource(self, kind: str, node_id: str) -> NamedNode:
+        """The IRI of one node of a resource type."""
+        return NamedNode(self.namespaces[kind] + encode_id(node_id))
+
+    def parse(self, iri: str) -> tuple[str, str] | None:
+        """(type, id) of a resource IRI under this base (a fragment ignored), or None."""
+        head = f"{self.base}/resource/"
+        if not iri.startswith(head):
+            return None
+        kind, _, segment = iri[len(head):].partition("#")[0].partition("/")
+        return (kind, decode_id(segment)) if kind in LABELS and segment else None
