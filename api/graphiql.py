@@ -100,7 +100,7 @@ def page(directory: Path = ASSET_DIR) -> str:
 <div id="graphiql">Loading GraphiQL…</div>
 <script>
   const url = window.location.href.split("?")[0];
-  const query = new URLSearchParams(window.location.search).get("query");
+  const query = new URLSearchParams(window.location.search).get("q");  // ?query= runs a GET query
   const fetcher = GraphiQL.createFetcher({{ url }});
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
     React.createElement(GraphiQL, {{ fetcher, defaultQuery: {json.dumps(EXAMPLE_QUERY)}, query: query || undefined }}));
