@@ -23,3 +23,10 @@ def apply_schema(driver: Driver, database: str | None = None) -> int:
             session.run(stmt).consume()
         session.run("CALL db.awaitIndexes(300)").consume()
     return len(stmts)
+
+
+def wipe_graph(driver: Driver, database: str | None = None) -> None:
+    """Delete every node and relationship in batches; constraints and indexes stay."""
+    # CALL {...} IN TRANSACTIONS needs an implicit (auto-commit) transaction: session.run.
+    with driver.session(database=database) as session:
+        session.run("CALL () { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()

@@ -26,6 +26,7 @@ import pytest
 from kg import neo4j_server
 from kg.connection import Settings, driver, local_settings, settings
 from kg.errors import KgError
+from kg.schema import wipe_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_KG_HOME = ROOT / ".kg" / "test"
@@ -130,13 +131,6 @@ def clean_db(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driv
     return neo4j_driver
 
 
-def wipe_graph(driver_: neo4j.Driver, database: str) -> None:
-    """Delete every node and relationship in batches; constraints and indexes stay."""
-    # CALL {...} IN TRANSACTIONS needs an implicit (auto-commit) transaction: session.run.
-    with driver_.session(database=database) as session:
-        session.run("CALL { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-
-
 SEEDS = ROOT.parent / "shared" / "seeds"
 SEED_STATE = """
 MATCH (g:Page) WITH collect(g.id) AS pages
@@ -155,8 +149,7 @@ def seeded(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver
     records, _, _ = neo4j_driver.execute_query(SEED_STATE, database_=neo4j_settings.database)
     state = records[0]
     if sorted(state["pages"]) != want or state["papers"] != 328 or state["authored"] == 0:
-        with neo4j_driver.session(database=neo4j_settings.database) as session:
-            session.run("CALL () { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        wipe_graph(neo4j_driver, neo4j_settings.database)
         summary = Loader(neo4j_driver, neo4j_settings.database).load(pages(files))
         if summary.rejected:
             pytest.fail(f"the sample pages did not load: {summary.rejected}", pytrace=False)

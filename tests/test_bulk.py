@@ -10,6 +10,7 @@ from kg.bulk import bulk_ingest
 from kg.errors import KgError
 from kg.load import Loader
 from kg.parse import pages
+from kg.schema import wipe_graph
 from tests.pages import FEED, PROFILE, SEARCH, SEEDS, write
 
 SNAPSHOT = {
@@ -36,7 +37,7 @@ def test_bulk_equals_incremental(clean_db: neo4j.Driver, test_home, tmp_path: Pa
     summary = bulk_ingest(pages(files), home=test_home)
     assert summary.rejected == [] and summary.pages == 6
     bulk = snapshot(clean_db)
-    clean_db.execute_query("MATCH (n) DETACH DELETE n")
+    wipe_graph(clean_db)
     Loader(clean_db).load(pages(files))
     assert snapshot(clean_db) == bulk
     assert dict(bulk["nodes"])["Paper"] == 332

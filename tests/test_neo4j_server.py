@@ -20,7 +20,8 @@ from kg import neo4j_server
 from kg.cli import app
 from kg.connection import driver, local_settings
 from kg.errors import KgError
-from tests.conftest import ROOT, TEST_BOLT_PORT, TEST_HTTP_PORT, wipe_graph
+from kg.schema import wipe_graph
+from tests.conftest import ROOT, TEST_BOLT_PORT, TEST_HTTP_PORT
 
 runner = CliRunner()
 

@@ -1,0 +1,194 @@
+"""`kg bench`: each figure next to its baseline, measured in the same run, written to BENCHMARKS.md.
+
+These machines are noisy, so every figure is reported as a ratio to a baseline run beside it.
+The benchmark wipes its database: it runs on a server of its own (KG_HOME `.kg/bench`, Bolt 27687).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import neo4j
+
+from kg import neo4j_server
+from kg.connection import Settings, driver, local_settings
+from kg.parse import expand, pages
+from kg.schema import wipe_graph
+
+BENCH_PORTS = (27687, 27474)
+
+
+@dataclass
+class Figure:
+    """One measured figure and its baseline from the same run."""
+
+    name: str
+    value: float
+    unit: str
+    baseline: str
+    baseline_value: float
+    higher_is_better: bool = True
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        """The figure over its baseline (>1 means kg is ahead when higher is better)."""
+        return self.value / self.baseline_value if self.baseline_value else float("nan")
+
+
+@dataclass
+class Context:
+    """What every benchmark step needs: the corpus, a wiped-per-step database and its settings."""
+
+    corpus: Path
+    papers: int
+    settings: Settings
+    driver: neo4j.Driver
+
+    def wipe(self) -> None:
+        """Empty the bench database (schema kept)."""
+        wipe_graph(self.driver, self.settings.database)
+
+    def env(self) -> dict[str, str]:
+        """Environment that points a `kg` subprocess at the bench database."""
+        return {**os.environ, "NEO4J_URI": self.settings.uri, "NEO4J_USER": self.settings.user,
+                "NEO4J_PASSWORD": self.settings.password, "NEO4J_DATABASE": self.settings.database}
+
+
+def corpus_bytes(corpus: Path) -> int:
+    """Total size of the corpus files."""
+    return sum(p.stat().st_size for p in expand([corpus]))
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Seconds `fn` takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def run_kg(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Run `kg ARGS` in a child process; its wall time and peak RSS in bytes."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "kg", *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"kg {' '.join(args)} failed: {stderr.strip()[-500:]}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def read_lines(corpus: Path) -> int:
+    """The line-count baseline: read every file line by line."""
+    count = 0
+    for path in expand([corpus]):
+        with path.open("rb") as fh:
+            for _ in fh:
+                count += 1
+    return count
+
+
+def bench_parse(ctx: Context) -> Iterator[Figure]:
+    """Parse MB/s against reading the same files line by line."""
+    mb = corpus_bytes(ctx.corpus) / 1e6
+    base = timed(lambda: read_lines(ctx.corpus))
+    workers = min(2, os.cpu_count() or 1)
+    for n in (1, workers) if workers > 1 else (1,):
+        took = timed(lambda: sum(1 for _ in pages([ctx.corpus], workers=n)))
+        yield Figure(f"parse MB/s ({n} process{'es' if n > 1 else ''})", mb / took, "MB/s",
+                     "reading the same files line by line", mb / base)
+
+
+BASELINE_PAPERS = "UNWIND $rows AS row MERGE (p:Paper {id: row.id}) SET p.title = row.title, p.abstract = row.abstract"
+BASELINE_AUTHORS = """
+UNWIND $rows AS row
+MERGE (a:Author {id: row.author}) ON CREATE SET a.name = row.name
+WITH a, row MATCH (p:Paper {id: row.paper}) MERGE (a)-[:AUTHORED]->(p)
+"""
+
+
+def baseline_ingest(ctx: Context, batch: int = 1000) -> int:
+    """A plain hand-written load: parse, then `UNWIND $rows MERGE` papers and authors, batch by batch."""
+    papers: list[dict] = []
+    authors: list[dict] = []
+    count = 0
+
+    def flush() -> None:
+        ctx.driver.execute_query(BASELINE_PAPERS, rows=papers, database_=ctx.settings.database)
+        ctx.driver.execute_query(BASELINE_AUTHORS, rows=authors, database_=ctx.settings.database)
+        papers.clear()
+        authors.clear()
+
+    for page in pages([ctx.corpus]):
+        if isinstance(page, Exception):
+            continue
+        for record in page.records:
+            paper = record.paper
+            papers.append({"id": paper.id, "title": paper.title, "abstract": paper.abstract})
+            authors += [{"author": a.id, "name": a.name, "paper": paper.id} for a in record.authors]
+            count += 1
+            if len(papers) >= batch:
+                flush()
+    flush()
+    return count
+
+
+def bench_ingest(ctx: Context) -> Iterator[Figure]:
+    """`kg ingest` papers/s against the plain baseline, each on an empty database."""
+    ctx.wipe()
+    took, rss = run_kg(["ingest", str(ctx.corpus)], ctx.env())
+    ctx.wipe()
+    base = timed(lambda: baseline_ingest(ctx))
+    yield Figure("ingest papers/s (incremental)", ctx.papers / took, "papers/s",
+                 "plain UNWIND $rows MERGE of papers + authors", ctx.papers / base,
+                 note="kg also writes topics, repos, institutions, pages and their links")
+    mb = corpus_bytes(ctx.corpus) / 1e6
+    yield Figure("peak RSS of kg ingest", rss / 1e6, "MB", "input size", mb, higher_is_better=False)
+
+
+STEPS: list[Callable[[Context], Iterator[Figure]]] = [bench_parse, bench_ingest]
+
+
+def bench_server() -> Settings:
+    """Start (or reuse) the benchmark's own Neo4j server; its settings."""
+    home = neo4j_server.neo4j_home(neo4j_server.find_kg_home() / "bench")
+    neo4j_server.start(home, ports=BENCH_PORTS)
+    return local_settings(home)
+
+
+def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md")) -> list[Figure]:
+    """Run every step and write the report."""
+    settings = bench_server()
+    figures: list[Figure] = []
+    with driver(settings) as db:
+        ctx = Context(corpus, papers, settings, db)
+        for step in STEPS:
+            figures += list(step(ctx))
+    out.write_text(report(figures, corpus, papers, command))
+    return figures
+
+
+def report(figures: list[Figure], corpus: Path, papers: int, command: str) -> str:
+    """BENCHMARKS.md: machine, date, command and the table."""
+    lines = [
+        "# Benchmarks", "",
+        f"Made by `{command}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"{platform.machine()} with {os.cpu_count()} cores, Python {platform.python_version()}.",
+        f"Corpus: {papers} papers, {corpus_bytes(corpus) / 1e6:.1f} MB of pages.",
+        "Each baseline ran in the same run, beside its figure; compare ratios, not absolute numbers.", "",
+        "| figure | value | baseline in the same run | baseline value | ratio | note |",
+        "|---|---:|---|---:|---:|---|",
+    ]
+    for f in figures:
+        lines.append(f"| {f.name} | {f.value:,.1f} {f.unit} | {f.baseline} | {f.baseline_value:,.1f} "
+                     f"| {f.ratio:.2f}x | {f.note} |")
+    return "\n".join(lines) + "\n"
