@@ -1,0 +1,735 @@
+"""`kg synth`: a synthetic corpus of profile, feed and search pages whose union holds exactly N papers.
+
+Every paper is a pure function of (seed, index), so a page regenerates the text of each paper it lists
+and a run holds only small tables (communities, who owns a profile and which papers are theirs), never
+the corpus. Titles carry a code name that is distinct for every index, so N indices give N paper ids.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import random
+import unicodedata
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from itertools import accumulate
+from pathlib import Path
+
+from kg import synth_words as W
+from kg.extract import repo_from_url
+from kg.ids import author_id, paper_id, slug
+from kg.institutions import from_organization, from_slug
+
+TODAY = date(2026, 3, 1)  # fixed, so output never depends on the clock; this year's dates show no year
+SPAN_DAYS = 11 * 365
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+AUTHORS_PER_PAPER = 0.7  # distinct authors per paper in the corpus
+PROFILE_PAGE = 50  # papers one saved profile page shows; more make several pages
+FEED_HOME = 0.65  # share of papers first listed in a feed; the rest first appear in search results
+_MASK = (1 << 64) - 1
+
+# One random stream per purpose: the salts keep them independent of each other.
+_WORLD, _PAPER, _FEED, _SEARCH, _PROFILE, _HOMES = 0x5EED, 0xA11CE, 0xFEED, 0x5EA4C, 0x9F0F, 0x4053
+
+
+def mix64(x: int) -> int:
+    """SplitMix64's finaliser: a stable 64-bit hash of an integer."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def stream(seed: int, salt: int, index: int = 0) -> random.Random:
+    """The random stream for (seed, purpose, index): the same on every run, platform and process."""
+    return random.Random(mix64(mix64(seed & _MASK ^ salt) + index))
+
+
+class Permutation:
+    """A cheap bijection of range(size): x -> (x * step + shift) mod size."""
+
+    def __init__(self, size: int, rng: random.Random) -> None:
+        self.size = size
+        self.step = rng.randrange(1, size) if size > 1 else 1
+        while math.gcd(self.step, size) != 1:
+            self.step += 1
+        self.shift = rng.randrange(size)
+
+    def __call__(self, x: int) -> int:
+        return (x * self.step + self.shift) % self.size
+
+
+def mixed_radix(x: int, radices: Sequence[int]) -> list[int]:
+    """The digits of `x` in a mixed radix, most significant first."""
+    digits = []
+    for radix in reversed(radices):
+        x, digit = divmod(x, radix)
+        digits.append(digit)
+    return digits[::-1]
+
+
+class CodeNames:
+    """Code names like `TriShard` or `MagicZoFlow3`: distinct for distinct numbers, even lower-cased."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.radices = (len(W.CODE_HEAD), len(W.CODE_MIDDLE) + 1, len(W.CODE_STEM))
+        self.base = math.prod(self.radices)
+        self.shuffle = Permutation(self.base, rng)
+
+    def __call__(self, x: int) -> str:
+        rest, x = divmod(x, self.base)
+        head, middle, stem = mixed_radix(self.shuffle(x), self.radices)
+        number = str(rest + 1) if rest else ""
+        return f"{W.CODE_HEAD[head]}{(('',) + W.CODE_MIDDLE)[middle]}{W.CODE_STEM[stem]}{number}"
+
+
+@dataclass(frozen=True)
+class Script:
+    """Author names of one script: a product of part lists joined by `sep`."""
+
+    parts: tuple[tuple[str, ...], ...]
+    sep: str
+    share: float
+
+    @property
+    def size(self) -> int:
+        return math.prod(len(p) for p in self.parts)
+
+    def name(self, x: int) -> str:
+        digits = mixed_radix(x, [len(p) for p in self.parts])
+        return self.sep.join(part[d] for part, d in zip(self.parts, digits))
+
+
+def _initials(tier: int) -> str:
+    """Middle initials for a Latin-name tier: 0 none, then `A.` ... `Z.`, `A. A.` ... (bijective base 26)."""
+    letters = []
+    while tier:
+        tier, r = divmod(tier - 1, 26)
+        letters.append(f"{chr(65 + r)}.")
+    return " ".join(reversed(letters))
+
+
+SCRIPTS = (
+    Script((W.CHINESE_SURNAMES, W.CHINESE_GIVEN + tuple(a + b for a in W.CHINESE_GIVEN for b in W.CHINESE_GIVEN)),
+           "", 0.12),
+    Script((W.JAPANESE_SURNAMES, W.JAPANESE_GIVEN), " ", 0.02),
+    Script((W.KOREAN_SURNAMES, tuple(a + b for a in W.KOREAN_SYLLABLES for b in W.KOREAN_SYLLABLES)), "", 0.03),
+    Script((W.CYRILLIC_FIRST, W.CYRILLIC_LAST), " ", 0.02),
+    Script((W.GREEK_FIRST, W.GREEK_LAST), " ", 0.01),
+)
+
+
+class AuthorNames:
+    """Author k's name: unique per k (as an author id too); mostly Latin with accents, some CJK, Cyrillic, Greek."""
+
+    def __init__(self, count: int, rng: random.Random) -> None:
+        self.scramble = Permutation(max(count, 1), rng)
+        self.blocks = [min(round(s.share * count), s.size) for s in SCRIPTS]
+        self.shuffles = [Permutation(s.size, rng) for s in SCRIPTS]
+        self.latin_base = len(W.LATIN_FIRST) * len(W.LATIN_LAST)
+        self.latin_shuffle = Permutation(self.latin_base, rng)
+
+    def __call__(self, k: int) -> str:
+        x = self.scramble(k)
+        for script, block, shuffle in zip(SCRIPTS, self.blocks, self.shuffles):
+            if x < block:
+                return script.name(shuffle(x))
+            x -= block
+        tier, x = divmod(x, self.latin_base)
+        first, last = divmod(self.latin_shuffle(x), len(W.LATIN_LAST))
+        return " ".join(p for p in (W.LATIN_FIRST[first], _initials(tier), W.LATIN_LAST[last]) if p)
+
+
+def ascii_fold(text: str) -> str:
+    """`text` without accents ("José" -> "Jose"), as some pages write names and titles."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def sentence_case(title: str) -> str:
+    """A title with its plain capitalised words lower-cased ("TriShard: efficient sparse attention")."""
+    words = title.split(" ")
+    return " ".join([words[0]] + [w.lower() if w[1:].islower() else w for w in words[1:]])
+
+
+def with_article(word: str) -> str:
+    """`a sparse`, `an efficient`."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def day_text(day: date, year: bool = True) -> str:
+    """`Mar 3, 2024`, or `Mar 3` without the year."""
+    text = f"{MONTHS[day.month - 1]} {day.day}"
+    return f"{text}, {day.year}" if year else text
+
+
+@dataclass(slots=True)
+class Meta:
+    """What pass one needs of a paper: its community, authors, date, links; no text."""
+
+    index: int
+    community: int
+    authors: list[int]
+    day: date
+    category: str
+    score: float
+    upvotes: int | None
+    by_org: bool
+    links: list[tuple[str, int]]  # (kind, key): see World._links
+
+
+@dataclass(slots=True)
+class Paper:
+    """A paper with its text, as every page that lists it shows it."""
+
+    meta: Meta
+    code: str
+    title: str
+    abstract: str
+
+    @property
+    def has_links(self) -> bool:
+        return bool(self.meta.links)
+
+
+class World:
+    """All of a corpus that follows from (papers, seed): communities, names, labs and each paper on demand."""
+
+    def __init__(self, papers: int, seed: int) -> None:
+        if papers < 1:
+            raise ValueError("a corpus needs at least one paper")
+        self.papers, self.seed = papers, seed
+        self.n_authors = max(3, round(papers * AUTHORS_PER_PAPER))
+        rng = stream(seed, _WORLD)
+        self.codes = CodeNames(rng)
+        self.lab_codes = CodeNames(rng)
+        self.names = AuthorNames(self.n_authors, rng)
+        self.starts = self._communities(rng)
+        n = len(self.starts) - 1
+        cats, weights = zip(*W.CATEGORIES)
+        self.cat_weights = list(accumulate(weights))
+        self.community_cat = array("B", rng.choices(range(len(cats)), cum_weights=self.cat_weights, k=n))
+        inst_weights = list(accumulate(1 / (j + 1) ** 0.8 for j in range(len(W.INSTITUTIONS))))
+        self.community_inst = array("B", rng.choices(range(len(W.INSTITUTIONS)), cum_weights=inst_weights, k=n))
+        famous_weights = list(accumulate(1 / (j + 1) for j in range(len(W.FAMOUS_REPOS))))
+        self.famous_weights = famous_weights
+        self.bank = self._sentence_bank(rng)
+        self._paper_base = mix64(seed & _MASK ^ _PAPER)
+
+    # -- structure ---------------------------------------------------------------------------------
+
+    def _communities(self, rng: random.Random) -> array:
+        """Start offsets of co-authorship communities over the authors (Pareto sizes), with an end sentinel."""
+        starts = array("q", [0])
+        while starts[-1] < self.n_authors:
+            size = min(300, int(3 * rng.paretovariate(1.4)))
+            starts.append(min(self.n_authors, starts[-1] + size))
+        return starts
+
+    @property
+    def n_communities(self) -> int:
+        return len(self.starts) - 1
+
+    def community_of(self, k: int) -> int:
+        """The community author k belongs to."""
+        return bisect.bisect_right(self.starts, k) - 1
+
+    def hubs(self, c: int) -> int:
+        """How many leading members of community c are its hubs (they own profile pages)."""
+        size = self.starts[c + 1] - self.starts[c]
+        return 1 + (size >= 20) + (size >= 80)
+
+    def lab(self, c: int) -> str:
+        """Community c's GitHub / Hugging Face organisation, e.g. `trishard-nlp`."""
+        suffix = ("lab", "ai", "nlp", "group", "research", "vision")[c % 6]
+        return f"{self.lab_codes(c).lower()}-{suffix}"
+
+    def institution(self, c: int) -> tuple[str, str]:
+        """(profile slug, feed organisation line) of community c's institution."""
+        return W.INSTITUTIONS[self.community_inst[c]]
+
+    @cached_property
+    def owners(self) -> bytearray:
+        """1 for each author with a profile page: every community's hubs and 3% of everyone else."""
+        flags = bytearray(self.n_authors)
+        for c in range(self.n_communities):
+            for k in range(self.starts[c], min(self.starts[c] + self.hubs(c), self.starts[c + 1])):
+                flags[k] = 1
+        rng = stream(self.seed, _PROFILE)
+        for k in rng.sample(range(self.n_authors), self.n_authors * 3 // 100):
+            flags[k] = 1
+        return flags
+
+    @cached_property
+    def homes(self) -> bytearray:
+        """1 for each paper first listed in a daily feed, 0 for one first listed in search results."""
+        rng = stream(self.seed, _HOMES)
+        return bytearray(rng.random() < FEED_HOME for _ in range(self.papers))
+
+    # -- one paper ---------------------------------------------------------------------------------
+
+    def meta(self, i: int) -> Meta:
+        """Paper i without its text."""
+        return self._meta(i, random.Random(self._paper_base + i))
+
+    def paper(self, i: int) -> Paper:
+        """Paper i, with the same title and abstract on every page and run."""
+        rng = random.Random(self._paper_base + i)
+        meta = self._meta(i, rng)
+        code = self.codes(i)
+        fill = self._fill(rng, code)
+        title = rng.choice(W.TITLE_TEMPLATES).format_map(fill)
+        return Paper(meta, code, title, self._abstract(rng, meta, code, fill))
+
+    def _meta(self, i: int, rng: random.Random) -> Meta:
+        c = self.community_of(rng.randrange(self.n_authors))
+        authors = self._authors(rng, c)
+        day = TODAY - timedelta(days=int(SPAN_DAYS * rng.random() ** 1.5))
+        if rng.random() < 0.75:
+            category = W.CATEGORIES[self.community_cat[c]][0]
+        else:
+            category = rng.choices(W.CATEGORIES, cum_weights=self.cat_weights)[0][0]
+        score = round(rng.uniform(0.5, 60.0), 1)
+        upvotes = int(2 ** (rng.random() * 9)) if rng.random() < 0.25 else None
+        return Meta(i, c, authors, day, category, score, upvotes, rng.random() < 0.15, self._links(rng, c))
+
+    def _authors(self, rng: random.Random, c: int) -> list[int]:
+        """Mostly members of community c, favouring its hubs (log-uniform rank), some from elsewhere."""
+        u = rng.random()
+        if u < 0.05:
+            n = 1
+        elif u < 0.07:
+            n = rng.randint(15, 60)
+        else:
+            n = min(60, max(2, int(rng.lognormvariate(1.55, 0.5))))
+        size = self.starts[c + 1] - self.starts[c]
+        cross = 0.1 if n <= size // 2 else 0.6
+        chosen: list[int] = []
+        for _ in range(4 * n + 8):
+            if len(chosen) == n:
+                break
+            cc = c if rng.random() >= cross else self.community_of(rng.randrange(self.n_authors))
+            start, end = self.starts[cc], self.starts[cc + 1]
+            k = start + int((end - start + 1) ** rng.random()) - 1
+            if k not in chosen:
+                chosen.append(k)
+        lead = self.starts[c]
+        if lead in chosen[:-1] and rng.random() < 0.6:
+            chosen.remove(lead)
+            chosen.append(lead)  # the group leader signs last
+        return chosen
+
+    def _links(self, rng: random.Random, c: int) -> list[tuple[str, int]]:
+        """The kinds of link the abstract gives; the key is the shared repo's slot where there is one."""
+        links: list[tuple[str, int]] = []
+        u = rng.random()
+        if u < 0.38:
+            links.append(("github", 0))
+        elif u < 0.41:
+            links.append(("gitlab", 0))
+        elif u < 0.43:
+            links.append(("4open", 0))
+        for kind, p in (("model", 0.08), ("dataset", 0.06), ("page", 0.12), ("cut", 0.02)):
+            if rng.random() < p:
+                links.append((kind, 0))
+        if rng.random() < 0.08:
+            links.append(("shared", c * 3 + rng.randrange(3)))
+        if rng.random() < 0.04:
+            links.append(("famous", rng.choices(range(len(W.FAMOUS_REPOS)), cum_weights=self.famous_weights)[0]))
+        return links
+
+    # -- text --------------------------------------------------------------------------------------
+
+    def _fill(self, rng: random.Random, code: str) -> dict[str, str]:
+        adj, adj2 = rng.sample(W.ADJECTIVES, 2)
+        return {"code": code, "adj": adj, "adj2": adj2, "method": rng.choice(W.METHODS),
+                "task": rng.choice(W.TASKS), "domain": rng.choice(W.DOMAINS), "prop": rng.choice(W.PROPERTIES)}
+
+    def _sentence_bank(self, rng: random.Random) -> list[str]:
+        """Abstract sentences with their slots filled: abstracts are drawn from these."""
+        bank = []
+        for _ in range(4096):
+            template = rng.choice(W.SENTENCE_TEMPLATES)
+            adj = rng.choice(W.ADJECTIVES).lower()
+            values = {"adj": adj, "a_adj": with_article(adj), "method": rng.choice(W.METHODS),
+                      "task": rng.choice(W.TASKS).lower(), "domain": rng.choice(W.DOMAINS),
+                      "prop": rng.choice(W.PROPERTIES).lower(), "n": str(rng.randint(3, 24)),
+                      "pct": str(rng.randint(2, 60)), "x": f"{rng.uniform(1.2, 9.9):.1f}",
+                      "m": str(rng.randint(10, 900)), "b": str(rng.randint(1, 70)), "k": str(rng.randint(5, 400))}
+            bank.append(template.format_map(values))
+        return bank
+
+    def _abstract(self, rng: random.Random, meta: Meta, code: str, fill: dict[str, str]) -> str:
+        opening = rng.choice(W.OPENINGS).format_map({**fill, "task": fill["task"].lower(),
+                                                     "a_adj": with_article(fill["adj"].lower())})
+        parts = [opening, *rng.sample(self.bank, rng.randint(5, 8))]
+        cut = None
+        for kind, key in meta.links:
+            if kind == "cut":
+                cut = f"Code will be released at https://github.com/{self.lab(meta.community)}/{code}-"
+            else:
+                parts.append(self._link_sentence(rng, kind, key, meta, code))
+        if cut:
+            parts.append(cut)  # a cut-off link only ever ends an abstract
+        return " ".join(parts)
+
+    def repo_url(self, kind: str, key: int, meta: Meta, code: str) -> str:
+        """The canonical URL of a paper's link of `kind`, before the page mangles it."""
+        lab = self.lab(meta.community)
+        if kind == "github":
+            owner = slug(self.names(meta.authors[0])).replace("-", "") or lab
+            return f"https://github.com/{owner}/{code}"
+        if kind == "gitlab":
+            return f"https://gitlab.com/{lab}/{code}"
+        if kind == "4open":
+            return f"https://anonymous.4open.science/r/{code}-{mix64(meta.index) & 0xFFFF:04X}"
+        if kind == "model":
+            return f"https://huggingface.co/{lab}/{code}-{(7, 13, 70, 1)[meta.index % 4]}B"
+        if kind == "dataset":
+            return f"https://huggingface.co/datasets/{lab}/{code}-Bench"
+        if kind == "page":
+            return f"https://{lab}.github.io/{code}/" if meta.index % 2 else f"https://{code.lower()}.github.io"
+        if kind == "shared":
+            c, s = divmod(key, 3)
+            return f"https://github.com/{self.lab(c)}/{W.SHARED_REPO_NAMES[(c + s) % len(W.SHARED_REPO_NAMES)]}"
+        path, host = W.FAMOUS_REPOS[key]
+        return f"https://{host}/{path}"
+
+    def _link_sentence(self, rng: random.Random, kind: str, key: int, meta: Meta, code: str) -> str:
+        url = messy_url(rng, self.repo_url(kind, key, meta, code))
+        if kind == "page":
+            return f"Project page: {url}"
+        if kind == "famous":
+            return f"Our implementation builds on {url}, which we extend with custom kernels."
+        return rng.choice(LINK_SENTENCES).format(url=url)
+
+
+LINK_SENTENCES = (
+    "Code is available at {url}.", "Our code and models are released at {url}, together with the evaluation scripts.",
+    "The implementation is public (see {url}).", "Code and data: \\url{{{url}}}.", "Resources: {url}",
+)
+
+
+BARE_HOSTS = ("github.com", "gitlab.com", "huggingface.co")  # hosts the extractor finds without a scheme
+
+
+def messy_url(rng: random.Random, url: str) -> str:
+    """`url` as pages print it: no scheme, `www.`, `.git`, a subfolder, odd case, a LaTeX leftover..."""
+    scheme, _, rest = url.partition("://")
+    host, _, path = rest.partition("/")
+    if host.endswith(".github.io") or rng.random() < 0.4:
+        return url
+    form = rng.randrange(8)
+    if form == 0 and host in BARE_HOSTS:
+        return rest
+    if form == 1:
+        return f"www.{rest}" if host in BARE_HOSTS else f"http://{rest}"
+    if form == 2:
+        return f"{url}/tree/main" if host == "huggingface.co" else f"{url}.git"
+    if form == 3:
+        return f"{url}/tree/main/{rng.choice(W.SUBDIRS)}"
+    if form == 4:
+        return f"{url}{{{url}}}"
+    if form == 5 and host in ("github.com", "gitlab.com"):
+        return f"{scheme}://{host.replace('git', 'Git')}/{path.title()}"
+    if form == 6:
+        return f"{url}/"
+    return f"http://{rest}"
+
+
+# -- pages -------------------------------------------------------------------------------------------
+
+FEED_BANNER = ("new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\n"
+               "byAK and the research community\n\n")
+SEARCH_BANNER = "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!\nSubscribe"
+
+
+def variant_title(rng: random.Random, title: str) -> str:
+    """The title as this page writes it: usually as is, sometimes in sentence case or without accents."""
+    u = rng.random()
+    if u < 0.04:
+        return sentence_case(title)
+    if u < 0.06:
+        return ascii_fold(title)
+    return title
+
+
+def feed_entry(world: World, paper: Paper, rng: random.Random) -> str:
+    """One paper on a daily feed: title, abstract, author count or organisation, `·`, date and upvotes."""
+    meta = paper.meta
+    who = world.institution(meta.community)[1] if meta.by_org else f"  • {len(meta.authors)} authors"
+    votes = f" {meta.upvotes}" if meta.upvotes else ""
+    return f"{variant_title(rng, paper.title)}\n\n{paper.abstract}\n\n{who}\n·\n{day_text(meta.day)}{votes}"
+
+
+def search_entry(paper: Paper, rng: random.Random) -> str:
+    """One search result: the title line, then the abstract line."""
+    return f"{variant_title(rng, paper.title)}\n{paper.abstract}"
+
+
+def profile_entry(world: World, paper: Paper, rng: random.Random, seen: bytearray) -> tuple[str, str | None]:
+    """One paper on a profile: header, title, author line (3 names, then et al.), abstract; and the slug shown."""
+    meta = paper.meta
+    code = "Code" if any(kind not in ("page", "cut") for kind, _ in meta.links) or rng.random() < 0.15 else ""
+    header = f"{meta.score}{meta.category}{day_text(meta.day, meta.day.year != TODAY.year)}{code}"
+    names = []
+    for k in meta.authors[:3]:
+        seen[k] = 1
+        name = world.names(k)
+        names.append(ascii_fold(name) if rng.random() < 0.05 else name)
+    line = ", ".join(names) + (" et al." if len(meta.authors) > 3 else "")
+    inst = world.institution(meta.community)[0] if rng.random() < 0.2 else None
+    if inst:
+        line += f" · {inst}"
+    abstract = paper.abstract
+    if not paper.has_links and rng.random() < 0.1:
+        abstract = abstract[: int(len(abstract) * rng.uniform(0.6, 0.95))].rstrip()  # pages cut some abstracts
+    return f"{header}\n{variant_title(rng, paper.title)}\n\n{line}\n\n{abstract}", inst
+
+
+def profile_head(world: World, owner: int, total: int, rng: random.Random) -> str:
+    """The top of a profile page: name, main category, statistics, paper count."""
+    cat = W.CATEGORIES[world.community_cat[world.community_of(owner)]][0]
+    h = max(1, int(math.sqrt(total) * rng.uniform(1.5, 3.5)))
+    citations = int(h * h * rng.uniform(3, 9))
+    return (f"{world.names(owner)}\n\n{cat}\nh-index{h}\n{total}papers\n{citations:,}citations\n"
+            f"Novelty{rng.randint(20, 90)}%\nAI Score{rng.randint(20, 95)}\n\n{total} Papers\n\n")
+
+
+@dataclass
+class Written:
+    """What a writer wrote: pages and listings per format, bytes, and entities the pages show."""
+
+    pages: dict[str, int] = field(default_factory=lambda: {"profile": 0, "feed": 0, "search": 0})
+    listings: dict[str, int] = field(default_factory=lambda: {"profile": 0, "feed": 0, "search": 0})
+    bytes: int = 0
+    institutions: set[str] = field(default_factory=set)
+
+    def merge(self, other: Written) -> None:
+        """Add another writer's counts to these."""
+        for fmt in self.pages:
+            self.pages[fmt] += other.pages[fmt]
+            self.listings[fmt] += other.listings[fmt]
+        self.bytes += other.bytes
+        self.institutions |= other.institutions
+
+
+class PageWriter:
+    """Writes pages as numbered files under DIR/pages/<format>/, a thousand to a folder."""
+
+    def __init__(self, out: Path, written: Written) -> None:
+        self.out, self.written = out, written
+
+    def write(self, fmt: str, text: str, listings: int) -> None:
+        """Write one page of `fmt` holding `listings` papers."""
+        n = self.written.pages[fmt]
+        folder = self.out / "pages" / fmt / f"{n // 1000:04d}"
+        if n % 1000 == 0:
+            folder.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8")
+        (folder / f"{fmt}-{n:07d}.txt").write_bytes(data)
+        self.written.pages[fmt] += 1
+        self.written.listings[fmt] += listings
+        self.written.bytes += len(data)
+
+
+def _chunks(items: Iterable[int], sizes: Callable[[], int]) -> Iterator[list[int]]:
+    """`items` in consecutive lists, each as long as the next value of `sizes()`."""
+    chunk: list[int] = []
+    size = sizes()
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk, size = [], sizes()
+    if chunk:
+        yield chunk
+
+
+def _extras(rng: random.Random, chunk: list[int], end: int, count: int) -> list[int]:
+    """Up to `count` papers below `end` not already in `chunk`: papers a page lists again."""
+    return list(dict.fromkeys(j for j in (rng.randrange(end) for _ in range(count)) if j not in chunk))
+
+
+def write_feeds(world: World, pages: PageWriter) -> None:
+    """Daily feeds, newest first, over the papers at home in a feed; some older papers trend again."""
+    rng = stream(world.seed, _FEED)
+    home = (i for i in range(world.papers) if world.homes[i])
+    for n, chunk in enumerate(_chunks(home, lambda: rng.randint(12, 40))):
+        indices = chunk + _extras(rng, chunk, chunk[0] + 1, sum(rng.random() < 0.03 for _ in chunk))
+        entries = []
+        for i in indices:
+            paper = world.paper(i)
+            if paper.meta.by_org:
+                pages.written.institutions.add(from_organization(world.institution(paper.meta.community)[1]).id)
+            entries.append(feed_entry(world, paper, rng))
+        page_day = day_text(TODAY - timedelta(days=n), year=False)
+        pages.write("feed", f"{FEED_BANNER}{page_day}\n\n" + "\n\n".join(entries), len(indices))
+
+
+def write_search(world: World, pages: PageWriter) -> None:
+    """Search result pages over the papers at home there, each with some papers from anywhere mixed in."""
+    rng = stream(world.seed, _SEARCH)
+    home = (i for i in range(world.papers) if not world.homes[i])
+    for chunk in _chunks(home, lambda: rng.randint(40, 200)):
+        indices = chunk + _extras(rng, chunk, world.papers, len(chunk) // 4)
+        rng.shuffle(indices)
+        body = "\n".join(search_entry(world.paper(i), rng) for i in indices)
+        pages.write("search", SEARCH_BANNER + body, len(indices))
+
+
+@dataclass
+class Census:
+    """Pass one over every paper's metadata: profile owners' papers, authors and repos in use."""
+
+    owner_papers: dict[int, array]
+    authors: int  # distinct authors of at least one paper
+    own_repos: int  # repos only one paper links (one per kind per paper)
+    shared_used: bytearray
+    famous_papers: list[list[int]]
+
+    @property
+    def repos(self) -> int:
+        """Distinct repositories the abstracts link."""
+        return self.own_repos + sum(self.shared_used) + sum(1 for p in self.famous_papers if p)
+
+
+def census(world: World) -> Census:
+    """Walk every paper's metadata once."""
+    owners = world.owners
+    owner_papers: dict[int, array] = {}
+    wrote = bytearray(world.n_authors)
+    shared = bytearray(3 * world.n_communities)
+    famous: list[list[int]] = [[] for _ in W.FAMOUS_REPOS]
+    own = 0
+    for i in range(world.papers):
+        meta = world.meta(i)
+        for k in meta.authors:
+            wrote[k] = 1
+            if owners[k]:
+                owner_papers.setdefault(k, array("I")).append(i)
+        for kind, key in meta.links:
+            if kind == "shared":
+                shared[key] = 1
+            elif kind == "famous":
+                famous[key].append(i)
+            elif kind not in ("page", "cut"):
+                own += 1
+    return Census(owner_papers, sum(wrote), own, shared, famous)
+
+
+def write_profiles(world: World, pages: PageWriter, owners: dict[int, array]) -> bytearray:
+    """One or more profile pages per owner listing all their papers; returns which authors the pages name."""
+    seen = bytearray(world.n_authors)
+    for owner in sorted(owners):
+        rng = stream(world.seed, _PROFILE, owner + 1)
+        papers = list(owners[owner])
+        rng.shuffle(papers)
+        seen[owner] = 1
+        for start in range(0, len(papers), PROFILE_PAGE):
+            chunk = papers[start:start + PROFILE_PAGE]
+            entries = []
+            for i in chunk:
+                entry, inst = profile_entry(world, world.paper(i), rng, seen)
+                entries.append(entry)
+                if inst:
+                    pages.written.institutions.add(from_slug(inst).id)
+            pages.write("profile", profile_head(world, owner, len(papers), rng) + "\n\n".join(entries), len(chunk))
+    return seen
+
+
+# -- facts for tests -----------------------------------------------------------------------------------
+
+def _author(world: World, k: int) -> dict:
+    name = world.names(k)
+    return {"name": name, "id": author_id(name)}
+
+
+def _paper_ref(world: World, i: int) -> dict:
+    title = world.paper(i).title
+    return {"id": paper_id(title), "title": title}
+
+
+def two_hop(world: World, owners: dict[int, array], budget: int = 200) -> dict | None:
+    """Authors A and C who never wrote together but share co-author B, with a paper joining each pair.
+
+    A and B own profiles, so the pages name them on their shared paper; C is among the three names shown.
+    """
+    for a in sorted(owners)[:budget]:
+        papers_a = [world.meta(i) for i in owners[a]]
+        coauthors = {k for m in papers_a for k in m.authors}
+        for ab in papers_a:
+            for b in ab.authors:
+                if b == a or b not in owners:
+                    continue
+                for j in owners[b]:
+                    bc = world.meta(j)
+                    c = next((k for k in bc.authors[:3] if k != b and k not in coauthors), None)
+                    if c is not None:
+                        return {"a": _author(world, a), "b": _author(world, b), "c": _author(world, c),
+                                "ab_paper": _paper_ref(world, ab.index), "bc_paper": _paper_ref(world, j)}
+    return None
+
+
+def shared_repo(world: World, famous: list[list[int]]) -> dict | None:
+    """The most shared popular repository, with every paper that links it."""
+    key = max(range(len(famous)), key=lambda j: len(famous[j]))
+    if len(famous[key]) < 2:
+        return None
+    repo = repo_from_url(world.repo_url("famous", key, world.meta(famous[key][0]), ""))
+    return {"id": repo.id, "papers": sorted(paper_id(world.paper(i).title) for i in famous[key])}
+
+
+# -- the run -------------------------------------------------------------------------------------------
+
+def _profile_part(papers: int, seed: int, out: Path) -> tuple[Written, dict]:
+    """Pass one, the profile pages and the facts: one process's share of the work."""
+    world = World(papers, seed)
+    written = Written()
+    found = census(world)
+    seen = write_profiles(world, PageWriter(out, written), found.owner_papers)
+    facts = {"two_hop": two_hop(world, found.owner_papers), "shared_repo": shared_repo(world, found.famous_papers)}
+    counts = {"authors_named": sum(seen), "authors": found.authors, "repos": found.repos,
+              "owners": len(found.owner_papers), "communities": world.n_communities}
+    return written, {"counts": counts, "facts": facts}
+
+
+def _listing_part(papers: int, seed: int, out: Path) -> Written:
+    """The feeds and search pages: the other process's share."""
+    world = World(papers, seed)
+    written = Written()
+    pages = PageWriter(out, written)
+    write_feeds(world, pages)
+    write_search(world, pages)
+    return written
+
+
+def synthesize(out: Path, papers: int, seed: int, workers: int = 2) -> dict:
+    """Write the corpus of `papers` papers for `seed` under `out` (pages/ and manifest.json); return the manifest."""
+    out.mkdir(parents=True, exist_ok=True)
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            profile_job = pool.submit(_profile_part, papers, seed, out)
+            listing_job = pool.submit(_listing_part, papers, seed, out)
+            (written, found), listed = profile_job.result(), listing_job.result()
+    else:
+        written, found = _profile_part(papers, seed, out)
+        listed = _listing_part(papers, seed, out)
+    written.merge(listed)
+    counts = found["counts"]
+    manifest = {
+        "generator": "kg synth", "papers": papers, "seed": seed,
+        "pages": {**written.pages, "total": sum(written.pages.values())},
+        "listings": written.listings, "bytes": written.bytes,
+        "expected": {"papers": papers, "authors": counts["authors_named"], "repos": counts["repos"],
+                     "institutions": len(written.institutions)},
+        "generated": {"authors": counts["authors"], "communities": counts["communities"],
+                      "profile_owners": counts["owners"]},
+        "facts": found["facts"],
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return manifest
