@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
-from api import graphiql
+from api import graphiql, linked_data
 from api.context import Context
 from api.db import Database
 from api.limits import MAX_BODY_BYTES
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="kg", summary="Research literature as a knowledge graph", lifespan=lifespan)
     app.include_router(GraphQL(schema, context_getter=context, subscription_protocols=()), prefix="/graphql")
+    app.include_router(linked_data.router)
     app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
     if origins := cors_origins():
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],

@@ -1,0 +1,82 @@
+"""A small readable HTML page of one resource's triples, with links to its neighbours."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from html import escape
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from kg.rdf.vocab import RDF, VOCAB_PREFIXES, Iris
+
+_MEMBER = re.compile(re.escape(RDF.iri) + r"_(\d+)\Z")
+STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%}td{border-top:1px solid #ddd;padding:.3rem .5rem;vertical-align:top}
+td:first-child{white-space:nowrap;color:#555;width:12rem}code{font-size:90%}a{color:#0645ad}
+.iri{color:#666;font-size:90%;word-break:break-all}"""
+
+
+def short(iri: str) -> str:
+    """A vocabulary IRI in prefixed form (schema:name), or as it is."""
+    for prefix, namespace in VOCAB_PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+class Page:
+    """The HTML of one resource, from its triples and the names of the nodes they mention."""
+
+    def __init__(self, iris: Iris, subject: NamedNode, names: Mapping[str, str]) -> None:
+        self.iris = iris
+        self.subject = subject.value
+        self.names = names
+
+    def term(self, term: NamedNode | Literal) -> str:
+        """A value cell: a link for an IRI (a local path for our resources), escaped text otherwise."""
+        if isinstance(term, Literal):
+            return escape(term.value)
+        iri = term.value
+        if iri.startswith(self.subject + "#"):  # one of this resource's lists: its section below
+            fragment = iri.partition("#")[2]
+            return f'<a href="#{escape(fragment)}">{escape(fragment)} (in order)</a>'
+        local = self.iris.parse(iri)
+        label = self.names.get(iri) or (f"{local[0]} {local[1]}" if local else short(iri))
+        href = iri[len(self.iris.base):] if local else iri
+        return f'<a href="{escape(href)}">{escape(label)}</a>'
+
+    def render(self, triples: Iterable[Triple], alternates: Mapping[str, str]) -> str:
+        """The page: the resource's properties, its ordered lists, and what refers to it."""
+        subject = NamedNode(self.subject)
+        own: dict[str, list[str]] = defaultdict(list)
+        lists: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        incoming: dict[str, list[str]] = defaultdict(list)
+        for t in triples:
+            predicate = t.predicate.value
+            if t.subject == subject:
+                own[short(predicate)].append(self.term(t.object))
+            elif t.subject.value.startswith(subject.value + "#") and (m := _MEMBER.match(predicate)):
+                fragment = t.subject.value.partition("#")[2]
+                lists[fragment].append((int(m.group(1)), self.term(t.object)))
+            elif t.object == subject and not _MEMBER.match(predicate):  # positions show as kg:listedOn
+                incoming[short(predicate)].append(self.term(t.subject))
+        title = self.names.get(subject.value) or subject.value
+        parts = [f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>",
+                 f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>",
+                 f'<p class=iri>{escape(subject.value)}</p><p>Also as: '
+                 + " · ".join(f'<a href="{escape(href)}">{escape(name)}</a>' for name, href in alternates.items())
+                 + "</p>", _table(own)]
+        for fragment, members in lists.items():
+            items = "".join(f"<li value={n}>{cell}</li>" for n, cell in sorted(members))
+            parts.append(f"<h2 id={escape(fragment)}>{escape(fragment)} (in order)</h2><ol>{items}</ol>")
+        if incoming:
+            parts.append("<h2>Referred to by</h2>" + _table(incoming))
+        parts.append("</body></html>")
+        return "".join(parts)
+
+
+def _table(rows: Mapping[str, list[str]]) -> str:
+    cells = "".join(f"<tr><td>{escape(key)}</td><td>{'<br>'.join(values)}</td></tr>"
+                    for key, values in rows.items())
+    return f"<table>{cells}</table>"

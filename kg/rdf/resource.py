@@ -1,0 +1,35 @@
+"""One resource's description: its own triples and those of every relationship it takes part in."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import neo4j
+from pyoxigraph import NamedNode, Triple
+
+from kg.rdf.source import resource_row
+from kg.rdf.triples import Describer
+from kg.rdf.vocab import LABELS, TYPES, Iris
+
+
+@dataclass
+class Description:
+    """The triples about one node, and display names of it and its neighbours by IRI."""
+
+    subject: NamedNode
+    triples: list[Triple]
+    names: dict[str, str]
+
+
+def describe(driver: neo4j.Driver, database: str | None, iris: Iris, kind: str, node_id: str) -> Description | None:
+    """The description of `{base}/resource/{kind}/{node_id}`, or None when there is no such node."""
+    label = LABELS.get(kind)
+    row = resource_row(driver, database, label, node_id) if label else None
+    if row is None:
+        return None
+    node = row["node"]
+    subject = iris.resource(kind, node_id)
+    names = {subject.value: node.get("title") or node.get("name") or node_id}
+    for rel, start, end, _, other_label, other_name in row["edges"]:
+        other = end if start == node_id else start
+        names[iris.resource(TYPES[other_label], other).value] = other_name
+    return Description(subject, Describer(iris).node(label, row), names)
