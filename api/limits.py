@@ -123,7 +123,9 @@ class _Coster:
             child = 0
             if node.selection_set is not None:
                 child = self.cost(node.selection_set, get_named_type(field.type), seen)  # type: ignore[arg-type]
-            total += 1 + _multiplier(node, field, self.variables) * child
+            # A connection's edges are already multiplied by the connection's `first`.
+            times = 1 if owner.name.endswith("Connection") else _multiplier(node, field, self.variables)
+            total += 1 + times * child
         return total
 
 

@@ -1,0 +1,335 @@
+"""The GraphQL API, run in-process over HTTP against the real Neo4j holding the three sample pages.
+
+Each answer is checked against the same facts read straight from Neo4j with the driver. The helpers
+and the `client` fixture here serve the other test_api_* modules too.
+"""
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import neo4j
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.schema import SDL_PATH, sdl
+from kg.connection import Settings
+
+OWNER = "Yuandong Tian"
+OWNER_ID = "a-yuandong-tian"
+
+
+@pytest.fixture(scope="module")
+def client(neo4j_settings: Settings) -> Iterator[TestClient]:
+    """The real app (lifespan run: its async driver is open) on the tests' Neo4j."""
+    with TestClient(create_app(neo4j_settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+def _sample_graph(request: pytest.FixtureRequest) -> None:
+    """Every API test reads the sample graph (reloaded only if another test changed it)."""
+    if "client" in request.fixturenames:
+        request.getfixturevalue("seeded")
+
+
+def gql(client: TestClient, query: str, **variables: Any) -> dict:
+    """POST one GraphQL request; the whole JSON answer (data, errors, extensions)."""
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    assert "Traceback" not in response.text and "neo4j" not in response.text.lower()
+    return response.json()
+
+
+def data(client: TestClient, query: str, **variables: Any) -> dict:
+    """The `data` of a request that must succeed."""
+    answer = gql(client, query, **variables)
+    assert "errors" not in answer, answer["errors"]
+    return answer["data"]
+
+
+def errors(client: TestClient, query: str, **variables: Any) -> list[str]:
+    """The error messages of a request that must fail."""
+    answer = gql(client, query, **variables)
+    assert answer.get("errors"), answer
+    return [e["message"] for e in answer["errors"]]
+
+
+def cypher(driver: neo4j.Driver, text: str, **params: Any) -> list[dict]:
+    """Rows of a query run straight on the driver: the ground truth the API is checked against."""
+    records, _, _ = driver.execute_query(text, params)
+    return [r.data() for r in records]
+
+
+def column(driver: neo4j.Driver, text: str, **params: Any) -> list[Any]:
+    """The single column of `text`'s rows."""
+    return [next(iter(row.values())) for row in cypher(driver, text, **params)]
+
+
+def test_schema_file_is_in_sync() -> None:
+    assert SDL_PATH.read_text() == sdl(), "schema/schema.graphql is stale: run `python -m api.schema`"
+
+
+def test_stats_count_every_node_type(client: TestClient, seeded: neo4j.Driver) -> None:
+    stats = data(client, "{ stats { papers authors institutions repos topics pages relationships } }")["stats"]
+    for label in ("Paper", "Author", "Institution", "Repo", "Topic", "Page"):
+        key = label.lower() + "s" if label != "Paper" else "papers"
+        assert stats[key] == column(seeded, f"MATCH (n:{label}) RETURN count(n)")[0]
+    assert stats["papers"] == 328 and stats["pages"] == 3
+    assert stats["relationships"] == column(seeded, "MATCH ()-[r]->() RETURN count(r)")[0]
+
+
+def test_paper_by_id_with_its_neighbours(client: TestClient, seeded: neo4j.Driver) -> None:
+    pid = column(seeded, "MATCH (p:Paper)-[:HAS_CODE]->(:Repo) MATCH (p)<-[:AUTHORED]-() "
+                         "RETURN p.id ORDER BY p.id LIMIT 1")[0]
+    paper = data(client, """query($id: ID!) { paper(id: $id) {
+        id title year authors { id } repos { id fullName } topics { id } institutions { id }
+        sources { position page { format title } owner { name } } } }""", id=pid)["paper"]
+    assert paper["id"] == pid
+    assert [a["id"] for a in paper["authors"]] == column(
+        seeded, "MATCH (:Paper {id: $id})<-[r:AUTHORED]-(a) RETURN a.id ORDER BY r.position", id=pid)
+    for field, rel in (("repos", "HAS_CODE"), ("topics", "HAS_TOPIC"), ("institutions", "AFFILIATED_WITH")):
+        assert sorted(x["id"] for x in paper[field]) == sorted(column(
+            seeded, f"MATCH (:Paper {{id: $id}})-[:{rel}]->(x) RETURN x.id", id=pid)), field
+    assert all("/" in r["fullName"] for r in paper["repos"])
+    assert paper["sources"] and paper["sources"][0]["page"]["format"] in {"profile", "feed", "search"}
+
+
+def test_unknown_ids_are_null_not_errors(client: TestClient) -> None:
+    answer = gql(client, """{ paper(id: "p-nope") { id } author(id: "a-nope") { id }
+        institution(id: "nope") { id } repo(id: "no/pe") { id } topic(id: "kp:nope") { id } }""")
+    assert "errors" not in answer
+    assert set(answer["data"].values()) == {None}
+
+
+def test_author_by_id_by_name_and_by_any_spelling(client: TestClient) -> None:
+    query = "query($id: ID, $name: String) { author(id: $id, name: $name) { id name } }"
+    assert data(client, query, id=OWNER_ID)["author"]["name"] == OWNER
+    assert data(client, query, name=OWNER)["author"]["id"] == OWNER_ID
+    assert data(client, query, name="yuandong  TIAN")["author"]["id"] == OWNER_ID  # same derived id
+    assert data(client, query, name="Nobody At All")["author"] is None
+    assert errors(client, query, id=OWNER_ID, name=OWNER) == ["give exactly one of `id` and `name`"]
+
+
+def test_institution_repo_and_topic_lookups(client: TestClient, seeded: neo4j.Driver) -> None:
+    found = data(client, """{
+        byId: institution(id: "meta-ai") { name aliases papers(first: 100) { id } authors(first: 3) { name } }
+        byAlias: institution(name: "Harvard University") { id }
+        repo(fullName: "facebookresearch/luckmatters") { id url kind papers { id } }
+        hf: repo(fullName: "tencent/Tencent-Hunyuan-Large") { id kind }
+        repoById: repo(id: "facebookresearch/luckmatters") { fullName }
+        topic(name: "language model") { id scheme papers(first: 100) { id } }
+        arxiv: topic(name: "cs.LG") { id scheme } }""")
+    assert found["byId"]["name"] == "Meta AI" and found["byAlias"]["id"] == "harvard"
+    assert len(found["byId"]["papers"]) == 5 and found["byId"]["authors"][0]["name"] == OWNER
+    assert found["repo"]["id"] == "facebookresearch/luckmatters" and len(found["repo"]["papers"]) == 2
+    assert found["hf"] == {"id": "hf:tencent/tencent-hunyuan-large", "kind": "model"}
+    assert found["repoById"]["fullName"] == "facebookresearch/luckmatters"
+    assert found["topic"]["id"] == "kp:language-model" and len(found["topic"]["papers"]) == 34
+    assert found["arxiv"] == {"id": "arxiv:cs.LG", "scheme": "arxiv"}
+    assert {p["id"] for p in found["topic"]["papers"]} == set(column(
+        seeded, "MATCH (:Topic {id: 'kp:language-model'})<-[:HAS_TOPIC]-(p) RETURN p.id"))
+
+
+def test_search_is_full_text_in_relevance_order(client: TestClient, seeded: neo4j.Driver) -> None:
+    found = data(client, """{ papers(search: "self-supervised learning", first: 10) {
+        totalCount edges { node { id title } } } }""")["papers"]
+    expected = column(seeded, "CALL db.index.fulltext.queryNodes('paper_text', 'self\\\\-supervised learning') "
+                              "YIELD node, score RETURN node.id ORDER BY score DESC, node.id")
+    assert [e["node"]["id"] for e in found["edges"]] == expected[:10]
+    assert found["totalCount"] == len(expected)
+    assert "Self-Supervised" in found["edges"][0]["node"]["title"]
+
+
+def test_papers_filters_match_the_graph(client: TestClient, seeded: neo4j.Driver) -> None:
+    found = data(client, """{
+        byAuthorYear: papers(author: "Yuandong Tian", year: 2024, first: 100) { totalCount edges { node { year } } }
+        byInstitution: papers(institution: "Meta AI") { totalCount }
+        byTopic: papers(topic: "kp:reinforcement-learning") { totalCount }
+        byRepo: papers(repo: "facebookresearch/luckmatters") { totalCount }
+        combined: papers(author: "a-yuandong-tian", topic: "cs.LG", search: "transformer") {
+            edges { node { id } } } }""")
+    assert found["byAuthorYear"]["totalCount"] == column(
+        seeded, "MATCH (:Author {id: $a})-[:AUTHORED]->(p {year: 2024}) RETURN count(p)", a=OWNER_ID)[0]
+    assert {e["node"]["year"] for e in found["byAuthorYear"]["edges"]} == {2024}
+    assert found["byInstitution"]["totalCount"] == 5
+    assert found["byTopic"]["totalCount"] == 13
+    assert found["byRepo"]["totalCount"] == 2
+    ids = [e["node"]["id"] for e in found["combined"]["edges"]]
+    assert ids and set(ids) <= set(column(
+        seeded, "MATCH (:Author {id: $a})-[:AUTHORED]->(p)-[:HAS_TOPIC]->(:Topic {id: 'arxiv:cs.LG'}) "
+                "RETURN p.id", a=OWNER_ID))
+
+
+def walk(client: TestClient, query: str, field: str, **variables: Any) -> tuple[list[str], list[int]]:
+    """Every node id of a connection, page by page through `after`; and the totalCount of each page."""
+    ids: list[str] = []
+    totals: list[int] = []
+    after = None
+    while True:
+        page = data(client, query, after=after, **variables)[field]
+        ids += [e["node"]["id"] for e in page["edges"]]
+        totals.append(page["totalCount"])
+        if not page["pageInfo"]["hasNextPage"]:
+            return ids, totals
+        after = page["pageInfo"]["endCursor"]
+        assert after == page["edges"][-1]["cursor"]
+
+
+def test_pagination_walks_every_paper_once_in_order(client: TestClient) -> None:
+    query = """query($after: String) { papers(author: "Yuandong Tian", first: 7, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"""
+    ids, totals = walk(client, query, "papers")
+    assert len(ids) == len(set(ids)) == 50 and set(totals) == {50}
+    whole = data(client, '{ papers(author: "Yuandong Tian", first: 50) { edges { node { id } } } }')
+    assert ids == [e["node"]["id"] for e in whole["papers"]["edges"]]
+    assert len(walk(client, query.replace("first: 7", "first: 100"), "papers")[0]) == 50
+
+
+def test_search_pages_and_authors_connection(client: TestClient, seeded: neo4j.Driver) -> None:
+    query = """query($after: String) { papers(search: "language model", first: 40, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"""
+    ids, totals = walk(client, query, "papers")
+    assert len(ids) == len(set(ids)) == totals[0] > 40
+    query = """query($after: String) { authors(first: 30, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"""
+    ids, totals = walk(client, query, "authors")
+    assert ids == column(seeded, "MATCH (a:Author) RETURN a.id ORDER BY a.name, a.id") and totals[0] == 106
+    hits = data(client, '{ authors(search: "tian") { edges { node { name } } } }')["authors"]["edges"]
+    assert OWNER in [e["node"]["name"] for e in hits]
+
+
+def test_a_cursor_not_ours_is_refused(client: TestClient) -> None:
+    forged = base64.urlsafe_b64encode(b"offset:-5").decode()
+    for cursor in ("garbage!", forged):
+        assert errors(client, "query($c: String) { papers(after: $c) { totalCount } }", c=cursor) == [
+            "`after` is not a cursor this API gave out"]
+
+
+def test_author_papers_and_coauthors(client: TestClient, seeded: neo4j.Driver) -> None:
+    author = data(client, """{ author(name: "Yuandong Tian") {
+        papers(first: 100) { id } institutions { id }
+        coauthors(first: 5) { count author { id } papers { id } } } }""")["author"]
+    assert len(author["papers"]) == 50
+    assert "meta-ai" in [i["id"] for i in author["institutions"]]
+    counts = [c["count"] for c in author["coauthors"]]
+    assert counts == sorted(counts, reverse=True) and counts[0] == 4
+    for c in author["coauthors"]:
+        shared = column(seeded, "MATCH (:Author {id: $a})-[:AUTHORED]->(p)<-[:AUTHORED]-(:Author {id: $b}) "
+                                "RETURN p.id", a=OWNER_ID, b=c["author"]["id"])
+        assert sorted(p["id"] for p in c["papers"]) == sorted(shared) and c["count"] == len(shared)
+
+
+def test_related_papers_give_true_reasons(client: TestClient, seeded: neo4j.Driver) -> None:
+    pid = column(seeded, "MATCH (p:Paper {title: 'A Cookbook of Self-Supervised Learning'}) RETURN p.id")[0]
+    related = data(client, """query($id: ID!) { paper(id: $id) { related(first: 10) {
+        score reasons { kind id name } paper { id } } } }""", id=pid)["paper"]["related"]
+    assert related and all(r["paper"]["id"] != pid for r in related)
+    scores = [r["score"] for r in related]
+    assert scores == sorted(scores, reverse=True)
+    rel = {"AUTHOR": "(a)<-[:AUTHORED]-(x:Author {id: $x})-[:AUTHORED]->(b)",
+           "REPO": "(a)-[:HAS_CODE]->(x:Repo {id: $x})<-[:HAS_CODE]-(b)",
+           "TOPIC": "(a)-[:HAS_TOPIC]->(x:Topic {id: $x})<-[:HAS_TOPIC]-(b)"}
+    weights = {"REPO": 3, "AUTHOR": 2, "TOPIC": 1}
+    for r in related:
+        assert r["score"] == sum(weights[x["kind"]] for x in r["reasons"])
+        for reason in r["reasons"]:
+            assert column(seeded, f"MATCH (a:Paper {{id: $a}}), (b:Paper {{id: $b}}) "
+                                  f"RETURN EXISTS {{ {rel[reason['kind']]} }}",
+                          a=pid, b=r["paper"]["id"], x=reason["id"]) == [True]
+
+
+def test_shared_repo_links(client: TestClient, seeded: neo4j.Driver) -> None:
+    links = data(client, """{ sharedRepoLinks(first: 10) { totalCount
+        edges { node { count repo { id } papers { id repos { id } } } } } }""")["sharedRepoLinks"]
+    expected = column(seeded, "MATCH (r:Repo)<-[:HAS_CODE]-(p) WITH r, count(p) AS n WHERE n >= 2 RETURN r.id")
+    assert links["totalCount"] == len(expected) == len(links["edges"]) >= 1
+    for edge in links["edges"]:
+        node = edge["node"]
+        assert node["count"] == len(node["papers"]) >= 2
+        assert all(node["repo"]["id"] in [r["id"] for r in p["repos"]] for p in node["papers"])
+    one = data(client, '{ sharedRepoLinks(repo: "facebookresearch/luckmatters") { totalCount } }')
+    assert one["sharedRepoLinks"]["totalCount"] == 1
+    none = data(client, '{ sharedRepoLinks(repo: "hf:tencent/tencent-hunyuan-large") { totalCount edges { cursor } } }')
+    assert none["sharedRepoLinks"] == {"totalCount": 0, "edges": []}
+
+
+def two_hop_pair(driver: neo4j.Driver) -> tuple[str, str]:
+    """Two co-authors of the profile's owner who never wrote together."""
+    row = cypher(driver, """
+        MATCH (o:Author {id: $o})-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(a:Author),
+              (o)-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(b:Author)
+        WHERE a.id < b.id AND NOT EXISTS { (a)-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(b) }
+        RETURN a.name AS start, b.id AS end ORDER BY a.id, b.id LIMIT 1""", o=OWNER_ID)[0]
+    return row["start"], row["end"]
+
+
+PATH = """query($from: String!, $to: String!, $hops: Int!) {
+    coauthorPath(from: $from, to: $to, maxHops: $hops) { length authors { id name } papers { id } } }"""
+
+
+def assert_joins(driver: neo4j.Driver, path: dict) -> None:
+    """papers[i] was written by both authors[i] and authors[i+1]."""
+    assert len(path["authors"]) == path["length"] + 1 == len(path["papers"]) + 1
+    for i, paper in enumerate(path["papers"]):
+        wrote = set(column(driver, "MATCH (a:Author)-[:AUTHORED]->(:Paper {id: $p}) RETURN a.id", p=paper["id"]))
+        assert {path["authors"][i]["id"], path["authors"][i + 1]["id"]} <= wrote
+
+
+def test_two_hop_coauthor_path_joins_on_shared_papers(client: TestClient, seeded: neo4j.Driver) -> None:
+    start, end = two_hop_pair(seeded)  # a name and an id: both are accepted
+    path = data(client, PATH, **{"from": start, "to": end, "hops": 6})["coauthorPath"]
+    assert path["length"] == 2
+    assert path["authors"][0]["name"] == start and path["authors"][2]["id"] == end
+    assert path["authors"][1]["id"] == OWNER_ID
+    assert_joins(seeded, path)
+
+
+def test_coauthor_path_is_null_beyond_max_hops(client: TestClient, seeded: neo4j.Driver) -> None:
+    start, end = two_hop_pair(seeded)
+    answer = gql(client, PATH, **{"from": start, "to": end, "hops": 1})
+    assert answer["data"] == {"coauthorPath": None} and "errors" not in answer
+    same = data(client, PATH, **{"from": OWNER, "to": OWNER_ID, "hops": 1})["coauthorPath"]
+    assert same == {"length": 0, "authors": [{"id": OWNER_ID, "name": OWNER}], "papers": []}
+
+
+def test_all_shortest_coauthor_paths(client: TestClient, seeded: neo4j.Driver) -> None:
+    start, end = two_hop_pair(seeded)
+    paths = data(client, """query($from: String!, $to: String!) { coauthorPaths(from: $from, to: $to, first: 50) {
+        length authors { id } papers { id } } }""", **{"from": start, "to": end})["coauthorPaths"]
+    expected = column(seeded, """MATCH (a:Author {name: $a}), (b:Author {id: $b})
+        MATCH p = allShortestPaths((a)-[:AUTHORED*..12]-(b)) RETURN count(p)""", a=start, b=end)[0]
+    assert len(paths) == min(expected, 50) >= 1
+    assert len({tuple(p["id"] for p in path["papers"]) for path in paths}) == len(paths)
+    for path in paths:
+        assert path["length"] == 2
+        assert_joins(seeded, path)
+    capped = data(client, """query($from: String!, $to: String!) {
+        coauthorPaths(from: $from, to: $to, first: 1) { length } }""", **{"from": start, "to": end})
+    assert len(capped["coauthorPaths"]) == 1
+
+
+NESTED = """query($n: Int!) { papers(author: "a-yuandong-tian", first: $n) { edges { node {
+    title authors(first: 3) { name papers(first: 2) { title topics { name } } }
+    repos { fullName papers(first: 5) { id } } } } } }"""
+
+
+@pytest.mark.parametrize("first", [15, 50])  # the profile's 15 newest papers already link a repo
+def test_each_level_is_one_cypher_round_trip(client: TestClient, first: int) -> None:
+    answer = gql(client, NESTED, n=first)
+    assert "errors" not in answer
+    nodes = [e["node"] for e in answer["data"]["papers"]["edges"]]
+    assert len(nodes) == first and sum(len(n["authors"]) for n in nodes) > first
+    # resolve the author filter, the page, Paper.authors, Paper.repos, Author.papers, Repo.papers,
+    # Paper.topics: 7 queries however many papers, authors and repos each level holds
+    assert answer["extensions"]["cypherQueries"] == 7
+
+
+def test_aliases_of_one_field_share_a_batch(client: TestClient) -> None:
+    answer = gql(client, """{ a: author(id: "a-yuandong-tian") { papers(first: 2) { id } }
+        b: author(id: "a-hanxian-huang") { papers(first: 2) { id } }
+        c: author(id: "a-nobody") { papers(first: 2) { id } } }""")
+    assert answer["data"]["c"] is None and len(answer["data"]["b"]["papers"]) == 2
+    assert answer["extensions"]["cypherQueries"] == 2
