@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import Enum
 from pathlib import Path
 
 import orjson
@@ -115,6 +116,44 @@ def schema_apply_cmd() -> None:
     with driver(conf) as db:
         count = apply_schema(db, conf.database)
     print(f"applied {count} schema statements")
+
+
+class RdfFormatName(str, Enum):
+    """The formats of `kg export`."""
+
+    turtle = "turtle"
+    nt = "nt"
+    jsonld = "jsonld"
+
+
+@app.command("export")
+def export_cmd(
+    fmt: RdfFormatName = typer.Option("turtle", "--format", "-f", help="N-Triples is nt."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file, not to stdout."),
+    author: str | None = typer.Option(None, "--author", help="Only papers by this author (id or name)."),
+    topic: str | None = typer.Option(None, "--topic", help="Only papers on this topic (id or name)."),
+    institution: str | None = typer.Option(None, "--institution", help="Only papers of this institution."),
+    year: int | None = typer.Option(None, "--year", help="Only papers of this year."),
+    batch: int = typer.Option(2000, help="Nodes per Neo4j query.", min=1),
+) -> None:
+    """The graph as RDF, streamed from Neo4j in batches; filters export the papers they match and all
+    those link to. Resource IRIs are under KG_BASE_IRI (default http://localhost:8000)."""
+    from kg.rdf.commands import export
+    from kg.rdf.source import Filters
+
+    export(fmt.value, output, Filters(author, topic, institution, year), batch)
+
+
+@app.command("validate")
+def validate_cmd(
+    path: Path | None = typer.Argument(None, help="An export (.ttl, .nt, .jsonld); the current graph if omitted."),
+    warnings: bool = typer.Option(False, "--warnings", help="List the warnings too, not only their count."),
+) -> None:
+    """Check an export against the SHACL shapes of schema/shapes.ttl; print the violations."""
+    from kg.rdf.commands import validate
+
+    if not validate(path, warnings):
+        raise typer.Exit(1)
 
 
 @app.command("serve")
