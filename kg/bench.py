@@ -20,7 +20,7 @@ import neo4j
 from kg import neo4j_server
 from kg.connection import Settings, driver, local_settings
 from kg.parse import expand, pages
-from kg.schema import wipe_graph
+from kg.schema import apply_schema, wipe_graph
 
 BENCH_PORTS = (27687, 27474)
 
@@ -56,10 +56,34 @@ class Context:
         """Empty the bench database (schema kept)."""
         wipe_graph(self.driver, self.settings.database)
 
+    def bulk_env(self) -> dict[str, str]:
+        """Environment that points `kg ingest --bulk` at the bench server's home and ports."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+        return {**env, neo4j_server.HOME_ENV: str(bench_home().root.parent),
+                neo4j_server.BOLT_PORT_ENV: str(BENCH_PORTS[0]), neo4j_server.HTTP_PORT_ENV: str(BENCH_PORTS[1])}
+
     def env(self) -> dict[str, str]:
         """Environment that points a `kg` subprocess at the bench database."""
         return {**os.environ, "NEO4J_URI": self.settings.uri, "NEO4J_USER": self.settings.user,
                 "NEO4J_PASSWORD": self.settings.password, "NEO4J_DATABASE": self.settings.database}
+
+
+def distinct_papers(corpus: Path) -> int:
+    """How many distinct papers the pages hold."""
+    ids: set[str] = set()
+    for page in pages([corpus], workers=min(2, os.cpu_count() or 1)):
+        if not isinstance(page, Exception):
+            ids.update(r.paper.id for r in page.records)
+    return len(ids)
+
+
+def synthetic_corpus(papers: int, seed: int = 1) -> tuple[Path, int]:
+    """A cached `kg synth` corpus of `papers` papers under the bench folder."""
+    folder = bench_home().root.parent / f"corpus-{papers}-{seed}"
+    if not (folder / "manifest.json").is_file():
+        subprocess.run([sys.executable, "-m", "kg", "synth", "--papers", str(papers), "--seed", str(seed),
+                        "-o", str(folder)], check=True)
+    return folder, papers
 
 
 def corpus_bytes(corpus: Path) -> int:
@@ -74,17 +98,45 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def tree_rss(root: int) -> int:
+    """Resident memory of a process and its descendants but Java ones, in bytes (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                comm, _, rest = fh.read().partition(" (")[2].rpartition(") ")
+        except OSError:
+            continue
+        stat = rest.split()
+        parents[int(entry)] = int(stat[1])
+        # kg's own memory: the JVMs it starts (Neo4j, neo4j-admin) are measured apart from it.
+        rss[int(entry)] = 0 if comm.startswith("java") else int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        kids = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(kids)
+        frontier += kids
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
 def run_kg(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Run `kg ARGS` in a child process; its wall time and peak RSS in bytes."""
+    """Run `kg ARGS` in a child process; its wall time and the peak RSS of it and its workers."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "kg", *args], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.2)
     elapsed = time.perf_counter() - start
     stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
+    if proc.returncode != 0:
         raise RuntimeError(f"kg {' '.join(args)} failed: {stderr.strip()[-500:]}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, peak
 
 
 def read_lines(corpus: Path) -> int:
@@ -143,24 +195,35 @@ def baseline_ingest(ctx: Context, batch: int = 1000) -> int:
 
 
 def bench_ingest(ctx: Context) -> Iterator[Figure]:
-    """`kg ingest` papers/s against the plain baseline, each on an empty database."""
-    ctx.wipe()
-    took, rss = run_kg(["ingest", str(ctx.corpus)], ctx.env())
+    """`kg ingest` and `kg ingest --bulk` papers/s against the plain baseline, each on an empty database."""
     ctx.wipe()
     base = timed(lambda: baseline_ingest(ctx))
-    yield Figure("ingest papers/s (incremental)", ctx.papers / took, "papers/s",
-                 "plain UNWIND $rows MERGE of papers + authors", ctx.papers / base,
-                 note="kg also writes topics, repos, institutions, pages and their links")
+    label = "plain UNWIND $rows MERGE of papers + authors"
+    ctx.wipe()
+    took, rss = run_kg(["ingest", str(ctx.corpus)], ctx.env())
+    yield Figure("ingest papers/s (incremental)", ctx.papers / took, "papers/s", label, ctx.papers / base,
+                 note="kg also writes topics, repos, institutions, pages and all their links")
+    ctx.wipe()
+    bulk_took, bulk_rss = run_kg(["ingest", "--bulk", str(ctx.corpus)], ctx.bulk_env())
+    yield Figure("ingest papers/s (--bulk, empty database)", ctx.papers / bulk_took, "papers/s", label,
+                 ctx.papers / base, note="includes stopping and restarting the server around neo4j-admin import")
     mb = corpus_bytes(ctx.corpus) / 1e6
-    yield Figure("peak RSS of kg ingest", rss / 1e6, "MB", "input size", mb, higher_is_better=False)
+    yield Figure("peak RSS of kg ingest (with its parse workers)", rss / 1e6, "MB", "input size", mb,
+                 higher_is_better=False)
+    yield Figure("peak RSS of kg ingest --bulk", bulk_rss / 1e6, "MB", "input size", mb, higher_is_better=False)
 
 
 STEPS: list[Callable[[Context], Iterator[Figure]]] = [bench_parse, bench_ingest]
 
 
+def bench_home() -> neo4j_server.Neo4jHome:
+    """The benchmark server's folder, beside the user's own."""
+    return neo4j_server.neo4j_home(neo4j_server.find_kg_home() / "bench")
+
+
 def bench_server() -> Settings:
     """Start (or reuse) the benchmark's own Neo4j server; its settings."""
-    home = neo4j_server.neo4j_home(neo4j_server.find_kg_home() / "bench")
+    home = bench_home()
     neo4j_server.start(home, ports=BENCH_PORTS)
     return local_settings(home)
 
@@ -170,6 +233,7 @@ def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md
     settings = bench_server()
     figures: list[Figure] = []
     with driver(settings) as db:
+        apply_schema(db, settings.database)  # the baseline gets the same constraints as kg
         ctx = Context(corpus, papers, settings, db)
         for step in STEPS:
             figures += list(step(ctx))

@@ -176,6 +176,27 @@ def serve_cmd(
     uvicorn.run(api_app, host=host, port=port)
 
 
+@app.command("bench")
+def bench_cmd(
+    papers: int = typer.Option(200_000, "--papers", min=100, help="Papers in the synthetic corpus."),
+    quick: bool = typer.Option(False, "--quick", help="A 20k-paper corpus: a few minutes."),
+    corpus: Path | None = typer.Option(None, "--corpus", help="Benchmark these pages instead of a synthetic corpus."),
+    output: Path = typer.Option(Path("BENCHMARKS.md"), "-o", "--output", help="Where the report goes."),
+) -> None:
+    """Measure every figure beside its baseline in the same run and write BENCHMARKS.md."""
+    from kg.bench import distinct_papers, run, synthetic_corpus
+
+    command = "kg " + " ".join(sys.argv[1:])
+    if corpus is None:
+        corpus, count = synthetic_corpus(20_000 if quick else papers)
+    else:
+        count = distinct_papers(corpus)
+    for figure in run(corpus, count, command, output):
+        print(f"{figure.name}: {figure.value:,.1f} {figure.unit} (baseline {figure.baseline_value:,.1f}, "
+              f"{figure.ratio:.2f}x)")
+    print(f"wrote {output}")
+
+
 def main() -> None:
     """Entry point of the `kg` console script: expected failures print one line, never a traceback."""
     from neo4j.exceptions import DriverError, Neo4jError

@@ -331,7 +331,7 @@ def _ensure_initial_password(home: Neo4jHome) -> None:
     if home.system_db.exists():
         return
     password = (home.password_file.read_text().strip() if home.password_file.is_file()
-                else secrets.token_urlsafe(18))
+                else "kg" + secrets.token_urlsafe(18))  # never a leading "-": neo4j-admin reads it as an option
     done = run_admin(["dbms", "set-initial-password", password], home=home)
     if done.returncode != 0:
         last = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
