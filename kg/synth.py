@@ -9,16 +9,18 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import operator
 import random
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import accumulate
 from pathlib import Path
+from typing import TypeVar
 
 from kg import synth_words as W
 from kg.extract import repo_from_url
@@ -28,10 +30,11 @@ from kg.institutions import from_organization, from_slug
 TODAY = date(2026, 3, 1)  # fixed, so output never depends on the clock; this year's dates show no year
 SPAN_DAYS = 11 * 365
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-AUTHORS_PER_PAPER = 0.7  # distinct authors per paper in the corpus
+AUTHORS_PER_PAPER = 1.5  # distinct authors per paper in the corpus
 PROFILE_PAGE = 50  # papers one saved profile page shows; more make several pages
 FEED_HOME = 0.65  # share of papers first listed in a feed; the rest first appear in search results
 _MASK = (1 << 64) - 1
+T = TypeVar("T")
 
 # One random stream per purpose: the salts keep them independent of each other.
 _WORLD, _PAPER, _FEED, _SEARCH, _PROFILE, _HOMES = 0x5EED, 0xA11CE, 0xFEED, 0x5EA4C, 0x9F0F, 0x4053
@@ -62,6 +65,11 @@ class Permutation:
 
     def __call__(self, x: int) -> int:
         return (x * self.step + self.shift) % self.size
+
+
+def pick(rng: random.Random, seq: Sequence[T]) -> T:
+    """A uniform choice, several times faster than `rng.choice`."""
+    return seq[int(rng.random() * len(seq))]
 
 
 def mixed_radix(x: int, radices: Sequence[int]) -> list[int]:
@@ -219,6 +227,9 @@ class World:
         self.famous_weights = famous_weights
         self.bank = self._sentence_bank(rng)
         self._paper_base = mix64(seed & _MASK ^ _PAPER)
+        # A community's hubs list the same papers one after another: recent papers and names are reused.
+        self.paper = lru_cache(maxsize=4096)(self._paper)
+        self.name = lru_cache(maxsize=1 << 16)(self.names)
 
     # -- structure ---------------------------------------------------------------------------------
 
@@ -241,7 +252,7 @@ class World:
     def hubs(self, c: int) -> int:
         """How many leading members of community c are its hubs (they own profile pages)."""
         size = self.starts[c + 1] - self.starts[c]
-        return 1 + (size >= 20) + (size >= 80)
+        return (size >= 6) + (size >= 30) + (size >= 120)
 
     def lab(self, c: int) -> str:
         """Community c's GitHub / Hugging Face organisation, e.g. `trishard-nlp`."""
@@ -254,13 +265,13 @@ class World:
 
     @cached_property
     def owners(self) -> bytearray:
-        """1 for each author with a profile page: every community's hubs and 3% of everyone else."""
+        """1 for each author with a profile page: every community's hubs and 2% of everyone else."""
         flags = bytearray(self.n_authors)
         for c in range(self.n_communities):
             for k in range(self.starts[c], min(self.starts[c] + self.hubs(c), self.starts[c + 1])):
                 flags[k] = 1
         rng = stream(self.seed, _PROFILE)
-        for k in rng.sample(range(self.n_authors), self.n_authors * 3 // 100):
+        for k in rng.sample(range(self.n_authors), self.n_authors // 50):
             flags[k] = 1
         return flags
 
@@ -276,17 +287,17 @@ class World:
         """Paper i without its text."""
         return self._meta(i, random.Random(self._paper_base + i))
 
-    def paper(self, i: int) -> Paper:
+    def _paper(self, i: int) -> Paper:
         """Paper i, with the same title and abstract on every page and run."""
         rng = random.Random(self._paper_base + i)
         meta = self._meta(i, rng)
         code = self.codes(i)
         fill = self._fill(rng, code)
-        title = rng.choice(W.TITLE_TEMPLATES).format_map(fill)
+        title = pick(rng, W.TITLE_TEMPLATES).format_map(fill)
         return Paper(meta, code, title, self._abstract(rng, meta, code, fill))
 
     def _meta(self, i: int, rng: random.Random) -> Meta:
-        c = self.community_of(rng.randrange(self.n_authors))
+        c = self.community_of(int(rng.random() * self.n_authors))
         authors = self._authors(rng, c)
         day = TODAY - timedelta(days=int(SPAN_DAYS * rng.random() ** 1.5))
         if rng.random() < 0.75:
@@ -312,7 +323,7 @@ class World:
         for _ in range(4 * n + 8):
             if len(chosen) == n:
                 break
-            cc = c if rng.random() >= cross else self.community_of(rng.randrange(self.n_authors))
+            cc = c if rng.random() >= cross else self.community_of(int(rng.random() * self.n_authors))
             start, end = self.starts[cc], self.starts[cc + 1]
             k = start + int((end - start + 1) ** rng.random()) - 1
             if k not in chosen:
@@ -345,9 +356,9 @@ class World:
     # -- text --------------------------------------------------------------------------------------
 
     def _fill(self, rng: random.Random, code: str) -> dict[str, str]:
-        adj, adj2 = rng.sample(W.ADJECTIVES, 2)
-        return {"code": code, "adj": adj, "adj2": adj2, "method": rng.choice(W.METHODS),
-                "task": rng.choice(W.TASKS), "domain": rng.choice(W.DOMAINS), "prop": rng.choice(W.PROPERTIES)}
+        return {"code": code, "adj": pick(rng, W.ADJECTIVES), "adj2": pick(rng, W.ADJECTIVES),
+                "method": pick(rng, W.METHODS), "task": pick(rng, W.TASKS), "domain": pick(rng, W.DOMAINS),
+                "prop": pick(rng, W.PROPERTIES)}
 
     def _sentence_bank(self, rng: random.Random) -> list[str]:
         """Abstract sentences with their slots filled: abstracts are drawn from these."""
@@ -364,9 +375,9 @@ class World:
         return bank
 
     def _abstract(self, rng: random.Random, meta: Meta, code: str, fill: dict[str, str]) -> str:
-        opening = rng.choice(W.OPENINGS).format_map({**fill, "task": fill["task"].lower(),
+        opening = pick(rng, W.OPENINGS).format_map({**fill, "task": fill["task"].lower(),
                                                      "a_adj": with_article(fill["adj"].lower())})
-        parts = [opening, *rng.sample(self.bank, rng.randint(5, 8))]
+        parts = [opening, *dict.fromkeys(rng.choices(self.bank, k=5 + int(rng.random() * 4)))]
         cut = None
         for kind, key in meta.links:
             if kind == "cut":
@@ -381,7 +392,7 @@ class World:
         """The canonical URL of a paper's link of `kind`, before the page mangles it."""
         lab = self.lab(meta.community)
         if kind == "github":
-            owner = slug(self.names(meta.authors[0])).replace("-", "") or lab
+            owner = slug(self.name(meta.authors[0])).replace("-", "") or lab
             return f"https://github.com/{owner}/{code}"
         if kind == "gitlab":
             return f"https://gitlab.com/{lab}/{code}"
@@ -479,7 +490,7 @@ def profile_entry(world: World, paper: Paper, rng: random.Random, seen: bytearra
     names = []
     for k in meta.authors[:3]:
         seen[k] = 1
-        name = world.names(k)
+        name = world.name(k)
         names.append(ascii_fold(name) if rng.random() < 0.05 else name)
     line = ", ".join(names) + (" et al." if len(meta.authors) > 3 else "")
     inst = world.institution(meta.community)[0] if rng.random() < 0.2 else None
@@ -496,7 +507,7 @@ def profile_head(world: World, owner: int, total: int, rng: random.Random) -> st
     cat = W.CATEGORIES[world.community_cat[world.community_of(owner)]][0]
     h = max(1, int(math.sqrt(total) * rng.uniform(1.5, 3.5)))
     citations = int(h * h * rng.uniform(3, 9))
-    return (f"{world.names(owner)}\n\n{cat}\nh-index{h}\n{total}papers\n{citations:,}citations\n"
+    return (f"{world.name(owner)}\n\n{cat}\nh-index{h}\n{total}papers\n{citations:,}citations\n"
             f"Novelty{rng.randint(20, 90)}%\nAI Score{rng.randint(20, 95)}\n\n{total} Papers\n\n")
 
 
@@ -519,19 +530,20 @@ class Written:
 
 
 class PageWriter:
-    """Writes pages as numbered files under DIR/pages/<format>/, a thousand to a folder."""
+    """Writes pages as DIR/pages/<format>/<number // 1000>/<format>-<number>[-<part>].txt."""
 
     def __init__(self, out: Path, written: Written) -> None:
         self.out, self.written = out, written
+        self.folders: set[Path] = set()
 
-    def write(self, fmt: str, text: str, listings: int) -> None:
+    def write(self, fmt: str, number: int, text: str, listings: int, part: int = 0) -> None:
         """Write one page of `fmt` holding `listings` papers."""
-        n = self.written.pages[fmt]
-        folder = self.out / "pages" / fmt / f"{n // 1000:04d}"
-        if n % 1000 == 0:
+        folder = self.out / "pages" / fmt / f"{number // 1000:04d}"
+        if folder not in self.folders:
             folder.mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
         data = text.encode("utf-8")
-        (folder / f"{fmt}-{n:07d}.txt").write_bytes(data)
+        (folder / f"{fmt}-{number:07d}{f'-{part}' if part else ''}.txt").write_bytes(data)
         self.written.pages[fmt] += 1
         self.written.listings[fmt] += listings
         self.written.bytes += len(data)
@@ -568,18 +580,18 @@ def write_feeds(world: World, pages: PageWriter) -> None:
                 pages.written.institutions.add(from_organization(world.institution(paper.meta.community)[1]).id)
             entries.append(feed_entry(world, paper, rng))
         page_day = day_text(TODAY - timedelta(days=n), year=False)
-        pages.write("feed", f"{FEED_BANNER}{page_day}\n\n" + "\n\n".join(entries), len(indices))
+        pages.write("feed", n, f"{FEED_BANNER}{page_day}\n\n" + "\n\n".join(entries), len(indices))
 
 
 def write_search(world: World, pages: PageWriter) -> None:
     """Search result pages over the papers at home there, each with some papers from anywhere mixed in."""
     rng = stream(world.seed, _SEARCH)
     home = (i for i in range(world.papers) if not world.homes[i])
-    for chunk in _chunks(home, lambda: rng.randint(40, 200)):
+    for n, chunk in enumerate(_chunks(home, lambda: rng.randint(40, 200))):
         indices = chunk + _extras(rng, chunk, world.papers, len(chunk) // 4)
         rng.shuffle(indices)
         body = "\n".join(search_entry(world.paper(i), rng) for i in indices)
-        pages.write("search", SEARCH_BANNER + body, len(indices))
+        pages.write("search", n, SEARCH_BANNER + body, len(indices))
 
 
 @dataclass
@@ -630,7 +642,7 @@ def write_profiles(world: World, pages: PageWriter, owners: dict[int, array]) ->
         papers = list(owners[owner])
         rng.shuffle(papers)
         seen[owner] = 1
-        for start in range(0, len(papers), PROFILE_PAGE):
+        for part, start in enumerate(range(0, len(papers), PROFILE_PAGE)):
             chunk = papers[start:start + PROFILE_PAGE]
             entries = []
             for i in chunk:
@@ -638,14 +650,15 @@ def write_profiles(world: World, pages: PageWriter, owners: dict[int, array]) ->
                 entries.append(entry)
                 if inst:
                     pages.written.institutions.add(from_slug(inst).id)
-            pages.write("profile", profile_head(world, owner, len(papers), rng) + "\n\n".join(entries), len(chunk))
+            text = profile_head(world, owner, len(papers), rng) + "\n\n".join(entries)
+            pages.write("profile", owner, text, len(chunk), part)
     return seen
 
 
 # -- facts for tests -----------------------------------------------------------------------------------
 
 def _author(world: World, k: int) -> dict:
-    name = world.names(k)
+    name = world.name(k)
     return {"name": name, "id": author_id(name)}
 
 
@@ -686,21 +699,15 @@ def shared_repo(world: World, famous: list[list[int]]) -> dict | None:
 
 # -- the run -------------------------------------------------------------------------------------------
 
-def _profile_part(papers: int, seed: int, out: Path) -> tuple[Written, dict]:
-    """Pass one, the profile pages and the facts: one process's share of the work."""
-    world = World(papers, seed)
-    written = Written()
-    found = census(world)
-    seen = write_profiles(world, PageWriter(out, written), found.owner_papers)
-    facts = {"two_hop": two_hop(world, found.owner_papers), "shared_repo": shared_repo(world, found.famous_papers)}
-    counts = {"authors_named": sum(seen), "authors": found.authors, "repos": found.repos,
-              "owners": len(found.owner_papers), "communities": world.n_communities}
-    return written, {"counts": counts, "facts": facts}
+@lru_cache(maxsize=1)
+def world_for(papers: int, seed: int) -> World:
+    """The World of (papers, seed), built once per process."""
+    return World(papers, seed)
 
 
-def _listing_part(papers: int, seed: int, out: Path) -> Written:
-    """The feeds and search pages: the other process's share."""
-    world = World(papers, seed)
+def _listing_job(papers: int, seed: int, out: Path) -> Written:
+    """The daily feeds and the search result pages."""
+    world = world_for(papers, seed)
     written = Written()
     pages = PageWriter(out, written)
     write_feeds(world, pages)
@@ -708,28 +715,69 @@ def _listing_part(papers: int, seed: int, out: Path) -> Written:
     return written
 
 
+def _profile_job(papers: int, seed: int, out: Path, owners: dict[int, array]) -> tuple[Written, bytes]:
+    """The profile pages of some owners, and which authors they name."""
+    written = Written()
+    seen = write_profiles(world_for(papers, seed), PageWriter(out, written), owners)
+    return written, bytes(seen)
+
+
+def shares(owners: dict[int, array], count: int) -> list[dict[int, array]]:
+    """`owners` in `count` parts of about equal work (papers listed), in owner order."""
+    parts: list[dict[int, array]] = [{} for _ in range(count)]
+    total = sum(len(p) for p in owners.values()) or 1
+    done = 0
+    for owner in sorted(owners):
+        parts[min(count - 1, done * count // total)][owner] = owners[owner]
+        done += len(owners[owner])
+    return [part for part in parts if part]
+
+
+class InlineExecutor:
+    """Runs each submitted call at once, in this process: the executor for one worker."""
+
+    def __enter__(self) -> InlineExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, fn: Callable, /, *args: object) -> Future:
+        """A Future already holding `fn(*args)`."""
+        future: Future = Future()
+        future.set_result(fn(*args))
+        return future
+
+
 def synthesize(out: Path, papers: int, seed: int, workers: int = 2) -> dict:
-    """Write the corpus of `papers` papers for `seed` under `out` (pages/ and manifest.json); return the manifest."""
+    """Write the corpus of `papers` papers for `seed` under `out` (pages/ and manifest.json); return the manifest.
+
+    The bytes written are the same for any number of `workers`.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=2) as pool:
-            profile_job = pool.submit(_profile_part, papers, seed, out)
-            listing_job = pool.submit(_listing_part, papers, seed, out)
-            (written, found), listed = profile_job.result(), listing_job.result()
-    else:
-        written, found = _profile_part(papers, seed, out)
-        listed = _listing_part(papers, seed, out)
-    written.merge(listed)
-    counts = found["counts"]
+    world = world_for(papers, seed)
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else InlineExecutor()
+    with pool:
+        listing = pool.submit(_listing_job, papers, seed, out)
+        found = census(world)  # meanwhile, in this process
+        jobs = [pool.submit(_profile_job, papers, seed, out, share)
+                for share in shares(found.owner_papers, 2 * workers)]
+        facts = {"two_hop": two_hop(world, found.owner_papers), "shared_repo": shared_repo(world, found.famous_papers)}
+        written = listing.result()
+        named = bytearray(world.n_authors)
+        for job in jobs:
+            part, seen = job.result()
+            written.merge(part)
+            named = bytearray(map(operator.or_, named, seen))
     manifest = {
         "generator": "kg synth", "papers": papers, "seed": seed,
         "pages": {**written.pages, "total": sum(written.pages.values())},
         "listings": written.listings, "bytes": written.bytes,
-        "expected": {"papers": papers, "authors": counts["authors_named"], "repos": counts["repos"],
+        "expected": {"papers": papers, "authors": sum(named), "repos": found.repos,
                      "institutions": len(written.institutions)},
-        "generated": {"authors": counts["authors"], "communities": counts["communities"],
-                      "profile_owners": counts["owners"]},
-        "facts": found["facts"],
+        "generated": {"authors": found.authors, "communities": world.n_communities,
+                      "profile_owners": len(found.owner_papers)},
+        "facts": facts,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
