@@ -197,6 +197,24 @@ def bench_cmd(
     print(f"wrote {output}")
 
 
+@app.command("synth")
+def synth_cmd(
+    papers: int = typer.Option(..., "--papers", "-n", min=1, help="Distinct papers the pages hold together."),
+    seed: int = typer.Option(0, "--seed", "-s", help="The same seed writes the same bytes."),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder for pages/ and manifest.json."),
+    force: bool = typer.Option(False, "--force", help="Replace the pages/ of an earlier run."),
+    workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", "-j", min=1,
+                                help="Processes that write pages (the output is the same for any number)."),
+) -> None:
+    """Write a synthetic corpus: profile, feed and search pages holding exactly N papers, and a manifest."""
+    from kg.synth import synthesize
+
+    manifest = synthesize(output, papers, seed, workers, force=force)
+    pages = manifest["pages"]
+    print(f"wrote {pages['total']:,} pages ({pages['profile']:,} profile, {pages['feed']:,} feed, "
+          f"{pages['search']:,} search; {manifest['bytes'] / 1e6:,.1f} MB) to {output / 'pages'}, "
+          f"and {output / 'manifest.json'}")
+
 def main() -> None:
     """Entry point of the `kg` console script: expected failures print one line, never a traceback."""
     from neo4j.exceptions import DriverError, Neo4jError

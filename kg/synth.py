@@ -11,6 +11,7 @@ import json
 import math
 import operator
 import random
+import shutil
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from kg import synth_words as W
+from kg.errors import KgError
 from kg.extract import repo_from_url
 from kg.ids import author_id, paper_id, slug
 from kg.institutions import from_organization, from_slug
@@ -749,11 +751,16 @@ class InlineExecutor:
         return future
 
 
-def synthesize(out: Path, papers: int, seed: int, workers: int = 2) -> dict:
+def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool = False) -> dict:
     """Write the corpus of `papers` papers for `seed` under `out` (pages/ and manifest.json); return the manifest.
 
-    The bytes written are the same for any number of `workers`.
+    The bytes written are the same for any number of `workers`. An earlier run's pages/ is an error
+    (its stale pages would change the corpus) unless `force` removes it.
     """
+    if (out / "pages").exists():
+        if not force:
+            raise KgError(f"{out / 'pages'} already exists: remove it or pass --force to replace it")
+        shutil.rmtree(out / "pages")
     out.mkdir(parents=True, exist_ok=True)
     world = world_for(papers, seed)
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else InlineExecutor()
