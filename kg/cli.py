@@ -215,6 +215,7 @@ def synth_cmd(
           f"{pages['search']:,} search; {manifest['bytes'] / 1e6:,.1f} MB) to {output / 'pages'}, "
           f"and {output / 'manifest.json'}")
 
+
 def main() -> None:
     """Entry point of the `kg` console script: expected failures print one line, never a traceback."""
     from neo4j.exceptions import DriverError, Neo4jError
