@@ -14,6 +14,7 @@ from kg.connection import Settings
 
 DEFAULT_TIMEOUT_S = 10.0
 TIMEOUT_ENV = "KG_API_QUERY_TIMEOUT"
+RETRY_S = 2.0
 log = logging.getLogger("kg.api")
 
 
@@ -33,7 +34,9 @@ class Database:
     def __init__(self, settings: Settings, timeout: float | None = None) -> None:
         self.settings = settings
         self.timeout = timeout or query_timeout()
-        self.driver = AsyncGraphDatabase.driver(settings.uri, auth=(settings.user, settings.password))
+        # Retry transient failures only briefly: a request must not hang while the database is down.
+        self.driver = AsyncGraphDatabase.driver(settings.uri, auth=(settings.user, settings.password),
+                                                max_transaction_retry_time=RETRY_S, connection_timeout=RETRY_S)
         self.queries = 0
         self._fetch = neo4j.unit_of_work(timeout=self.timeout)(_fetch)
 
