@@ -19,20 +19,21 @@ def by_id(label: str) -> str:
     return f"UNWIND $keys AS key MATCH (n:{label} {{id: key}}) RETURN key, n {{.*}} AS item"
 
 
-def by_ref(label: str) -> str:
-    """Nodes of `label` by id, candidate ids or name (id wins): rows {key, item}, item null when none."""
-    return f"""
-UNWIND $refs AS ref
-OPTIONAL CALL (ref) {{
+def find_ref(label: str) -> str:
+    """A subquery binding `n` to the node of `label` that `ref` {value, ids} names (an id wins), or null."""
+    return f"""OPTIONAL CALL (ref) {{
   CALL (ref) {{
     MATCH (n:{label}) WHERE n.id IN ref.ids RETURN n, 0 AS rank
     UNION
     {NAME_MATCH[label]} RETURN n, 1 AS rank
   }}
   RETURN n ORDER BY rank, n.id LIMIT 1
-}}
-RETURN ref.value AS key, n {{.*}} AS item
-"""
+}}"""
+
+
+def by_ref(label: str) -> str:
+    """Nodes of `label` by id, candidate ids or name: rows {key, item}, item null when none."""
+    return f"UNWIND $refs AS ref\n{find_ref(label)}\nRETURN ref.value AS key, n {{.*}} AS item"
 
 
 def papers_of(pattern: str) -> str:
@@ -148,12 +149,18 @@ RETURN key, collect({paper: q {.*}, reasons: reasons, score: score})[..$first] A
 
 
 def path_query(max_hops: int, shortest: str) -> str:
-    """Co-author paths of at most `max_hops` (an int from HOPS) between $from and $to."""
+    """One row: the authors $from and $to name (refs, see find_ref), and up to $first co-author paths
+    of at most `max_hops` (an int from HOPS) between them, each as its alternating author/paper nodes."""
     return f"""
-MATCH (a:Author {{id: $from}}), (b:Author {{id: $to}})
-MATCH path = {shortest}((a)-[:AUTHORED*..{2 * int(max_hops)}]-(b))
-RETURN [n IN nodes(path) | n {{.*}}] AS nodes
-LIMIT $first
+WITH $from AS ref {find_ref("Author")}
+WITH n AS a, $to AS ref {find_ref("Author")}
+WITH a, n AS b
+OPTIONAL CALL (a, b) {{
+  WITH a, b WHERE a <> b
+  MATCH path = {shortest}((a)-[:AUTHORED*..{2 * int(max_hops)}]-(b))
+  RETURN [x IN nodes(path) | x {{.*}}] AS nodes LIMIT $first
+}}
+RETURN a {{.*}} AS start, b {{.*}} AS end, collect(nodes) AS paths
 """
 
 

@@ -47,13 +47,6 @@ def maybe(cls: type, props: dict | None) -> Any:
     return node(cls, props) if props else None
 
 
-async def path_ends(info: Ctx, start: str, end: str) -> tuple[str, str]:
-    """The ids of two authors given by id or name; unknown ones are UserErrors."""
-    a, b = await asyncio.gather(refs.require(info.context, "Author", start),
-                                refs.require(info.context, "Author", end))
-    return a["id"], b["id"]
-
-
 def as_path(nodes_: list[dict]) -> CoauthorPath:
     """A path's alternating author, paper, author... nodes as a CoauthorPath."""
     return CoauthorPath(length=len(nodes_) // 2, authors=nodes(Author, nodes_[0::2]),
@@ -61,14 +54,18 @@ def as_path(nodes_: list[dict]) -> CoauthorPath:
 
 
 async def find_paths(info: Ctx, start: str, end: str, max_hops: int, queries: dict[int, str],
-                         first: int) -> list[CoauthorPath]:
-    """The shortest paths of `queries` (shortestPath or allShortestPaths) between two authors."""
+                     first: int) -> list[CoauthorPath]:
+    """The shortest paths of `queries` (shortestPath or allShortestPaths) between two authors, in one
+    round trip with the authors' lookup; an unknown author is a UserError."""
     limit = hops(max_hops)
-    a, b = await path_ends(info, start, end)
-    if a == b:
-        return [as_path([await info.context.item(BY_ID["Author"], a)])]  # type: ignore[list-item]
-    rows = await info.context.read(queries[limit], first=first, **{"from": a, "to": b})
-    return [as_path(row["nodes"]) for row in rows]
+    row = (await info.context.read(queries[limit], first=first, **{"from": refs.ref("Author", start),
+                                                                   "to": refs.ref("Author", end)}))[0]
+    for value, found in ((start, row["start"]), (end, row["end"])):
+        if found is None:
+            raise refs.unknown("Author", value)
+    if row["start"]["id"] == row["end"]["id"]:
+        return [as_path([row["start"]])]
+    return [as_path(path) for path in row["paths"]]
 
 
 @strawberry.type

@@ -24,10 +24,20 @@ CANDIDATE_IDS: dict[str, Callable[[str], list[str]]] = {
 REF_QUERIES = {label: cypher.by_ref(label) for label in CANDIDATE_IDS}
 
 
+def ref(label: str, value: str) -> dict:
+    """The `ref` parameter of cypher.find_ref: the user's value and the ids it may stand for."""
+    return {"value": value, "ids": CANDIDATE_IDS[label](value)}
+
+
+def unknown(label: str, value: str) -> UserError:
+    """The error for a value that names no node."""
+    return UserError(f"no {label.lower()} has the id or name {quoted(value)}")
+
+
 async def find(ctx: Context, label: str, value: str) -> dict | None:
     """The node of `label` whose id, derived id or name is `value`, or None."""
     def to_params(keys: list[str]) -> dict:
-        return {"refs": [{"value": key, "ids": CANDIDATE_IDS[label](key)} for key in keys]}
+        return {"refs": [ref(label, key) for key in keys]}
 
     return await ctx.item(REF_QUERIES[label], value, to_params=to_params)
 
@@ -36,5 +46,5 @@ async def require(ctx: Context, label: str, value: str) -> dict:
     """Like `find`, but an unknown value is a UserError naming it."""
     found = await find(ctx, label, value)
     if found is None:
-        raise UserError(f"no {label.lower()} has the id or name {quoted(value)}")
+        raise unknown(label, value)
     return found

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from enum import Enum
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import Info
@@ -27,9 +27,12 @@ def nodes(cls: type[N], maps: list[dict]) -> list[N]:
     return [node(cls, m) for m in maps]
 
 
-async def papers_of(info: Ctx, label: str, key: str, first: int) -> list[Paper]:
-    """The papers of one Author, Repo, Topic or Institution, newest first."""
-    return nodes(Paper, await info.context.items(cypher.PAPERS_OF[label], key, first=page_size(first)))
+def papers_field(label: str, description: str) -> Any:
+    """The `papers` field of an Author, Repo, Topic or Institution: its papers, newest first."""
+    async def papers(root: Any, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
+        return nodes(Paper, await info.context.items(cypher.PAPERS_OF[label], root.id, first=page_size(first)))
+
+    return strawberry.field(resolver=papers, description=description)
 
 
 @strawberry.type(description="A paper, merged from every page that lists it.")
@@ -86,9 +89,7 @@ class Author:
     id: strawberry.ID
     name: str
 
-    @strawberry.field(description="Their papers, newest first.")
-    async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
-        return await papers_of(info, "Author", self.id, first)
+    papers: list[Paper] = papers_field("Author", "Their papers, newest first.")
 
     @strawberry.field(description="People they wrote with, most shared papers first.")
     async def coauthors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Coauthor]:
@@ -107,9 +108,7 @@ class Institution:
     name: str
     aliases: list[str] | None
 
-    @strawberry.field(description="Papers affiliated with it, newest first.")
-    async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
-        return await papers_of(info, "Institution", self.id, first)
+    papers: list[Paper] = papers_field("Institution", "Papers affiliated with it, newest first.")
 
     @strawberry.field(description="Authors of its papers, most papers first.")
     async def authors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Author]:
@@ -129,9 +128,7 @@ class Repo:
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
 
-    @strawberry.field(description="Papers that link to it, newest first.")
-    async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
-        return await papers_of(info, "Repo", self.id, first)
+    papers: list[Paper] = papers_field("Repo", "Papers that link to it, newest first.")
 
 
 @strawberry.type(description="A subject: an arXiv category or a keyphrase.")
@@ -140,9 +137,7 @@ class Topic:
     name: str
     scheme: str = strawberry.field(description="arxiv or keyphrase.")
 
-    @strawberry.field(description="Papers on it, newest first.")
-    async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
-        return await papers_of(info, "Topic", self.id, first)
+    papers: list[Paper] = papers_field("Topic", "Papers on it, newest first.")
 
 
 @strawberry.type(description="A listing page that was loaded: an author's profile, a daily feed or a search.")
