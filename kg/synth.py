@@ -108,6 +108,7 @@ class Script:
 
     @property
     def size(self) -> int:
+        """How many distinct names the script has."""
         return math.prod(len(p) for p in self.parts)
 
     def name(self, x: int) -> str:
@@ -203,6 +204,7 @@ class Paper:
 
     @property
     def has_links(self) -> bool:
+        """Whether the abstract links anything (pages never cut such an abstract short)."""
         return bool(self.meta.links)
 
 
@@ -225,8 +227,7 @@ class World:
         self.community_cat = array("B", rng.choices(range(len(cats)), cum_weights=self.cat_weights, k=n))
         inst_weights = list(accumulate(1 / (j + 1) ** 0.8 for j in range(len(W.INSTITUTIONS))))
         self.community_inst = array("B", rng.choices(range(len(W.INSTITUTIONS)), cum_weights=inst_weights, k=n))
-        famous_weights = list(accumulate(1 / (j + 1) for j in range(len(W.FAMOUS_REPOS))))
-        self.famous_weights = famous_weights
+        self.famous_weights = list(accumulate(1 / (j + 1) for j in range(len(W.FAMOUS_REPOS))))
         self.bank = self._sentence_bank(rng)
         self._paper_base = mix64(seed & _MASK ^ _PAPER)
         # A community's hubs list the same papers one after another: recent papers and names are reused.
@@ -245,6 +246,7 @@ class World:
 
     @property
     def n_communities(self) -> int:
+        """How many co-authorship communities there are."""
         return len(self.starts) - 1
 
     def community_of(self, k: int) -> int:
@@ -299,6 +301,7 @@ class World:
         return Paper(meta, code, title, self._abstract(rng, meta, code, fill))
 
     def _meta(self, i: int, rng: random.Random) -> Meta:
+        """Paper i's metadata, drawn first from its stream so that text draws come after."""
         c = self.community_of(int(rng.random() * self.n_authors))
         authors = self._authors(rng, c)
         day = TODAY - timedelta(days=int(SPAN_DAYS * rng.random() ** 1.5))
