@@ -19,7 +19,7 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
         resolve = institutions.from_slug if fmt == "profile" else institutions.from_organization
         insts.append(resolve(entry.organization))
     paper_topics = [topics.category_topic(entry.category)] if entry.category else []
-    paper_topics += topics.keyphrase_topics(entry.title)
+    paper_topics += topics.keyphrase_topics(entry.title)  # cached: shared, never mutated
     if not paper_topics:
         paper_topics.append(topics.fallback_topic(entry.title))
     has_code = True if links.repos else entry.has_code
