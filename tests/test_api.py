@@ -6,14 +6,19 @@ and the `client` fixture here serve the other test_api_* modules too.
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import neo4j
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.bench import Server
 from api.schema import SDL_PATH, sdl
 from kg.connection import Settings
 
@@ -333,3 +338,26 @@ def test_aliases_of_one_field_share_a_batch(client: TestClient) -> None:
         c: author(id: "a-nobody") { papers(first: 2) { id } } }""")
     assert answer["data"]["c"] is None and len(answer["data"]["b"]["papers"]) == 2
     assert answer["extensions"]["cypherQueries"] == 2
+
+
+def test_kg_serve_answers_over_http(neo4j_settings: Settings) -> None:
+    server = Server(neo4j_settings)
+    try:
+        with httpx.Client(timeout=30) as http:
+            server.wait(http)
+            answer = http.post(server.url, json={"query": "{ stats { pages } }"}).json()
+            page = http.get(server.url, headers={"accept": "text/html"}).text
+    finally:
+        server.stop()
+    assert answer["data"] == {"stats": {"pages": 3}}
+    assert "graphiql.min.js" in page and "unpkg" not in page
+
+
+def test_kg_serve_without_a_database_fails_in_one_line() -> None:
+    env = {**os.environ, "NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_PASSWORD": "x"}
+    done = subprocess.run([sys.executable, "-m", "kg", "serve", "--port", "9"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: cannot connect to Neo4j at bolt://127.0.0.1:9 (ServiceUnavailable): run `kg neo4j start`, "
+        "or set NEO4J_URI to a running server"]
