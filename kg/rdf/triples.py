@@ -7,7 +7,7 @@ one once (from its owner, see kg/rdf/source.py) and a resource page shows all of
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Triple
@@ -19,8 +19,8 @@ Convert = Callable[[Any], Term | None]
 
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _MONTH_DAY = re.compile(r"--\d{2}-\d{2}\Z")
-AUTHORS = "#authors"  # fragment of a paper's ordered author list (an rdf:Seq)
-LISTING = "#papers"  # fragment of a page's ordered list of papers (an rdf:Seq)
+AUTHORS = "authors"  # fragment of a paper's ordered author list (an rdf:Seq)
+LISTING = "papers"  # fragment of a page's ordered list of papers (an rdf:Seq)
 
 
 def text(value: str) -> Literal | None:
@@ -107,9 +107,10 @@ class Describer:
         }
 
     def node(self, label: str, row: Mapping[str, Any]) -> list[Triple]:
-        """Every triple of one row: the node's type and properties, its lists, then its edges."""
+        """Every triple of one row: the node's own (type, properties, links), then its lists' triples."""
         props = row["node"]
-        subject = self.iris.resource(TYPES[label], props["id"])
+        kind = TYPES[label]
+        subject = self.iris.resource(kind, props["id"])
         out = [Triple(subject, RDF.type, CLASSES[label])]
         for key, predicate, convert in self.fields[label]:
             value = props.get(key)
@@ -119,41 +120,42 @@ class Describer:
                 term = convert(item)
                 if term is not None:
                     out.append(Triple(subject, predicate, term))
+        # Other subjects' triples (list members) go last: serializers group runs of one subject.
+        tail: list[Triple] = []
         edges: Sequence[Sequence[Any]] = row.get("edges") or ()
         if label == "Page" or (label == "Paper" and any(e[0] == "AUTHORED" for e in edges)):
-            seq = NamedNode(subject.value + (LISTING if label == "Page" else AUTHORS))
+            seq = self.iris.resource(kind, props["id"], LISTING if label == "Page" else AUTHORS)
             out.append(Triple(subject, KG.listing if label == "Page" else KG.authorList, seq))
-            out.append(Triple(seq, RDF.type, RDF.Seq))
-        for edge in sorted(edges, key=_edge_order):
-            out.extend(self.edge(*edge[:4]))
-        # The node's own triples first, then each list's: serializers group runs of one subject.
-        out.sort(key=lambda t: t.subject != subject)
+            tail.append(Triple(seq, RDF.type, RDF.Seq))
+        for rel, start, end, position, *_ in edges:
+            link, member = self.edge(rel, start, end, position)
+            out.append(link)
+            if member is not None:
+                tail.append(member)
+        out += tail
         return out
 
-    def edge(self, rel: str, start: str, end: str, position: int | None) -> Iterator[Triple]:
-        """The triples of one relationship, given its type, end ids and position."""
-        iris = self.iris
+    def edge(self, rel: str, start: str, end: str, position: int | None) -> tuple[Triple, Triple | None]:
+        """The triples of one relationship: the link, and its membership in an ordered list if it has a
+        position."""
+        resource = self.iris.resource
+        member = None
         if rel == "AUTHORED":
-            paper = iris.resource("paper", end)
-            author = iris.resource("author", start)
-            yield Triple(paper, SCHEMA.author, author)
+            author = resource("author", start)
+            link = Triple(resource("paper", end), SCHEMA.author, author)
             if position is not None:
-                yield Triple(NamedNode(paper.value + AUTHORS), RDF[f"_{position + 1}"], author)
+                member = Triple(resource("paper", end, AUTHORS), RDF[f"_{position + 1}"], author)
         elif rel == "LISTED_ON":
-            paper = iris.resource("paper", start)
-            page = iris.resource("page", end)
-            yield Triple(paper, KG.listedOn, page)
+            paper = resource("paper", start)
+            link = Triple(paper, KG.listedOn, resource("page", end))
             if position is not None:
-                yield Triple(NamedNode(page.value + LISTING), RDF[f"_{position + 1}"], paper)
+                member = Triple(resource("page", end, LISTING), RDF[f"_{position + 1}"], paper)
         elif rel == "PROFILE_OF":
-            yield Triple(iris.resource("page", start), SCHEMA.mainEntity, iris.resource("author", end))
+            link = Triple(resource("page", start), SCHEMA.mainEntity, resource("author", end))
         else:
             predicate, kind = PAPER_LINKS[rel]
-            yield Triple(iris.resource("paper", start), predicate, iris.resource(kind, end))
-
-
-def _edge_order(edge: Sequence[Any]) -> tuple:
-    return edge[0], edge[3] if edge[3] is not None else -1, edge[1], edge[2]
+            link = Triple(resource("paper", start), predicate, resource(kind, end))
+        return link, member
 
 
 # Paper -> node relationships that map to one triple: (predicate, type of the end).

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import quote, unquote
 
 from pyoxigraph import NamedNode
@@ -55,9 +56,17 @@ def base_iri() -> str:
     return (os.environ.get(BASE_ENV) or DEFAULT_BASE).rstrip("/")
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9._~:-]+\Z")
+
+
 def encode_id(node_id: str) -> str:
     """An id as one IRI path segment: everything but unreserved characters and ':' percent-encoded."""
-    return quote(node_id, safe=":")
+    return node_id if _PLAIN_ID.match(node_id) else quote(node_id, safe=":")
+
+
+@lru_cache(maxsize=1 << 16)  # authors, topics and pages recur across a batch's papers
+def _named(namespace: str, node_id: str, fragment: str) -> NamedNode:
+    return NamedNode(namespace + encode_id(node_id) + (f"#{fragment}" if fragment else ""))
 
 
 def decode_id(segment: str) -> str:
@@ -81,9 +90,9 @@ class Iris:
         """Turtle prefixes: the vocabularies, and one per resource type (`paper:p-…`)."""
         return {**VOCAB_PREFIXES, **self.namespaces}
 
-    def resource(self, kind: str, node_id: str) -> NamedNode:
-        """The IRI of one node of a resource type."""
-        return NamedNode(self.namespaces[kind] + encode_id(node_id))
+    def resource(self, kind: str, node_id: str, fragment: str = "") -> NamedNode:
+        """The IRI of one node of a resource type (or of a part of it: `…/paper/p-1#authors`)."""
+        return _named(self.namespaces[kind], node_id, fragment)
 
     def parse(self, iri: str) -> tuple[str, str] | None:
         """(type, id) of a resource IRI under this base (a fragment ignored), or None."""
