@@ -606,37 +606,35 @@ class Census:
     owner_papers: dict[int, array]
     authors: int  # distinct authors of at least one paper
     own_repos: int  # repos only one paper links (one per kind per paper)
-    shared_used: bytearray
-    famous_papers: list[list[int]]
+    shared_papers: dict[int, list[int]]  # lab repo slot -> the papers linking it
+    famous_used: set[int]
 
     @property
     def repos(self) -> int:
         """Distinct repositories the abstracts link."""
-        return self.own_repos + sum(self.shared_used) + sum(1 for p in self.famous_papers if p)
+        return self.own_repos + len(self.shared_papers) + len(self.famous_used)
 
 
 def census(world: World) -> Census:
     """Walk every paper's metadata once."""
     owners = world.owners
-    owner_papers: dict[int, array] = {}
+    found = Census({}, 0, 0, {}, set())
     wrote = bytearray(world.n_authors)
-    shared = bytearray(3 * world.n_communities)
-    famous: list[list[int]] = [[] for _ in W.FAMOUS_REPOS]
-    own = 0
     for i in range(world.papers):
         meta = world.meta(i)
         for k in meta.authors:
             wrote[k] = 1
             if owners[k]:
-                owner_papers.setdefault(k, array("I")).append(i)
+                found.owner_papers.setdefault(k, array("I")).append(i)
         for kind, key in meta.links:
             if kind == "shared":
-                shared[key] = 1
+                found.shared_papers.setdefault(key, []).append(i)
             elif kind == "famous":
-                famous[key].append(i)
+                found.famous_used.add(key)
             elif kind not in ("page", "cut"):
-                own += 1
-    return Census(owner_papers, sum(wrote), own, shared, famous)
+                found.own_repos += 1
+    found.authors = sum(wrote)
+    return found
 
 
 def write_profiles(world: World, pages: PageWriter, owners: dict[int, array]) -> bytearray:
@@ -693,13 +691,16 @@ def two_hop(world: World, owners: dict[int, array], budget: int = 200) -> dict |
     return None
 
 
-def shared_repo(world: World, famous: list[list[int]]) -> dict | None:
-    """The most shared popular repository, with every paper that links it."""
-    key = max(range(len(famous)), key=lambda j: len(famous[j]))
-    if len(famous[key]) < 2:
+def shared_repo(world: World, shared: dict[int, list[int]]) -> dict | None:
+    """The lab repository the most papers link, with every one of those papers."""
+    if not shared:
         return None
-    repo = repo_from_url(world.repo_url("famous", key, world.meta(famous[key][0]), ""))
-    return {"id": repo.id, "papers": sorted(paper_id(world.paper(i).title) for i in famous[key])}
+    slot = max(sorted(shared), key=lambda s: len(shared[s]))
+    papers = shared[slot]
+    if len(papers) < 2:
+        return None
+    repo = repo_from_url(world.repo_url("shared", slot, world.meta(papers[0]), ""))
+    return {"id": repo.id, "papers": sorted(paper_id(world.paper(i).title) for i in papers)}
 
 
 # -- the run -------------------------------------------------------------------------------------------
@@ -772,7 +773,7 @@ def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool 
         found = census(world)  # meanwhile, in this process
         jobs = [pool.submit(_profile_job, papers, seed, out, share)
                 for share in shares(found.owner_papers, 2 * workers)]
-        facts = {"two_hop": two_hop(world, found.owner_papers), "shared_repo": shared_repo(world, found.famous_papers)}
+        facts = {"two_hop": two_hop(world, found.owner_papers), "shared_repo": shared_repo(world, found.shared_papers)}
         written = listing.result()
         named = bytearray(world.n_authors)
         for job in jobs:
