@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,6 @@ SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
 class QueryCounter(SchemaExtension):
     """Reports the Cypher round trips a request made, as `extensions.cypherQueries`."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
 
     def get_results(self) -> dict[str, Any]:
         context = self.execution_context.context
