@@ -181,12 +181,7 @@ WITH r, COUNT { (r)<-[:HAS_CODE]-(:Paper) } AS n WHERE n >= 2
 """
 SHARED_REPOS_PAGE = SHARED_REPOS_MATCH + """
 WITH r, n ORDER BY n DESC, r.id SKIP $skip LIMIT $limit
-CALL (r) {
-  MATCH (r)<-[:HAS_CODE]-(p:Paper)
-  WITH p ORDER BY """ + PAPER_ORDER + """
-  RETURN collect(p {.*}) AS papers
-}
-RETURN {repo: r {.*}, count: n, papers: papers} AS node
+RETURN {repo: r {.*}, count: n} AS node
 """
 SHARED_REPOS_COUNT = SHARED_REPOS_MATCH + "RETURN count(r) AS total"
 
@@ -202,7 +197,7 @@ PAPER_FILTERS = {
     "year": "MATCH (p) WHERE p.year = $year",
 }
 AUTHORS_SEARCH = "CALL db.index.fulltext.queryNodes('author_text', $search) YIELD node AS a, score"
-AUTHORS_ALL = "MATCH (a:Author)"
+AUTHORS_ALL = "MATCH (a:Author) WHERE a.name IS NOT NULL"  # lets the name index give the order
 
 
 def page_queries(match: str, var: str, order: str) -> tuple[str, str]:

@@ -138,7 +138,7 @@ class Query:
         repo_id = None if repo is None else (await refs.require(info.context, "Repo", repo))["id"]
 
         def build(n: dict) -> SharedRepo:
-            return SharedRepo(repo=node(Repo, n["repo"]), count=n["count"], papers=nodes(Paper, n["papers"]))
+            return SharedRepo(repo=node(Repo, n["repo"]), count=n["count"])
 
         return await connection(info.context, (cypher.SHARED_REPOS_PAGE, cypher.SHARED_REPOS_COUNT), build,
                                 first, after, repo=repo_id)

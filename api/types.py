@@ -194,8 +194,11 @@ class CoauthorPath:
 @strawberry.type(description="A repository linked from two or more papers.")
 class SharedRepo:
     repo: Repo
-    count: int
-    papers: list[Paper]
+    count: int = strawberry.field(description="How many papers link to it.")
+
+    @strawberry.field(description="The papers that link to it, newest first.")
+    async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
+        return await self.repo.papers(info, first)  # type: ignore[operator]
 
 
 @strawberry.type(description="How many nodes of each type the graph holds.")
