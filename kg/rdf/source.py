@@ -89,6 +89,7 @@ def page_query(label: str, filters: Filters) -> str:
 def rows(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(),
          batch: int = EXPORT_BATCH) -> Iterator[tuple[str, list[neo4j.Record]]]:
     """(label, rows) pages over every label, each page one query of at most `batch` nodes."""
+    # Fetching the next page on a thread while this one is described measured slower: the GIL.
     params = filters.params()
     for label in LABEL_LINKS:
         query = page_query(label, filters)
@@ -96,12 +97,11 @@ def rows(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(
         while True:
             records, _, _ = driver.execute_query(query, params, after=after, limit=batch,
                                                  database_=database, routing_=neo4j.RoutingControl.READ)
-            if not records:
-                break
-            yield label, records
-            after = records[-1]["node"]["id"]
+            if records:
+                yield label, records
             if len(records) < batch:
                 break
+            after = records[-1]["node"]["id"]
 
 
 def counts(driver: neo4j.Driver, database: str | None, filters: Filters = Filters()) -> dict[str, int]:
