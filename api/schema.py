@@ -7,7 +7,15 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
 
 from strawberry.types import ExecutionContext
 
@@ -15,6 +23,7 @@ from api.errors import should_mask
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, CostLimiter
 from api.query import Query
 
+CACHED_QUERIES = 512
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
 
@@ -34,6 +43,9 @@ class Schema(strawberry.Schema):
 
 
 schema = Schema(query=Query, extensions=[
+    # Clients repeat the same query text with other variables: parse and validate it once.
+    lambda: ParserCache(maxsize=CACHED_QUERIES),
+    lambda: ValidationCache(maxsize=CACHED_QUERIES),
     lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
     lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
