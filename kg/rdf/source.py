@@ -18,9 +18,9 @@ RESOURCE_EDGES = 1000  # most relationships shown on one resource page
 LABEL_LINKS = {"Paper": None, "Author": "AUTHORED", "Institution": "AFFILIATED_WITH",
                "Repo": "HAS_CODE", "Topic": "HAS_TOPIC", "Page": "LISTED_ON"}
 EDGE = "[type(r), startNode(r).id, endNode(r).id, r.position]"
-# One comprehension per type, so a paper's links come grouped by predicate.
+# One list per type, so a paper's links come grouped by predicate (and its authors in order).
 OWNED_EDGES = {
-    "Paper": " + ".join([f"[(x:Author)-[r:AUTHORED]->(n) | {EDGE}]"] + [
+    "Paper": " + ".join([f"COLLECT {{ MATCH (x:Author)-[r:AUTHORED]->(n) RETURN {EDGE} ORDER BY r.position }}"] + [
         f"[(n)-[r:{rel}]->(x) | {EDGE}]" for rel in ("HAS_CODE", "HAS_TOPIC", "AFFILIATED_WITH", "LISTED_ON")]),
     "Page": "[(n)-[r:PROFILE_OF]->(x:Author) WHERE {owner_scope} | " + EDGE + "]",
 }

@@ -1,4 +1,7 @@
-"""The export's vocabulary (schema.org first, then dcterms/foaf/prov, then kg:) and resource IRIs."""
+"""The export's vocabulary (schema.org first, dcterms where it fits, kg: for the rest) and resource IRIs.
+
+foaf and prov have no term here that schema.org lacks (schema:mainEntity is foaf:primaryTopic).
+"""
 from __future__ import annotations
 
 import os
@@ -33,15 +36,13 @@ class Namespace:
 
 SCHEMA = Namespace("https://schema.org/")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
-FOAF = Namespace("http://xmlns.com/foaf/0.1/")
-PROV = Namespace("http://www.w3.org/ns/prov#")
 RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 KG = Namespace(KG_NS)
 
 VOCAB_PREFIXES = {
-    "schema": SCHEMA.iri, "dcterms": DCTERMS.iri, "foaf": FOAF.iri, "prov": PROV.iri,
+    "schema": SCHEMA.iri, "dcterms": DCTERMS.iri,
     "rdf": RDF.iri, "rdfs": RDFS.iri, "xsd": XSD.iri, "kg": KG.iri,
 }
 
