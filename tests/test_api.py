@@ -358,6 +358,5 @@ def test_kg_serve_without_a_database_fails_in_one_line() -> None:
     done = subprocess.run([sys.executable, "-m", "kg", "serve", "--port", "9"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [
-        "error: cannot connect to Neo4j at bolt://127.0.0.1:9 (ServiceUnavailable): run `kg neo4j start`, "
-        "or set NEO4J_URI to a running server"]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot connect to Neo4j at bolt://127.0.0.1:9"), lines
