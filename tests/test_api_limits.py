@@ -13,7 +13,7 @@ from api.db import Database
 from api.errors import UserError
 from api.limits import MAX_BODY_BYTES, MAX_COST, MAX_DEPTH
 from kg.connection import Settings
-from tests.test_api import OWNER, _sample_graph, client, column, data, errors, gql  # noqa: F401
+from tests.test_api import _sample_graph, client, column, data, errors, gql  # noqa: F401 (fixtures)
 
 HOSTILE = [
     '") MATCH (n) DETACH DELETE n //',
