@@ -86,7 +86,10 @@ def resource(kind: str, node_id: str, request: Request,
     """The triples about one node and every relationship it takes part in; 404 for an unknown id."""
     from pyoxigraph import serialize
 
-    fmt = (None if format == "html" else FORMATS[format]) if format else negotiate(request.headers.get("accept"))
+    if format:
+        fmt = None if format == "html" else FORMATS[format]
+    else:
+        fmt = negotiate(request.headers.get("accept"))
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
     try:

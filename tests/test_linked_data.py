@@ -96,7 +96,8 @@ def test_unknown_ids_and_types_are_404(client: TestClient) -> None:
 
 
 def test_ids_with_slashes_and_colons_resolve(client: TestClient) -> None:
-    repo = client.get("/resource/repo/facebookresearch%2Fluckmatters", headers={"Accept": "application/n-triples"})
+    repo = client.get("/resource/repo/facebookresearch%2Fluckmatters",
+                      headers={"Accept": "application/n-triples"})
     assert repo.status_code == 200
     graph = parse(repo, "nt")
     iri = rdflib.URIRef(f"{BASE}/resource/repo/facebookresearch%2Fluckmatters")

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import neo4j
 import pyoxigraph
@@ -14,18 +18,20 @@ from rdflib.compare import isomorphic
 from kg.connection import Settings
 from kg.rdf.export import FORMATS, chunks, triple_batches, write
 from kg.rdf.source import Filters
-from kg.rdf.validate import validate
-from kg.rdf.vocab import KG_NS, Iris
+from kg.rdf.validate import SCHEMA_DIR, validate
+from kg.rdf.vocab import BASE_ENV, KG_NS, Iris
 
 BASE = "http://kg.test"
 IRIS = Iris(BASE)
 OWNER_ID = "a-yuandong-tian"
-PREFIXES = (f"PREFIX schema: <https://schema.org/> PREFIX kg: <{KG_NS}> PREFIX author: <{BASE}/resource/author/> "
-            "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n")
+PREFIXES = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in {
+    "schema": "https://schema.org/", "kg": KG_NS, "author": f"{BASE}/resource/author/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "xsd": "http://www.w3.org/2001/XMLSchema#"}.items())
 RDFLIB_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}
 
 
-def export(driver: neo4j.Driver, database: str, fmt: str, filters: Filters = Filters(), batch: int = 50) -> bytes:
+def export(driver: neo4j.Driver, database: str, fmt: str, filters: Filters = Filters(),
+           batch: int = 50) -> bytes:
     """One export as bytes; a small batch so that every label spans several Neo4j pages."""
     buffer = io.BytesIO()
     write(triple_batches(driver, database, IRIS, filters, batch), buffer, FORMATS[fmt], IRIS)
@@ -76,15 +82,15 @@ def test_every_node_and_relationship_is_in_the_export(nt: bytes, seeded: neo4j.D
 
 def test_the_profile_owner_has_all_50_articles(nt: bytes) -> None:
     db = store(nt)
-    owners = select(db, "SELECT ?owner ?name WHERE { ?page kg:pageFormat 'profile' ; schema:mainEntity ?owner . "
-                        "?owner schema:name ?name }")
+    owners = select(db, "SELECT ?owner ?name WHERE { ?page kg:pageFormat 'profile' ; "
+                        "schema:mainEntity ?owner . ?owner schema:name ?name }")
     assert owners == [(f"{BASE}/resource/author/{OWNER_ID}", "Yuandong Tian")]
     [(articles,)] = select(db, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { "
                                "?p a schema:ScholarlyArticle ; schema:author author:a-yuandong-tian }")
     assert int(articles) == 50
     # and they are the 50 articles of the profile page's listing, in positions 1..50
-    positions = select(db, "SELECT ?n WHERE { ?page schema:mainEntity author:a-yuandong-tian ; kg:listing ?list . "
-                           "?list ?member ?p . ?p schema:author author:a-yuandong-tian . "
+    positions = select(db, "SELECT ?n WHERE { ?page schema:mainEntity author:a-yuandong-tian ; "
+                           "kg:listing ?list . ?list ?member ?p . ?p schema:author author:a-yuandong-tian . "
                            "BIND(xsd:integer(STRAFTER(STR(?member), '#_')) AS ?n) }")
     assert sorted(int(n) for (n,) in positions) == list(range(1, 51))
 
@@ -130,12 +136,13 @@ def test_ids_with_slashes_and_colons_become_encoded_reversible_iris(nt: bytes) -
     db = store(nt)
     repos = [iri for (iri,) in select(db, "SELECT ?r WHERE { ?r a schema:SoftwareSourceCode }")]
     topics = [iri for (iri,) in select(db, "SELECT ?t WHERE { ?t a schema:DefinedTerm }")]
-    assert f"{BASE}/resource/repo/facebookresearch%2Fluckmatters" in repos
+    luckmatters = f"{BASE}/resource/repo/facebookresearch%2Fluckmatters"
+    assert luckmatters in repos
     assert f"{BASE}/resource/topic/arxiv:cs.LG" in topics
     assert all("/" not in iri.removeprefix(f"{BASE}/resource/repo/") for iri in repos)
-    assert IRIS.parse(f"{BASE}/resource/repo/facebookresearch%2Fluckmatters") == ("repo", "facebookresearch/luckmatters")
+    assert IRIS.parse(luckmatters) == ("repo", "facebookresearch/luckmatters")
     urls = dict(select(db, "SELECT ?r ?u WHERE { ?r schema:url ?u }"))
-    assert urls[f"{BASE}/resource/repo/facebookresearch%2Fluckmatters"] == "https://github.com/facebookresearch/luckmatters"
+    assert urls[luckmatters] == "https://github.com/facebookresearch/luckmatters"
 
 
 def test_the_export_conforms_to_the_shapes_and_a_broken_graph_does_not(nt: bytes) -> None:
@@ -155,8 +162,9 @@ def test_the_export_conforms_to_the_shapes_and_a_broken_graph_does_not(nt: bytes
     broken = validate(graph)
     assert not broken.conforms
     found = {(f.focus, f.path) for f in broken.violations}
-    assert found == {("paper:p-8b3dcd25376950b3", "schema:name"), ("paper:p-8b3dcd25376950b3", "schema:datePublished"),
-                     ("paper:p-8b3dcd25376950b3", "schema:author"), ("repo:facebookresearch%2Fluckmatters", "schema:url")}
+    cookbook = "paper:p-8b3dcd25376950b3"
+    assert found == {(cookbook, "schema:name"), (cookbook, "schema:datePublished"), (cookbook, "schema:author"),
+                     ("repo:facebookresearch%2Fluckmatters", "schema:url")}
 
 
 def test_a_filtered_export_is_a_closed_subgraph(seeded: neo4j.Driver, neo4j_settings: Settings) -> None:
@@ -190,8 +198,54 @@ def test_the_export_streams_batch_by_batch(seeded: neo4j.Driver, neo4j_settings:
     assert len(set((first + rest).splitlines())) == len((first + rest).splitlines()) > 6000
 
 
-def test_closing_the_stream_early_stops_the_export_thread(seeded: neo4j.Driver, neo4j_settings: Settings) -> None:
-    stream = chunks(triple_batches(seeded, neo4j_settings.database, IRIS, batch=10), FORMATS["turtle"], IRIS, depth=1)
+def test_closing_the_stream_early_stops_the_export_thread(seeded: neo4j.Driver,
+                                                          neo4j_settings: Settings) -> None:
+    batches = triple_batches(seeded, neo4j_settings.database, IRIS, batch=10)
+    stream = chunks(batches, FORMATS["turtle"], IRIS, depth=1)
     next(stream)
     stream.close()
     assert not any(t.name == "rdf-export" for t in threading.enumerate())
+
+
+def test_every_kg_term_of_the_export_is_defined_in_the_ontology(nt: bytes) -> None:
+    ontology = rdflib.Graph().parse(SCHEMA_DIR / "ontology.ttl", format="turtle")
+    defined = {str(s) for s in ontology.subjects() if str(s).startswith(KG_NS)}
+    used = {term.value for t in pyoxigraph.parse(nt, pyoxigraph.RdfFormat.N_TRIPLES)
+            for term in (t.predicate, t.object) if isinstance(term, pyoxigraph.NamedNode)
+            and term.value.startswith(KG_NS)}
+    assert used and used <= defined, used - defined
+
+
+def run_kg(*args: str, settings: Settings | None = None) -> subprocess.CompletedProcess:
+    """`kg ARGS` in a child process, pointed at `settings`' server (or at nothing)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    env[BASE_ENV] = BASE
+    if settings is None:
+        env["NEO4J_URI"] = "bolt://127.0.0.1:1"
+    else:
+        env.update(NEO4J_URI=settings.uri, NEO4J_USER=settings.user, NEO4J_PASSWORD=settings.password,
+                   NEO4J_DATABASE=settings.database)
+    return subprocess.run([sys.executable, "-m", "kg", *args], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_kg_export_and_kg_validate_on_the_command_line(seeded: neo4j.Driver, neo4j_settings: Settings,
+                                                       tmp_path: Path) -> None:
+    out = tmp_path / "kg.jsonld"
+    done = run_kg("export", "--format", "jsonld", "-o", str(out), settings=neo4j_settings)
+    assert done.returncode == 0, done.stderr
+    assert "exported 6,687 triples as jsonld" in done.stderr and not (tmp_path / "kg.jsonld.part").exists()
+    stdout = run_kg("export", "-f", "nt", "--author", "Yuandong Tian", settings=neo4j_settings)
+    assert stdout.returncode == 0 and stdout.stdout.count("<https://schema.org/ScholarlyArticle>") == 50
+
+    checked = run_kg("validate", str(out))
+    assert checked.returncode == 0 and "conforms: 6,687 triples, 0 violations" in checked.stderr
+    broken = tmp_path / "broken.nt"
+    repo = f"<{BASE}/resource/repo/x%2Fy>"
+    broken.write_text(f"{repo} <{rdflib.RDF.type}> <https://schema.org/SoftwareSourceCode> .\n")
+    failed = run_kg("validate", str(broken))
+    assert failed.returncode == 1 and "Violation: repo:x%2Fy schema:url" in failed.stdout
+
+    unreachable = run_kg("export")
+    assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr
+    assert unreachable.stderr.startswith("error: cannot connect to Neo4j")

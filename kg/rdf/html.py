@@ -64,9 +64,7 @@ class Page:
         title = self.names.get(subject.value) or subject.value
         parts = [f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>",
                  f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>",
-                 f'<p class=iri>{escape(subject.value)}</p><p>Also as: '
-                 + " · ".join(f'<a href="{escape(href)}">{escape(name)}</a>' for name, href in alternates.items())
-                 + "</p>", _table(own)]
+                 f"<p class=iri>{escape(subject.value)}</p><p>Also as: {_links(alternates)}</p>", _table(own)]
         for fragment, members in lists.items():
             items = "".join(f"<li value={n}>{cell}</li>" for n, cell in sorted(members))
             parts.append(f"<h2 id={escape(fragment)}>{escape(fragment)} (in order)</h2><ol>{items}</ol>")
@@ -80,3 +78,7 @@ def _table(rows: Mapping[str, list[str]]) -> str:
     cells = "".join(f"<tr><td>{escape(key)}</td><td>{'<br>'.join(values)}</td></tr>"
                     for key, values in rows.items())
     return f"<table>{cells}</table>"
+
+
+def _links(targets: Mapping[str, str]) -> str:
+    return " · ".join(f'<a href="{escape(href)}">{escape(name)}</a>' for name, href in targets.items())

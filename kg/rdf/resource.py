@@ -20,7 +20,8 @@ class Description:
     names: dict[str, str]
 
 
-def describe(driver: neo4j.Driver, database: str | None, iris: Iris, kind: str, node_id: str) -> Description | None:
+def describe(driver: neo4j.Driver, database: str | None, iris: Iris, kind: str,
+             node_id: str) -> Description | None:
     """The description of `{base}/resource/{kind}/{node_id}`, or None when there is no such node."""
     label = LABELS.get(kind)
     row = resource_row(driver, database, label, node_id) if label else None

@@ -20,7 +20,8 @@ LABEL_LINKS = {"Paper": None, "Author": "AUTHORED", "Institution": "AFFILIATED_W
 EDGE = "[type(r), startNode(r).id, endNode(r).id, r.position]"
 # One list per type, so a paper's links come grouped by predicate (and its authors in order).
 OWNED_EDGES = {
-    "Paper": " + ".join([f"COLLECT {{ MATCH (x:Author)-[r:AUTHORED]->(n) RETURN {EDGE} ORDER BY r.position }}"] + [
+    "Paper": " + ".join([f"COLLECT {{ MATCH (x:Author)-[r:AUTHORED]->(n) RETURN {EDGE} ORDER BY r.position }}"]
+                        + [
         f"[(n)-[r:{rel}]->(x) | {EDGE}]" for rel in ("HAS_CODE", "HAS_TOPIC", "AFFILIATED_WITH", "LISTED_ON")]),
     "Page": "[(n)-[r:PROFILE_OF]->(x:Author) WHERE {owner_scope} | " + EDGE + "]",
 }
