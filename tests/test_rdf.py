@@ -181,6 +181,22 @@ def test_a_filtered_export_is_a_closed_subgraph(seeded: neo4j.Driver, neo4j_sett
     assert export(seeded, neo4j_settings.database, "nt", Filters(author="nobody at all")) == b""
 
 
+@pytest.mark.parametrize("filters, match", [
+    (Filters(topic="arxiv:cs.LG"), "(p)-[:HAS_TOPIC]->(:Topic {id: 'arxiv:cs.LG'})"),
+    (Filters(topic="language model", year=2024), "(p)-[:HAS_TOPIC]->(:Topic {name: 'language model'}) "
+                                                  "AND p.year = 2024"),
+    (Filters(institution="Meta AI"), "(p)-[:AFFILIATED_WITH]->(:Institution {name: 'Meta AI'})"),
+    (Filters(institution="meta-ai", author="a-yuandong-tian"), "(p)-[:AFFILIATED_WITH]->(:Institution {id: 'meta-ai'}) "
+                                                               "AND (p)<-[:AUTHORED]-(:Author {id: 'a-yuandong-tian'})"),
+])
+def test_filters_select_the_papers_cypher_selects(seeded: neo4j.Driver, neo4j_settings: Settings,
+                                                  filters: Filters, match: str) -> None:
+    expected = cypher_count(seeded, neo4j_settings.database, f"MATCH (p:Paper) WHERE {match} RETURN count(p)")
+    db = store(export(seeded, neo4j_settings.database, "nt", filters))
+    [(articles,)] = select(db, "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }")
+    assert int(articles) == expected > 0
+
+
 def test_the_export_streams_batch_by_batch(seeded: neo4j.Driver, neo4j_settings: Settings) -> None:
     pulled = 0
 

@@ -41,6 +41,16 @@ RETURN n {{.*}} AS node, COLLECT {{
 """
 
 
+# Each filter as a Cypher predicate on the paper {p}, its value in the parameter $f_<filter>.
+FILTER_TERMS = {
+    "author": "EXISTS { MATCH (f:Author)-[:AUTHORED]->({p}) WHERE f.id = $f_author OR f.name = $f_author }",
+    "topic": "EXISTS { MATCH ({p})-[:HAS_TOPIC]->(f:Topic) WHERE f.id = $f_topic OR f.name = $f_topic }",
+    "institution": "EXISTS { MATCH ({p})-[:AFFILIATED_WITH]->(f:Institution) WHERE f.id = $f_institution "
+                   "OR f.name = $f_institution OR $f_institution IN f.aliases }",
+    "year": "{p}.year = $f_year",
+}
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which papers to export (all when empty); every other node comes with the papers it links to."""
@@ -55,18 +65,7 @@ class Filters:
 
     def papers(self, var: str) -> str:
         """A Cypher predicate on the paper `var` (true when there are no filters)."""
-        terms = []
-        if self.author is not None:
-            terms.append(f"EXISTS {{ MATCH (fa:Author)-[:AUTHORED]->({var}) "
-                         "WHERE fa.id = $f_author OR fa.name = $f_author }")
-        if self.topic is not None:
-            terms.append(f"EXISTS {{ MATCH ({var})-[:HAS_TOPIC]->(ft:Topic) "
-                         "WHERE ft.id = $f_topic OR ft.name = $f_topic }")
-        if self.institution is not None:
-            terms.append(f"EXISTS {{ MATCH ({var})-[:AFFILIATED_WITH]->(fi:Institution) WHERE fi.id = "
-                         "$f_institution OR fi.name = $f_institution OR $f_institution IN fi.aliases }")
-        if self.year is not None:
-            terms.append(f"{var}.year = $f_year")
+        terms = [FILTER_TERMS[key].replace("{p}", var) for key, value in vars(self).items() if value is not None]
         return " AND ".join(terms) or "true"
 
     def scope(self, label: str, var: str) -> str:
