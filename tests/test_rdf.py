@@ -186,8 +186,8 @@ def test_a_filtered_export_is_a_closed_subgraph(seeded: neo4j.Driver, neo4j_sett
     (Filters(topic="language model", year=2024), "(p)-[:HAS_TOPIC]->(:Topic {name: 'language model'}) "
                                                   "AND p.year = 2024"),
     (Filters(institution="Meta AI"), "(p)-[:AFFILIATED_WITH]->(:Institution {name: 'Meta AI'})"),
-    (Filters(institution="meta-ai", author="a-yuandong-tian"), "(p)-[:AFFILIATED_WITH]->(:Institution {id: 'meta-ai'}) "
-                                                               "AND (p)<-[:AUTHORED]-(:Author {id: 'a-yuandong-tian'})"),
+    (Filters(institution="meta-ai", author="a-yuandong-tian"),
+     "(p)-[:AFFILIATED_WITH]->(:Institution {id: 'meta-ai'}) AND (p)<-[:AUTHORED]-(:Author {id: 'a-yuandong-tian'})"),
 ])
 def test_filters_select_the_papers_cypher_selects(seeded: neo4j.Driver, neo4j_settings: Settings,
                                                   filters: Filters, match: str) -> None:
