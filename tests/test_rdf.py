@@ -265,3 +265,6 @@ def test_kg_export_and_kg_validate_on_the_command_line(seeded: neo4j.Driver, neo
     unreachable = run_kg("export")
     assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr
     assert unreachable.stderr.startswith("error: cannot connect to Neo4j")
+    unwritable = run_kg("export", "-o", str(tmp_path / "missing" / "kg.ttl"), settings=neo4j_settings)
+    assert unwritable.returncode == 1 and "cannot write it" in unwritable.stderr
+    assert "Traceback" not in unwritable.stderr

@@ -48,6 +48,8 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int) -> 
                 with part.open("wb") as out:
                     write(batches, out, fmt, iris)
                 part.replace(output)
+            except OSError as exc:
+                raise KgError(f"{output}: cannot write it ({exc.strerror or exc})") from None
             finally:
                 part.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
