@@ -1,35 +1,41 @@
 """coauthorPath latency through the API (a real `kg serve` over HTTP) next to the same Cypher
-shortestPath over the driver, interleaved pair by pair in one run.
+shortestPath over the driver, interleaved pair by pair in one run; and the API under load (32 concurrent
+clients, a mix of reads) next to the same Cypher from 32 clients of the async driver.
 
 `python -m api.bench` measures the graph of kg.connection.settings() (load one first, e.g. with
-`kg synth` and `kg ingest`); `bench_api` is the same measurement as a step of `kg bench`.
+`kg synth` and `kg ingest`), `python -m api.bench --load` the load; `bench_api` and `bench_load` are the
+same measurements as steps of `kg bench`.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
 import neo4j
 
+from api import cypher, refs
+from api.limits import MAX_PAGE, lucene_query
 from kg.bench import Context, Figure
 from kg.connection import Settings, driver, settings
 
 HOPS = 6
 QUERY = """query($from: String!, $to: String!) {
   coauthorPath(from: $from, to: $to, maxHops: %d) { length authors { id } papers { id } } }""" % HOPS
-# Authors sampled among those with papers; pairs drawn from them at random (seeded).
-SAMPLE_AUTHORS = """
-MATCH (a:Author) WHERE EXISTS { (a)-[:AUTHORED]->() }
-WITH a ORDER BY a.id SKIP $skip LIMIT $limit RETURN a.id AS id
-"""
+# Nodes are sampled as a window, at a seeded offset, of those a MATCH binds to `n`, in id order.
+AUTHORS_WITH_PAPERS = "MATCH (n:Author) WHERE EXISTS { (n)-[:AUTHORED]->() }"
+ALL_PAPERS = "MATCH (n:Paper)"
 # The baseline: the API's shortestPath alone, on ids, over the driver.
 RAW = """
 MATCH (a:Author {id: $from}), (b:Author {id: $to})
@@ -46,15 +52,21 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
 
 
+def sample_nodes(db: neo4j.Driver, database: str, match: str, count: int, rng: random.Random) -> list[dict]:
+    """Up to `count` consecutive nodes (in id order, from an offset drawn from `rng`) of those `match`
+    binds to `n`, as maps of their id, name and title."""
+    total = db.execute_query(f"{match} RETURN count(n) AS n", database_=database).records[0]["n"]
+    limit = min(total, count)
+    records = db.execute_query(f"{match} WITH n ORDER BY n.id SKIP $skip LIMIT $limit "
+                               "RETURN n {.id, .name, .title} AS n", skip=rng.randrange(max(1, total - limit + 1)),
+                               limit=limit, database_=database).records
+    return [r["n"] for r in records]
+
+
 def author_pairs(db: neo4j.Driver, database: str, count: int, seed: int = 7) -> list[tuple[str, str]]:
     """`count` random pairs of distinct authors who wrote papers (the same pairs for the same graph)."""
-    total = db.execute_query("MATCH (a:Author) WHERE EXISTS { (a)-[:AUTHORED]->() } RETURN count(a) AS n",
-                             database_=database).records[0]["n"]
     rng = random.Random(seed)
-    limit = min(total, 4 * count)
-    records = db.execute_query(SAMPLE_AUTHORS, skip=rng.randrange(max(1, total - limit + 1)), limit=limit,
-                               database_=database).records
-    ids = [r["id"] for r in records]
+    ids = [n["id"] for n in sample_nodes(db, database, AUTHORS_WITH_PAPERS, 4 * count, rng)]
     return [tuple(rng.sample(ids, 2)) for _ in range(count)]  # type: ignore[misc]
 
 
@@ -69,10 +81,11 @@ class Server:
 
     def __init__(self, conf: Settings) -> None:
         self.port = _free_port()
+        self.log = tempfile.TemporaryFile()  # its stderr: a pipe nobody reads would block it once full
         env = {**os.environ, "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user, "NEO4J_PASSWORD": conf.password,
                "NEO4J_DATABASE": conf.database}
         self.proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
         self.url = f"http://127.0.0.1:{self.port}/graphql"
 
     def wait(self, client: httpx.Client) -> None:
@@ -80,7 +93,8 @@ class Server:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"kg serve exited: {self.proc.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]
+                self.log.seek(0)
+                raise RuntimeError(f"kg serve exited: {self.log.read().decode(errors='replace')[-500:]}")
             try:
                 if client.post(self.url, json={"query": "{ stats { papers } }"}).status_code == 200:
                     return
@@ -92,6 +106,7 @@ class Server:
         """Stop the server."""
         self.proc.terminate()
         self.proc.wait(20)
+        self.log.close()
 
 
 def measure(conf: Settings, pairs: int = 200, warmup: int = 20) -> dict[str, list[float]]:
@@ -156,13 +171,229 @@ def table(times: dict[str, list[float]]) -> str:
     return "\n".join(lines) + f"\n\n{rows[0].note}.\n"
 
 
+# The load: a seeded mix of reads, each one GraphQL request and the Cypher its resolvers run.
+CLIENTS = 32
+LOAD_REQUESTS = 2000  # at most this many requests per side
+LOAD_SECONDS = 60.0  # and at most this long for both sides together, after a short warm-up of each
+LOAD_ROUNDS = 4  # the sides take turns, so the machine's noise falls on both alike
+REQUEST_TIMEOUT_S = 10.0
+SAMPLE = 200  # papers, authors and author pairs the reads are drawn from
+MIX = {"paper": 4, "author": 3, "search": 2, "coauthorPath": 1}  # relative frequency of each read
+PAPER_QUERY = "query($id: ID!) { paper(id: $id) { id title authors { id name } topics { id name } } }"
+AUTHOR_QUERY = """query($name: String!) {
+  author(name: $name) { id name coauthors(first: 5) { count author { id name } } } }"""
+SEARCH_QUERY = "query($q: String!) { papers(search: $q, first: 10) { edges { node { id title } } } }"
+Stage = tuple[tuple[str, dict], ...]  # Cypher queries (text, parameters) the API runs concurrently
+
+
+@dataclass(frozen=True)
+class Read:
+    """One request of the load: a GraphQL query and its variables, and the Cypher the API runs for it,
+    stage after stage."""
+
+    query: str
+    variables: dict
+    stages: tuple[Stage, ...]
+
+
+@dataclass
+class Tally:
+    """What one side of the load measured: seconds per request (failed ones too), error messages and
+    wall time."""
+
+    seconds: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wall: float = 0.0
+
+    def rate(self) -> float:
+        """Requests per second."""
+        return len(self.seconds) / self.wall if self.wall else 0.0
+
+
+def paper_read(paper_id: str) -> Read:
+    """A paper by id with its authors and topics: the paper, then both lists at once."""
+    key = {"keys": [paper_id]}
+    return Read(PAPER_QUERY, {"id": paper_id}, (
+        ((cypher.by_id("Paper"), key),),
+        ((cypher.PAPER_AUTHORS, {**key, "first": MAX_PAGE}), (cypher.PAPER_TOPICS, key))))
+
+
+def author_read(author: dict) -> Read:
+    """An author by name with five co-authors: the name lookup, then the co-authors."""
+    return Read(AUTHOR_QUERY, {"name": author["name"]}, (
+        ((refs.REF_QUERIES["Author"], {"refs": [refs.ref("Author", author["name"])]}),),
+        ((cypher.AUTHOR_COAUTHORS, {"keys": [author["id"]], "first": 5}),)))
+
+
+def search_read(words: str) -> Read:
+    """The first ten papers of a full-text search."""
+    params = {"search": lucene_query(words), "skip": 0, "limit": 11}
+    return Read(SEARCH_QUERY, {"q": words}, (((cypher.paper_page([], True)[0], params),),))
+
+
+def path_read(pair: tuple[str, str]) -> Read:
+    """coauthorPath between two authors, in one query."""
+    params = {"from": refs.ref("Author", pair[0]), "to": refs.ref("Author", pair[1]), "first": 1}
+    return Read(QUERY, {"from": pair[0], "to": pair[1]}, (((cypher.SHORTEST_PATH[HOPS], params),),))
+
+
+def title_words(paper: dict, rng: random.Random) -> str:
+    """One or two words of a paper's title, as someone searching for it might type."""
+    words = [w for w in paper["title"].split() if len(w) > 3 and w.isalnum()] or paper["title"].split()
+    return " ".join(rng.sample(words, min(len(words), rng.choice((1, 2)))))
+
+
+def load_plan(db: neo4j.Driver, database: str, count: int, seed: int = 11) -> list[Read]:
+    """`count` reads drawn from the MIX (the same reads for the same graph)."""
+    rng = random.Random(seed)
+    papers = sample_nodes(db, database, ALL_PAPERS, SAMPLE, rng)
+    authors = sample_nodes(db, database, AUTHORS_WITH_PAPERS, SAMPLE, rng)
+    pairs = author_pairs(db, database, SAMPLE, seed)
+    make: dict[str, Callable[[], Read]] = {
+        "paper": lambda: paper_read(rng.choice(papers)["id"]),
+        "author": lambda: author_read(rng.choice(authors)),
+        "search": lambda: search_read(title_words(rng.choice(papers), rng)),
+        "coauthorPath": lambda: path_read(rng.choice(pairs)),
+    }
+    return [make[kind]() for kind in rng.choices(list(MIX), weights=list(MIX.values()), k=count)]
+
+
+async def via_api(client: httpx.AsyncClient, url: str, read: Read) -> str | None:
+    """Post `read` to the API; the error, if any (transport, HTTP status or GraphQL `errors`)."""
+    try:
+        response = await client.post(url, json={"query": read.query, "variables": read.variables})
+        errors = response.json().get("errors") if response.status_code == 200 else [
+            {"message": f"HTTP {response.status_code}"}]
+    except (httpx.HTTPError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return errors[0].get("message", "error") if errors else None
+
+
+async def via_cypher(db: neo4j.AsyncDriver, database: str, read: Read) -> str | None:
+    """Run `read`'s Cypher stage after stage, each stage's queries at once; the error, if any."""
+    try:
+        for stage in read.stages:
+            await asyncio.gather(*(db.execute_query(neo4j.Query(text, timeout=REQUEST_TIMEOUT_S), params,
+                                                    database_=database, routing_=neo4j.RoutingControl.READ)
+                                   for text, params in stage))
+    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+Call = Callable[[Read], Awaitable[str | None]]
+
+
+async def drive(reads: list[Read], call: Call, clients: int, seconds: float, tally: Tally) -> None:
+    """`clients` concurrent clients send `reads` through `call`, one at a time each, until every read
+    is sent or `seconds` have passed (requests then in flight finish)."""
+    queue = iter(reads)
+    deadline = time.monotonic() + seconds
+
+    async def client() -> None:
+        for read in queue:
+            if time.monotonic() >= deadline:
+                return
+            start = time.perf_counter()
+            error = await call(read)
+            tally.seconds.append(time.perf_counter() - start)
+            if error:
+                tally.errors.append(error)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    tally.wall += time.perf_counter() - start
+
+
+async def load(conf: Settings, url: str, reads: list[Read], warmup: list[Read], clients: int,
+               seconds: float, rounds: int) -> dict[str, Tally]:
+    """The reads through the API at `url` and as raw Cypher, the two taking turns in `rounds` rounds
+    after a warm-up of each; a Tally per side ("api", "raw")."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_S) as client, \
+            neo4j.AsyncGraphDatabase.driver(conf.uri, auth=(conf.user, conf.password)) as db:
+        calls: dict[str, Call] = {"api": partial(via_api, client, url),
+                                  "raw": partial(via_cypher, db, conf.database)}
+        tallies = {side: Tally() for side in calls}
+        turn = seconds / rounds / len(calls)
+        for call in calls.values():
+            await drive(warmup, call, clients, turn, Tally())
+        size = -(-len(reads) // rounds)
+        for i in range(rounds):
+            for side in list(calls) if i % 2 == 0 else list(reversed(calls)):
+                await drive(reads[i * size:(i + 1) * size], calls[side], clients, turn, tallies[side])
+    return tallies
+
+
+def measure_load(conf: Settings, requests: int = LOAD_REQUESTS, seconds: float = LOAD_SECONDS,
+                 clients: int = CLIENTS, rounds: int = LOAD_ROUNDS) -> dict[str, Tally]:
+    """The load against a `kg serve` of its own on loopback, pointed at `conf`."""
+    with driver(conf) as db, httpx.Client(timeout=60) as client:
+        plan = load_plan(db, conf.database, requests + 2 * clients)
+        server = Server(conf)
+        try:
+            server.wait(client)
+            return asyncio.run(load(conf, server.url, plan[2 * clients:], plan[:2 * clients], clients,
+                                    seconds, rounds))
+        finally:
+            server.stop()
+
+
+def load_figures(tallies: dict[str, Tally], clients: int = CLIENTS) -> list[Figure]:
+    """Requests/s, p99 and errors through the API next to raw Cypher."""
+    api, raw = tallies["api"], tallies["raw"]
+    mix = ", ".join(f"{kind} {weight}" for kind, weight in MIX.items())
+    note = (f"{len(api.seconds)} GraphQL and {len(raw.seconds)} Cypher requests of one seeded mix "
+            f"({mix}) in {api.wall:.0f} s and {raw.wall:.0f} s")
+    baseline = f"the same reads as raw Cypher, {clients} async driver clients"
+    errors = (f"{len(api.errors)} errors of {len(api.seconds)} GraphQL requests (transport, HTTP or GraphQL "
+              f"`errors`), {len(raw.errors)} of {len(raw.seconds)} raw Cypher requests")
+    if api.errors or raw.errors:
+        errors += "; first: " + (api.errors or raw.errors)[0][:100].replace("|", "/")
+    return [
+        Figure(f"GraphQL requests/s, {clients} concurrent clients", api.rate(), "req/s", baseline, raw.rate(),
+               note=note),
+        Figure(f"GraphQL p99 latency, {clients} concurrent clients", percentile(api.seconds, 99) * 1e3, "ms",
+               baseline, percentile(raw.seconds, 99) * 1e3, higher_is_better=False, note=note),
+        Figure(f"GraphQL requests without error, {clients} concurrent clients", ok_percent(api), "%", baseline,
+               ok_percent(raw), note=errors),
+    ]
+
+
+def ok_percent(tally: Tally) -> float:
+    """The share of requests that succeeded, in percent."""
+    return 100.0 * (1 - len(tally.errors) / len(tally.seconds)) if tally.seconds else 0.0
+
+
+def bench_load(ctx: Context) -> Iterator[Figure]:
+    """A `kg bench` step: run it after a step that leaves the corpus loaded."""
+    yield from load_figures(measure_load(ctx.settings))
+
+
+def figure_table(rows: list[Figure]) -> str:
+    """Figures as a Markdown table, with their baselines and ratios."""
+    lines = ["| figure | value | baseline in the same run | baseline value | ratio | note |",
+             "|---|---:|---|---:|---:|---|"]
+    lines += [f"| {f.name} | {f.value:,.1f} {f.unit} | {f.baseline} | {f.baseline_value:,.1f} | {f.ratio:.2f}x "
+              f"| {f.note} |" for f in rows]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     """Measure against the configured Neo4j and print (or write) the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=200)
+    parser.add_argument("--load", action="store_true", help=f"measure the API under load ({CLIENTS} clients)")
+    parser.add_argument("--requests", type=int, default=LOAD_REQUESTS, help="with --load: at most, per side")
+    parser.add_argument("--seconds", type=float, default=LOAD_SECONDS, help="with --load: at most, both sides")
+    parser.add_argument("--clients", type=int, default=CLIENTS, help="with --load: concurrent clients per side")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()
-    text = table(measure(settings(), args.pairs))
+    if args.load:
+        rows = load_figures(measure_load(settings(), args.requests, args.seconds, args.clients), args.clients)
+        text = figure_table(rows) + f"\nLoad average at the end: {os.getloadavg()[0]:.2f} (1 min).\n"
+    else:
+        text = table(measure(settings(), args.pairs))
     if args.output:
         args.output.write_text(text)
     print(text)
