@@ -83,7 +83,7 @@ def synthetic_corpus(papers: int, seed: int = 1) -> tuple[Path, int]:
     if not (folder / "manifest.json").is_file():
         subprocess.run([sys.executable, "-m", "kg", "synth", "--papers", str(papers), "--seed", str(seed),
                         "-o", str(folder)], check=True)
-    return folder, papers
+    return folder / "pages", papers
 
 
 def corpus_bytes(corpus: Path) -> int:

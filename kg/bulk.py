@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import subprocess
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
@@ -78,16 +79,17 @@ class CsvWriter:
         gid = page_id(page.path)
         first = page.records[0].paper.sources[0]
         self.out["pages"].writerow([gid, str(page.path), page.path.name, page.format, first.page or "", "Page"])
-        if page.format == "profile" and first.page:
-            owner = next((a.id for a in page.records[0].authors if a.name == first.page), None)
-            if owner:
-                self.out["profile_of"].writerow([gid, owner, "PROFILE_OF"])
         repeats = []
         for record in page.records:
             if record.paper.id in self.seen["papers"]:
                 repeats.append(record)
             else:
                 self._add_record(record, gid)
+        if page.format == "profile" and first.page:
+            owner = next((a.id for a in page.records[0].authors if a.name == first.page), None)
+            # An owner none of the first sightings named comes with the spooled page instead.
+            if owner in self.seen["authors"]:
+                self.out["profile_of"].writerow([gid, owner, "PROFILE_OF"])
         if repeats:
             line = {"path": str(page.path), "format": page.format, "records": [r.model_dump() for r in repeats]}
             self.spool.write(orjson.dumps(line) + b"\n")
@@ -143,10 +145,24 @@ def spooled_pages(spool: Path) -> Iterable[Page]:
 def import_args(folder: Path) -> list[str]:
     """The `neo4j-admin database import full` arguments for the CSVs in `folder`."""
     args = ["database", "import", "full", "neo4j", "--overwrite-destination", "--multiline-fields=true",
-            f"--array-delimiter={ARRAY_DELIMITER}", "--skip-bad-relationships=false", "--threads=2"]
+            f"--array-delimiter={ARRAY_DELIMITER}", "--skip-bad-relationships=false", "--threads=2", "--verbose"]
     args += [f"--nodes={folder / stem}.csv" for stem in NODE_FILES]
     args += [f"--relationships={folder / stem}.csv" for stem in REL_FILES]
     return args
+
+
+def import_error(done: subprocess.CompletedProcess[str]) -> str:
+    """The one line of neo4j-admin's output that says what went wrong."""
+    lines = (done.stdout + done.stderr).splitlines()
+    cause = [line for line in lines if "InputException:" in line or "Exception:" in line]
+    return (cause[-1].rsplit("Exception: ", 1)[-1] if cause else (lines or ["no output"])[-1]).strip()
+
+
+def discard_store(home: neo4j_server.Neo4jHome, database: str = "neo4j") -> None:
+    """Remove a database's store and transaction logs; the server creates it anew, empty."""
+    data = home.root / "data"
+    for folder in (data / "databases" / database, data / "transactions" / database):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def bulk_ingest(pages: Iterable[Page | PageError], home: neo4j_server.Neo4jHome | None = None) -> Summary:
@@ -172,13 +188,17 @@ def bulk_ingest(pages: Iterable[Page | PageError], home: neo4j_server.Neo4jHome 
             else:
                 writer.add_page(page)
         writer.finish()
+    if writer.pages == 0:
+        return summary
     neo4j_server.stop(home)
     try:
         done = neo4j_server.run_admin(import_args(folder), home=home)
+        if done.returncode != 0:
+            discard_store(home)  # the database was empty before; leave it empty, not broken
     finally:
         neo4j_server.start(home, ports=ports)
     if done.returncode != 0:
-        raise KgError(f"neo4j-admin import failed: {(done.stderr or done.stdout).strip().splitlines()[-1]}")
+        raise KgError(f"neo4j-admin import failed, the database is still empty: {import_error(done)}")
     with driver(settings) as db:
         apply_schema(db, settings.database)
         repeats = Loader(db, settings.database).load(spooled_pages(folder / "repeats.jsonl"))

@@ -43,6 +43,18 @@ def test_bulk_equals_incremental(clean_db: neo4j.Driver, test_home, tmp_path: Pa
     assert dict(bulk["nodes"])["Paper"] == 332
 
 
+def test_profile_page_whose_papers_all_came_earlier(clean_db: neo4j.Driver, test_home, tmp_path: Path) -> None:
+    # The owner is named only by the profile, which repeats papers the feed and search page gave first.
+    start = PROFILE.index("3.0CVFeb 26")
+    profile = PROFILE[:start] + PROFILE[PROFILE.index("7.1CLJan 5, 2023"):]
+    files = [write(tmp_path, "a.txt", FEED), write(tmp_path, "b.txt", SEARCH), write(tmp_path, "c.txt", profile)]
+    summary = bulk_ingest(pages(files), home=test_home)
+    assert summary.rejected == []
+    records, _, _ = clean_db.execute_query(
+        "MATCH (g:Page)-[:PROFILE_OF]->(a:Author)-[:AUTHORED]->(p) RETURN g.name, a.name, count(p)")
+    assert [tuple(r) for r in records] == [("c.txt", "Ada Lovelace", 2)]
+
+
 def test_bulk_refuses_a_database_with_data(seeded: neo4j.Driver, test_home) -> None:
     with pytest.raises(KgError, match="empty database only"):
         bulk_ingest(pages([SEEDS]), home=test_home)
