@@ -10,7 +10,7 @@ from kg.model import Repo
 # A URL: a scheme, `www.`, or a bare host we know, up to a space, bracket, brace or quote.
 _URL = re.compile(
     r"""(?:https?://|www\.|(?<![\w.@/-])(?=(?:[\w-]+\.)*(?:github\.(?:com|io)|gitlab\.com|huggingface\.co|hf\.co|"""
-    r"""bitbucket\.org|codeberg\.org|gitee\.com|arxiv\.org)\b))"""
+    r"""bitbucket\.org|codeberg\.org|gitee\.com|arxiv\.org|anonymous\.4open\.science)\b))"""
     r"""[^\s{}<>"'\\|^`\[\]]+""",
     re.IGNORECASE,
 )

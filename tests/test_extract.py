@@ -40,6 +40,7 @@ def test_cut_off_url_is_not_a_repo() -> None:
     ("hf.co/spaces/ada/demo", "hf:spaces/ada/demo"),
     ("https://gitlab.com/group/project.git", "gitlab:group/project"),
     ("https://anonymous.4open.science/r/LLaMoCo-722A.", "4open:r/llamoco-722a"),
+    ("Code: anonymous.4open.science/r/Foo-1A2B.", "4open:r/foo-1a2b"),
 ])
 def test_other_hosts(text: str, expected: str) -> None:
     assert [r.id for r in extract_links(text).repos] == [expected]

@@ -1,6 +1,7 @@
 """Each page format, detected from content, with every field the page gives."""
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,14 @@ def test_bad_input_is_one_clear_error(tmp_path: Path, content: bytes, message: s
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PageError, match="no such file"):
         parse_file(tmp_path / "nope.txt")
+
+
+def test_decomposed_accents_in_author_lines(tmp_path: Path) -> None:
+    nfd = unicodedata.normalize("NFD", "José García, Zoë Brown")
+    page = parse_file(write(tmp_path, "p.txt", PROFILE.replace("Charles Babbage, Ada Lovelace", nfd)))
+    assert page.records[1].paper.authors == ["José García", "Zoë Brown", "Ada Lovelace"]
+
+
+def test_lower_case_first_search_title(tmp_path: Path) -> None:
+    page = parse_file(write(tmp_path, "s.txt", SEARCH.replace("SubscribeNotes on", "SubscribemPLUG notes on")))
+    assert page.records[0].paper.title == "mPLUG notes on the Analytical Engine"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 MONTHS = {m: i for i, m in enumerate(
@@ -62,7 +63,7 @@ def is_boilerplate(line: str) -> bool:
 
 def strip_subscribe(line: str) -> str:
     """Unglue a title from the page's last header word ("SubscribeMatrix Calculus ...")."""
-    if line.startswith("Subscribe") and len(line) > len("Subscribe") and not line[9].islower():
+    if line.startswith("Subscribe") and len(line) > len("Subscribe") and not line[9].isspace():
         return line[len("Subscribe"):].strip()
     return line
 
@@ -74,5 +75,7 @@ def looks_like_abstract(line: str) -> bool:
 
 
 def clean(line: str) -> str:
-    """A line without surrounding white space and with inner runs of spaces folded."""
+    """A line in NFC, without surrounding white space and with inner runs of spaces folded."""
+    if not line.isascii():
+        line = unicodedata.normalize("NFC", line)
     return " ".join(line.split())
