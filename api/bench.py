@@ -27,7 +27,7 @@ import neo4j
 
 from api import cypher, refs
 from api.limits import MAX_PAGE, lucene_query
-from kg.bench import Context, Figure
+from kg.bench import Context, Figure, figure_table
 from kg.connection import Settings, driver, settings
 
 HOPS = 6
@@ -368,15 +368,6 @@ def ok_percent(tally: Tally) -> float:
 def bench_load(ctx: Context) -> Iterator[Figure]:
     """A `kg bench` step: run it after a step that leaves the corpus loaded."""
     yield from load_figures(measure_load(ctx.settings))
-
-
-def figure_table(rows: list[Figure]) -> str:
-    """Figures as a Markdown table, with their baselines and ratios."""
-    lines = ["| figure | value | baseline in the same run | baseline value | ratio | note |",
-             "|---|---:|---|---:|---:|---|"]
-    lines += [f"| {f.name} | {f.value:,.1f} {f.unit} | {f.baseline} | {f.baseline_value:,.1f} | {f.ratio:.2f}x "
-              f"| {f.note} |" for f in rows]
-    return "\n".join(lines) + "\n"
 
 
 def main() -> None:

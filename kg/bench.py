@@ -213,7 +213,39 @@ def bench_ingest(ctx: Context) -> Iterator[Figure]:
     yield Figure("peak RSS of kg ingest --bulk", bulk_rss / 1e6, "MB", "input size", mb, higher_is_better=False)
 
 
-STEPS: list[Callable[[Context], Iterator[Figure]]] = [bench_parse, bench_ingest]
+def bench_export(ctx: Context) -> Iterator[Figure]:
+    """Export triples/s per format against pyoxigraph dumping the same triples; the export's peak RSS."""
+    from kg.rdf.bench import bench_export as measure
+
+    out = measure(ctx.driver, ctx.settings.database)
+    for name, fmt in out["formats"].items():
+        yield Figure(f"export triples/s ({name})", fmt["export_triples_per_s"], "triples/s",
+                     "pyoxigraph dumping the same triples from memory", fmt["pyoxigraph_dump_triples_per_s"],
+                     note=f"{out['triples']:,} triples; Neo4j read alone {out['neo4j_read_s']:.1f} s")
+    target = bench_home().root.parent / "export.nt"
+    _, rss = run_kg(["export", "--format", "nt", "-o", str(target)], ctx.env())
+    yield Figure("peak RSS of kg export (nt)", rss / 1e6, "MB", "N-Triples written", target.stat().st_size / 1e6,
+                 higher_is_better=False)
+    target.unlink()
+
+
+def bench_coauthor_path(ctx: Context) -> Iterator[Figure]:
+    """coauthorPath p50/p99 through GraphQL against raw Cypher shortestPath, same pairs."""
+    from api.bench import bench_api
+
+    yield from bench_api(ctx)
+
+
+def bench_load(ctx: Context) -> Iterator[Figure]:
+    """GraphQL under 32 concurrent clients against the same queries as raw Cypher."""
+    from api.bench import bench_load as measure
+
+    yield from measure(ctx)
+
+
+# bench_ingest leaves the corpus loaded for the steps after it.
+STEPS: list[Callable[[Context], Iterator[Figure]]] = [
+    bench_parse, bench_ingest, bench_export, bench_coauthor_path, bench_load]
 
 
 def bench_home() -> neo4j_server.Neo4jHome:
@@ -249,10 +281,14 @@ def report(figures: list[Figure], corpus: Path, papers: int, command: str) -> st
         f"{platform.machine()} with {os.cpu_count()} cores, Python {platform.python_version()}.",
         f"Corpus: {papers} papers, {corpus_bytes(corpus) / 1e6:.1f} MB of pages.",
         "Each baseline ran in the same run, beside its figure; compare ratios, not absolute numbers.", "",
-        "| figure | value | baseline in the same run | baseline value | ratio | note |",
-        "|---|---:|---|---:|---:|---|",
     ]
-    for f in figures:
-        lines.append(f"| {f.name} | {f.value:,.1f} {f.unit} | {f.baseline} | {f.baseline_value:,.1f} "
-                     f"| {f.ratio:.2f}x | {f.note} |")
+    return "\n".join(lines) + "\n" + figure_table(figures)
+
+
+def figure_table(figures: list[Figure]) -> str:
+    """Figures as a Markdown table, with their baselines and ratios."""
+    lines = ["| figure | value | baseline in the same run | baseline value | ratio | note |",
+             "|---|---:|---|---:|---:|---|"]
+    lines += [f"| {f.name} | {f.value:,.1f} {f.unit} | {f.baseline} | {f.baseline_value:,.1f} | {f.ratio:.2f}x "
+              f"| {f.note} |" for f in figures]
     return "\n".join(lines) + "\n"
