@@ -11,7 +11,7 @@ import typer
 
 from kg.console import error, fail, progress
 from kg.errors import KgError, PageError
-from kg.parse import Page, expand, pages
+from kg.parse import expand, pages
 from kg.resolve import Resolver
 
 app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", no_args_is_help=True,
