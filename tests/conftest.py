@@ -112,11 +112,14 @@ def neo4j_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
     yield local_settings(request.getfixturevalue("test_home"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def neo4j_driver(neo4j_settings: Settings) -> Iterator[neo4j.Driver]:
-    """A verified driver for the session's Neo4j."""
+    """A verified driver for the session's Neo4j, new for each test.
+
+    A bulk import replaces the database, and a driver that lived through it would wait for
+    bookmarks from the old one; a test may also restart the server.
+    """
     try:
-        # Pooled connections are checked before use: a test may restart the server.
         drv = driver(neo4j_settings, liveness_check_timeout=0)
     except KgError as exc:
         pytest.fail(f"cannot reach the tests' Neo4j: {exc}", pytrace=False)
