@@ -19,7 +19,7 @@ import orjson
 from kg import neo4j_server
 from kg.connection import driver, local_settings
 from kg.errors import KgError, PageError
-from kg.load import Loader, Summary, page_id
+from kg.load import Loader, Summary, page_id, row_of
 from kg.model import Institution, Record
 from kg.parse import Page
 from kg.resolve import merge_institutions
@@ -100,7 +100,7 @@ class CsvWriter:
         paper = record.paper
         self.seen["papers"].add(paper.id)
         self.papers += 1
-        row = paper.model_dump(exclude={"authors", "author_ids", "institutions", "repos", "topics", "sources"})
+        row = row_of(paper)
         self.out["papers"].writerow([_cell(row[h.split(":")[0]]) for h in NODE_FILES["papers"][:-1]] + ["Paper"])
         for author in record.authors:
             self._node("authors", author.id, [author.id, author.name, "Author"])
