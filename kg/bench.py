@@ -298,5 +298,5 @@ def figure_table(figures: list[Figure]) -> str:
     lines = ["| figure | value | baseline in the same run | baseline value | ratio | note |",
              "|---|---:|---|---:|---:|---|"]
     lines += [f"| {f.name} | {f.value:,.1f} {f.unit} | {f.baseline} | {f.baseline_value:,.1f} | {f.ratio:.2f}x "
-              f"| {f.note} |" for f in figures]
+              f"({'higher' if f.higher_is_better else 'lower'} is better) | {f.note} |" for f in figures]
     return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 import typer
@@ -13,6 +14,9 @@ from kg.console import error, fail, progress
 from kg.errors import KgError, PageError
 from kg.parse import expand, pages
 from kg.resolve import Resolver
+
+if TYPE_CHECKING:
+    from kg.load import Summary
 
 app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -88,7 +92,7 @@ def ingest_cmd(
         raise fail(f"rejected {len(summary.rejected)} of {len(files)} files; nothing from them was stored")
 
 
-def print_summary(summary) -> None:
+def print_summary(summary: "Summary") -> None:
     """A table of what a load created and updated."""
     from rich.console import Console
     from rich.table import Table
