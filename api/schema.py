@@ -8,15 +8,14 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
-
+from strawberry.extensions import max_aliases, query_depth_limiter
 from strawberry.types import ExecutionContext
 
 from api.errors import should_mask
@@ -24,6 +23,10 @@ from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, CostLimiter
 from api.query import Query
 
 CACHED_QUERIES = 512
+# Built once: ValidationCache keys on the rule classes, and QueryDepthLimiter/MaxAliasesLimiter make new
+# ones per request (extensions are instantiated per request), which made every request validate afresh.
+LIMIT_RULES = [query_depth_limiter.create_validator(MAX_DEPTH, None),
+               max_aliases.create_validator(MAX_ALIASES)]
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
 
@@ -47,8 +50,7 @@ schema = Schema(query=Query, extensions=[
     lambda: ParserCache(maxsize=CACHED_QUERIES),
     lambda: ValidationCache(maxsize=CACHED_QUERIES),
     lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-    lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-    lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+    lambda: AddValidationRules(LIMIT_RULES),
     CostLimiter,
     QueryCounter,
     lambda: MaskErrors(should_mask_error=should_mask),
