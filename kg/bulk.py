@@ -1,31 +1,36 @@
 """`kg ingest --bulk`: a first load into an empty local database through `neo4j-admin database import`.
 
-Pages stream into CSV files (first sighting of each entity only; memory holds ids, not rows).
-A paper seen again on a later page is spooled and merged afterwards by the incremental loader,
-so the result is the same graph `kg ingest` builds, field unions included.
+Three stages, memory bounded by a bucket rather than the corpus:
+1. map: parse workers turn each page into its node rows and one spool line per paper sighting;
+   the main process writes first sightings of authors, repos, topics and pages to CSV, and each
+   sighting to the bucket its paper id hashes to, in page order;
+2. reduce: each bucket is read back, the sightings of a paper merged exactly as the incremental
+   loader merges them, and the papers and their relationships written as CSV shards (in parallel);
+3. neo4j-admin imports the CSVs; the schema is applied after.
 """
 from __future__ import annotations
 
 import csv
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from kg import neo4j_server
 from kg.connection import driver, local_settings
 from kg.errors import KgError, PageError
-from kg.load import Loader, Summary, page_id, row_of
-from kg.model import Institution, Record
-from kg.parse import Page
-from kg.resolve import merge_institutions
+from kg.load import Summary, page_id, row_of
+from kg.model import Institution, Paper
+from kg.parse import Page, pages
+from kg.resolve import merge_institutions, merge_papers
 from kg.schema import apply_schema
 
 ARRAY_DELIMITER = "|"
+BUCKETS = 128  # a million papers make buckets of ~20 MB each
 
 # file stem -> header; ids live in one ID space per label.
 NODE_FILES = {
@@ -45,6 +50,8 @@ REL_FILES = {
     "listed_on": [":START_ID(Paper)", ":END_ID(Page)", "position:int", ":TYPE"],
     "profile_of": [":START_ID(Page)", ":END_ID(Author)", ":TYPE"],
 }
+MAPPED = ("authors", "repos", "topics", "pages", "profile_of")  # written in stage 1
+REDUCED = ("papers", "authored", "has_code", "has_topic", "affiliated_with", "listed_on")  # stage 2 shards
 
 
 def _cell(value: Any) -> Any:
@@ -57,97 +64,148 @@ def _cell(value: Any) -> Any:
     return value
 
 
-class CsvWriter:
-    """Writes the import CSVs, each entity once; repeated papers go to a spool for the second pass."""
+@dataclass
+class Prepared:
+    """One page made ready for the import inside a parse worker: node rows and spool lines."""
+
+    page: list[str]
+    owner: str | None  # the profile owner's author id
+    nodes: dict[str, list[list[str]]]  # authors, repos, topics: rows in order of sighting
+    institutions: list[Institution]
+    sightings: list[tuple[str, bytes]]  # (paper id, spool line), in page order
+
+
+def prepare(page: Page) -> Prepared:
+    """The import rows of one parsed page (runs in the parse workers)."""
+    gid = page_id(page.path)
+    first = page.records[0].paper.sources[0]
+    owner = None
+    if page.format == "profile" and first.page:
+        owner = next((a.id for a in page.records[0].authors if a.name == first.page), None)
+    nodes: dict[str, list[list[str]]] = {"authors": [], "repos": [], "topics": []}
+    institutions = []
+    sightings = []
+    for record in page.records:
+        nodes["authors"] += [[a.id, a.name, "Author"] for a in record.authors]
+        nodes["repos"] += [[r.id, r.host, r.kind, r.owner, r.name, r.url, "Repo"] for r in record.repos]
+        nodes["topics"] += [[t.id, t.name, t.scheme, "Topic"] for t in record.topics]
+        institutions += record.institutions
+        paper = record.paper
+        sightings.append((paper.id, f"{gid} {paper.model_dump_json()}\n".encode()))
+    row = [gid, str(page.path), page.path.name, page.format, first.page or "", "Page"]
+    return Prepared(row, owner, nodes, institutions, sightings)
+
+
+def prepared(paths: Iterable[str | Path], workers: int = 1) -> Iterator[Prepared | PageError]:
+    """The pages named by `paths`, parsed and prepared in `workers` processes."""
+    return pages(paths, workers, then=prepare)
+
+
+class Mapper:
+    """Stage 1: first sightings of nodes to CSV, paper sightings to their buckets, in page order."""
 
     def __init__(self, folder: Path, stack: ExitStack) -> None:
-        self.folder = folder
-        self.out = {}
-        for stem, header in {**NODE_FILES, **REL_FILES}.items():
-            fh = stack.enter_context((folder / f"{stem}.csv").open("w", newline="", encoding="utf-8"))
-            self.out[stem] = csv.writer(fh)
-            self.out[stem].writerow(header)
-        self.spool = stack.enter_context((folder / "repeats.jsonl").open("wb"))
-        self.seen: dict[str, set[str]] = {k: set() for k in ("papers", "authors", "repos", "topics")}
+        self.out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem).open("w", newline="")))
+                    for stem in MAPPED}
+        self.buckets = [stack.enter_context(bucket_file(folder, k).open("wb")) for k in range(BUCKETS)]
+        self.seen: dict[str, set[str]] = {k: set() for k in ("authors", "repos", "topics")}
         self.institutions: dict[str, Institution] = {}
         self.pages = 0
-        self.papers = 0
-        self.repeats = 0
+        self.sightings = 0
 
-    def add_page(self, page: Page) -> None:
-        """Write one page's first sightings; spool the papers an earlier page already gave."""
-        gid = page_id(page.path)
-        first = page.records[0].paper.sources[0]
-        self.out["pages"].writerow([gid, str(page.path), page.path.name, page.format, first.page or "", "Page"])
-        repeats = []
-        for record in page.records:
-            if record.paper.id in self.seen["papers"]:
-                repeats.append(record)
-            else:
-                self._add_record(record, gid)
-        if page.format == "profile" and first.page:
-            owner = next((a.id for a in page.records[0].authors if a.name == first.page), None)
-            # An owner none of the first sightings named comes with the spooled page instead.
-            if owner in self.seen["authors"]:
-                self.out["profile_of"].writerow([gid, owner, "PROFILE_OF"])
-        if repeats:
-            line = {"path": str(page.path), "format": page.format, "records": [r.model_dump() for r in repeats]}
-            self.spool.write(orjson.dumps(line) + b"\n")
-            self.repeats += len(repeats)
-        self.pages += 1
-
-    def _add_record(self, record: Record, gid: str) -> None:
-        paper = record.paper
-        self.seen["papers"].add(paper.id)
-        self.papers += 1
-        row = row_of(paper)
-        self.out["papers"].writerow([_cell(row[h.split(":")[0]]) for h in NODE_FILES["papers"][:-1]] + ["Paper"])
-        for author in record.authors:
-            self._node("authors", author.id, [author.id, author.name, "Author"])
-        for repo in record.repos:
-            self._node("repos", repo.id, [repo.id, repo.host, repo.kind, repo.owner, repo.name, repo.url, "Repo"])
-        for topic in record.topics:
-            self._node("topics", topic.id, [topic.id, topic.name, topic.scheme, "Topic"])
-        for inst in record.institutions:
+    def add(self, page: Prepared) -> None:
+        """Write one prepared page."""
+        for kind, rows in page.nodes.items():
+            seen, out = self.seen[kind], self.out[kind]
+            for row in rows:
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    out.writerow(row)
+        for inst in page.institutions:
             known = self.institutions.get(inst.id)
             self.institutions[inst.id] = merge_institutions(known, inst) if known else inst
-        out = self.out
-        for position, author in enumerate(paper.author_ids):
-            out["authored"].writerow([author, paper.id, position, "AUTHORED"])
-        for repo_id in paper.repos:
-            out["has_code"].writerow([paper.id, repo_id, "HAS_CODE"])
-        for topic_id in paper.topics:
-            out["has_topic"].writerow([paper.id, topic_id, "HAS_TOPIC"])
-        for inst_id in paper.institutions:
-            out["affiliated_with"].writerow([paper.id, inst_id, "AFFILIATED_WITH"])
-        out["listed_on"].writerow([paper.id, gid, paper.sources[0].position, "LISTED_ON"])
+        self.out["pages"].writerow(page.page)
+        if page.owner:
+            self.out["profile_of"].writerow([page.page[0], page.owner, "PROFILE_OF"])
+        for paper_id, line in page.sightings:
+            self.buckets[int(paper_id[-4:], 16) % BUCKETS].write(line)
+        self.pages += 1
+        self.sightings += len(page.sightings)
 
-    def _node(self, kind: str, ident: str, row: list[Any]) -> None:
-        seen = self.seen[kind]
-        if ident not in seen:
-            seen.add(ident)
-            self.out[kind].writerow(row)
-
-    def finish(self) -> None:
-        """Write the institutions, merged over every page."""
+    def institution_rows(self) -> Iterator[list[Any]]:
+        """The institutions, merged over every page."""
         for inst in self.institutions.values():
-            self.out["institutions"].writerow([inst.id, inst.name, _cell(inst.aliases), "Institution"])
+            yield [inst.id, inst.name, _cell(inst.aliases), "Institution"]
 
 
-def spooled_pages(spool: Path) -> Iterable[Page]:
-    """The spooled repeat sightings, page by page."""
-    with spool.open("rb") as fh:
+def bucket_file(folder: Path, k: int) -> Path:
+    """The spool of bucket `k`."""
+    return folder / f"bucket-{k:03d}.spool"
+
+
+def _data_file(folder: Path, stem: str, shard: int | None = None) -> Path:
+    return folder / (f"{stem}.csv" if shard is None else f"{stem}-{shard:03d}.csv")
+
+
+def reduce_bucket(folder: Path, k: int) -> int:
+    """Stage 2 for bucket `k`: merge each paper's sightings, write its CSV shards; papers written."""
+    papers: dict[str, Paper] = {}
+    positions: dict[str, dict[str, int]] = {}  # paper -> author -> position where first listed
+    listings: dict[str, dict[str, int]] = {}  # paper -> page -> position (the last sighting's)
+    with bucket_file(folder, k).open("rb") as fh:
         for line in fh:
-            item = orjson.loads(line)
-            yield Page(Path(item["path"]), item["format"], [Record.model_validate(r) for r in item["records"]])
+            gid, _, data = line.partition(b" ")
+            paper = Paper.model_validate_json(data)
+            known = papers.get(paper.id)
+            papers[paper.id] = merge_papers(known, paper) if known else paper
+            placed = positions.setdefault(paper.id, {})
+            for position, author in enumerate(paper.author_ids):
+                placed.setdefault(author, position)
+            listings.setdefault(paper.id, {})[gid.decode()] = paper.sources[0].position
+    if not papers:
+        return 0
+    with ExitStack() as stack:
+        out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem, k).open("w", newline="")))
+               for stem in REDUCED}
+        header = NODE_FILES["papers"][:-1]
+        for paper in papers.values():
+            row = row_of(paper)
+            out["papers"].writerow([_cell(row[h.split(":")[0]]) for h in header] + ["Paper"])
+            out["authored"].writerows([a, paper.id, pos, "AUTHORED"] for a, pos in positions[paper.id].items())
+            out["has_code"].writerows([paper.id, r, "HAS_CODE"] for r in paper.repos)
+            out["has_topic"].writerows([paper.id, t, "HAS_TOPIC"] for t in paper.topics)
+            out["affiliated_with"].writerows([paper.id, i, "AFFILIATED_WITH"] for i in paper.institutions)
+            out["listed_on"].writerows([paper.id, g, pos, "LISTED_ON"] for g, pos in listings[paper.id].items())
+    bucket_file(folder, k).unlink()
+    return len(papers)
+
+
+def reduce_all(folder: Path, workers: int) -> int:
+    """Stage 2 over every bucket, in `workers` processes; distinct papers written."""
+    if workers <= 1:
+        return sum(reduce_bucket(folder, k) for k in range(BUCKETS))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS)))
+
+
+def write_headers(folder: Path) -> None:
+    """One header file per CSV group, so shards are plain data."""
+    for stem, header in {**NODE_FILES, **REL_FILES}.items():
+        with (folder / f"{stem}.header.csv").open("w", newline="") as fh:
+            csv.writer(fh).writerow(header)
 
 
 def import_args(folder: Path) -> list[str]:
     """The `neo4j-admin database import full` arguments for the CSVs in `folder`."""
+    def group(stem: str) -> str:
+        data = [_data_file(folder, stem, k) for k in range(BUCKETS)] if stem in REDUCED else [
+            _data_file(folder, stem)]
+        return ",".join(str(p) for p in [folder / f"{stem}.header.csv", *data] if p.exists())
+
     args = ["database", "import", "full", "neo4j", "--overwrite-destination", "--multiline-fields=true",
             f"--array-delimiter={ARRAY_DELIMITER}", "--skip-bad-relationships=false", "--threads=2", "--verbose"]
-    args += [f"--nodes={folder / stem}.csv" for stem in NODE_FILES]
-    args += [f"--relationships={folder / stem}.csv" for stem in REL_FILES]
+    args += [f"--nodes={group(stem)}" for stem in NODE_FILES]
+    args += [f"--relationships={group(stem)}" for stem in REL_FILES]
     return args
 
 
@@ -165,8 +223,9 @@ def discard_store(home: neo4j_server.Neo4jHome, database: str = "neo4j") -> None
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def bulk_ingest(pages: Iterable[Page | PageError], home: neo4j_server.Neo4jHome | None = None) -> Summary:
-    """Import `pages` into the empty local database, then merge repeated papers incrementally."""
+def bulk_ingest(items: Iterable[Prepared | PageError], home: neo4j_server.Neo4jHome | None = None,
+                workers: int = 1) -> Summary:
+    """Import prepared pages (see `prepared`) into the empty local database."""
     home = home or neo4j_server.neo4j_home()
     neo4j_server.start(home)
     ports = neo4j_server.read_ports(home)  # restart where it ran, whatever the environment says
@@ -181,15 +240,18 @@ def bulk_ingest(pages: Iterable[Page | PageError], home: neo4j_server.Neo4jHome 
     folder.mkdir(parents=True)
     summary = Summary()
     with ExitStack() as stack:
-        writer = CsvWriter(folder, stack)
-        for page in pages:
-            if isinstance(page, PageError):
-                summary.rejected.append(str(page))
+        mapper = Mapper(folder, stack)
+        for item in items:
+            if isinstance(item, PageError):
+                summary.rejected.append(str(item))
             else:
-                writer.add_page(page)
-        writer.finish()
-    if writer.pages == 0:
+                mapper.add(item)
+        with _data_file(folder, "institutions").open("w", newline="") as fh:
+            csv.writer(fh).writerows(mapper.institution_rows())
+    if mapper.pages == 0:
         return summary
+    papers = reduce_all(folder, workers)
+    write_headers(folder)
     neo4j_server.stop(home)
     try:
         done = neo4j_server.run_admin(import_args(folder), home=home)
@@ -201,16 +263,13 @@ def bulk_ingest(pages: Iterable[Page | PageError], home: neo4j_server.Neo4jHome 
         raise KgError(f"neo4j-admin import failed, the database is still empty: {import_error(done)}")
     with driver(settings) as db:
         apply_schema(db, settings.database)
-        repeats = Loader(db, settings.database).load(spooled_pages(folder / "repeats.jsonl"))
         counted, _, _ = db.execute_query("MATCH ()-[r]->() RETURN count(r)", database_=settings.database)
-        rels = counted[0][0]
     shutil.rmtree(folder, ignore_errors=True)
-    summary.pages = writer.pages
-    summary.papers = writer.papers + writer.repeats
-    imported = {k: len(v) for k, v in writer.seen.items()} | {
-        "institutions": len(writer.institutions), "pages": writer.pages}
-    summary.created = {k: imported[k] + repeats.created.get(k, 0) for k in summary.created}
-    summary.updated = dict(repeats.updated)
-    summary.relationships = rels
-    summary.rejected += repeats.rejected
+    summary.pages = mapper.pages
+    summary.papers = mapper.sightings
+    imported = {k: len(v) for k, v in mapper.seen.items()}
+    imported |= {"papers": papers, "institutions": len(mapper.institutions), "pages": mapper.pages}
+    summary.created = {k: imported[k] for k in summary.created}
+    summary.updated = {k: 0 for k in summary.created}
+    summary.relationships = counted[0][0]
     return summary

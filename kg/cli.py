@@ -74,16 +74,16 @@ def ingest_cmd(
     from kg.load import Loader
 
     files = list(expand(paths))
-    stream = progress(pages(files, workers), "ingesting", total=len(files))
     if bulk:
-        from kg.bulk import bulk_ingest
+        from kg.bulk import bulk_ingest, prepared
 
         if os.environ.get("NEO4J_URI"):
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
-        summary = bulk_ingest(stream)
+        summary = bulk_ingest(progress(prepared(files, workers), "reading", total=len(files)), workers=workers)
     else:
         conf = settings()
         with driver(conf) as db:
+            stream = progress(pages(files, workers), "ingesting", total=len(files))
             summary = Loader(db, conf.database, batch).load(stream)
     print_summary(summary)
     for reason in summary.rejected:

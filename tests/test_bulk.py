@@ -6,7 +6,7 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from kg.bulk import bulk_ingest
+from kg.bulk import bulk_ingest, prepared
 from kg.errors import KgError
 from kg.load import Loader
 from kg.parse import pages
@@ -34,7 +34,7 @@ def snapshot(driver: neo4j.Driver) -> dict[str, list]:
 def test_bulk_equals_incremental(clean_db: neo4j.Driver, test_home, tmp_path: Path) -> None:
     # Repeated papers across pages exercise the spool: the profile's papers reappear in the feed and search.
     files = [SEEDS, write(tmp_path, "a.txt", PROFILE), write(tmp_path, "b.txt", FEED), write(tmp_path, "c.txt", SEARCH)]
-    summary = bulk_ingest(pages(files), home=test_home)
+    summary = bulk_ingest(prepared(files), home=test_home)
     assert summary.rejected == [] and summary.pages == 6
     bulk = snapshot(clean_db)
     wipe_graph(clean_db)
@@ -48,7 +48,7 @@ def test_profile_page_whose_papers_all_came_earlier(clean_db: neo4j.Driver, test
     start = PROFILE.index("3.0CVFeb 26")
     profile = PROFILE[:start] + PROFILE[PROFILE.index("7.1CLJan 5, 2023"):]
     files = [write(tmp_path, "a.txt", FEED), write(tmp_path, "b.txt", SEARCH), write(tmp_path, "c.txt", profile)]
-    summary = bulk_ingest(pages(files), home=test_home)
+    summary = bulk_ingest(prepared(files), home=test_home)
     assert summary.rejected == []
     records, _, _ = clean_db.execute_query(
         "MATCH (g:Page)-[:PROFILE_OF]->(a:Author)-[:AUTHORED]->(p) RETURN g.name, a.name, count(p)")
@@ -57,4 +57,4 @@ def test_profile_page_whose_papers_all_came_earlier(clean_db: neo4j.Driver, test
 
 def test_bulk_refuses_a_database_with_data(seeded: neo4j.Driver, test_home) -> None:
     with pytest.raises(KgError, match="empty database only"):
-        bulk_ingest(pages([SEEDS]), home=test_home)
+        bulk_ingest(prepared([SEEDS]), home=test_home)

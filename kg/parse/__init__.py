@@ -4,11 +4,13 @@ from __future__ import annotations
 import codecs
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
 import itertools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kg.errors import PageError
 from kg.model import PageFormat, Record
@@ -73,30 +75,34 @@ class Page:
     records: list[Record]
 
 
-def pages(paths: Iterable[str | Path], workers: int = 1) -> Iterator[Page | PageError]:
+def pages(paths: Iterable[str | Path], workers: int = 1,
+          then: Callable[[Page], Any] | None = None) -> Iterator[Any]:
     """Each file named by `paths` parsed, in order; a bad one yields its PageError and the rest go on.
 
     With `workers` > 1, files are parsed in that many processes, at most 2 per worker in flight.
+    `then` (a module-level function) turns each Page into what is yielded, in the worker.
     """
     files = expand(paths)
+    task = partial(_parse_or_error, then=then)
     if workers <= 1:
-        yield from map(_parse_or_error, files)
+        yield from map(task, files)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         window: deque[Future] = deque()
         for path in files:
-            window.append(pool.submit(_parse_or_error, path))
+            window.append(pool.submit(task, path))
             if len(window) >= 2 * workers:
                 yield window.popleft().result()
         while window:
             yield window.popleft().result()
 
 
-def _parse_or_error(path: Path) -> Page | PageError:
+def _parse_or_error(path: Path, then: Callable[[Page], Any] | None = None) -> Any:
     try:
-        return parse_file(path)
+        page = parse_file(path)
     except PageError as exc:
         return exc
+    return then(page) if then else page
 
 
 def parse_file(path: str | Path) -> Page:
