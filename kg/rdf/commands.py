@@ -8,11 +8,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from pyoxigraph import Triple
-
 from kg.console import err, progress
 from kg.errors import KgError
-from kg.rdf.export import FORMATS, batch_count, triple_batches, write
+from kg.rdf.export import FORMATS, Batch, batch_count, triple_batches, write
 from kg.rdf.source import Filters
 from kg.rdf.vocab import Iris, base_iri
 
@@ -23,7 +21,7 @@ class Counter:
     def __init__(self) -> None:
         self.triples = 0
 
-    def __call__(self, batches: Iterator[list[Triple]]) -> Iterator[list[Triple]]:
+    def __call__(self, batches: Iterator[Batch]) -> Iterator[Batch]:
         for batch in batches:
             self.triples += len(batch)
             yield batch
@@ -58,7 +56,7 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int) -> 
           f"({counter.triples / max(seconds, 1e-9):,.0f} triples/s)", file=sys.stderr)
 
 
-def _to_stdout(batches: Iterator[list[Triple]], fmt_name: str, iris: Iris) -> None:
+def _to_stdout(batches: Iterator[Batch], fmt_name: str, iris: Iris) -> None:
     try:
         write(batches, sys.stdout.buffer, FORMATS[fmt_name], iris)
         sys.stdout.buffer.flush()

@@ -1,7 +1,8 @@
-"""The export: batches of triples from Neo4j, written incrementally by pyoxigraph's serializers.
+"""The export: batches of N-Triples from Neo4j, written as they come.
 
 `triple_batches` is the one source of triples; `write` streams them to a file (the CLI) and
-`chunks` to byte chunks (the HTTP `/rdf` route).
+`chunks` to byte chunks (the HTTP `/rdf` route). N-Triples is written as built; Turtle and JSON-LD
+are pyoxigraph's streaming serializers fed by its N-Triples parser, batch by batch.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from queue import Full, Queue
 from typing import BinaryIO
 
 import neo4j
-from pyoxigraph import RdfFormat, Triple, serialize
+from pyoxigraph import RdfFormat, Triple, parse, serialize
 
 from kg.rdf.source import EXPORT_BATCH, Filters, counts, rows
 from kg.rdf.triples import Describer
@@ -40,12 +41,31 @@ FORMATS = {f.name: f for f in (
 )}
 
 
+WRITE_SIZE = 1 << 16  # bytes per write of N-Triples, so that `chunks` holds little at a time
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The triples of one page of Neo4j rows, as N-Triples; its length is its number of triples."""
+
+    nt: bytes
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def triples(self) -> Iterator[Triple]:
+        """The batch's triples as pyoxigraph terms."""
+        return parse(self.nt, RdfFormat.N_TRIPLES, lenient=True)  # lenient: we wrote valid terms
+
+
 def triple_batches(driver: neo4j.Driver, database: str | None, iris: Iris, filters: Filters = Filters(),
-                   batch: int = EXPORT_BATCH) -> Iterator[list[Triple]]:
-    """The export's triples, one list per page of Neo4j rows."""
-    describe = Describer(iris).node
-    for label, records in rows(driver, database, filters, batch):
-        yield [t for record in records for t in describe(label, record)]
+                   batch: int = EXPORT_BATCH) -> Iterator[Batch]:
+    """The export's triples, one batch per page of Neo4j rows."""
+    describe = Describer(iris).row
+    for label, page in rows(driver, database, filters, batch):
+        lines = [line for row in page for line in describe(label, row)]
+        yield Batch("".join(lines).encode(), len(lines))
 
 
 def batch_count(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(),
@@ -54,9 +74,16 @@ def batch_count(driver: neo4j.Driver, database: str | None, filters: Filters = F
     return sum(math.ceil(n / batch) for n in counts(driver, database, filters).values())
 
 
-def write(batches: Iterable[list[Triple]], output: BinaryIO, fmt: Format, iris: Iris) -> None:
+def write(batches: Iterable[Batch], output: BinaryIO, fmt: Format, iris: Iris) -> None:
     """Serialize the batches to `output` as they come."""
-    serialize(chain.from_iterable(batches), output, fmt.rdf, prefixes=iris.prefixes)
+    if fmt.rdf != RdfFormat.N_TRIPLES:
+        serialize(chain.from_iterable(b.triples() for b in batches), output, fmt.rdf, prefixes=iris.prefixes)
+        return
+    for batch in batches:
+        view = memoryview(batch.nt)
+        for start in range(0, len(view), WRITE_SIZE):
+            output.write(view[start:start + WRITE_SIZE])
+    output.flush()
 
 
 class ConsumerGone(OSError):
@@ -91,8 +118,8 @@ class _QueueSink:
 _END = object()
 
 
-def chunks(batches: Iterable[list[Triple]], fmt: Format, iris: Iris, depth: int = 16) -> Iterator[bytes]:
-    """The serialized export as byte chunks (about 8 KiB each), produced on a thread while read.
+def chunks(batches: Iterable[Batch], fmt: Format, iris: Iris, depth: int = 16) -> Iterator[bytes]:
+    """The serialized export as byte chunks (at most 64 KiB each), produced on a thread while read.
 
     At most `depth` chunks wait in memory; closing the iterator stops the export."""
     queue: Queue = Queue(maxsize=depth)

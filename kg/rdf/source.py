@@ -6,10 +6,17 @@ subgraph of the matching papers and everything they link to.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from queue import Full, Queue
+from typing import Any, TypeVar
 
 import neo4j
+
+from kg.rdf.triples import OWNED, PROPERTIES, RELATIONSHIPS
+
+T = TypeVar("T")
 
 EXPORT_BATCH = 2000  # nodes per query; see BENCHMARKS.md
 RESOURCE_EDGES = 1000  # most relationships shown on one resource page
@@ -18,18 +25,15 @@ RESOURCE_EDGES = 1000  # most relationships shown on one resource page
 LABEL_LINKS = {"Paper": None, "Author": "AUTHORED", "Institution": "AFFILIATED_WITH",
                "Repo": "HAS_CODE", "Topic": "HAS_TOPIC", "Page": "LISTED_ON"}
 EDGE = "[type(r), startNode(r).id, endNode(r).id, r.position]"
-# One list per type, so a paper's links come grouped by predicate (and its authors in order).
-OWNED_EDGES = {
-    "Paper": " + ".join([f"COLLECT {{ MATCH (x:Author)-[r:AUTHORED]->(n) RETURN {EDGE} ORDER BY r.position }}"]
-                        + [
-        f"[(n)-[r:{rel}]->(x) | {EDGE}]" for rel in ("HAS_CODE", "HAS_TOPIC", "AFFILIATED_WITH", "LISTED_ON")]),
-    "Page": "[(n)-[r:PROFILE_OF]->(x:Author) WHERE {owner_scope} | " + EDGE + "]",
-}
+# One query per page: a single row holding every node's list (see kg/rdf/triples.py), which the
+# driver decodes far faster than one record per node.
 PAGE_QUERY = """
 MATCH (n:{label}) WHERE n.id > $after AND {scope}
 WITH n ORDER BY n.id LIMIT $limit
-RETURN n {{.*}} AS node, {edges} AS edges
+RETURN collect([{columns}]) AS rows
 """
+# The links of one owned relationship type, by position (authors and listings keep their order).
+OWNED_EDGES = "COLLECT {{ MATCH (n){arrow}(x:{other}) WHERE {scope} RETURN [x.id, r.position] ORDER BY r.position }}"
 COUNT_QUERY = "MATCH (n:{label}) WHERE {scope} RETURN count(n) AS n"
 RESOURCE_QUERY = """
 MATCH (n:{label} {{id: $id}})
@@ -82,14 +86,26 @@ class Filters:
 
 def page_query(label: str, filters: Filters) -> str:
     """The query of one page of `label` rows after `$after`, in id order."""
-    edges = OWNED_EDGES.get(label, "[]").replace("{owner_scope}", filters.scope("Author", "x"))
-    return PAGE_QUERY.format(label=label, scope=filters.scope(label, "n"), edges=edges)
+    columns = [f"n.{key}" for key in PROPERTIES[label]]
+    for rel in OWNED.get(label, ()):
+        outward = RELATIONSHIPS[rel].start == label
+        other = RELATIONSHIPS[rel].end if outward else RELATIONSHIPS[rel].start
+        arrow = f"-[r:{rel}]->" if outward else f"<-[r:{rel}]-"
+        # A paper's links are all in the subgraph; another node's only when their end is.
+        scope = "true" if label == "Paper" else filters.scope(other, "x")
+        columns.append(OWNED_EDGES.format(arrow=arrow, other=other, scope=scope))
+    return PAGE_QUERY.format(label=label, scope=filters.scope(label, "n"), columns=", ".join(columns))
 
 
 def rows(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(),
-         batch: int = EXPORT_BATCH) -> Iterator[tuple[str, list[neo4j.Record]]]:
-    """(label, rows) pages over every label, each page one query of at most `batch` nodes."""
-    # Fetching the next page on a thread while this one is described measured slower: the GIL.
+         batch: int = EXPORT_BATCH) -> Iterator[tuple[str, list[list[Any]]]]:
+    """(label, rows) pages over every label, each page one query of at most `batch` nodes, the next
+    page read on a thread while the caller works on this one."""
+    return prefetched(_pages(driver, database, filters, batch))
+
+
+def _pages(driver: neo4j.Driver, database: str | None, filters: Filters,
+           batch: int) -> Iterator[tuple[str, list[list[Any]]]]:
     params = filters.params()
     for label in LABEL_LINKS:
         query = page_query(label, filters)
@@ -97,11 +113,52 @@ def rows(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(
         while True:
             records, _, _ = driver.execute_query(query, params, after=after, limit=batch,
                                                  database_=database, routing_=neo4j.RoutingControl.READ)
-            if records:
-                yield label, records
-            if len(records) < batch:
+            page = records[0]["rows"]
+            if page:
+                yield label, page
+            if len(page) < batch:
                 break
-            after = records[-1]["node"]["id"]
+            after = page[-1][0]
+
+
+_END = object()
+
+
+def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """`items`, produced on a thread up to `depth` ahead of the reader (whose closing stops it)."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not _put(queue, item, stop):
+                    return
+            _put(queue, _END, stop)
+        except BaseException as exc:  # handed to the reader, which raises it
+            _put(queue, exc, stop)
+
+    thread = threading.Thread(target=produce, name="rdf-read", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _put(queue: Queue, item: object, stop: threading.Event) -> bool:
+    """Queue `item` unless told to stop first; whether it was queued."""
+    while not stop.is_set():
+        try:
+            queue.put(item, timeout=0.1)
+            return True
+        except Full:
+            continue
+    return False
 
 
 def counts(driver: neo4j.Driver, database: str | None, filters: Filters = Filters()) -> dict[str, int]:

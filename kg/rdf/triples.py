@@ -1,68 +1,136 @@
-"""Triples from Neo4j rows: one node's properties, and the relationships it carries.
+"""Triples from Neo4j rows, as N-Triples lines: one node's properties, and the relationships it carries.
 
-A row is `{"node": {property: value}, "edges": [[type, start id, end id, position], ...]}`.
-Every relationship maps to the same triples whichever end's row carries it, so the export emits each
-one once (from its owner, see kg/rdf/source.py) and a resource page shows all of a node's edges.
+An export row (kg/rdf/source.py) is a list: the node's property values in `PROPERTIES` order (its id
+first), then, for each relationship type in `OWNED`, a list of `[other end's id, position]`. A
+resource page's row is `{"node": {property: value}, "edges": [[type, start id, end id, position], ...]}`.
+Both are described by `Describer.lines`, so every relationship maps to the same triples whichever
+end's row carries it; the export emits each one once (from its owner) and a resource page shows all
+of a node's edges. Terms are written as pyoxigraph writes them, so its parser reads them back as
+the same terms for Turtle, JSON-LD and resource pages.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
-from kg.rdf.vocab import DCTERMS, KG, RDF, RDFS, SCHEMA, TYPES, XSD, Iris
+from kg.rdf.vocab import DCTERMS, DEFAULT_BASE, KG, RDF, RDFS, SCHEMA, TYPES, XSD, Iris
 
-Term = NamedNode | Literal
-Convert = Callable[[Any], Term | None]
+Convert = Callable[[Any], str | None]  # a property value to an N-Triples term, or None to skip it
 
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _MONTH_DAY = re.compile(r"--\d{2}-\d{2}\Z")
 AUTHORS = "authors"  # fragment of a paper's ordered author list (an rdf:Seq)
 LISTING = "papers"  # fragment of a page's ordered list of papers (an rdf:Seq)
 
+# The characters pyoxigraph escapes in a quoted string, escaped as it does.
+_ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F, 0xFFFE, 0xFFFF]} | {
+    0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+_NEEDS_ESCAPE = re.compile("[" + "".join(re.escape(chr(c)) for c in _ESCAPES) + "]")
 
-def text(value: str) -> Literal | None:
+
+def nt(term: NamedNode | Literal) -> str:
+    """A pyoxigraph term in N-Triples syntax."""
+    return str(term)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return _ESCAPES[ord(match[0])]
+
+
+def quoted(value: str) -> str:
+    """A string as an N-Triples quoted string (an xsd:string literal)."""
+    if _NEEDS_ESCAPE.search(value):
+        value = _NEEDS_ESCAPE.sub(_escape, value)
+    return f'"{value}"'
+
+
+def typed(value: str, datatype: NamedNode) -> str:
+    """A literal of `datatype` in N-Triples syntax."""
+    return f"{quoted(value)}^^{nt(datatype)}"
+
+
+def text(value: str) -> str | None:
     """A non-empty string as an xsd:string literal."""
-    return Literal(value) if value else None
+    return quoted(value) if value else None
 
 
-def integer(value: int) -> Literal:
+def integer(value: int) -> str:
     """An xsd:integer."""
-    return Literal(int(value))
+    return f'"{int(value)}"^^<{XSD.integer.value}>'
 
 
-def double(value: float) -> Literal:
-    """An xsd:double (Neo4j may hand back an int for a whole number)."""
-    return Literal(float(value))
+def double(value: float) -> str:
+    """An xsd:double (Neo4j may hand back an int for a whole number), in pyoxigraph's canonical form."""
+    return nt(Literal(float(value)))
 
 
-def boolean(value: bool) -> Literal:
+def boolean(value: bool) -> str:
     """An xsd:boolean."""
-    return Literal(bool(value))
+    return nt(Literal(bool(value)))
 
 
-def date(value: str) -> Literal:
+def date(value: str) -> str:
     """YYYY-MM-DD as xsd:date, --MM-DD (no year on the page) as xsd:gMonthDay; else a plain string."""
     if _FULL_DATE.match(value):
-        return Literal(value, datatype=XSD.date)
+        return typed(value, XSD.date)
     if _MONTH_DAY.match(value):
-        return Literal(value, datatype=XSD.gMonthDay)
-    return Literal(value)  # the SHACL shape reports it
+        return typed(value, XSD.gMonthDay)
+    return quoted(value)  # the SHACL shape reports it
 
 
-def link(value: str) -> Term:
+def link(value: str) -> str:
     """A URL as an IRI, or as an xsd:anyURI literal when it is not a valid IRI."""
     try:
-        return NamedNode(value)
+        return nt(NamedNode(value))
     except ValueError:
-        return Literal(value, datatype=XSD.anyURI)
+        return typed(value, XSD.anyURI)
 
 
-def arxiv(value: str) -> NamedNode:
+def arxiv(value: str) -> str:
     """The arXiv abstract page of an arXiv id."""
-    return NamedNode("https://arxiv.org/abs/" + value)
+    return nt(NamedNode("https://arxiv.org/abs/" + value))
+
+
+def term(values: Mapping[str, str | None]) -> Convert:
+    """A converter picking one vocabulary term per value (none for other values)."""
+    return {key: None if value is None else nt(value) for key, value in values.items()}.get
+
+
+Field = tuple[str, NamedNode, Convert]  # Neo4j property, predicate, converter
+
+
+def fields(iris: Iris) -> dict[str, list[Field]]:
+    """Per label: the node's properties and the triple each value makes, in export order."""
+    return {
+        "Paper": [
+            ("title", SCHEMA.name, text), ("abstract", SCHEMA.abstract, text),
+            ("date", SCHEMA.datePublished, date), ("year", KG.year, integer),
+            ("arxiv_id", KG.arxivId, text), ("arxiv_id", SCHEMA.sameAs, arxiv),
+            ("category", KG.primaryCategory, lambda c, topics=iris.nt("topic"): topics["arxiv:" + c]),
+            ("score", KG.score, double), ("upvotes", KG.upvotes, integer),
+            ("author_count", KG.authorCount, integer), ("has_code", KG.hasCode, boolean),
+            ("organization", KG.organizationName, text), ("links", RDFS.seeAlso, link),
+        ],
+        "Author": [("name", SCHEMA.name, text)],
+        "Institution": [("name", SCHEMA.name, text), ("aliases", SCHEMA.alternateName, text)],
+        "Repo": [
+            ("name", SCHEMA.name, text), ("url", SCHEMA.url, link), ("url", SCHEMA.codeRepository, link),
+            ("kind", KG.repositoryKind, text), ("kind", RDF.type, term(REPO_KIND_CLASSES)),
+            ("host", KG.host, text), ("owner", KG.owner, text),
+        ],
+        "Topic": [
+            ("name", SCHEMA.name, text), ("scheme", SCHEMA.inDefinedTermSet, term(TERM_SETS)),
+            ("id", SCHEMA.termCode, lambda i: quoted(i[6:]) if i.startswith("arxiv:") else None),
+        ],
+        "Page": [
+            ("name", SCHEMA.name, text), ("title", DCTERMS.title, text),
+            ("format", KG.pageFormat, text), ("file", KG.sourceFile, text),
+        ],
+    }
 
 
 TERM_SETS = {"arxiv": KG.ArxivCategories, "keyphrase": KG.Keyphrases}
@@ -71,96 +139,110 @@ CLASSES = {
     "Paper": SCHEMA.ScholarlyArticle, "Author": SCHEMA.Person, "Institution": SCHEMA.Organization,
     "Repo": SCHEMA.SoftwareSourceCode, "Topic": SCHEMA.DefinedTerm, "Page": SCHEMA.WebPage,
 }
+# Each label's properties in the order an export row carries them: the id, then those of `fields`.
+PROPERTIES = {label: tuple(dict.fromkeys(["id", *(key for key, _, _ in fs)]))
+              for label, fs in fields(Iris(DEFAULT_BASE)).items()}
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """How one relationship type maps to triples."""
+
+    start: str  # label of its start node
+    end: str  # label of its end node
+    predicate: NamedNode  # of the link between the two
+    inverse: bool = False  # the link runs from the end to the start
+    listing: str = ""  # fragment of the end's ordered list (an rdf:Seq) of starts, by position
+
+
+RELATIONSHIPS = {
+    "AUTHORED": Relationship("Author", "Paper", SCHEMA.author, inverse=True, listing=AUTHORS),
+    "HAS_CODE": Relationship("Paper", "Repo", KG.hasRepository),
+    "HAS_TOPIC": Relationship("Paper", "Topic", SCHEMA.about),
+    "AFFILIATED_WITH": Relationship("Paper", "Institution", SCHEMA.sourceOrganization),
+    "LISTED_ON": Relationship("Paper", "Page", KG.listedOn, listing=LISTING),
+    "PROFILE_OF": Relationship("Page", "Author", SCHEMA.mainEntity),
+}
+# The relationships an export row carries after its properties: a paper all of its own, a page its
+# profile's owner. Each relationship has one carrier, so the export has it once.
+OWNED = {"Paper": ("AUTHORED", "HAS_CODE", "HAS_TOPIC", "AFFILIATED_WITH", "LISTED_ON"), "Page": ("PROFILE_OF",)}
+# The ordered list each label has: (its fragment, the predicate linking the node to it).
+LISTS = {"Paper": (AUTHORS, KG.authorList), "Page": (LISTING, KG.listing)}
+
+Links = Sequence[Sequence[Any]]  # [other end's id, position] of one relationship type
+
+
+class _Members(dict):
+    """rdf:_1, rdf:_2 … in N-Triples syntax, by 0-based position."""
+
+    def __missing__(self, position: int) -> str:
+        value = self[position] = nt(RDF[f"_{position + 1}"])
+        return value
 
 
 class Describer:
-    """Turns rows of one base's graph into triples."""
+    """Turns rows of one base's graph into N-Triples lines (or pyoxigraph triples for a resource)."""
 
     def __init__(self, iris: Iris) -> None:
-        self.iris = iris
-        # Per label: (Neo4j property, predicate, converter to an RDF term or None to skip).
-        self.fields: dict[str, list[tuple[str, NamedNode, Convert]]] = {
-            "Paper": [
-                ("title", SCHEMA.name, text), ("abstract", SCHEMA.abstract, text),
-                ("date", SCHEMA.datePublished, date), ("year", KG.year, integer),
-                ("arxiv_id", KG.arxivId, text), ("arxiv_id", SCHEMA.sameAs, arxiv),
-                ("category", KG.primaryCategory, lambda c: iris.resource("topic", "arxiv:" + c)),
-                ("score", KG.score, double), ("upvotes", KG.upvotes, integer),
-                ("author_count", KG.authorCount, integer), ("has_code", KG.hasCode, boolean),
-                ("organization", KG.organizationName, text), ("links", RDFS.seeAlso, link),
-            ],
-            "Author": [("name", SCHEMA.name, text)],
-            "Institution": [("name", SCHEMA.name, text), ("aliases", SCHEMA.alternateName, text)],
-            "Repo": [
-                ("name", SCHEMA.name, text), ("url", SCHEMA.url, link), ("url", SCHEMA.codeRepository, link),
-                ("kind", KG.repositoryKind, text), ("kind", RDF.type, REPO_KIND_CLASSES.get),
-                ("host", KG.host, text), ("owner", KG.owner, text),
-            ],
-            "Topic": [
-                ("name", SCHEMA.name, text), ("scheme", SCHEMA.inDefinedTermSet, TERM_SETS.get),
-                ("id", SCHEMA.termCode, lambda i: Literal(i[6:]) if i.startswith("arxiv:") else None),
-            ],
-            "Page": [
-                ("name", SCHEMA.name, text), ("title", DCTERMS.title, text),
-                ("format", KG.pageFormat, text), ("file", KG.sourceFile, text),
-            ],
-        }
+        # Per label: (index in the row, predicate, converter).
+        self.fields = {label: [(PROPERTIES[label].index(key), nt(predicate), convert)
+                               for key, predicate, convert in label_fields]
+                       for label, label_fields in fields(iris).items()}
+        self.subjects = {label: iris.nt(kind) for label, kind in TYPES.items()}
+        self.lists = {label: iris.nt(TYPES[label], fragment) for label, (fragment, _) in LISTS.items()}
+        self.type = f" {nt(RDF.type)} "
+        self.classes = {label: f"{self.type}{nt(cls)} .\n" for label, cls in CLASSES.items()}
+        self.list_links = {label: f" {nt(predicate)} " for label, (_, predicate) in LISTS.items()}
+        self.seq = f"{self.type}{nt(RDF.Seq)} .\n"
+        self.members = _Members()
+        self.predicates = {rel: f" {nt(rel.predicate)} " for rel in RELATIONSHIPS.values()}
+
+    def row(self, label: str, row: Sequence[Any]) -> list[str]:
+        """The lines of one export row."""
+        return self.lines(label, row, dict(zip(OWNED.get(label, ()), row[len(PROPERTIES[label]):])))
 
     def node(self, label: str, row: Mapping[str, Any]) -> list[Triple]:
-        """Every triple of one row: the node's own (type, properties, links), then its lists' triples."""
-        props = row["node"]
-        kind = TYPES[label]
-        subject = self.iris.resource(kind, props["id"])
-        out = [Triple(subject, RDF.type, CLASSES[label])]
-        for key, predicate, convert in self.fields[label]:
-            value = props.get(key)
+        """The triples of a resource page's row: the node's own, and those of all its edges."""
+        props, edges = row["node"], {}
+        for rel, start, end, position, *_ in row.get("edges") or ():
+            other = end if RELATIONSHIPS[rel].start == label else start
+            edges.setdefault(rel, []).append((other, position))
+        lines = self.lines(label, [props.get(key) for key in PROPERTIES[label]], edges)
+        return list(parse("".join(lines), RdfFormat.N_TRIPLES))
+
+    def lines(self, label: str, values: Sequence[Any], edges: Mapping[str, Links]) -> list[str]:
+        """Every triple of a node: its own (type, properties, links), then its list's triples."""
+        node_id = values[0]
+        subject = self.subjects[label][node_id]
+        out = [subject + self.classes[label]]
+        for index, predicate, convert in self.fields[label]:
+            value = values[index]
             if value is None:
                 continue
             for item in value if isinstance(value, list) else (value,):
-                term = convert(item)
-                if term is not None:
-                    out.append(Triple(subject, predicate, term))
+                if (obj := convert(item)) is not None:
+                    out.append(f"{subject} {predicate} {obj} .\n")
         # Other subjects' triples (list members) go last: serializers group runs of one subject.
-        tail: list[Triple] = []
-        edges: Sequence[Sequence[Any]] = row.get("edges") or ()
-        if label == "Page" or (label == "Paper" and any(e[0] == "AUTHORED" for e in edges)):
-            seq = self.iris.resource(kind, props["id"], LISTING if label == "Page" else AUTHORS)
-            out.append(Triple(subject, KG.listing if label == "Page" else KG.authorList, seq))
-            tail.append(Triple(seq, RDF.type, RDF.Seq))
-        for rel, start, end, position, *_ in edges:
-            link, member = self.edge(rel, start, end, position)
-            out.append(link)
-            if member is not None:
-                tail.append(member)
+        tail: list[str] = []
+        if label == "Page" or (label == "Paper" and edges.get("AUTHORED")):
+            seq = self.lists[label][node_id]
+            out.append(subject + self.list_links[label] + seq + " .\n")
+            tail.append(seq + self.seq)
+        for rel, links in edges.items():
+            self.links(label, node_id, subject, RELATIONSHIPS[rel], links, out, tail)
         out += tail
         return out
 
-    def edge(self, rel: str, start: str, end: str, position: int | None) -> tuple[Triple, Triple | None]:
-        """The triples of one relationship: the link, and its membership in an ordered list if it has a
-        position."""
-        resource = self.iris.resource
-        member = None
-        if rel == "AUTHORED":
-            author = resource("author", start)
-            link = Triple(resource("paper", end), SCHEMA.author, author)
-            if position is not None:
-                member = Triple(resource("paper", end, AUTHORS), RDF[f"_{position + 1}"], author)
-        elif rel == "LISTED_ON":
-            paper = resource("paper", start)
-            link = Triple(paper, KG.listedOn, resource("page", end))
-            if position is not None:
-                member = Triple(resource("page", end, LISTING), RDF[f"_{position + 1}"], paper)
-        elif rel == "PROFILE_OF":
-            link = Triple(resource("page", start), SCHEMA.mainEntity, resource("author", end))
-        else:
-            predicate, kind = PAPER_LINKS[rel]
-            link = Triple(resource("paper", start), predicate, resource(kind, end))
-        return link, member
-
-
-# Paper -> node relationships that map to one triple: (predicate, type of the end).
-PAPER_LINKS = {
-    "HAS_CODE": (KG.hasRepository, "repo"),
-    "HAS_TOPIC": (SCHEMA.about, "topic"),
-    "AFFILIATED_WITH": (SCHEMA.sourceOrganization, "institution"),
-}
+    def links(self, label: str, node_id: str, subject: str, rel: Relationship, links: Links,
+              out: list[str], tail: list[str]) -> None:
+        """Append to `out` the links of one relationship type, and to `tail` their list memberships."""
+        outward = rel.start == label
+        others = self.subjects[rel.end if outward else rel.start]
+        predicate = self.predicates[rel]
+        lists = self.lists[rel.end] if rel.listing else None
+        for other_id, position in links:
+            other = others[other_id]
+            start, end = (subject, other) if outward else (other, subject)
+            out.append(end + predicate + start + " .\n" if rel.inverse else start + predicate + end + " .\n")
+            if lists is not None and position is not None:
+                tail.append(f"{lists[other_id if outward else node_id]} {self.members[position]} {start} .\n")

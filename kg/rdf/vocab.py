@@ -65,9 +65,31 @@ def encode_id(node_id: str) -> str:
     return node_id if _PLAIN_ID.match(node_id) else quote(node_id, safe=":")
 
 
+def _iri(namespace: str, node_id: str, fragment: str) -> str:
+    return namespace + encode_id(node_id) + (f"#{fragment}" if fragment else "")
+
+
 @lru_cache(maxsize=1 << 16)  # authors, topics and pages recur across a batch's papers
 def _named(namespace: str, node_id: str, fragment: str) -> NamedNode:
-    return NamedNode(namespace + encode_id(node_id) + (f"#{fragment}" if fragment else ""))
+    return NamedNode(_iri(namespace, node_id, fragment))
+
+
+class NtIris(dict):
+    """IRIs of one resource type (and fragment) in N-Triples syntax, by id; a bounded cache."""
+
+    SIZE = 1 << 16  # authors, topics and pages recur across a batch's papers
+
+    def __init__(self, namespace: str, fragment: str = "") -> None:
+        super().__init__()
+        self.namespace = namespace
+        self.fragment = fragment
+
+    def __missing__(self, node_id: str) -> str:
+        if len(self) >= self.SIZE:
+            self.clear()
+        # Only unreserved characters, ':' and %XX follow the namespace, which Iris checks.
+        value = self[node_id] = f"<{_iri(self.namespace, node_id, self.fragment)}>"
+        return value
 
 
 def decode_id(segment: str) -> str:
@@ -83,8 +105,11 @@ class Iris:
 
     @cached_property
     def namespaces(self) -> dict[str, str]:
-        """The IRI prefix of each resource type, by type."""
-        return {kind: f"{self.base}/resource/{kind}/" for kind in LABELS}
+        """The IRI prefix of each resource type, by type (ValueError when the base makes no valid IRI)."""
+        namespaces = {kind: f"{self.base}/resource/{kind}/" for kind in LABELS}
+        for namespace in namespaces.values():
+            NamedNode(namespace)
+        return namespaces
 
     @cached_property
     def prefixes(self) -> dict[str, str]:
@@ -94,6 +119,10 @@ class Iris:
     def resource(self, kind: str, node_id: str, fragment: str = "") -> NamedNode:
         """The IRI of one node of a resource type (or of a part of it: `…/paper/p-1#authors`)."""
         return _named(self.namespaces[kind], node_id, fragment)
+
+    def nt(self, kind: str, fragment: str = "") -> NtIris:
+        """`resource`'s IRIs in N-Triples syntax by id: `iris.nt("paper")["p-1"]` is `<…/paper/p-1>`."""
+        return NtIris(self.namespaces[kind], fragment)
 
     def parse(self, iri: str) -> tuple[str, str] | None:
         """(type, id) of a resource IRI under this base (a fragment ignored), or None."""
