@@ -6,15 +6,16 @@ import os
 from typing import Any
 
 import neo4j
-from neo4j import AsyncGraphDatabase, AsyncManagedTransaction
-from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired
+from neo4j import AsyncGraphDatabase
+from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from api.errors import UserError
 from kg.connection import Settings
 
 DEFAULT_TIMEOUT_S = 10.0
 TIMEOUT_ENV = "KG_API_QUERY_TIMEOUT"
-RETRY_S = 2.0
+CONNECT_S = 2.0
+ATTEMPTS = 2  # a read that fails transiently (a pooled connection the server closed) is tried once more
 log = logging.getLogger("kg.api")
 
 
@@ -23,34 +24,27 @@ def query_timeout() -> float:
     return float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT_S)
 
 
-async def _fetch(tx: AsyncManagedTransaction, text: str, params: dict[str, Any]) -> list[dict]:
-    result = await tx.run(text, params)
-    return await result.data()
-
-
 class Database:
     """An async driver and the database to read from; counts the queries it runs."""
 
     def __init__(self, settings: Settings, timeout: float | None = None) -> None:
         self.settings = settings
         self.timeout = timeout or query_timeout()
-        # Retry transient failures only briefly: a request must not hang while the database is down.
+        # Connect with a short timeout: a request must not hang while the database is down.
         self.driver = AsyncGraphDatabase.driver(settings.uri, auth=(settings.user, settings.password),
-                                                max_transaction_retry_time=RETRY_S, connection_timeout=RETRY_S)
+                                                connection_timeout=CONNECT_S)
         self.queries = 0
-        self._fetch = neo4j.unit_of_work(timeout=self.timeout)(_fetch)
 
     async def close(self) -> None:
         """Close the driver's connections."""
         await self.driver.close()
 
     async def read(self, text: str, **params: Any) -> list[dict]:
-        """Rows of one Cypher query, run in a read transaction with the timeout (a server-side limit)."""
+        """Rows of one Cypher query, a read with the timeout (a server-side limit)."""
         self.queries += 1
+        query = neo4j.Query(text, timeout=self.timeout)
         try:
-            async with self.driver.session(database=self.settings.database,
-                                           default_access_mode=neo4j.READ_ACCESS) as session:
-                return await session.execute_read(self._fetch, text, params)
+            return await self._retried(query, params)
         except ClientError as exc:
             if "TransactionTimedOut" in (exc.code or ""):
                 raise UserError(f"the query took longer than its {self.timeout:g} s limit; "
@@ -59,3 +53,22 @@ class Database:
         except (ServiceUnavailable, SessionExpired) as exc:
             log.warning("Neo4j unavailable: %s", exc)
             raise UserError("the graph database is unavailable; try again shortly") from None
+
+    async def _retried(self, query: neo4j.Query, params: dict[str, Any]) -> list[dict]:
+        """`_run`, tried again once after a transient failure."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await self._run(query, params)
+            except (Neo4jError, DriverError) as exc:
+                if attempt == ATTEMPTS or not exc.is_retryable():
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _run(self, query: neo4j.Query, params: dict[str, Any]) -> list[dict]:
+        """`query` as an auto-commit transaction in READ mode (the server refuses writes in it)."""
+        # Auto-commit sends RUN and PULL in one write; a managed transaction (execute_read) adds BEGIN and
+        # COMMIT, which doubles the messages and socket writes on both sides for these one-query reads.
+        async with self.driver.session(database=self.settings.database,
+                                       default_access_mode=neo4j.READ_ACCESS) as session:
+            result = await session.run(query, params)
+            return await result.data()
