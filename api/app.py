@@ -10,12 +10,15 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+import orjson
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
-from strawberry.fastapi import GraphQLRouter
+from strawberry.asgi import GraphQL as StrawberryASGI
 
 from api import graphiql, linked_data
 from api.context import Context
@@ -28,12 +31,22 @@ CORS_ENV = "KG_CORS_ORIGINS"
 log = logging.getLogger("kg.api")
 
 
-class GraphQL(GraphQLRouter):
-    """Strawberry's router, with a GraphiQL page whose assets are served locally."""
+class GraphQL(StrawberryASGI):
+    """Strawberry's ASGI app (FastAPI's router would solve its dependencies on every request), with a
+    GraphiQL page whose assets are served locally, our Context and orjson."""
 
     @property
     def graphql_ide_html(self) -> str:
         return graphiql.page()
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        return Context(request.app.state.db)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)  # its JSONDecodeError is json's, which the view answers with a 400
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
 
 class BodyLimit:
@@ -71,11 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await app.state.db.close()
 
-    async def context(request: Request) -> Context:
-        return Context(request.app.state.db)
-
     app = FastAPI(title="kg", summary="Research literature as a knowledge graph", lifespan=lifespan)
-    app.include_router(GraphQL(schema, context_getter=context, subscription_protocols=()), prefix="/graphql")
+    app.add_route("/graphql", GraphQL(schema, subscription_protocols=()), methods=["GET", "POST"])
     app.include_router(linked_data.router)
     app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
     if origins := cors_origins():

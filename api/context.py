@@ -5,7 +5,6 @@ from collections.abc import Callable
 from typing import Any
 
 from strawberry.dataloader import DataLoader
-from strawberry.fastapi import BaseContext
 
 from api.db import Database
 
@@ -14,11 +13,10 @@ def _keys(keys: list[str]) -> dict[str, Any]:
     return {"keys": keys}
 
 
-class Context(BaseContext):
+class Context:
     """One request's view of the graph: every Cypher query of the request goes through `read`."""
 
     def __init__(self, db: Database) -> None:
-        super().__init__()
         self.db = db
         self.queries = 0  # Cypher round trips of this request, reported in the response's extensions
         self._loaders: dict[tuple[str, str], DataLoader[str, dict | None]] = {}
