@@ -11,16 +11,19 @@ Three stages, memory bounded by a bucket rather than the corpus:
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kg import neo4j_server
+from kg.console import err
 from kg.connection import driver, local_settings
 from kg.errors import KgError, PageError
 from kg.load import Summary, page_id, row_of
@@ -144,7 +147,7 @@ def bucket_file(folder: Path, k: int) -> Path:
 
 
 def _data_file(folder: Path, stem: str, shard: int | None = None) -> Path:
-    return folder / (f"{stem}.csv" if shard is None else f"{stem}-{shard:03d}.csv")
+    return folder / (f"{stem}.csv" if shard is None else f"{stem}-{shard}.csv")
 
 
 def reduce_bucket(folder: Path, k: int) -> int:
@@ -164,8 +167,8 @@ def reduce_bucket(folder: Path, k: int) -> int:
             listings.setdefault(paper.id, {})[gid.decode()] = paper.sources[0].position
     if not papers:
         return 0
-    with ExitStack() as stack:
-        out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem, k).open("w", newline="")))
+    with ExitStack() as stack:  # one shard per worker process: neo4j-admin pays for every file it reads
+        out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem, os.getpid()).open("a", newline="")))
                for stem in REDUCED}
         header = NODE_FILES["papers"][:-1]
         for paper in papers.values():
@@ -198,9 +201,8 @@ def write_headers(folder: Path) -> None:
 def import_args(folder: Path) -> list[str]:
     """The `neo4j-admin database import full` arguments for the CSVs in `folder`."""
     def group(stem: str) -> str:
-        data = [_data_file(folder, stem, k) for k in range(BUCKETS)] if stem in REDUCED else [
-            _data_file(folder, stem)]
-        return ",".join(str(p) for p in [folder / f"{stem}.header.csv", *data] if p.exists())
+        data = sorted(folder.glob(f"{stem}-*.csv")) if stem in REDUCED else [_data_file(folder, stem)]
+        return ",".join(str(p) for p in [folder / f"{stem}.header.csv", *data])
 
     args = ["database", "import", "full", "neo4j", "--overwrite-destination", "--multiline-fields=true",
             f"--array-delimiter={ARRAY_DELIMITER}", "--skip-bad-relationships=false", "--threads=2", "--verbose"]
@@ -223,6 +225,14 @@ def discard_store(home: neo4j_server.Neo4jHome, database: str = "neo4j") -> None
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def stage(label: str) -> Iterator[None]:
+    """Report on stderr how long one stage of the import took."""
+    start = time.perf_counter()
+    yield
+    err.print(f"bulk: {label} in {time.perf_counter() - start:,.1f} s", highlight=False)
+
+
 def bulk_ingest(items: Iterable[Prepared | PageError], home: neo4j_server.Neo4jHome | None = None,
                 workers: int = 1) -> Summary:
     """Import prepared pages (see `prepared`) into the empty local database."""
@@ -239,7 +249,7 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: neo4j_server.Neo4jH
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     summary = Summary()
-    with ExitStack() as stack:
+    with stage("read and spooled the pages"), ExitStack() as stack:
         mapper = Mapper(folder, stack)
         for item in items:
             if isinstance(item, PageError):
@@ -250,18 +260,22 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: neo4j_server.Neo4jH
             csv.writer(fh).writerows(mapper.institution_rows())
     if mapper.pages == 0:
         return summary
-    papers = reduce_all(folder, workers)
-    write_headers(folder)
-    neo4j_server.stop(home)
+    with stage("merged the papers"):
+        papers = reduce_all(folder, workers)
+        write_headers(folder)
+    with stage("stopped Neo4j"):
+        neo4j_server.stop(home)
     try:
-        done = neo4j_server.run_admin(import_args(folder), home=home)
+        with stage("neo4j-admin import"):
+            done = neo4j_server.run_admin(import_args(folder), home=home)
         if done.returncode != 0:
             discard_store(home)  # the database was empty before; leave it empty, not broken
     finally:
-        neo4j_server.start(home, ports=ports)
+        with stage("started Neo4j"):
+            neo4j_server.start(home, ports=ports)
     if done.returncode != 0:
         raise KgError(f"neo4j-admin import failed, the database is still empty: {import_error(done)}")
-    with driver(settings) as db:
+    with stage("built constraints and indexes"), driver(settings) as db:
         apply_schema(db, settings.database)
         counted, _, _ = db.execute_query("MATCH ()-[r]->() RETURN count(r)", database_=settings.database)
     shutil.rmtree(folder, ignore_errors=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg.model import Repo
 
@@ -75,6 +76,7 @@ def _split(url: str) -> tuple[str, list[str]]:
     return host, [seg for seg in path.split("/") if seg]
 
 
+@lru_cache(maxsize=1 << 16)  # the same paper lists the same repos on every page
 def repo_from_url(url: str) -> Repo | None:
     """The repository a URL points into, with its canonical id, or None."""
     host, segs = _split(url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
@@ -18,11 +19,13 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
+@lru_cache(maxsize=1 << 16)  # names and phrases repeat across pages
 def text_key(text: str) -> str:
     """A comparison key that ignores Unicode form, case, accents, punctuation and spacing."""
     return " ".join(_NON_WORD.sub(" ", fold(text)).split())
 
 
+@lru_cache(maxsize=1 << 16)
 def slug(text: str) -> str:
     """A lower-case ASCII slug of `text`, or '' when nothing ASCII is left."""
     return _NON_SLUG.sub("-", fold(text)).strip("-")

@@ -31,6 +31,7 @@ def arxiv_category(code: str) -> str:
     return _OTHER.get(upper, code)
 
 
+@lru_cache(maxsize=256)
 def category_topic(code: str) -> Topic:
     """The topic node of an arXiv category."""
     name = arxiv_category(code)
