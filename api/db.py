@@ -71,4 +71,7 @@ class Database:
         async with self.driver.session(database=self.settings.database,
                                        default_access_mode=neo4j.READ_ACCESS) as session:
             result = await session.run(query, params)
-            return await result.data()
+            keys = result.keys()
+            # Rows hold maps and lists (queries project nodes with `n {.*}`), so the values need none of
+            # the per-value conversion that result.data() does.
+            return [dict(zip(keys, values)) for values in await result.values()]

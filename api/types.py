@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from enum import Enum
+from functools import cache
 from typing import Annotated, Any, TypeVar
 
 import strawberry
@@ -17,9 +18,15 @@ Ctx = Info[Context, None]
 First = Annotated[int, strawberry.argument(description=f"How many, at most {MAX_PAGE}.")]
 
 
+@cache
+def _init_fields(cls: type) -> tuple[str, ...]:
+    """The names of the fields `cls` is built from."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
+
+
 def node(cls: type[N], props: dict) -> N:
     """A type built from a node's property map (properties it has no field for are ignored)."""
-    return cls(**{f.name: props.get(f.name) for f in dataclasses.fields(cls) if f.init})  # type: ignore[arg-type]
+    return cls(**{name: props.get(name) for name in _init_fields(cls)})  # type: ignore[arg-type]
 
 
 def nodes(cls: type[N], maps: list[dict]) -> list[N]:
