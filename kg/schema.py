@@ -21,7 +21,7 @@ def apply_schema(driver: Driver, database: str | None = None) -> int:
     with driver.session(database=database) as session:
         for stmt in stmts:
             session.run(stmt).consume()
-        session.run("CALL db.awaitIndexes(300)").consume()
+        session.run("CALL db.awaitIndexes(3600)").consume()
     return len(stmts)
 
 
