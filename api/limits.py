@@ -22,7 +22,7 @@ from graphql import (
     get_named_type,
     get_operation_ast,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from api.errors import UserError
 
@@ -140,19 +140,11 @@ def query_cost(schema: GraphQLSchema, document: Any, operation_name: str | None,
     return _Coster(schema, fragments, variables or {}).cost(operation.selection_set, root)  # type: ignore[arg-type]
 
 
-class CostLimiter(SchemaExtension):
-    """Refuses, before any resolver runs, an operation whose cost is above MAX_COST; reports the cost."""
-
-    cost = 0
-
-    def on_execute(self) -> Iterator[None]:
-        ctx = self.execution_context
-        self.cost = query_cost(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
-        if self.cost > MAX_COST:
-            ctx.result = ExecutionResult(data=None, errors=[GraphQLError(
-                f"query cost {self.cost} is above the limit of {MAX_COST}: ask for fewer items "
-                f"(smaller `first`) or fewer nested lists")])
-        yield
-
-    def get_results(self) -> dict[str, Any]:
-        return {"cost": self.cost}
+def refuse_costly(ctx: ExecutionContext) -> int:
+    """The operation's cost; above MAX_COST, its result becomes the refusal, so no resolver runs."""
+    cost = query_cost(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
+    if cost > MAX_COST:
+        ctx.result = ExecutionResult(data=None, errors=[GraphQLError(
+            f"query cost {cost} is above the limit of {MAX_COST}: ask for fewer items "
+            f"(smaller `first`) or fewer nested lists")])
+    return cost

@@ -2,40 +2,61 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
-from strawberry.extensions import max_aliases, query_depth_limiter
+from graphql import GraphQLError, parse
+from strawberry.extensions import SchemaExtension, max_aliases, query_depth_limiter
+from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
-from api.errors import should_mask
-from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, CostLimiter
+from api.errors import masked, should_mask
+from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, refuse_costly
 from api.query import Query
 
+# Clients repeat the same query text with other variables: parse and validate it once.
 CACHED_QUERIES = 512
-# Built once: ValidationCache keys on the rule classes, and QueryDepthLimiter/MaxAliasesLimiter make new
-# ones per request (extensions are instantiated per request), which made every request validate afresh.
-LIMIT_RULES = [query_depth_limiter.create_validator(MAX_DEPTH, None),
-               max_aliases.create_validator(MAX_ALIASES)]
+PARSE = lru_cache(maxsize=CACHED_QUERIES)(parse)
+VALIDATE = lru_cache(maxsize=CACHED_QUERIES)(validate_document)
+# Built once, as VALIDATE keys on the rule classes (strawberry's QueryDepthLimiter and MaxAliasesLimiter
+# make new ones for every request, so no request was ever validated from the cache).
+LIMIT_RULES = (query_depth_limiter.create_validator(MAX_DEPTH, None), max_aliases.create_validator(MAX_ALIASES))
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
 
-class QueryCounter(SchemaExtension):
-    """Reports the Cypher round trips a request made, as `extensions.cypherQueries`."""
+class Guard(SchemaExtension):
+    """Every per-request step in one extension (each extension adds hooks to every request): parse and
+    validate through the caches, within the token, depth and alias limits; refuse an operation above
+    MAX_COST before any resolver runs; report `cost` and `cypherQueries`; mask unexpected errors."""
+
+    cost = 0
+
+    def on_operation(self) -> Iterator[None]:
+        ctx = self.execution_context
+        ctx.validation_rules = (*ctx.validation_rules, *LIMIT_RULES)
+        yield
+        if errors := getattr(ctx.result, "errors", None):
+            ctx.result.errors = [masked(e) for e in errors]  # type: ignore[union-attr]
+
+    def on_parse(self) -> Iterator[None]:
+        ctx = self.execution_context
+        ctx.graphql_document = PARSE(ctx.query, max_tokens=MAX_TOKENS)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        ctx.pre_execution_errors = VALIDATE(ctx.schema._schema, ctx.graphql_document, ctx.validation_rules)
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        self.cost = refuse_costly(self.execution_context)
+        yield
 
     def get_results(self) -> dict[str, Any]:
-        context = self.execution_context.context
-        return {"cypherQueries": getattr(context, "queries", 0)}
+        return {"cost": self.cost, "cypherQueries": getattr(self.execution_context.context, "queries", 0)}
 
 
 class Schema(strawberry.Schema):
@@ -45,16 +66,7 @@ class Schema(strawberry.Schema):
         super().process_errors([e for e in errors if should_mask(e)], execution_context)
 
 
-schema = Schema(query=Query, extensions=[
-    # Clients repeat the same query text with other variables: parse and validate it once.
-    lambda: ParserCache(maxsize=CACHED_QUERIES),
-    lambda: ValidationCache(maxsize=CACHED_QUERIES),
-    lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-    lambda: AddValidationRules(LIMIT_RULES),
-    CostLimiter,
-    QueryCounter,
-    lambda: MaskErrors(should_mask_error=should_mask),
-])
+schema = Schema(query=Query, extensions=[Guard])
 
 
 def sdl() -> str:

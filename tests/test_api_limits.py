@@ -7,13 +7,12 @@ import neo4j
 import pytest
 from fastapi.testclient import TestClient
 from graphql import get_introspection_query
-from strawberry.extensions.validation_cache import _get_validate_cache
 
 from api.app import CORS_ENV, create_app
 from api.db import Database
 from api.errors import UserError
-from api.limits import MAX_BODY_BYTES, MAX_COST, MAX_DEPTH
-from api.schema import CACHED_QUERIES
+from api.limits import MAX_BODY_BYTES, MAX_COST, MAX_DEPTH, MAX_TOKENS
+from api.schema import VALIDATE
 from kg.connection import Settings
 from tests.test_api import _sample_graph, client, column, data, errors, gql  # noqa: F401 (fixtures)
 
@@ -35,12 +34,16 @@ def test_depth_limit(client: TestClient) -> None:
 
 
 def test_limits_hold_when_a_query_is_validated_from_the_cache(client: TestClient) -> None:
-    validate = _get_validate_cache(CACHED_QUERIES)
     deep = "{ papers(first: 1) { edges { node { " + "authors(first: 1) { papers(first: 1) { " * 5 + "id" + " } }" * 5 + " } } } }"
-    hits = validate.cache_info().hits
+    hits = VALIDATE.cache_info().hits
     for _ in range(3):
         assert any(f"exceeds maximum operation depth of {MAX_DEPTH}" in m for m in errors(client, deep))
-    assert validate.cache_info().hits >= hits + 2  # validated once, then from the cache
+    assert VALIDATE.cache_info().hits >= hits + 2  # validated once, then from the cache
+
+
+def test_token_limit(client: TestClient) -> None:
+    long = "{ " + "__typename " * MAX_TOKENS + "}"
+    assert any(f"more than {MAX_TOKENS} tokens" in m for m in errors(client, long))
 
 
 def test_cost_limit_refuses_before_any_query(client: TestClient) -> None:
