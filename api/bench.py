@@ -198,16 +198,32 @@ class Read:
 
 @dataclass
 class Tally:
-    """What one side of the load measured: seconds per request (failed ones too), error messages and
-    wall time."""
+    """What one side of the load measured: seconds per request (failed ones too), error messages, wall
+    time, and the CPU seconds the `kg serve` process and the load generator used in the side's turns."""
 
     seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     wall: float = 0.0
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
 
     def rate(self) -> float:
         """Requests per second."""
         return len(self.seconds) / self.wall if self.wall else 0.0
+
+    def cpu_ms(self, seconds: float) -> float:
+        """`seconds` of CPU per request, in milliseconds."""
+        return seconds / len(self.seconds) * 1e3 if self.seconds else 0.0
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU seconds (user + system) process `pid` has used so far; 0 for none or without /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text() if pid else ""
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[-1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if len(fields) > 12 else 0.0
 
 
 def paper_read(paper_id: str) -> Read:
@@ -284,9 +300,10 @@ async def via_cypher(db: neo4j.AsyncDriver, database: str, read: Read) -> str | 
 Call = Callable[[Read], Awaitable[str | None]]
 
 
-async def drive(reads: list[Read], call: Call, clients: int, seconds: float, tally: Tally) -> None:
+async def drive(reads: list[Read], call: Call, clients: int, seconds: float, tally: Tally,
+                server_pid: int | None = None) -> None:
     """`clients` concurrent clients send `reads` through `call`, one at a time each, until every read
-    is sent or `seconds` have passed (requests then in flight finish)."""
+    is sent or `seconds` have passed (requests then in flight finish); CPU as in Tally."""
     queue = iter(reads)
     deadline = time.monotonic() + seconds
 
@@ -300,15 +317,17 @@ async def drive(reads: list[Read], call: Call, clients: int, seconds: float, tal
             if error:
                 tally.errors.append(error)
 
-    start = time.perf_counter()
+    start, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
     await asyncio.gather(*(client() for _ in range(clients)))
     tally.wall += time.perf_counter() - start
+    tally.server_cpu += cpu_seconds(server_pid) - server_cpu
+    tally.client_cpu += time.process_time() - client_cpu
 
 
 async def load(conf: Settings, url: str, reads: list[Read], warmup: list[Read], clients: int,
-               seconds: float, rounds: int) -> dict[str, Tally]:
-    """The reads through the API at `url` and as raw Cypher, the two taking turns in `rounds` rounds
-    after a warm-up of each; a Tally per side ("api", "raw")."""
+               seconds: float, rounds: int, server_pid: int | None = None) -> dict[str, Tally]:
+    """The reads through the API at `url` (served by process `server_pid`) and as raw Cypher, the two
+    taking turns in `rounds` rounds after a warm-up of each; a Tally per side ("api", "raw")."""
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT_S) as client, \
             neo4j.AsyncGraphDatabase.driver(conf.uri, auth=(conf.user, conf.password)) as db:
@@ -321,7 +340,8 @@ async def load(conf: Settings, url: str, reads: list[Read], warmup: list[Read], 
         size = -(-len(reads) // rounds)
         for i in range(rounds):
             for side in list(calls) if i % 2 == 0 else list(reversed(calls)):
-                await drive(reads[i * size:(i + 1) * size], calls[side], clients, turn, tallies[side])
+                await drive(reads[i * size:(i + 1) * size], calls[side], clients, turn, tallies[side],
+                            server_pid)
     return tallies
 
 
@@ -334,7 +354,7 @@ def measure_load(conf: Settings, requests: int = LOAD_REQUESTS, seconds: float =
         try:
             server.wait(client)
             return asyncio.run(load(conf, server.url, plan[2 * clients:], plan[:2 * clients], clients,
-                                    seconds, rounds))
+                                    seconds, rounds, server.proc.pid))
         finally:
             server.stop()
 
@@ -345,6 +365,10 @@ def load_figures(tallies: dict[str, Tally], clients: int = CLIENTS) -> list[Figu
     mix = ", ".join(f"{kind} {weight}" for kind, weight in MIX.items())
     note = (f"{len(api.seconds)} GraphQL and {len(raw.seconds)} Cypher requests of one seeded mix "
             f"({mix}) in {api.wall:.0f} s and {raw.wall:.0f} s")
+    if api.server_cpu:  # where the CPU of this shared machine went, whatever else ran on it
+        note += (f"; CPU per request: kg serve {api.cpu_ms(api.server_cpu):.2f} ms, load generator "
+                 f"{api.cpu_ms(api.client_cpu):.2f} ms (HTTP client) vs {raw.cpu_ms(raw.client_cpu):.2f} ms "
+                 f"(driver)")
     baseline = f"the same reads as raw Cypher, {clients} async driver clients"
     errors = (f"{len(api.errors)} errors of {len(api.seconds)} GraphQL requests (transport, HTTP or GraphQL "
               f"`errors`), {len(raw.errors)} of {len(raw.seconds)} raw Cypher requests")
