@@ -8,11 +8,11 @@ from collections.abc import Iterable
 import neo4j
 from pyoxigraph import DefaultGraph, RdfFormat, Store
 
-from kg.rdf.export import FORMATS, Batch, triple_batches, write
+from kg.rdf.export import FORMATS, Batch, collector_paused, triple_batches, write
 from kg.rdf.source import EXPORT_BATCH, rows
 from kg.rdf.vocab import DEFAULT_BASE, Iris
 
-BASELINE_TRIPLES = 2_000_000  # most triples the baseline holds in memory (~1 GB in a pyoxigraph Store)
+BASELINE_TRIPLES = 2_000_000  # most triples the baseline holds in memory (~1.2 GB in a pyoxigraph Store)
 
 
 class NullSink:
@@ -44,11 +44,16 @@ def bench_export(driver: neo4j.Driver, database: str | None = None, batch: int =
                  base: str = DEFAULT_BASE, baseline_triples: int = BASELINE_TRIPLES) -> dict:
     """Triples/s of the whole export in each format (Neo4j to bytes, end to end); the Neo4j read alone,
     and the read plus building the triples (no serializing); the export's peak Python memory
-    (tracemalloc), which stays near a few batches' worth however large the graph.
+    (tracemalloc), which stays near a few batches' worth however large the graph. Like `kg export`,
+    with the cyclic garbage collector paused.
 
     The baseline is pyoxigraph's Store.dump from memory, of the export's first `baseline_triples`
     triples or so (a whole batch more at most): loading a large graph whole would not fit."""
-    iris = Iris(base)
+    with collector_paused():
+        return _measure(driver, database, batch, Iris(base), baseline_triples)
+
+
+def _measure(driver: neo4j.Driver, database: str | None, batch: int, iris: Iris, baseline_triples: int) -> dict:
     start = time.perf_counter()
     node_rows = sum(len(page) for _, page in rows(driver, database, batch=batch))
     read_s = time.perf_counter() - start

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kg.console import err, progress
 from kg.errors import KgError
-from kg.rdf.export import FORMATS, Batch, batch_count, triple_batches, write
+from kg.rdf.export import FORMATS, Batch, batch_count, collector_paused, triple_batches, write
 from kg.rdf.source import Filters
 from kg.rdf.vocab import Iris, base_iri
 
@@ -34,7 +34,7 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int) -> 
     fmt, iris, counter = FORMATS[fmt_name], Iris(base_iri()), Counter()
     conf = settings()
     start = time.perf_counter()
-    with driver(conf) as db:
+    with driver(conf) as db, collector_paused():
         batches = counter(triple_batches(db, conf.database, iris, filters, batch))
         if err.is_terminal:
             batches = progress(batches, "exporting", total=batch_count(db, conf.database, filters, batch))

@@ -6,13 +6,15 @@ are pyoxigraph's streaming serializers fed by its N-Triples parser, batch by bat
 """
 from __future__ import annotations
 
+import gc
 import math
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from queue import Full, Queue
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import neo4j
 from pyoxigraph import RdfFormat, Triple, parse, serialize
@@ -62,10 +64,15 @@ class Batch:
 def triple_batches(driver: neo4j.Driver, database: str | None, iris: Iris, filters: Filters = Filters(),
                    batch: int = EXPORT_BATCH) -> Iterator[Batch]:
     """The export's triples, one batch per page of Neo4j rows."""
-    describe = Describer(iris).row
+    describer = Describer(iris)
     for label, page in rows(driver, database, filters, batch):
-        lines = [line for row in page for line in describe(label, row)]
-        yield Batch("".join(lines).encode(), len(lines))
+        yield describe(describer, label, page)
+
+
+def describe(describer: Describer, label: str, page: list[list[Any]]) -> Batch:
+    """One page of `label` rows as a batch."""
+    lines = [line for row in page for line in describer.row(label, row)]
+    return Batch("".join(lines).encode(), len(lines))
 
 
 def batch_count(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(),
@@ -84,6 +91,21 @@ def write(batches: Iterable[Batch], output: BinaryIO, fmt: Format, iris: Iris) -
         for start in range(0, len(view), WRITE_SIZE):
             output.write(view[start:start + WRITE_SIZE])
     output.flush()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off, for a process that only exports (the CLI, the benchmark).
+
+    The export makes no reference cycles, but each page is tens of thousands of short-lived lists whose
+    collections cost about a sixth of the export's CPU time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class ConsumerGone(OSError):

@@ -106,19 +106,23 @@ def rows(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(
 
 def _pages(driver: neo4j.Driver, database: str | None, filters: Filters,
            batch: int) -> Iterator[tuple[str, list[list[Any]]]]:
-    params = filters.params()
     for label in LABEL_LINKS:
-        query = page_query(label, filters)
         after = ""
         while True:
-            records, _, _ = driver.execute_query(query, params, after=after, limit=batch,
-                                                 database_=database, routing_=neo4j.RoutingControl.READ)
-            page = records[0]["rows"]
+            page = read_page(driver, database, label, filters, after, batch)
             if page:
                 yield label, page
             if len(page) < batch:
                 break
             after = page[-1][0]
+
+
+def read_page(driver: neo4j.Driver, database: str | None, label: str, filters: Filters, after: str,
+              batch: int) -> list[list[Any]]:
+    """The rows of the first `batch` nodes of `label` whose id is after `after`, in id order."""
+    records, _, _ = driver.execute_query(page_query(label, filters), filters.params(), after=after, limit=batch,
+                                         database_=database, routing_=neo4j.RoutingControl.READ)
+    return records[0]["rows"]
 
 
 _END = object()

@@ -188,8 +188,11 @@ class Describer:
         self.fields = {label: [(PROPERTIES[label].index(key), nt(predicate), convert)
                                for key, predicate, convert in label_fields]
                        for label, label_fields in fields(iris).items()}
-        self.subjects = {label: iris.nt(kind) for label, kind in TYPES.items()}
-        self.lists = {label: iris.nt(TYPES[label], fragment) for label, (fragment, _) in LISTS.items()}
+        # A paper's IRIs appear in its own row only: not worth keeping. Authors, topics and pages recur.
+        size = {"Paper": 16}
+        self.subjects = {label: iris.nt(kind, size=size.get(label, 1 << 16)) for label, kind in TYPES.items()}
+        self.lists = {label: iris.nt(TYPES[label], fragment, size.get(label, 1 << 16))
+                      for label, (fragment, _) in LISTS.items()}
         self.type = f" {nt(RDF.type)} "
         self.classes = {label: f"{self.type}{nt(cls)} .\n" for label, cls in CLASSES.items()}
         self.list_links = {label: f" {nt(predicate)} " for label, (_, predicate) in LISTS.items()}

@@ -75,17 +75,16 @@ def _named(namespace: str, node_id: str, fragment: str) -> NamedNode:
 
 
 class NtIris(dict):
-    """IRIs of one resource type (and fragment) in N-Triples syntax, by id; a bounded cache."""
+    """IRIs of one resource type (and fragment) in N-Triples syntax, by id; a cache of up to `size`."""
 
-    SIZE = 1 << 16  # authors, topics and pages recur across a batch's papers
-
-    def __init__(self, namespace: str, fragment: str = "") -> None:
+    def __init__(self, namespace: str, fragment: str = "", size: int = 1 << 16) -> None:
         super().__init__()
         self.namespace = namespace
         self.fragment = fragment
+        self.size = size
 
     def __missing__(self, node_id: str) -> str:
-        if len(self) >= self.SIZE:
+        if len(self) >= self.size:
             self.clear()
         # Only unreserved characters, ':' and %XX follow the namespace, which Iris checks.
         value = self[node_id] = f"<{_iri(self.namespace, node_id, self.fragment)}>"
@@ -120,9 +119,10 @@ class Iris:
         """The IRI of one node of a resource type (or of a part of it: `…/paper/p-1#authors`)."""
         return _named(self.namespaces[kind], node_id, fragment)
 
-    def nt(self, kind: str, fragment: str = "") -> NtIris:
-        """`resource`'s IRIs in N-Triples syntax by id: `iris.nt("paper")["p-1"]` is `<…/paper/p-1>`."""
-        return NtIris(self.namespaces[kind], fragment)
+    def nt(self, kind: str, fragment: str = "", size: int = 1 << 16) -> NtIris:
+        """`resource`'s IRIs in N-Triples syntax by id, the last `size` or so cached:
+        `iris.nt("paper")["p-1"]` is `<…/paper/p-1>`."""
+        return NtIris(self.namespaces[kind], fragment, size)
 
     def parse(self, iri: str) -> tuple[str, str] | None:
         """(type, id) of a resource IRI under this base (a fragment ignored), or None."""
