@@ -4,8 +4,9 @@ Three stages, memory bounded by a bucket rather than the corpus:
 1. map: parse workers turn each page into its node rows and one spool line per paper sighting;
    the main process writes first sightings of authors, repos, topics and pages to CSV, and each
    sighting to the bucket its paper id hashes to, in page order;
-2. reduce: each bucket is read back, the sightings of a paper merged exactly as the incremental
-   loader merges them, and the papers and their relationships written as CSV shards (in parallel);
+2. reduce: each bucket is read back, title keyphrases extracted once per paper (not per sighting),
+   the sightings of a paper merged exactly as the incremental loader merges them, and the papers
+   and their relationships written as CSV shards (in parallel);
 3. neo4j-admin imports the CSVs; the schema is applied after.
 """
 from __future__ import annotations
@@ -22,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kg import neo4j_server
+from kg import neo4j_server, topics
 from kg.console import err
 from kg.connection import driver, local_settings
 from kg.errors import KgError, PageError
 from kg.load import Summary, page_id, row_of
-from kg.model import Institution, Paper
+from kg.model import Institution, Paper, Topic
 from kg.parse import Page, pages
 from kg.resolve import merge_institutions, merge_papers
 from kg.schema import apply_schema
@@ -101,7 +102,7 @@ def prepare(page: Page) -> Prepared:
 
 def prepared(paths: Iterable[str | Path], workers: int = 1) -> Iterator[Prepared | PageError]:
     """The pages named by `paths`, parsed and prepared in `workers` processes."""
-    return pages(paths, workers, then=prepare)
+    return pages(paths, workers, then=prepare, keyphrases=False)
 
 
 class Mapper:
@@ -119,11 +120,7 @@ class Mapper:
     def add(self, page: Prepared) -> None:
         """Write one prepared page."""
         for kind, rows in page.nodes.items():
-            seen, out = self.seen[kind], self.out[kind]
-            for row in rows:
-                if row[0] not in seen:
-                    seen.add(row[0])
-                    out.writerow(row)
+            self.write_new(self.out[kind], kind, rows)
         for inst in page.institutions:
             known = self.institutions.get(inst.id)
             self.institutions[inst.id] = merge_institutions(known, inst) if known else inst
@@ -134,6 +131,14 @@ class Mapper:
             self.buckets[int(paper_id[-4:], 16) % BUCKETS].write(line)
         self.pages += 1
         self.sightings += len(page.sightings)
+
+    def write_new(self, out: Any, kind: str, rows: Iterable[list[str]]) -> None:
+        """Write the rows whose id (first cell) no earlier row of `kind` had."""
+        seen = self.seen[kind]
+        for row in rows:
+            if row[0] not in seen:
+                seen.add(row[0])
+                out.writerow(row)
 
     def institution_rows(self) -> Iterator[list[Any]]:
         """The institutions, merged over every page."""
@@ -150,15 +155,22 @@ def _data_file(folder: Path, stem: str, shard: int | None = None) -> Path:
     return folder / (f"{stem}.csv" if shard is None else f"{stem}-{shard}.csv")
 
 
-def reduce_bucket(folder: Path, k: int) -> int:
-    """Stage 2 for bucket `k`: merge each paper's sightings, write its CSV shards; papers written."""
+def reduce_bucket(folder: Path, k: int) -> tuple[int, list[list[str]]]:
+    """Stage 2 for bucket `k`: merge each paper's sightings, write its CSV shards.
+
+    Returns the papers written and the rows of the keyphrase topics they name.
+    """
     papers: dict[str, Paper] = {}
+    found: dict[str, Topic] = {}
     positions: dict[str, dict[str, int]] = {}  # paper -> author -> position where first listed
     listings: dict[str, dict[str, int]] = {}  # paper -> page -> position (the last sighting's)
     with bucket_file(folder, k).open("rb") as fh:
         for line in fh:
             gid, _, data = line.partition(b" ")
             paper = Paper.model_validate_json(data)
+            paper_topics = topics.paper_topics(paper.category, paper.title)  # what `kg ingest` gives it
+            paper.topics = [t.id for t in paper_topics]
+            found.update((t.id, t) for t in paper_topics)
             known = papers.get(paper.id)
             papers[paper.id] = merge_papers(known, paper) if known else paper
             placed = positions.setdefault(paper.id, {})
@@ -166,7 +178,7 @@ def reduce_bucket(folder: Path, k: int) -> int:
                 placed.setdefault(author, position)
             listings.setdefault(paper.id, {})[gid.decode()] = paper.sources[0].position
     if not papers:
-        return 0
+        return 0, []
     with ExitStack() as stack:  # one shard per worker process: neo4j-admin pays for every file it reads
         out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem, os.getpid()).open("a", newline="")))
                for stem in REDUCED}
@@ -180,15 +192,16 @@ def reduce_bucket(folder: Path, k: int) -> int:
             out["affiliated_with"].writerows([paper.id, i, "AFFILIATED_WITH"] for i in paper.institutions)
             out["listed_on"].writerows([paper.id, g, pos, "LISTED_ON"] for g, pos in listings[paper.id].items())
     bucket_file(folder, k).unlink()
-    return len(papers)
+    return len(papers), [[t.id, t.name, t.scheme, "Topic"] for t in found.values()]
 
 
-def reduce_all(folder: Path, workers: int) -> int:
-    """Stage 2 over every bucket, in `workers` processes; distinct papers written."""
+def reduce_all(folder: Path, workers: int) -> Iterator[tuple[int, list[list[str]]]]:
+    """Stage 2 over every bucket, in `workers` processes: what `reduce_bucket` returns, bucket by bucket."""
     if workers <= 1:
-        return sum(reduce_bucket(folder, k) for k in range(BUCKETS))
+        yield from (reduce_bucket(folder, k) for k in range(BUCKETS))
+        return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return sum(pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS)))
+        yield from pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS))
 
 
 def write_headers(folder: Path) -> None:
@@ -260,8 +273,12 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: neo4j_server.Neo4jH
             csv.writer(fh).writerows(mapper.institution_rows())
     if mapper.pages == 0:
         return summary
-    with stage("merged the papers"):
-        papers = reduce_all(folder, workers)
+    papers = 0
+    with stage("merged the papers"), _data_file(folder, "topics").open("a", newline="") as fh:
+        out = csv.writer(fh)
+        for count, topic_rows in reduce_all(folder, workers):
+            papers += count
+            mapper.write_new(out, "topics", topic_rows)
         write_headers(folder)
     with stage("stopped Neo4j"):
         neo4j_server.stop(home)

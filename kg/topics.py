@@ -75,6 +75,17 @@ def normalise_phrase(phrase: str) -> str:
     return " ".join(words)
 
 
+def paper_topics(category: str | None, title: str, keyphrases: bool = True) -> list[Topic]:
+    """A paper's topics as one page gives them: its arXiv category, then the title's keyphrases
+    (its longest word when there are none); without `keyphrases`, the category alone, the rest to come."""
+    found = [category_topic(category)] if category else []
+    if keyphrases:
+        found += keyphrase_topics(title)  # cached: shared, never mutated
+        if not found:
+            found.append(fallback_topic(title))
+    return found
+
+
 def fallback_topic(title: str) -> Topic:
     """A topic for a title YAKE finds nothing in: its longest word."""
     word = max(re.findall(r"\w+", text_key(title)) or ["untitled"], key=len)

@@ -20,6 +20,7 @@ SNAPSHOT = {
               "COUNT { (p)-[:LISTED_ON]->() } AS n ORDER BY p.id",
     "authored": "MATCH (a:Author)-[r:AUTHORED]->(p) RETURN [a.id, p.id] AS k, r.position AS n ORDER BY k",
     "institutions": "MATCH (i:Institution) RETURN [i.id, i.name] AS k, size(i.aliases) AS n ORDER BY i.id",
+    "topics": "MATCH (p:Paper)-[:HAS_TOPIC]->(t:Topic) RETURN [p.id, t.id, t.name] AS k, t.scheme AS n ORDER BY k",
 }
 
 

@@ -75,15 +75,15 @@ class Page:
     records: list[Record]
 
 
-def pages(paths: Iterable[str | Path], workers: int = 1,
-          then: Callable[[Page], Any] | None = None) -> Iterator[Any]:
+def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], Any] | None = None,
+          keyphrases: bool = True) -> Iterator[Any]:
     """Each file named by `paths` parsed, in order; a bad one yields its PageError and the rest go on.
 
     With `workers` > 1, files are parsed in that many processes, at most 2 per worker in flight.
     `then` (a module-level function) turns each Page into what is yielded, in the worker.
     """
     files = expand(paths)
-    task = partial(_parse_or_error, then=then)
+    task = partial(_parse_or_error, then=then, keyphrases=keyphrases)
     if workers <= 1:
         yield from map(task, files)
         return
@@ -97,16 +97,19 @@ def pages(paths: Iterable[str | Path], workers: int = 1,
             yield window.popleft().result()
 
 
-def _parse_or_error(path: Path, then: Callable[[Page], Any] | None = None) -> Any:
+def _parse_or_error(path: Path, then: Callable[[Page], Any] | None = None, keyphrases: bool = True) -> Any:
     try:
-        page = parse_file(path)
+        page = parse_file(path, keyphrases)
     except PageError as exc:
         return exc
     return then(page) if then else page
 
 
-def parse_file(path: str | Path) -> Page:
-    """All records of one page, or PageError: a page is parsed whole or not at all."""
+def parse_file(path: str | Path, keyphrases: bool = True) -> Page:
+    """All records of one page, or PageError: a page is parsed whole or not at all.
+
+    Without `keyphrases` a paper's topics are its category alone (`--bulk` adds the rest once per paper).
+    """
     path = Path(path)
     if not path.exists():
         raise PageError(f"{path}: no such file")
@@ -120,7 +123,7 @@ def parse_file(path: str | Path) -> Page:
         fmt = detect(head)
         if fmt is None:
             raise PageError(f"{path}: not a page in a known format (profile, feed or search results)")
-        records = list(_records(itertools.chain(head, lines), fmt, str(path)))
+        records = list(_records(itertools.chain(head, lines), fmt, str(path), keyphrases))
     except OSError as exc:
         raise PageError(f"{path}: {exc.strerror or exc}") from None
     if not records:
@@ -128,10 +131,11 @@ def parse_file(path: str | Path) -> Page:
     return Page(path, fmt, records)
 
 
-def _records(lines: Iterable[str], fmt: PageFormat, file: str) -> Iterator[Record]:
+def _records(lines: Iterable[str], fmt: PageFormat, file: str, keyphrases: bool) -> Iterator[Record]:
     for position, (page, entry) in enumerate(_PARSERS[fmt](lines)):
         if entry.title:
-            yield build_record(entry, file=file, fmt=fmt, position=position, page=page or None)
+            yield build_record(entry, file=file, fmt=fmt, position=position, page=page or None,
+                               keyphrases=keyphrases)
 
 
 def expand(paths: Iterable[str | Path]) -> Iterator[Path]:

@@ -9,8 +9,9 @@ from kg.parse.text import Entry
 from kg.resolve import author_matcher
 
 
-def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, page: str | None) -> Record:
-    """The Record of one paper as one page shows it."""
+def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, page: str | None,
+                 keyphrases: bool = True) -> Record:
+    """The Record of one paper as one page shows it; without `keyphrases`, topics are the category alone."""
     links = extract_links(entry.abstract)
     match = author_matcher()
     authors = [Author(id=match.author_id(name), name=name) for name in entry.authors]
@@ -18,10 +19,7 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
     if entry.organization:
         resolve = institutions.from_slug if fmt == "profile" else institutions.from_organization
         insts.append(resolve(entry.organization))
-    paper_topics = [topics.category_topic(entry.category)] if entry.category else []
-    paper_topics += topics.keyphrase_topics(entry.title)  # cached: shared, never mutated
-    if not paper_topics:
-        paper_topics.append(topics.fallback_topic(entry.title))
+    paper_topics = topics.paper_topics(entry.category, entry.title, keyphrases)
     has_code = True if links.repos else entry.has_code
     paper = Paper(
         id=paper_id(entry.title),
