@@ -160,6 +160,28 @@ def test_queries_time_out_on_the_server(neo4j_settings: Settings) -> None:
         asyncio.run(slow())
 
 
+def test_a_transient_failure_is_tried_once_more(neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    failures = [neo4j.exceptions.SessionExpired("pooled connection closed by the server")]
+
+    async def flaky(self: Database, query: neo4j.Query, params: dict) -> list[dict]:
+        if failures:
+            raise failures.pop()
+        return [{"ok": 1}]
+
+    async def once() -> list[dict]:
+        db = Database(neo4j_settings)
+        try:
+            return await db.read("RETURN 1 AS ok")
+        finally:
+            await db.close()
+
+    monkeypatch.setattr(Database, "_run", flaky)
+    assert asyncio.run(once()) == [{"ok": 1}]
+    failures += [neo4j.exceptions.ServiceUnavailable("down")] * 2
+    with pytest.raises(UserError, match="unavailable"):
+        asyncio.run(once())
+
+
 def test_reads_only(neo4j_settings: Settings) -> None:
     async def write() -> None:
         db = Database(neo4j_settings)
