@@ -32,8 +32,11 @@ MATCH (n:{label}) WHERE n.id > $after AND {scope}
 WITH n ORDER BY n.id LIMIT $limit
 RETURN collect([{columns}]) AS rows
 """
-# The links of one owned relationship type, by position (authors and listings keep their order).
-OWNED_EDGES = "COLLECT {{ MATCH (n){arrow}(x:{other}) WHERE {scope} RETURN [x.id, r.position] ORDER BY r.position }}"
+# The links of one owned relationship type: the other ends' ids, or [id, position] pairs in position
+# order (authors and listings keep their order).
+OWNED_EDGES = "[(n){arrow}(x:{other}) WHERE {scope} | x.id]"
+OWNED_POSITIONED_EDGES = ("COLLECT {{ MATCH (n){arrow}(x:{other}) WHERE {scope} RETURN [x.id, r.position] "
+                          "ORDER BY r.position }}")
 COUNT_QUERY = "MATCH (n:{label}) WHERE {scope} RETURN count(n) AS n"
 RESOURCE_QUERY = """
 MATCH (n:{label} {{id: $id}})
@@ -93,7 +96,8 @@ def page_query(label: str, filters: Filters) -> str:
         arrow = f"-[r:{rel}]->" if outward else f"<-[r:{rel}]-"
         # A paper's links are all in the subgraph; another node's only when their end is.
         scope = "true" if label == "Paper" else filters.scope(other, "x")
-        columns.append(OWNED_EDGES.format(arrow=arrow, other=other, scope=scope))
+        edges = OWNED_POSITIONED_EDGES if RELATIONSHIPS[rel].listing else OWNED_EDGES
+        columns.append(edges.format(arrow=arrow, other=other, scope=scope))
     return PAGE_QUERY.format(label=label, scope=filters.scope(label, "n"), columns=", ".join(columns))
 
 

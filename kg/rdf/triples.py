@@ -169,7 +169,7 @@ OWNED = {"Paper": ("AUTHORED", "HAS_CODE", "HAS_TOPIC", "AFFILIATED_WITH", "LIST
 # The ordered list each label has: (its fragment, the predicate linking the node to it).
 LISTS = {"Paper": (AUTHORS, KG.authorList), "Page": (LISTING, KG.listing)}
 
-Links = Sequence[Sequence[Any]]  # [other end's id, position] of one relationship type
+Links = Sequence[Any]  # of one relationship type: the other ends' ids, or [id, position] if it is listed
 
 
 class _Members(dict):
@@ -209,7 +209,7 @@ class Describer:
         props, edges = row["node"], {}
         for rel, start, end, position, *_ in row.get("edges") or ():
             other = end if RELATIONSHIPS[rel].start == label else start
-            edges.setdefault(rel, []).append((other, position))
+            edges.setdefault(rel, []).append((other, position) if RELATIONSHIPS[rel].listing else other)
         lines = self.lines(label, [props.get(key) for key in PROPERTIES[label]], edges)
         return list(parse("".join(lines), RdfFormat.N_TRIPLES))
 
@@ -242,10 +242,16 @@ class Describer:
         outward = rel.start == label
         others = self.subjects[rel.end if outward else rel.start]
         predicate = self.predicates[rel]
-        lists = self.lists[rel.end] if rel.listing else None
+        if not rel.listing:  # one triple per link
+            if outward != rel.inverse:
+                out += [subject + predicate + others[other_id] + " .\n" for other_id in links]
+            else:
+                out += [others[other_id] + predicate + subject + " .\n" for other_id in links]
+            return
+        lists = self.lists[rel.end]
         for other_id, position in links:
             other = others[other_id]
             start, end = (subject, other) if outward else (other, subject)
             out.append(end + predicate + start + " .\n" if rel.inverse else start + predicate + end + " .\n")
-            if lists is not None and position is not None:
+            if position is not None:
                 tail.append(f"{lists[other_id if outward else node_id]} {self.members[position]} {start} .\n")
