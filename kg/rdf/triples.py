@@ -1,12 +1,13 @@
 """Triples from Neo4j rows, as N-Triples lines: one node's properties, and the relationships it carries.
 
 An export row (kg/rdf/source.py) is a list: the node's property values in `PROPERTIES` order (its id
-first), then, for each relationship type in `OWNED`, a list of `[other end's id, position]`. A
-resource page's row is `{"node": {property: value}, "edges": [[type, start id, end id, position], ...]}`.
-Both are described by `Describer.lines`, so every relationship maps to the same triples whichever
-end's row carries it; the export emits each one once (from its owner) and a resource page shows all
-of a node's edges. Terms are written as pyoxigraph writes them, so its parser reads them back as
-the same terms for Turtle, JSON-LD and resource pages.
+first), then, for each relationship type in `OWNED`, its other ends' ids (`[id, position]` pairs for
+a type with a position). A resource page's row is
+`{"node": {property: value}, "edges": [[type, start id, end id, position], ...]}`. Both are described
+by `Describer.lines`, so every relationship maps to the same triples whichever end's row carries it;
+the export emits each one once (from its owner) and a resource page shows all of a node's edges.
+Terms are written byte for byte as pyoxigraph writes them, and its parser reads them back for Turtle,
+JSON-LD and resource pages.
 """
 from __future__ import annotations
 
