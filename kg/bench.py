@@ -20,7 +20,7 @@ import neo4j
 from kg import neo4j_server, topics
 from kg.connection import Settings, driver, local_settings
 from kg.parse import expand, pages
-from kg.schema import apply_schema, wipe_graph
+from kg.schema import apply_schema
 
 BENCH_PORTS = (27687, 27474)
 # Above this many papers, parse and incremental-ingest figures (and their baselines) run on a sample
@@ -56,8 +56,15 @@ class Context:
     driver: neo4j.Driver
 
     def wipe(self) -> None:
-        """Empty the bench database (schema kept)."""
-        wipe_graph(self.driver, self.settings.database)
+        """Empty the bench database: its store discarded, the server restarted, the schema applied."""
+        from kg.bulk import discard_store
+
+        home = bench_home()
+        neo4j_server.stop(home)
+        discard_store(home)
+        neo4j_server.start(home, ports=BENCH_PORTS)
+        self.reconnect()
+        apply_schema(self.driver, self.settings.database)
 
     def reconnect(self) -> None:
         """A new driver: the import replaced the database, so the old driver's bookmarks are from the future."""

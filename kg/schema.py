@@ -28,5 +28,7 @@ def apply_schema(driver: Driver, database: str | None = None) -> int:
 def wipe_graph(driver: Driver, database: str | None = None) -> None:
     """Delete every node and relationship in batches; constraints and indexes stay."""
     # CALL {...} IN TRANSACTIONS needs an implicit (auto-commit) transaction: session.run.
+    # Relationships first: DETACH DELETE of a topic with 100k papers would be one huge transaction.
     with driver.session(database=database) as session:
-        session.run("CALL () { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS").consume()
