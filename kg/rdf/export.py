@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import gc
 import math
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
-from queue import Full, Queue
 from typing import Any, BinaryIO
 
 import neo4j
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
+from kg.rdf.handoff import Handoff
 from kg.rdf.source import EXPORT_BATCH, Filters, counts, rows
 from kg.rdf.triples import Describer
 from kg.rdf.vocab import Iris
@@ -113,60 +112,23 @@ class ConsumerGone(OSError):
 
 
 class _QueueSink:
-    """A binary writer that hands each write to a bounded queue, until told to stop."""
+    """A binary writer that hands each write to the reader, until the reader has gone."""
 
-    def __init__(self, queue: Queue, stop: threading.Event) -> None:
-        self.queue = queue
-        self.stop = stop
-
-    def put(self, item: object) -> None:
-        """Block until `item` is queued or the consumer has gone."""
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return
-            except Full:
-                continue
-        raise ConsumerGone("export reader closed")
+    def __init__(self, handoff: Handoff) -> None:
+        self.handoff = handoff
 
     def write(self, data: bytes) -> int:
-        self.put(bytes(data))
+        if not self.handoff.put(bytes(data)):
+            raise ConsumerGone("export reader closed")
         return len(data)
 
     def flush(self) -> None:
         pass
 
 
-_END = object()
-
-
 def chunks(batches: Iterable[Batch], fmt: Format, iris: Iris, depth: int = 16) -> Iterator[bytes]:
     """The serialized export as byte chunks (at most 64 KiB each), produced on a thread while read.
 
     At most `depth` chunks wait in memory; closing the iterator stops the export."""
-    queue: Queue = Queue(maxsize=depth)
-    stop = threading.Event()
-    sink = _QueueSink(queue, stop)
-
-    def produce() -> None:
-        try:
-            write(batches, sink, fmt, iris)
-            sink.put(_END)
-        except ConsumerGone:
-            pass
-        except BaseException as exc:  # handed to the reader, which raises it
-            try:
-                sink.put(exc)
-            except ConsumerGone:
-                pass
-
-    thread = threading.Thread(target=produce, name="rdf-export", daemon=True)
-    thread.start()
-    try:
-        while (item := queue.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    handoff = Handoff(depth)
+    return handoff.run(lambda: write(batches, _QueueSink(handoff), fmt, iris), "rdf-export")

@@ -6,14 +6,13 @@ subgraph of the matching papers and everything they link to.
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from queue import Full, Queue
 from typing import Any, TypeVar
 
 import neo4j
 
+from kg.rdf.handoff import Handoff
 from kg.rdf.triples import OWNED, PROPERTIES, RELATIONSHIPS
 
 T = TypeVar("T")
@@ -129,44 +128,16 @@ def read_page(driver: neo4j.Driver, database: str | None, label: str, filters: F
     return records[0]["rows"]
 
 
-_END = object()
-
-
 def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     """`items`, produced on a thread up to `depth` ahead of the reader (whose closing stops it)."""
-    queue: Queue = Queue(maxsize=depth)
-    stop = threading.Event()
+    handoff = Handoff(depth)
 
     def produce() -> None:
-        try:
-            for item in items:
-                if not _put(queue, item, stop):
-                    return
-            _put(queue, _END, stop)
-        except BaseException as exc:  # handed to the reader, which raises it
-            _put(queue, exc, stop)
+        for item in items:
+            if not handoff.put(item):
+                return
 
-    thread = threading.Thread(target=produce, name="rdf-read", daemon=True)
-    thread.start()
-    try:
-        while (item := queue.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
-
-
-def _put(queue: Queue, item: object, stop: threading.Event) -> bool:
-    """Queue `item` unless told to stop first; whether it was queued."""
-    while not stop.is_set():
-        try:
-            queue.put(item, timeout=0.1)
-            return True
-        except Full:
-            continue
-    return False
+    return handoff.run(produce, "rdf-read")
 
 
 def counts(driver: neo4j.Driver, database: str | None, filters: Filters = Filters()) -> dict[str, int]:
