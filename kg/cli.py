@@ -186,16 +186,21 @@ def bench_cmd(
     quick: bool = typer.Option(False, "--quick", help="A 20k-paper corpus: a few minutes."),
     corpus: Path | None = typer.Option(None, "--corpus", help="Benchmark these pages instead of a synthetic corpus."),
     output: Path = typer.Option(Path("BENCHMARKS.md"), "-o", "--output", help="Where the report goes."),
+    only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, export, "
+                                   "coauthor_path, load; the later ones use the graph an earlier run loaded."),
 ) -> None:
     """Measure every figure beside its baseline in the same run and write BENCHMARKS.md."""
-    from kg.bench import distinct_papers, run, synthetic_corpus
+    from kg.bench import distinct_papers, run, step_names, synthetic_corpus
+
+    if unknown := set(only) - set(step_names()):
+        raise fail(f"unknown step {', '.join(sorted(unknown))}; the steps are {', '.join(step_names())}")
 
     command = "kg " + " ".join(sys.argv[1:])
     if corpus is None:
         corpus, count = synthetic_corpus(20_000 if quick else papers)
     else:
         count = distinct_papers(corpus)
-    for figure in run(corpus, count, command, output):
+    for figure in run(corpus, count, command, output, only):
         print(f"{figure.name}: {figure.value:,.1f} {figure.unit} (baseline {figure.baseline_value:,.1f}, "
               f"{figure.ratio:.2f}x)")
     print(f"wrote {output}")
