@@ -1,0 +1,30 @@
+"""The benchmark report: each 1M target met or missed by how much, from the run's figures."""
+from __future__ import annotations
+
+from kg.bench import Figure, target_table
+
+
+def figure(name: str, value: float, baseline: float = 1.0) -> Figure:
+    return Figure(name, value, "unit", "baseline", baseline)
+
+
+def test_targets_say_met_or_by_how_much_they_missed() -> None:
+    table = target_table([
+        figure("ingest papers/s (--bulk, empty database)", 2000),  # 1M in 8.3 min
+        figure("coauthorPath p99 via the API", 60),  # bound 50 ms, lower is better
+        figure("GraphQL requests/s, 32 concurrent clients", 100, baseline=125),  # 0.8x, bound 1/1.3
+        figure("export triples/s (turtle)", 270_000),
+    ])
+    rows = {line.split(" | ")[0].lstrip("| "): line.rsplit(" | ", 1)[1].rstrip(" |") for line in table.splitlines()
+            if line.startswith("| ") and not line.startswith("| target")}
+    assert rows == {
+        "pages to queryable graph in 10 min": "met",
+        "coauthorPath p99 under 50 ms": "missed by 20%",
+        "GraphQL requests/s within 1.3x of raw Cypher": "met",
+        "export at least 300k triples/s (turtle)": "missed by 10%",
+    }
+
+
+def test_a_smaller_corpus_says_the_1m_time_is_extrapolated() -> None:
+    table = target_table([figure("ingest papers/s (--bulk, empty database)", 1000)], papers=20_000)
+    assert "1M in 16.7 min, extrapolated from 20,000 papers" in table and "missed by 67%" in table
