@@ -243,8 +243,8 @@ def bench_ingest(ctx: Context) -> Iterator[Figure]:
     ctx.wipe()
     took, rss = run_kg(["ingest", str(corpus)], ctx.env())
     yield Figure("ingest papers/s (incremental)", papers / took, "papers/s", label, papers / base,
-                 note="kg also writes topics, repos, institutions, pages and all their links; " + note
-                 if note else "kg also writes topics, repos, institutions, pages and all their links")
+                 note="; ".join(filter(None, ["kg also writes topics, repos, institutions, pages and all their links",
+                                              note])))
     ctx.wipe()
     bulk_took, bulk_rss = run_kg(["ingest", "--bulk", str(ctx.corpus)], ctx.bulk_env())
     ctx.reconnect()

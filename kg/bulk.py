@@ -30,7 +30,7 @@ from kg.errors import KgError, PageError
 from kg.load import Summary, page_id, row_of
 from kg.model import Institution, Paper, Topic
 from kg.parse import Page, pages
-from kg.resolve import merge_institutions, merge_papers
+from kg.resolve import add_institutions, merge_papers
 from kg.schema import apply_schema
 
 ARRAY_DELIMITER = "|"
@@ -121,9 +121,7 @@ class Mapper:
         """Write one prepared page."""
         for kind, rows in page.nodes.items():
             self.write_new(self.out[kind], kind, rows)
-        for inst in page.institutions:
-            known = self.institutions.get(inst.id)
-            self.institutions[inst.id] = merge_institutions(known, inst) if known else inst
+        add_institutions(self.institutions, page.institutions)
         self.out["pages"].writerow(page.page)
         if page.owner:
             self.out["profile_of"].writerow([page.page[0], page.owner, "PROFILE_OF"])

@@ -18,7 +18,7 @@ from kg.errors import PageError
 from kg.ids import digest
 from kg.model import Paper, Record
 from kg.parse import Page
-from kg.resolve import merge_institutions, merge_papers
+from kg.resolve import add_institutions, merge_papers
 from kg.schema import apply_schema
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
@@ -131,10 +131,7 @@ class Rows:
         known = self.nodes["papers"].get(paper.id)
         self.nodes["papers"][paper.id] = merge_papers(known, paper) if known else paper
         self.papers += 1
-        institutions = self.nodes["institutions"]
-        for inst in record.institutions:
-            seen = institutions.get(inst.id)
-            institutions[inst.id] = merge_institutions(seen, inst) if seen else inst
+        add_institutions(self.nodes["institutions"], record.institutions)
         for kind, items in (("authors", record.authors), ("repos", record.repos), ("topics", record.topics)):
             table = self.nodes[kind]
             for item in items:

@@ -77,6 +77,13 @@ def merge_papers(a: Paper, b: Paper) -> Paper:
     })
 
 
+def add_institutions(table: dict[str, Institution], found: Iterable[Institution]) -> None:
+    """Merge each institution into `table`, keyed by id."""
+    for inst in found:
+        known = table.get(inst.id)
+        table[inst.id] = merge_institutions(known, inst) if known else inst
+
+
 def merge_institutions(a: Institution, b: Institution) -> Institution:
     """One institution under all its names; the fuller display name wins."""
     name = a.name if len(a.name) >= len(b.name) else b.name
@@ -100,9 +107,7 @@ class Resolver:
         self.papers[paper.id] = merge_papers(known, paper) if known else paper
         for author in record.authors:
             self.authors.setdefault(author.id, author)
-        for inst in record.institutions:
-            seen = self.institutions.get(inst.id)
-            self.institutions[inst.id] = merge_institutions(seen, inst) if seen else inst
+        add_institutions(self.institutions, record.institutions)
         for repo in record.repos:
             self.repos.setdefault(repo.id, repo)
         for topic in record.topics:
