@@ -21,13 +21,14 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from kg import neo4j_server, topics
 from kg.console import err
 from kg.connection import driver, local_settings
 from kg.errors import KgError, PageError
-from kg.load import Summary, page_id, row_of
+from kg.load import Summary, page_id
 from kg.model import Institution, Paper, Topic
 from kg.parse import Page, pages
 from kg.resolve import add_institutions, merge_papers
@@ -56,6 +57,16 @@ REL_FILES = {
 }
 MAPPED = ("authors", "repos", "topics", "pages", "profile_of")  # written in stage 1
 REDUCED = ("papers", "authored", "has_code", "has_topic", "affiliated_with", "listed_on")  # stage 2 shards
+
+
+# Per node file: the attribute behind each column, and the label (the ID space's name).
+_FIELDS = {stem: [h.split(":")[0] for h in header[:-1]] for stem, header in NODE_FILES.items()}
+_LABELS = {stem: header[0].partition("(")[2].rstrip(")") for stem, header in NODE_FILES.items()}
+
+
+def node_row(stem: str, node: object) -> list[Any]:
+    """The CSV row of one node (a model, or anything with its attributes), in its file's column order."""
+    return [_cell(getattr(node, name)) for name in _FIELDS[stem]] + [_LABELS[stem]]
 
 
 def _cell(value: Any) -> Any:
@@ -90,13 +101,14 @@ def prepare(page: Page) -> Prepared:
     institutions = []
     sightings = []
     for record in page.records:
-        nodes["authors"] += [[a.id, a.name, "Author"] for a in record.authors]
-        nodes["repos"] += [[r.id, r.host, r.kind, r.owner, r.name, r.url, "Repo"] for r in record.repos]
-        nodes["topics"] += [[t.id, t.name, t.scheme, "Topic"] for t in record.topics]
+        nodes["authors"] += [node_row("authors", a) for a in record.authors]
+        nodes["repos"] += [node_row("repos", r) for r in record.repos]
+        nodes["topics"] += [node_row("topics", t) for t in record.topics]
         institutions += record.institutions
         paper = record.paper
         sightings.append((paper.id, f"{gid} {paper.model_dump_json()}\n".encode()))
-    row = [gid, str(page.path), page.path.name, page.format, first.page or "", "Page"]
+    row = node_row("pages", SimpleNamespace(id=gid, file=str(page.path), name=page.path.name,
+                                            format=page.format, title=first.page))
     return Prepared(row, owner, nodes, institutions, sightings)
 
 
@@ -141,7 +153,7 @@ class Mapper:
     def institution_rows(self) -> Iterator[list[Any]]:
         """The institutions, merged over every page."""
         for inst in self.institutions.values():
-            yield [inst.id, inst.name, _cell(inst.aliases), "Institution"]
+            yield node_row("institutions", inst)
 
 
 def bucket_file(folder: Path, k: int) -> Path:
@@ -180,17 +192,15 @@ def reduce_bucket(folder: Path, k: int) -> tuple[int, list[list[str]]]:
     with ExitStack() as stack:  # one shard per worker process: neo4j-admin pays for every file it reads
         out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem, os.getpid()).open("a", newline="")))
                for stem in REDUCED}
-        header = NODE_FILES["papers"][:-1]
         for paper in papers.values():
-            row = row_of(paper)
-            out["papers"].writerow([_cell(row[h.split(":")[0]]) for h in header] + ["Paper"])
+            out["papers"].writerow(node_row("papers", paper))
             out["authored"].writerows([a, paper.id, pos, "AUTHORED"] for a, pos in positions[paper.id].items())
             out["has_code"].writerows([paper.id, r, "HAS_CODE"] for r in paper.repos)
             out["has_topic"].writerows([paper.id, t, "HAS_TOPIC"] for t in paper.topics)
             out["affiliated_with"].writerows([paper.id, i, "AFFILIATED_WITH"] for i in paper.institutions)
             out["listed_on"].writerows([paper.id, g, pos, "LISTED_ON"] for g, pos in listings[paper.id].items())
     bucket_file(folder, k).unlink()
-    return len(papers), [[t.id, t.name, t.scheme, "Topic"] for t in found.values()]
+    return len(papers), [node_row("topics", t) for t in found.values()]
 
 
 def reduce_all(folder: Path, workers: int) -> Iterator[tuple[int, list[list[str]]]]:
