@@ -54,6 +54,7 @@ class Context:
     papers: int
     settings: Settings
     driver: neo4j.Driver
+    sampled: tuple[Path, int, str] | None = None  # what `sample` found, kept for the next step
 
     def wipe(self) -> None:
         """Empty the bench database: its store discarded, the server restarted, the schema applied."""
@@ -105,15 +106,19 @@ def sample(ctx: Context) -> tuple[Path, int, str]:
     """(folder, papers, note): the corpus, or a folder linking every k-th file of it when it is large."""
     if ctx.papers <= SAMPLE_PAPERS:
         return ctx.corpus, ctx.papers, ""
-    files = list(expand([ctx.corpus]))
-    keep = files[:: -(-ctx.papers // SAMPLE_PAPERS)]  # all three formats, in their proportions
-    folder = bench_home().root.parent / f"sample-{ctx.corpus.parent.name}"
-    if not folder.is_dir():
-        folder.mkdir()
-        for i, path in enumerate(keep):
-            (folder / f"{i:07d}-{path.name}").symlink_to(path.resolve())
-    papers = distinct_papers(folder)
-    return folder, papers, f"on a sample: {len(keep):,} of the {len(files):,} files, evenly spread ({papers:,} papers)"
+    if ctx.sampled is None:
+        files = list(expand([ctx.corpus]))
+        stride = -(-ctx.papers // SAMPLE_PAPERS)
+        keep = files[::stride]  # all three formats, in their proportions
+        folder = bench_home().root.parent / f"sample-{ctx.corpus.parent.name}-every-{stride}"
+        if not folder.is_dir():
+            folder.mkdir()
+            for i, path in enumerate(keep):
+                (folder / f"{i:07d}-{path.name}").symlink_to(path.resolve())
+        papers = distinct_papers(folder)
+        ctx.sampled = (folder, papers, f"on a sample: {len(keep):,} of the {len(files):,} files, evenly spread "
+                                       f"({papers:,} papers)")
+    return ctx.sampled
 
 
 def corpus_bytes(corpus: Path) -> int:
@@ -320,8 +325,8 @@ def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md
     ctx = Context(corpus, papers, settings, driver(settings))
     try:
         apply_schema(ctx.driver, settings.database)  # the baseline gets the same constraints as kg
-        for step in STEPS:
-            if not only or step.__name__.removeprefix("bench_") in only:
+        for name, step in zip(step_names(), STEPS):
+            if not only or name in only:
                 figures += list(step(ctx))
     finally:
         ctx.driver.close()
