@@ -2,9 +2,7 @@
 FROM python:3.11-slim
 
 WORKDIR /app
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    # kg reads its schema from here; a non-editable install has no checkout beside it.
-    KG_SCHEMA_DIR=/app/schema
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 
 COPY pyproject.toml README.md* ./
 COPY kg/ kg/

@@ -1,12 +1,11 @@
 """The FastAPI app of `kg serve`: GraphQL (and GraphiQL in a browser) at /graphql.
 
-Configured from the environment: Neo4j as in kg.connection.settings(), KG_API_QUERY_TIMEOUT (seconds per
+Configured from the environment: Neo4j as in kg.store.connection.settings(), KG_API_QUERY_TIMEOUT (seconds per
 Cypher query), KG_CORS_ORIGINS (comma-separated origins allowed to call the API from a browser; none by default).
 """
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,9 +24,11 @@ from api.context import Context
 from api.db import Database
 from api.limits import MAX_BODY_BYTES
 from api.schema import schema
-from kg.connection import Settings
+from kg.settings import env_name
+from kg.settings import settings as kg_settings
+from kg.store.connection import Settings
 
-CORS_ENV = "KG_CORS_ORIGINS"
+CORS_ENV = env_name("cors_origins")
 log = logging.getLogger("kg.api")
 
 
@@ -68,15 +69,15 @@ class BodyLimit:
 
 def cors_origins() -> list[str]:
     """The origins of KG_CORS_ORIGINS."""
-    return [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
+    return kg_settings().cors()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app; it connects to Neo4j (`settings`, else kg.connection.settings()) when it starts."""
+    """The app; it connects to Neo4j (`settings`, else kg.store.connection.settings()) when it starts."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from kg.connection import settings as env_settings
+        from kg.store.connection import settings as env_settings
 
         app.state.db = Database(settings or env_settings())
         try:

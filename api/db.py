@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 import neo4j
@@ -10,10 +9,10 @@ from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from api.errors import UserError
-from kg.connection import Settings
+from kg.settings import env_name, settings
+from kg.store.connection import Settings
 
-DEFAULT_TIMEOUT_S = 10.0
-TIMEOUT_ENV = "KG_API_QUERY_TIMEOUT"
+TIMEOUT_ENV = env_name("query_timeout")
 CONNECT_S = 2.0
 ATTEMPTS = 2  # a read that fails transiently (a pooled connection the server closed) is tried once more
 log = logging.getLogger("kg.api")
@@ -21,7 +20,7 @@ log = logging.getLogger("kg.api")
 
 def query_timeout() -> float:
     """Seconds a Cypher query may run: KG_API_QUERY_TIMEOUT, default 10."""
-    return float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT_S)
+    return settings().query_timeout
 
 
 class Database:

@@ -8,15 +8,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
 
 from kg.errors import KgError
+from kg.settings import settings
 
-ASSET_DIR = Path(os.environ.get("KG_GRAPHIQL_ASSETS") or Path(__file__).resolve().parent / "static" / "graphiql")
+ASSET_DIR = settings().graphiql_assets or Path(__file__).resolve().parent / "static" / "graphiql"
 ASSET_URL = "/graphiql-assets"
 NPM_TIMEOUT_S = 300
 # file -> (npm package, path inside its tarball, sha384 as in Strawberry's graphiql.html)

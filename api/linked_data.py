@@ -34,7 +34,7 @@ DEFAULT = FORMATS["turtle"]  # for */* and no Accept header
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """A synchronous driver for the export, closed on shutdown."""
-    from kg.connection import settings as env_settings
+    from kg.store.connection import settings as env_settings
 
     db = getattr(app.state, "db", None)
     conf = getattr(db, "settings", None) or env_settings()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from api import cypher
 from api.context import Context
 from api.errors import UserError, quoted
-from kg.ids import author_id, slug, topic_id
+from kg.graph.ids import author_id, slug, topic_id
 
 
 def _repo_ids(value: str) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import strawberry
@@ -16,6 +15,7 @@ from strawberry.types import ExecutionContext
 from api.errors import masked, should_mask
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, refuse_costly
 from api.query import Query
+from kg.graph.files import SCHEMA_DIR
 
 # Clients repeat the same query text with other variables: parse and validate it once.
 CACHED_QUERIES = 512
@@ -24,7 +24,7 @@ VALIDATE = lru_cache(maxsize=CACHED_QUERIES)(validate_document)
 # Built once, as VALIDATE keys on the rule classes (strawberry's QueryDepthLimiter and MaxAliasesLimiter
 # make new ones for every request, so no request was ever validated from the cache).
 LIMIT_RULES = (query_depth_limiter.create_validator(MAX_DEPTH, None), max_aliases.create_validator(MAX_ALIASES))
-SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+SDL_PATH = SCHEMA_DIR / "schema.graphql"
 
 
 class Guard(SchemaExtension):

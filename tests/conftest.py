@@ -23,45 +23,46 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from kg import neo4j_server
-from kg.connection import Settings, driver, local_settings, settings
+from kg import server
 from kg.errors import KgError
-from kg.schema import wipe_graph
+from kg.store.connection import Settings, driver, local_settings, settings
+from kg.store.schema import wipe_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_KG_HOME = ROOT / ".kg" / "test"
-TEST_BOLT_PORT = 17687
-TEST_HTTP_PORT = 17474
+# Another port pair lets two checkouts run their suites side by side.
+TEST_BOLT_PORT = int(os.environ.get("KG_TEST_BOLT_PORT") or 17687)
+TEST_HTTP_PORT = int(os.environ.get("KG_TEST_HTTP_PORT") or 17474)
 CONTAINER_IMAGE = "neo4j:5.26-community"
 
 
 @pytest.fixture(scope="session")
 def local_server_env() -> dict[str, str]:
     """The environment under which `kg neo4j ...` addresses the tests' local server."""
-    return {**os.environ, neo4j_server.HOME_ENV: str(TEST_KG_HOME),
-            neo4j_server.BOLT_PORT_ENV: str(TEST_BOLT_PORT),
-            neo4j_server.HTTP_PORT_ENV: str(TEST_HTTP_PORT)}
+    return {**os.environ, server.HOME_ENV: str(TEST_KG_HOME),
+            server.BOLT_PORT_ENV: str(TEST_BOLT_PORT),
+            server.HTTP_PORT_ENV: str(TEST_HTTP_PORT)}
 
 
 @pytest.fixture(scope="session")
-def test_home() -> neo4j_server.Neo4jHome:
+def test_home() -> server.Neo4jHome:
     """The folder of the tests' own local server."""
-    return neo4j_server.neo4j_home(TEST_KG_HOME)
+    return server.neo4j_home(TEST_KG_HOME)
 
 
 @pytest.fixture(scope="session")
-def local_server(test_home: neo4j_server.Neo4jHome) -> Iterator[neo4j_server.ServerInfo]:
+def local_server(test_home: server.Neo4jHome) -> Iterator[server.ServerInfo]:
     """The tests' local server (case 3 above), started if needed and stopped if we started it."""
     with _one_session_at_a_time():
-        was_running = neo4j_server.running_pid(test_home) is not None
+        was_running = server.running_pid(test_home) is not None
         try:
-            info = neo4j_server.start(test_home, ports=(TEST_BOLT_PORT, TEST_HTTP_PORT))
+            info = server.start(test_home, ports=(TEST_BOLT_PORT, TEST_HTTP_PORT))
         except KgError as exc:
             pytest.fail(f"no Neo4j for the tests: NEO4J_URI is unset, no Docker engine answers, "
                         f"and the local test server could not start: {exc}", pytrace=False)
         yield info
         if not was_running:
-            neo4j_server.stop(test_home)
+            server.stop(test_home)
 
 
 @contextmanager
@@ -144,8 +145,8 @@ RETURN pages, COUNT { MATCH (:Paper) } AS papers, COUNT { MATCH ()-[:AUTHORED]->
 @pytest.fixture
 def seeded(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
     """The session's driver on a graph holding exactly the three sample pages (reloaded if a test changed it)."""
-    from kg.load import Loader, page_id
-    from kg.parse import expand, pages
+    from kg.ingest.pages import expand, pages
+    from kg.store.load import Loader, page_id
 
     files = sorted(expand([SEEDS]))
     want = sorted(page_id(f) for f in files)

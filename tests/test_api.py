@@ -18,9 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.bench import Server
 from api.schema import SDL_PATH, sdl
-from kg.connection import Settings
+from kg.bench.api import Server
+from kg.store.connection import Settings
 
 OWNER = "Yuandong Tian"
 OWNER_ID = "a-yuandong-tian"

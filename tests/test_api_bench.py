@@ -1,12 +1,12 @@
-"""The load benchmark of api.bench: its figures, and a small real run against `kg serve`."""
+"""The load benchmark of kg.bench.api: its figures, and a small real run against `kg serve`."""
 from __future__ import annotations
 
 import math
 
 import neo4j
 
-from api.bench import Tally, load_figures, measure_load
-from kg.connection import Settings
+from kg.bench.api import Tally, load_figures, measure_load
+from kg.store.connection import Settings
 
 
 def test_error_figure_is_a_clear_ratio_with_the_counts_in_its_note() -> None:

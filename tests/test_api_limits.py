@@ -13,7 +13,7 @@ from api.db import Database
 from api.errors import UserError
 from api.limits import MAX_BODY_BYTES, MAX_COST, MAX_DEPTH, MAX_TOKENS
 from api.schema import VALIDATE
-from kg.connection import Settings
+from kg.store.connection import Settings
 from tests.test_api import _sample_graph, client, column, data, errors, gql  # noqa: F401 (fixtures)
 
 HOSTILE = [

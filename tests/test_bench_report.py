@@ -1,7 +1,8 @@
 """The benchmark report: each 1M target met or missed by how much, from the run's figures."""
 from __future__ import annotations
 
-from kg.bench import Figure, target_table
+from kg.bench.context import Figure
+from kg.bench.report import target_table
 
 
 def figure(name: str, value: float, baseline: float = 1.0) -> Figure:

@@ -6,11 +6,11 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from kg.bulk import bulk_ingest, prepared
 from kg.errors import KgError
-from kg.load import Loader
-from kg.parse import pages
-from kg.schema import wipe_graph
+from kg.ingest.pages import pages
+from kg.store.bulk import bulk_ingest, prepared
+from kg.store.load import Loader
+from kg.store.schema import wipe_graph
 from tests.pages import FEED, PROFILE, SEARCH, SEEDS, write
 
 SNAPSHOT = {

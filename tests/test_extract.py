@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.extract import extract_links
+from kg.ingest.links import extract_links
 
 
 @pytest.mark.parametrize("text", [

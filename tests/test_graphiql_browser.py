@@ -26,8 +26,8 @@ import uvicorn
 
 from api import graphiql
 from api.app import create_app
-from kg.connection import Settings
 from kg.errors import KgError
+from kg.store.connection import Settings
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",

@@ -11,9 +11,9 @@ import rdflib
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from kg.connection import Settings
 from kg.rdf.export import FORMATS, triple_batches, write
 from kg.rdf.vocab import BASE_ENV, Iris
+from kg.store.connection import Settings
 
 BASE = "http://kg.test"
 IRIS = Iris(BASE)

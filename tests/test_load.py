@@ -8,10 +8,10 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from kg.connection import Settings
-from kg.load import Loader
-from kg.parse import Page, pages, parse_file
-from kg.resolve import Resolver
+from kg.ingest.pages import Page, pages, parse_file
+from kg.ingest.resolve import Resolver
+from kg.store.connection import Settings
+from kg.store.load import Loader
 from tests.pages import FEED, PROFILE, SEARCH, SEEDS, write
 
 COUNT_NODES = "MATCH (n) RETURN labels(n)[0] AS label, count(*) AS n"

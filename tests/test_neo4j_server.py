@@ -16,11 +16,12 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from kg import neo4j_server
-from kg.cli import app
-from kg.connection import driver, local_settings
+from kg import server
+from kg.cli.main import app
 from kg.errors import KgError
-from kg.schema import wipe_graph
+from kg.server.provision import maven_error
+from kg.store.connection import driver, local_settings
+from kg.store.schema import wipe_graph
 from tests.conftest import ROOT, TEST_BOLT_PORT, TEST_HTTP_PORT
 
 runner = CliRunner()
@@ -44,13 +45,13 @@ def test_status_json_has_the_connection_fields(local_server, local_server_env):
 
 
 def test_start_is_a_no_op_when_running(local_server, test_home, local_server_env):
-    pid = neo4j_server.running_pid(test_home)
+    pid = server.running_pid(test_home)
     began = time.monotonic()
     done = runner.invoke(app, ["neo4j", "start"], env=local_server_env)
     assert done.exit_code == 0, done.output
     assert "already running" in done.output
     assert time.monotonic() - began < 10
-    assert neo4j_server.running_pid(test_home) == pid is not None
+    assert server.running_pid(test_home) == pid is not None
 
 
 def test_bolt_works_with_the_generated_password(local_server, test_home):
@@ -100,16 +101,16 @@ def test_bulk_import_after_stop_then_restart(local_server, test_home, tmp_path):
     """The loader's path: stop, `neo4j-admin database import full --overwrite-destination`, start."""
     (tmp_path / "nodes.csv").write_text("id:ID,name,:LABEL\np1,Paper One,Paper\na1,Ada,Author\n")
     (tmp_path / "rels.csv").write_text(":START_ID,:END_ID,:TYPE\na1,p1,WROTE\n")
-    running = neo4j_server.running_pid(test_home)  # other tests may have restarted it since the session began
-    assert running is not None and neo4j_server.stop(test_home) == running
+    running = server.running_pid(test_home)  # other tests may have restarted it since the session began
+    assert running is not None and server.stop(test_home) == running
     try:
         # The database name goes before --nodes/--relationships, which take several files each.
-        done = neo4j_server.run_admin(
+        done = server.run_admin(
             ["database", "import", "full", "neo4j", "--overwrite-destination",
              f"--nodes={tmp_path / 'nodes.csv'}", f"--relationships={tmp_path / 'rels.csv'}"],
             home=test_home)
     finally:
-        info = neo4j_server.start(test_home, ports=(TEST_BOLT_PORT, TEST_HTTP_PORT))
+        info = server.start(test_home, ports=(TEST_BOLT_PORT, TEST_HTTP_PORT))
     assert done.returncode == 0, done.stderr or done.stdout
     with driver(local_settings(test_home)) as db:
         records, _, _ = db.execute_query("MATCH (a:Author)-[:WROTE]->(p:Paper) RETURN a.name, p.name")
@@ -133,7 +134,7 @@ def test_wipe_keeps_constraints(clean_db, neo4j_settings):
 
 
 def test_import_help_works_with_the_provisioned_jars(local_server, test_home):
-    done = neo4j_server.run_admin(["database", "import", "full", "--help"], home=test_home)
+    done = server.run_admin(["database", "import", "full", "--help"], home=test_home)
     assert done.returncode == 0, done.stderr
     assert "--overwrite-destination" in done.stdout
 
@@ -144,19 +145,19 @@ def test_a_taken_port_is_one_clear_error(tmp_path):
         sock.listen()
         taken = sock.getsockname()[1]
         with pytest.raises(KgError, match=f"port {taken} on 127.0.0.1 is already taken"):
-            neo4j_server.start(neo4j_server.neo4j_home(tmp_path), ports=(taken, taken + 1))
+            server.start(server.neo4j_home(tmp_path), ports=(taken, taken + 1))
 
 
 def test_stop_leaves_a_process_that_is_not_its_server_alone(tmp_path):
-    home = neo4j_server.neo4j_home(tmp_path)
+    home = server.neo4j_home(tmp_path)
     home.pid_file.parent.mkdir(parents=True)
     home.pid_file.write_text(f"{os.getpid()}\n")  # this pytest process, not a Neo4j
-    assert neo4j_server.stop(home) is None
+    assert server.stop(home) is None
     assert not home.pid_file.exists()
 
 
 def test_status_when_not_running_exits_1(tmp_path):
-    env = {**os.environ, neo4j_server.HOME_ENV: str(tmp_path)}
+    env = {**os.environ, server.HOME_ENV: str(tmp_path)}
     done = runner.invoke(app, ["neo4j", "status", "--json"], env=env)
     assert done.exit_code == 1
     assert json.loads(done.stdout)["running"] is False
@@ -165,13 +166,13 @@ def test_status_when_not_running_exits_1(tmp_path):
 def test_kg_home_is_beside_pyproject_unless_overridden(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "sub").mkdir()
-    monkeypatch.delenv(neo4j_server.HOME_ENV, raising=False)
-    assert neo4j_server.find_kg_home(tmp_path / "sub") == tmp_path / ".kg"
-    monkeypatch.setenv(neo4j_server.HOME_ENV, str(tmp_path / "elsewhere"))
-    assert neo4j_server.neo4j_home().root == tmp_path / "elsewhere" / "neo4j"
+    monkeypatch.delenv(server.HOME_ENV, raising=False)
+    assert server.find_kg_home(tmp_path / "sub") == tmp_path / ".kg"
+    monkeypatch.setenv(server.HOME_ENV, str(tmp_path / "elsewhere"))
+    assert server.neo4j_home().root == tmp_path / "elsewhere" / "neo4j"
 
 
 def test_maven_errors_are_reduced_to_their_cause():
     output = ("\x1b[0m[ERROR] Could not transfer artifact org.neo4j:neo4j:pom:5.26.30 -> [Help 1]\n"
               "[ERROR] \n[ERROR] To see the full stack trace of the errors, re-run Maven\n")
-    assert neo4j_server._maven_error(output) == "Could not transfer artifact org.neo4j:neo4j:pom:5.26.30"
+    assert maven_error(output) == "Could not transfer artifact org.neo4j:neo4j:pom:5.26.30"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import PageError
-from kg.parse import detect, parse_file
+from kg.ingest.pages import detect, parse_file
 from tests.pages import FEED, PROFILE, SEARCH, SEEDS, write
 
 

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import PageError
-from kg.extract import NOT_OWNERS, extract_links
-from kg.ids import paper_id, text_key
-from kg.parse import parse_file
+from kg.graph.ids import paper_id, text_key
+from kg.ingest.links import NOT_OWNERS, extract_links
+from kg.ingest.pages import parse_file
 from tests.pages import FEED, PROFILE, SEARCH
 
 PAGES = [PROFILE, FEED, SEARCH]

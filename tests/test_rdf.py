@@ -15,11 +15,11 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from kg.connection import Settings
 from kg.rdf.export import FORMATS, chunks, triple_batches, write
 from kg.rdf.source import Filters
 from kg.rdf.validate import SCHEMA_DIR, validate
 from kg.rdf.vocab import BASE_ENV, KG_NS, Iris
+from kg.store.connection import Settings
 
 BASE = "http://kg.test"
 IRIS = Iris(BASE)

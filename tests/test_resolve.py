@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kg.ids import paper_id
-from kg.parse import parse_file
-from kg.resolve import Resolver
+from kg.graph.ids import paper_id
+from kg.ingest.pages import parse_file
+from kg.ingest.resolve import Resolver
 from tests.pages import FEED, PROFILE, SEARCH, SEEDS, write
 
 

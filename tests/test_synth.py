@@ -14,16 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg import synth_words as W
 from kg.errors import PageError
-from kg.extract import extract_links, repo_from_url
-from kg.ids import author_id, paper_id, text_key
-from kg.institutions import from_organization, from_slug
-from kg.model import Graph
-from kg.parse import Page, pages
-from kg.parse.text import looks_like_abstract
-from kg.resolve import Resolver
-from kg.synth import LINK_SENTENCES, AuthorNames, CodeNames, Meta, census, messy_url, synthesize, world_for
+from kg.graph.ids import author_id, paper_id, text_key
+from kg.graph.records import Graph
+from kg.ingest.institutions import from_organization, from_slug
+from kg.ingest.links import extract_links, repo_from_url
+from kg.ingest.pages import Page, pages
+from kg.ingest.resolve import Resolver
+from kg.ingest.text import looks_like_abstract
+from kg.synth import words as W
+from kg.synth.corpus import LINK_SENTENCES, AuthorNames, CodeNames, Meta, census, messy_url, synthesize, world_for
 
 N, SEED = 300, 11
 

@@ -29,7 +29,7 @@ class Counter:
 
 def export(fmt_name: str, output: Path | None, filters: Filters, batch: int) -> None:
     """Stream the export to `output` (atomically, through a .part file) or to stdout."""
-    from kg.connection import driver, settings
+    from kg.store.connection import driver, settings
 
     fmt, iris, counter = FORMATS[fmt_name], Iris(base_iri()), Counter()
     conf = settings()
@@ -68,10 +68,11 @@ def validate(path: Path | None, show_warnings: bool) -> bool:
     """Validate an export file (or the current graph's export); print the findings; True if it conforms."""
     import rdflib
 
-    from kg.rdf.validate import load, validate as run_shapes
+    from kg.rdf.validate import load
+    from kg.rdf.validate import validate as run_shapes
 
     if path is None:
-        from kg.connection import driver, settings
+        from kg.store.connection import driver, settings
 
         iris, buffer, conf = Iris(base_iri()), io.BytesIO(), settings()
         with driver(conf) as db:

@@ -7,9 +7,9 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import SH
 
+from kg.graph.files import SCHEMA_DIR
 from kg.rdf.vocab import LABELS, VOCAB_PREFIXES
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "schema"
 SHAPES = SCHEMA_DIR / "shapes.ttl"
 RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld"}
 

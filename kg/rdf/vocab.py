@@ -4,7 +4,6 @@ foaf and prov have no term here that schema.org lacks (schema:mainEntity is foaf
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -12,8 +11,10 @@ from urllib.parse import quote, unquote
 
 from pyoxigraph import NamedNode
 
-BASE_ENV = "KG_BASE_IRI"
-DEFAULT_BASE = "http://localhost:8000"
+from kg.settings import Settings, env_name, settings
+
+BASE_ENV = env_name("base_iri")
+DEFAULT_BASE = Settings.model_fields["base_iri"].default
 KG_NS = "https://kg.example.org/vocab#"  # the ontology's fixed namespace, see schema/ontology.ttl
 
 
@@ -54,7 +55,7 @@ TYPES = {label: kind for kind, label in LABELS.items()}
 
 def base_iri() -> str:
     """The base of every resource IRI: KG_BASE_IRI, default http://localhost:8000 (no trailing slash)."""
-    return (os.environ.get(BASE_ENV) or DEFAULT_BASE).rstrip("/")
+    return settings().base_iri.rstrip("/")
 
 
 _PLAIN_ID = re.compile(r"[A-Za-z0-9._~:-]+\Z")

@@ -23,11 +23,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TypeVar
 
-from kg import synth_words as W
 from kg.errors import KgError
-from kg.extract import repo_from_url
-from kg.ids import author_id, paper_id, slug
-from kg.institutions import from_organization, from_slug
+from kg.graph.ids import author_id, paper_id, slug
+from kg.ingest.institutions import from_organization, from_slug
+from kg.ingest.links import repo_from_url
+from kg.synth import words as W
 
 TODAY = date(2026, 3, 1)  # fixed, so output never depends on the clock; this year's dates show no year
 SPAN_DAYS = 11 * 365

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kg.model import Repo
+from kg.graph.records import Repo
 
 # A URL: a scheme, `www.`, or a bare host we know, up to a space, bracket, brace or quote.
 _URL = re.compile(

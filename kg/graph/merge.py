@@ -1,34 +1,9 @@
-"""Entity resolution: the same paper, author or institution from several pages becomes one."""
+"""The merge rules: how two sightings of a paper or an institution combine into one."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
-from typing import Protocol
 
-from kg.ids import author_id
-from kg.model import Author, Graph, Institution, Paper, Record, Repo, Topic
-
-
-class AuthorMatcher(Protocol):
-    """Decides which author a name on a page is: the place for a smarter matcher."""
-
-    def author_id(self, name: str) -> str:
-        """The id of the author this name refers to."""
-        ...
-
-
-class NameKeyMatcher:
-    """Names that agree after Unicode, accent, case and punctuation folding are one author."""
-
-    def author_id(self, name: str) -> str:
-        """The id of the author named `name`."""
-        return author_id(name)
-
-
-@lru_cache(maxsize=1)
-def author_matcher() -> AuthorMatcher:
-    """The matcher every stage uses."""
-    return NameKeyMatcher()
+from kg.graph.records import Institution, Paper
 
 
 def union(first: list[str], second: Iterable[str]) -> list[str]:
@@ -88,35 +63,3 @@ def merge_institutions(a: Institution, b: Institution) -> Institution:
     """One institution under all its names; the fuller display name wins."""
     name = a.name if len(a.name) >= len(b.name) else b.name
     return Institution(id=a.id, name=name, aliases=sorted(set(a.aliases) | set(b.aliases)))
-
-
-class Resolver:
-    """Folds records from any number of pages into one resolved Graph."""
-
-    def __init__(self) -> None:
-        self.papers: dict[str, Paper] = {}
-        self.authors: dict[str, Author] = {}
-        self.institutions: dict[str, Institution] = {}
-        self.repos: dict[str, Repo] = {}
-        self.topics: dict[str, Topic] = {}
-
-    def add(self, record: Record) -> None:
-        """Merge one record in."""
-        paper = record.paper
-        known = self.papers.get(paper.id)
-        self.papers[paper.id] = merge_papers(known, paper) if known else paper
-        for author in record.authors:
-            self.authors.setdefault(author.id, author)
-        add_institutions(self.institutions, record.institutions)
-        for repo in record.repos:
-            self.repos.setdefault(repo.id, repo)
-        for topic in record.topics:
-            self.topics.setdefault(topic.id, topic)
-
-    def graph(self) -> Graph:
-        """The resolved entities, each list sorted by id so output is stable."""
-        def ordered(table: dict) -> list:
-            return [table[k] for k in sorted(table)]
-        return Graph(papers=ordered(self.papers), authors=ordered(self.authors),
-                     institutions=ordered(self.institutions), repos=ordered(self.repos),
-                     topics=ordered(self.topics))

@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import yake_rust
 
-from kg.ids import text_key, topic_id
-from kg.model import Topic
+from kg.graph.ids import text_key, topic_id
+from kg.graph.records import Topic
 
 _CS = {
     "AI", "AR", "CC", "CE", "CG", "CL", "CR", "CV", "CY", "DB", "DC", "DL", "DM", "DS", "ET", "FL", "GL",

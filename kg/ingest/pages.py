@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import codecs
-from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from functools import partial
 import itertools
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from kg.errors import PageError
-from kg.model import PageFormat, Record
-from kg.parse import feed, profile, search
-from kg.parse.build import build_record
-from kg.parse.text import clean, is_boilerplate, looks_like_abstract, strip_subscribe
+from kg.graph.records import PageFormat, Record
+from kg.ingest import feed, profile, search
+from kg.ingest.records import build_record
+from kg.ingest.text import clean, is_boilerplate, looks_like_abstract, strip_subscribe
 
 _PARSERS = {"profile": profile.parse, "feed": feed.parse, "search": search.parse}
 _HEAD_LINES = 400

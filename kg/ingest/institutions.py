@@ -1,8 +1,8 @@
 """Institution names: profile slugs (`meta-ai`) and feed organisations (`facebook AI at Meta`) to one id."""
 from __future__ import annotations
 
-from kg.ids import slug, text_key
-from kg.model import Institution
+from kg.graph.ids import slug, text_key
+from kg.graph.records import Institution
 
 # id, display name, other names pages use. Feed organisations read "<handle> <full name>".
 KNOWN: list[tuple[str, str, list[str]]] = [

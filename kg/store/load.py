@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neo4j import Driver, ManagedTransaction
-from pydantic import BaseModel
 from neo4j.exceptions import Neo4jError
+from pydantic import BaseModel
 
 from kg.errors import PageError
-from kg.ids import digest
-from kg.model import Paper, Record
-from kg.parse import Page
-from kg.resolve import add_institutions, merge_papers
-from kg.schema import apply_schema
+from kg.graph.ids import digest
+from kg.graph.merge import add_institutions, merge_papers
+from kg.graph.records import Paper, Record
+from kg.ingest.pages import Page
+from kg.store.schema import apply_schema
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
 

@@ -12,16 +12,17 @@ import typer
 
 from kg.console import error, fail, progress
 from kg.errors import KgError, PageError
-from kg.parse import expand, pages
-from kg.resolve import Resolver
+from kg.ingest.pages import expand, pages
+from kg.ingest.resolve import Resolver
+from kg.settings import settings as env_settings
 
 if TYPE_CHECKING:
-    from kg.load import Summary
+    from kg.store.load import Summary
 
 app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
-from kg.neo4j_server import app as neo4j_app  # noqa: E402
+from kg.cli.neo4j import app as neo4j_app  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
 
@@ -70,14 +71,14 @@ def ingest_cmd(
     bulk: bool = typer.Option(False, "--bulk", help="First load into an empty local database via neo4j-admin import."),
 ) -> None:
     """Parse pages and load them into Neo4j: idempotent, atomic per page, schema applied first."""
-    from kg.connection import driver, settings
-    from kg.load import Loader
+    from kg.store.connection import driver, settings
+    from kg.store.load import Loader
 
     files = list(expand(paths))
     if bulk:
-        from kg.bulk import bulk_ingest, prepared
+        from kg.store.bulk import bulk_ingest, prepared
 
-        if os.environ.get("NEO4J_URI"):
+        if env_settings().neo4j_uri:
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
         summary = bulk_ingest(progress(prepared(files, workers), "reading", total=len(files)), workers=workers)
     else:
@@ -113,8 +114,8 @@ app.add_typer(schema_app, name="schema")
 @schema_app.command("apply")
 def schema_apply_cmd() -> None:
     """Create the constraints and indexes in schema/constraints.cypher (idempotent)."""
-    from kg.connection import driver, settings
-    from kg.schema import apply_schema
+    from kg.store.connection import driver, settings
+    from kg.store.schema import apply_schema
 
     conf = settings()
     with driver(conf) as db:
@@ -170,7 +171,7 @@ def serve_cmd(
 
     from api.app import app as api_app
     from api.graphiql import fetch
-    from kg.connection import driver
+    from kg.store.connection import driver
 
     driver().close()  # fail now, in one line, when Neo4j cannot be reached
     try:
@@ -190,7 +191,7 @@ def bench_cmd(
                                    "coauthor_path, load; the later ones use the graph an earlier run loaded."),
 ) -> None:
     """Measure every figure beside its baseline in the same run and write BENCHMARKS.md."""
-    from kg.bench import distinct_papers, run, step_names, synthetic_corpus
+    from kg.bench.run import distinct_papers, run, step_names, synthetic_corpus
 
     if unknown := set(only) - set(step_names()):
         raise fail(f"unknown step {', '.join(sorted(unknown))}; the steps are {', '.join(step_names())}")
@@ -216,7 +217,7 @@ def synth_cmd(
                                 help="Processes that write pages (the output is the same for any number)."),
 ) -> None:
     """Write a synthetic corpus: profile, feed and search pages holding exactly N papers, and a manifest."""
-    from kg.synth import synthesize
+    from kg.synth.corpus import synthesize
 
     manifest = synthesize(output, papers, seed, workers, force=force)
     pages = manifest["pages"]

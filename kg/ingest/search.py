@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from kg.parse.text import Entry, clean, is_boilerplate, looks_like_abstract, strip_subscribe
+from kg.ingest.text import Entry, clean, is_boilerplate, looks_like_abstract, strip_subscribe
 
 
 def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:

@@ -1,15 +1,15 @@
 """Where the graph lives: Neo4j connection settings and a verified driver."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import neo4j
 from neo4j.exceptions import AuthError, ConfigurationError, Neo4jError, ServiceUnavailable
 
-from kg import neo4j_server
+from kg import server
 from kg.errors import KgError
+from kg.settings import settings as env_settings
 
 DEFAULT_DATABASE = "neo4j"
 
@@ -27,26 +27,26 @@ class Settings:
         return f"Settings(uri={self.uri!r}, user={self.user!r}, database={self.database!r})"
 
 
-def local_settings(home: neo4j_server.Neo4jHome | None = None,
+def local_settings(home: server.Neo4jHome | None = None,
                    database: str = DEFAULT_DATABASE) -> Settings:
     """The settings of the local server of `kg neo4j start` (ports from its conf, password from its file)."""
-    home = home or neo4j_server.neo4j_home()
+    home = home or server.neo4j_home()
     if not home.password_file.is_file():
         raise KgError("no Neo4j configured: run `kg neo4j start`, or set NEO4J_URI "
                       "(and NEO4J_USER / NEO4J_PASSWORD)")
-    bolt, _ = neo4j_server.read_ports(home)
-    return Settings(uri=neo4j_server.bolt_uri(bolt), user=neo4j_server.USER,
-                    password=neo4j_server.read_password(home), database=database)
+    bolt, _ = server.read_ports(home)
+    return Settings(uri=server.bolt_uri(bolt), user=server.USER,
+                    password=server.read_password(home), database=database)
 
 
 def settings() -> Settings:
     """From NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD (/ NEO4J_DATABASE) when NEO4J_URI is set,
     otherwise the local server's."""
-    database = os.environ.get("NEO4J_DATABASE") or DEFAULT_DATABASE
-    if uri := os.environ.get("NEO4J_URI"):
-        return Settings(uri=uri, user=os.environ.get("NEO4J_USER") or neo4j_server.USER,
-                        password=os.environ.get("NEO4J_PASSWORD", ""), database=database)
-    return local_settings(database=database)
+    conf = env_settings()
+    if conf.neo4j_uri:
+        return Settings(uri=conf.neo4j_uri, user=conf.neo4j_user or server.USER,
+                        password=conf.neo4j_password, database=conf.neo4j_database)
+    return local_settings(database=conf.neo4j_database)
 
 
 _resolve_settings = settings  # `driver`'s parameter is named `settings` and shadows it

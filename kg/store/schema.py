@@ -1,12 +1,11 @@
 """The Cypher schema in `schema/constraints.cypher`, applied idempotently."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from neo4j import Driver
 
-SCHEMA_DIR = Path(os.environ.get("KG_SCHEMA_DIR", Path(__file__).resolve().parent.parent / "schema"))
+from kg.graph.files import SCHEMA_DIR
 
 
 def statements(path: Path = SCHEMA_DIR / "constraints.cypher") -> list[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from kg.ids import text_key
-from kg.parse.text import DATE, Entry, clean, is_boilerplate, iso_date
+from kg.graph.ids import text_key
+from kg.ingest.text import DATE, Entry, clean, is_boilerplate, iso_date
 
 # `26.7LGOct 1, 2023Code`: score, arXiv category, date, code flag, glued together.
 HEADER = re.compile(

@@ -6,82 +6,25 @@ The benchmark wipes its database: it runs on a server of its own (KG_HOME `.kg/b
 from __future__ import annotations
 
 import os
-import platform
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
-import neo4j
+import psutil
 
-from kg import neo4j_server, topics
-from kg.connection import Settings, driver, local_settings
-from kg.parse import expand, pages
-from kg.schema import apply_schema
+from kg import server
+from kg.bench.context import BENCH_PORTS, Context, Figure, bench_home
+from kg.bench.report import corpus_bytes, report
+from kg.ingest import topics
+from kg.ingest.pages import expand, pages
+from kg.store.connection import Settings, driver, local_settings
+from kg.store.schema import apply_schema
 
-BENCH_PORTS = (27687, 27474)
 # Above this many papers, parse and incremental-ingest figures (and their baselines) run on a sample
 # of the pages, so a 1M-paper run stays within the hour; --bulk always loads the whole corpus.
 SAMPLE_PAPERS = 50_000
-
-
-@dataclass
-class Figure:
-    """One measured figure and its baseline from the same run."""
-
-    name: str
-    value: float
-    unit: str
-    baseline: str
-    baseline_value: float
-    higher_is_better: bool = True
-    note: str = ""
-
-    @property
-    def ratio(self) -> float:
-        """The figure over its baseline (>1 means kg is ahead when higher is better)."""
-        return self.value / self.baseline_value if self.baseline_value else float("nan")
-
-
-@dataclass
-class Context:
-    """What every benchmark step needs: the corpus, a wiped-per-step database and its settings."""
-
-    corpus: Path
-    papers: int
-    settings: Settings
-    driver: neo4j.Driver
-    sampled: tuple[Path, int, str] | None = None  # what `sample` found, kept for the next step
-
-    def wipe(self) -> None:
-        """Empty the bench database: its store discarded, the server restarted, the schema applied."""
-        from kg.bulk import discard_store
-
-        home = bench_home()
-        neo4j_server.stop(home)
-        discard_store(home)
-        neo4j_server.start(home, ports=BENCH_PORTS)
-        self.reconnect()
-        apply_schema(self.driver, self.settings.database)
-
-    def reconnect(self) -> None:
-        """A new driver: the import replaced the database, so the old driver's bookmarks are from the future."""
-        self.driver.close()
-        self.driver = driver(self.settings)
-
-    def bulk_env(self) -> dict[str, str]:
-        """Environment that points `kg ingest --bulk` at the bench server's home and ports."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
-        return {**env, neo4j_server.HOME_ENV: str(bench_home().root.parent),
-                neo4j_server.BOLT_PORT_ENV: str(BENCH_PORTS[0]), neo4j_server.HTTP_PORT_ENV: str(BENCH_PORTS[1])}
-
-    def env(self) -> dict[str, str]:
-        """Environment that points a `kg` subprocess at the bench database."""
-        return {**os.environ, "NEO4J_URI": self.settings.uri, "NEO4J_USER": self.settings.user,
-                "NEO4J_PASSWORD": self.settings.password, "NEO4J_DATABASE": self.settings.database}
 
 
 def distinct_papers(corpus: Path) -> int:
@@ -121,11 +64,6 @@ def sample(ctx: Context) -> tuple[Path, int, str]:
     return ctx.sampled
 
 
-def corpus_bytes(corpus: Path) -> int:
-    """Total size of the corpus files."""
-    return sum(p.stat().st_size for p in expand([corpus]))
-
-
 def timed(fn: Callable[[], object]) -> float:
     """Seconds `fn` takes."""
     start = time.perf_counter()
@@ -134,28 +72,20 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def tree_rss(root: int) -> int:
-    """Resident memory of a process and its descendants but Java ones, in bytes (Linux /proc)."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+    """Resident memory of a process and its descendants but Java ones, in bytes."""
+    try:
+        top = psutil.Process(root)
+        procs = [top, *top.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in procs:
+        try:  # kg's own memory: the JVMs it starts (Neo4j, neo4j-admin) are measured apart from it.
+            if not proc.name().startswith("java"):
+                total += proc.memory_info().rss
+        except psutil.Error:
             continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                comm, _, rest = fh.read().partition(" (")[2].rpartition(") ")
-        except OSError:
-            continue
-        stat = rest.split()
-        parents[int(entry)] = int(stat[1])
-        # kg's own memory: the JVMs it starts (Neo4j, neo4j-admin) are measured apart from it.
-        rss[int(entry)] = 0 if comm.startswith("java") else int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        kids = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
-        tree.update(kids)
-        frontier += kids
-    return sum(rss.get(pid, 0) for pid in tree)
+    return total
 
 
 def run_kg(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
@@ -265,7 +195,7 @@ def bench_ingest(ctx: Context) -> Iterator[Figure]:
 
 def bench_export(ctx: Context) -> Iterator[Figure]:
     """Export triples/s per format against pyoxigraph dumping the same triples; the export's peak RSS."""
-    from kg.rdf.bench import bench_export as measure
+    from kg.bench.rdf import bench_export as measure
 
     out = measure(ctx.driver, ctx.settings.database)
     baseline = ("pyoxigraph dumping the same triples from memory" if out["baseline_is_whole_export"] else
@@ -283,14 +213,14 @@ def bench_export(ctx: Context) -> Iterator[Figure]:
 
 def bench_coauthor_path(ctx: Context) -> Iterator[Figure]:
     """coauthorPath p50/p99 through GraphQL against raw Cypher shortestPath, same pairs."""
-    from api.bench import bench_api
+    from kg.bench.api import bench_api
 
     yield from bench_api(ctx)
 
 
 def bench_load(ctx: Context) -> Iterator[Figure]:
     """GraphQL under 32 concurrent clients against the same queries as raw Cypher."""
-    from api.bench import bench_load as measure
+    from kg.bench.api import bench_load as measure
 
     yield from measure(ctx)
 
@@ -300,15 +230,10 @@ STEPS: list[Callable[[Context], Iterator[Figure]]] = [
     bench_parse, bench_ingest, bench_export, bench_coauthor_path, bench_load]
 
 
-def bench_home() -> neo4j_server.Neo4jHome:
-    """The benchmark server's folder, beside the user's own."""
-    return neo4j_server.neo4j_home(neo4j_server.find_kg_home() / "bench")
-
-
 def bench_server() -> Settings:
     """Start (or reuse) the benchmark's own Neo4j server; its settings."""
     home = bench_home()
-    neo4j_server.start(home, ports=BENCH_PORTS)
+    server.start(home, ports=BENCH_PORTS)
     return local_settings(home)
 
 
@@ -332,72 +257,3 @@ def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md
         ctx.driver.close()
     out.write_text(report(figures, corpus, papers, command))
     return figures
-
-
-def report(figures: list[Figure], corpus: Path, papers: int, command: str) -> str:
-    """BENCHMARKS.md: machine, date, command and the table."""
-    lines = [
-        "# Benchmarks", "",
-        f"Made by `{command}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
-        f"{platform.machine()} with {os.cpu_count()} cores, Python {platform.python_version()}.",
-        f"Corpus: {papers} papers, {corpus_bytes(corpus) / 1e6:.1f} MB of pages.",
-        "Each baseline ran in the same run, beside its figure; compare ratios, not absolute numbers.", "",
-    ]
-    return "\n".join(lines) + "\n" + figure_table(figures) + "\n" + target_table(figures, papers)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One of the issue's targets at 1M papers: a figure's value (or its ratio) against a bound."""
-
-    text: str
-    figure: str
-    bound: float
-    upper: bool  # the value must stay at or below the bound
-    of_ratio: bool = False  # the bound is on the figure's ratio to its baseline
-
-    def check(self, figure: Figure) -> str:
-        """`met`, or by how much it missed."""
-        value = figure.ratio if self.of_ratio else figure.value
-        if value <= self.bound if self.upper else value >= self.bound:
-            return "met"
-        return f"missed by {abs(value / self.bound - 1):.0%}"
-
-
-TARGETS = [
-    Target("kg's own memory under 2 GB (--bulk)", "peak RSS of kg ingest --bulk", 2000, upper=True),
-    Target("kg's own memory under 2 GB (export)", "peak RSS of kg export (nt)", 2000, upper=True),
-    Target("coauthorPath p99 under 50 ms", "coauthorPath p99 via the API", 50, upper=True),
-    Target("GraphQL requests/s within 1.3x of raw Cypher", "GraphQL requests/s, 32 concurrent clients",
-           1 / 1.3, upper=False, of_ratio=True),
-    *(Target(f"export at least 300k triples/s ({fmt})", f"export triples/s ({fmt})", 300_000, upper=False)
-      for fmt in ("nt", "turtle", "jsonld")),
-    Target("zero errors under load", "GraphQL requests without error, 32 concurrent clients", 100, upper=False),
-]
-
-
-def target_table(figures: list[Figure], papers: int = 1_000_000) -> str:
-    """The issue's targets (set for 1M papers) against this run's figures; what bounds each is in the README."""
-    by_name = {f.name: f for f in figures}
-    lines = ["Targets (set for 1M papers; README \"What the figures say\" has what bounds each):", "",
-             "| target | figure | result |", "|---|---:|---|"]
-    bulk = by_name.get("ingest papers/s (--bulk, empty database)")
-    if bulk:
-        minutes = 1_000_000 / bulk.value / 60
-        guess = "" if papers >= 1_000_000 else f", extrapolated from {papers:,} papers"
-        lines.append(f"| pages to queryable graph in 10 min | {bulk.value:,.0f} papers/s (1M in {minutes:.1f} min{guess}) "
-                     f"| {'met' if minutes <= 10 else f'missed by {minutes / 10 - 1:.0%}'} |")
-    for target in TARGETS:
-        if figure := by_name.get(target.figure):
-            shown = f"{figure.ratio:.2f}x" if target.of_ratio else f"{figure.value:,.1f} {figure.unit}"
-            lines.append(f"| {target.text} | {shown} | {target.check(figure)} |")
-    return "\n".join(lines) + "\n"
-
-
-def figure_table(figures: list[Figure]) -> str:
-    """Figures as a Markdown table, with their baselines and ratios."""
-    lines = ["| figure | value | baseline in the same run | baseline value | ratio | note |",
-             "|---|---:|---|---:|---:|---|"]
-    lines += [f"| {f.name} | {f.value:,.1f} {f.unit} | {f.baseline} | {f.baseline_value:,.1f} | {f.ratio:.2f}x "
-              f"({'higher' if f.higher_is_better else 'lower'} is better) | {f.note} |" for f in figures]
-    return "\n".join(lines) + "\n"

@@ -24,15 +24,16 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from kg import neo4j_server, topics
+from kg import server
 from kg.console import err
-from kg.connection import driver, local_settings
 from kg.errors import KgError, PageError
-from kg.load import Summary, page_id
-from kg.model import Institution, Paper, Topic
-from kg.parse import Page, pages
-from kg.resolve import add_institutions, merge_papers
-from kg.schema import apply_schema
+from kg.graph.merge import add_institutions, merge_papers
+from kg.graph.records import Institution, Paper, Topic
+from kg.ingest import topics
+from kg.ingest.pages import Page, pages
+from kg.store.connection import driver, local_settings
+from kg.store.load import Summary, page_id
+from kg.store.schema import apply_schema
 
 ARRAY_DELIMITER = "|"
 BUCKETS = 128  # a million papers make buckets of ~20 MB each
@@ -241,7 +242,7 @@ def import_error(done: subprocess.CompletedProcess[str]) -> str:
     return (cause[-1].rsplit("Exception: ", 1)[-1] if cause else (lines or ["no output"])[-1]).strip()
 
 
-def discard_store(home: neo4j_server.Neo4jHome, database: str = "neo4j") -> None:
+def discard_store(home: server.Neo4jHome, database: str = "neo4j") -> None:
     """Remove a database's store and transaction logs; the server creates it anew, empty."""
     data = home.root / "data"
     for folder in (data / "databases" / database, data / "transactions" / database):
@@ -256,12 +257,12 @@ def stage(label: str) -> Iterator[None]:
     err.print(f"bulk: {label} in {time.perf_counter() - start:,.1f} s", highlight=False)
 
 
-def bulk_ingest(items: Iterable[Prepared | PageError], home: neo4j_server.Neo4jHome | None = None,
+def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | None = None,
                 workers: int = 1) -> Summary:
     """Import prepared pages (see `prepared`) into the empty local database."""
-    home = home or neo4j_server.neo4j_home()
-    neo4j_server.start(home)
-    ports = neo4j_server.read_ports(home)  # restart where it ran, whatever the environment says
+    home = home or server.neo4j_home()
+    server.start(home)
+    ports = server.read_ports(home)  # restart where it ran, whatever the environment says
     settings = local_settings(home)
     with driver(settings) as db:
         nodes, _, _ = db.execute_query("MATCH (n) RETURN count(n) > 0 AS any LIMIT 1", database_=settings.database)
@@ -291,15 +292,15 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: neo4j_server.Neo4jH
             mapper.write_new(out, "topics", topic_rows)
         write_headers(folder)
     with stage("stopped Neo4j"):
-        neo4j_server.stop(home)
+        server.stop(home)
     try:
         with stage("neo4j-admin import"):
-            done = neo4j_server.run_admin(import_args(folder), home=home)
+            done = server.run_admin(import_args(folder), home=home)
         if done.returncode != 0:
             discard_store(home)  # the database was empty before; leave it empty, not broken
     finally:
         with stage("started Neo4j"):
-            neo4j_server.start(home, ports=ports)
+            server.start(home, ports=ports)
     if done.returncode != 0:
         raise KgError(f"neo4j-admin import failed, the database is still empty: {import_error(done)}")
     with stage("built constraints and indexes"), driver(settings) as db:

@@ -1,12 +1,12 @@
 """An Entry from a page to a Record: ids, links from the abstract, institutions and topics."""
 from __future__ import annotations
 
-from kg import institutions, topics
-from kg.extract import extract_links
-from kg.ids import paper_id
-from kg.model import Author, PageFormat, Paper, Record, Source
-from kg.parse.text import Entry
-from kg.resolve import author_matcher
+from kg.graph.ids import paper_id
+from kg.graph.records import Author, PageFormat, Paper, Record, Source
+from kg.ingest import institutions, topics
+from kg.ingest.links import extract_links
+from kg.ingest.names import author_matcher
+from kg.ingest.text import Entry
 
 
 def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, page: str | None,

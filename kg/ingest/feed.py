@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from kg.parse.text import DATE, Entry, clean, date_line, is_boilerplate
+from kg.ingest.text import DATE, Entry, clean, date_line, is_boilerplate
 
 AUTHOR_COUNT = re.compile(r"^[•·*-]?\s*(?P<n>\d[\d,]*)\s+authors?$", re.IGNORECASE)
 _INLINE = re.compile(rf"^(?P<meta>.+?)\s+·\s+(?P<date>{DATE}(?:\s+\d[\d,]*)?)$", re.IGNORECASE)

@@ -2,8 +2,8 @@
 shortestPath over the driver, interleaved pair by pair in one run; and the API under load (32 concurrent
 clients, a mix of reads) next to the same Cypher from 32 clients of the async driver.
 
-`python -m api.bench` measures the graph of kg.connection.settings() (load one first, e.g. with
-`kg synth` and `kg ingest`), `python -m api.bench --load` the load; `bench_api` and `bench_load` are the
+`python -m kg.bench.api` measures the graph of kg.store.connection.settings() (load one first, e.g. with
+`kg synth` and `kg ingest`), `python -m kg.bench.api --load` the load; `bench_api` and `bench_load` are the
 same measurements as steps of `kg bench`.
 """
 from __future__ import annotations
@@ -24,11 +24,13 @@ from pathlib import Path
 
 import httpx
 import neo4j
+import psutil
 
 from api import cypher, refs
 from api.limits import MAX_PAGE, lucene_query
-from kg.bench import Context, Figure, figure_table
-from kg.connection import Settings, driver, settings
+from kg.bench.context import Context, Figure
+from kg.bench.report import figure_table
+from kg.store.connection import Settings, driver, settings
 
 HOPS = 6
 QUERY = """query($from: String!, $to: String!) {
@@ -217,13 +219,12 @@ class Tally:
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """CPU seconds (user + system) process `pid` has used so far; 0 for none or without /proc."""
+    """CPU seconds (user + system) process `pid` has used so far; 0 for none."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text() if pid else ""
-    except OSError:
+        times = psutil.Process(pid).cpu_times() if pid else None
+    except psutil.Error:
         return 0.0
-    fields = stat.rsplit(")", 1)[-1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if len(fields) > 12 else 0.0
+    return times.user + times.system if times else 0.0
 
 
 def paper_read(paper_id: str) -> Read:

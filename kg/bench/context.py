@@ -1,0 +1,75 @@
+"""What every benchmark step shares: its figures, and the bench server it wipes."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import neo4j
+
+from kg import server
+from kg.store.connection import Settings, driver
+from kg.store.schema import apply_schema
+
+BENCH_PORTS = (27687, 27474)
+
+
+@dataclass
+class Figure:
+    """One measured figure and its baseline from the same run."""
+
+    name: str
+    value: float
+    unit: str
+    baseline: str
+    baseline_value: float
+    higher_is_better: bool = True
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        """The figure over its baseline (>1 means kg is ahead when higher is better)."""
+        return self.value / self.baseline_value if self.baseline_value else float("nan")
+
+
+@dataclass
+class Context:
+    """What every benchmark step needs: the corpus, a wiped-per-step database and its settings."""
+
+    corpus: Path
+    papers: int
+    settings: Settings
+    driver: neo4j.Driver
+    sampled: tuple[Path, int, str] | None = None  # what `sample` found, kept for the next step
+
+    def wipe(self) -> None:
+        """Empty the bench database: its store discarded, the server restarted, the schema applied."""
+        from kg.store.bulk import discard_store
+
+        home = bench_home()
+        server.stop(home)
+        discard_store(home)
+        server.start(home, ports=BENCH_PORTS)
+        self.reconnect()
+        apply_schema(self.driver, self.settings.database)
+
+    def reconnect(self) -> None:
+        """A new driver: the import replaced the database, so the old driver's bookmarks are from the future."""
+        self.driver.close()
+        self.driver = driver(self.settings)
+
+    def bulk_env(self) -> dict[str, str]:
+        """Environment that points `kg ingest --bulk` at the bench server's home and ports."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+        return {**env, server.HOME_ENV: str(bench_home().root.parent),
+                server.BOLT_PORT_ENV: str(BENCH_PORTS[0]), server.HTTP_PORT_ENV: str(BENCH_PORTS[1])}
+
+    def env(self) -> dict[str, str]:
+        """Environment that points a `kg` subprocess at the bench database."""
+        return {**os.environ, "NEO4J_URI": self.settings.uri, "NEO4J_USER": self.settings.user,
+                "NEO4J_PASSWORD": self.settings.password, "NEO4J_DATABASE": self.settings.database}
+
+
+def bench_home() -> server.Neo4jHome:
+    """The benchmark server's folder, beside the user's own."""
+    return server.neo4j_home(server.find_kg_home() / "bench")

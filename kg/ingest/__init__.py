@@ -1,0 +1,1 @@
+"""Pages to records: page formats, links, names, institutions, topics, and their resolution."""

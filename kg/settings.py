@@ -1,0 +1,53 @@
+"""Every environment variable kg reads, in one pydantic-settings object."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.errors import KgError
+
+
+class Settings(BaseSettings):
+    """kg's configuration; each field's env name is in its alias."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True,
+                                      env_ignore_empty=True)  # VAR= means unset
+
+    # Neo4j: a server of the user's own when NEO4J_URI is set, else the local one of `kg neo4j start`.
+    neo4j_uri: str | None = Field(None, alias="NEO4J_URI")
+    neo4j_user: str | None = Field(None, alias="NEO4J_USER")
+    neo4j_password: str = Field("", alias="NEO4J_PASSWORD", repr=False)
+    neo4j_database: str = Field("neo4j", alias="NEO4J_DATABASE")
+    # The local server: its folder and ports.
+    kg_home: Path | None = Field(None, alias="KG_HOME")
+    bolt_port: int = Field(7687, alias="KG_NEO4J_BOLT_PORT", ge=1, le=65535)
+    http_port: int = Field(7474, alias="KG_NEO4J_HTTP_PORT", ge=1, le=65535)
+    java_home: Path | None = Field(None, alias="JAVA_HOME")
+    # RDF and the API.
+    base_iri: str = Field("http://localhost:8000", alias="KG_BASE_IRI")
+    query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
+    cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
+    graphiql_assets: Path | None = Field(None, alias="KG_GRAPHIQL_ASSETS")
+
+    def cors(self) -> list[str]:
+        """The origins of KG_CORS_ORIGINS."""
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+def settings() -> Settings:
+    """The settings as the environment gives them now; KgError naming a bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = first["loc"][0] if first["loc"] else "a setting"
+        raise KgError(f"{name}={first.get('input')!r}: {first['msg']}") from None
+
+
+def env_name(field: str) -> str:
+    """The environment variable behind a setting."""
+    alias = Settings.model_fields[field].alias
+    assert alias is not None
+    return alias
