@@ -10,6 +10,7 @@ import os
 import socket
 import stat
 import subprocess
+import sys
 import time
 
 import httpx
@@ -28,8 +29,8 @@ runner = CliRunner()
 
 
 def kg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the real `kg` console script."""
-    return subprocess.run(["kg", *args], env=env, capture_output=True, text=True, timeout=300)
+    """Run the real `kg` command line (this checkout's, as `python -m kg`)."""
+    return subprocess.run([sys.executable, "-m", "kg", *args], env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_status_json_has_the_connection_fields(local_server, local_server_env):
