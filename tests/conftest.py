@@ -145,8 +145,8 @@ RETURN pages, COUNT { MATCH (:Paper) } AS papers, COUNT { MATCH ()-[:AUTHORED]->
 @pytest.fixture
 def seeded(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
     """The session's driver on a graph holding exactly the three sample pages (reloaded if a test changed it)."""
-    from kg.ingest.pages import expand, pages
-    from kg.store.load import Loader, page_id
+    from kg.ingest.pages import expand, page_id, pages
+    from kg.store.load import Loader
 
     files = sorted(expand([SEEDS]))
     want = sorted(page_id(f) for f in files)
