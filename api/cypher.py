@@ -2,6 +2,8 @@
 formatted into a text are fixed labels, relationship types and validated integers from this module."""
 from __future__ import annotations
 
+from kg.graph.model import LABELS
+
 # Newest first; "--MM-DD" dates (no year) sort last.
 PAPER_ORDER = "coalesce(p.year, 0) DESC, p.date DESC, p.id"
 
@@ -74,6 +76,19 @@ RETURN key, collect(x {{.*}}) AS items
 PAPER_REPOS = paper_neighbours("HAS_CODE", "Repo")
 PAPER_TOPICS = paper_neighbours("HAS_TOPIC", "Topic")
 PAPER_INSTITUTIONS = paper_neighbours("AFFILIATED_WITH", "Institution")
+
+AUTHOR_PAPER_COUNT = """
+UNWIND $keys AS key
+MATCH (a:Author {id: key})
+RETURN key, [COUNT { (a)-[:AUTHORED]->(:Paper) }] AS items
+"""
+
+AUTHOR_PROFILES = """
+UNWIND $keys AS key
+MATCH (g:Page)-[:PROFILE_OF]->(:Author {id: key})
+WITH key, g ORDER BY g.id
+RETURN key, collect(g {.*}) AS items
+"""
 
 PAPER_SOURCES = """
 UNWIND $keys AS key
@@ -168,12 +183,8 @@ HOPS = range(1, 9)
 SHORTEST_PATH = {h: path_query(h, "shortestPath") for h in HOPS}
 ALL_SHORTEST_PATHS = {h: path_query(h, "allShortestPaths") for h in HOPS}
 
-STATS = """
-RETURN COUNT { MATCH (:Paper) } AS papers, COUNT { MATCH (:Author) } AS authors,
-       COUNT { MATCH (:Institution) } AS institutions, COUNT { MATCH (:Repo) } AS repos,
-       COUNT { MATCH (:Topic) } AS topics, COUNT { MATCH (:Page) } AS pages,
-       COUNT { MATCH ()-[]->() } AS relationships
-"""
+STATS = "RETURN " + ", ".join([*(f"COUNT {{ MATCH (:{label.name}) }} AS {label.plural}" for label in LABELS.values()),
+                                 "COUNT { MATCH ()-[]->() } AS relationships"])
 
 SHARED_REPOS_MATCH = """
 MATCH (r:Repo) WHERE ($repo IS NULL OR r.id = $repo)

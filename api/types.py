@@ -12,6 +12,7 @@ from strawberry import Info
 from api import cypher
 from api.context import Context
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
+from kg.graph.model import LABELS
 
 N = TypeVar("N")
 Ctx = Info[Context, None]
@@ -32,6 +33,11 @@ def node(cls: type[N], props: dict) -> N:
 def nodes(cls: type[N], maps: list[dict]) -> list[N]:
     """`node` of each map."""
     return [node(cls, m) for m in maps]
+
+
+def described(label: str, prop: str) -> Any:
+    """A plain field whose description is the model's for that property."""
+    return strawberry.field(description=LABELS[label].prop(prop).doc)
 
 
 def papers_field(label: str, description: str) -> Any:
@@ -95,6 +101,21 @@ class Paper:
 class Author:
     id: strawberry.ID
     name: str
+    h_index: int | None = described("Author", "h_index")
+    citations: int | None = described("Author", "citations")
+    paper_count: int | None = described("Author", "paper_count")
+    novelty: int | None = described("Author", "novelty")
+    ai_score: int | None = described("Author", "ai_score")
+    main_category: str | None = described("Author", "main_category")
+
+    @strawberry.field(description="How many of their papers the graph holds (paperCount is how many they have).")
+    async def known_paper_count(self, info: Ctx) -> int:
+        return (await info.context.items(cypher.AUTHOR_PAPER_COUNT, self.id))[0]
+
+    @strawberry.field(description="The profile page their header figures come from, if one was loaded.")
+    async def profile(self, info: Ctx) -> Page | None:
+        pages = await info.context.items(cypher.AUTHOR_PROFILES, self.id)
+        return node(Page, pages[0]) if pages else None
 
     papers: list[Paper] = papers_field("Author", "Their papers, newest first.")
 
@@ -208,12 +229,6 @@ class SharedRepo:
         return await self.repo.papers(info, first)  # type: ignore[operator]
 
 
-@strawberry.type(description="How many nodes of each type the graph holds.")
-class Stats:
-    papers: int
-    authors: int
-    institutions: int
-    repos: int
-    topics: int
-    pages: int
-    relationships: int
+# One count per label of the model, and the relationships.
+Stats = strawberry.type(description="How many nodes of each type the graph holds.")(dataclasses.make_dataclass(
+    "Stats", [(label.plural, int) for label in LABELS.values()] + [("relationships", int)]))

@@ -101,11 +101,11 @@ LABELS: dict[str, Label] = {label.name: label for label in (
     Label("Author", "authors", (
         _id('"a-" and a slug of the name'),
         Prop("name", "string", Merge.LONGEST, index=True),
-        Prop("h_index", "int", Merge.MAX, "from the header of their profile page"),
-        Prop("citations", "int", Merge.MAX, "from the header of their profile page"),
-        Prop("paper_count", "int", Merge.MAX, "papers their profile page says they have"),
-        Prop("novelty", "int", Merge.MAX, "the profile page's novelty score, in percent"),
-        Prop("ai_score", "int", Merge.MAX, "the profile page's AI score"),
+        Prop("h_index", "int", Merge.MAX, "their h-index, from their profile page's header"),
+        Prop("citations", "int", Merge.MAX, "citations of their papers, from their profile page's header"),
+        Prop("paper_count", "int", Merge.MAX, "how many papers their profile page says they have"),
+        Prop("novelty", "int", Merge.MAX, "their profile page's novelty score, in percent"),
+        Prop("ai_score", "int", Merge.MAX, "their profile page's AI score"),
         Prop("main_category", "string", Merge.MIN, "the arXiv category their profile page leads with"),
     ), "A person who wrote papers.", fulltext=("name",)),
     Label("Institution", "institutions", (

@@ -13,7 +13,9 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
     """The Record of one paper as one page shows it; its topic is its category (resolution adds keyphrases)."""
     links = extract_links(entry.abstract)
     match = author_matcher()
-    authors = [Author(id=match.author_id(name), name=name) for name in entry.authors]
+    figures = entry.owner_figures if fmt == "profile" else {}
+    authors = [Author(id=match.author_id(name), name=name, **(figures if name == page else {}))  # type: ignore[arg-type]
+               for name in entry.authors]
     insts = []
     if entry.organization:
         resolve = institutions.from_slug if fmt == "profile" else institutions.from_organization

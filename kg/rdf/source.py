@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import neo4j
 
+from kg.graph.model import LABELS
+from kg.graph.model import RELATIONSHIPS as MODEL_RELATIONSHIPS
 from kg.rdf.handoff import Handoff
 from kg.rdf.triples import OWNED, PROPERTIES, RELATIONSHIPS
 
@@ -21,8 +23,9 @@ EXPORT_BATCH = 2000  # nodes per query; see BENCHMARKS.md
 RESOURCE_EDGES = 1000  # most relationships shown on one resource page
 
 # Label, and the relationship that joins it to the papers it is exported with.
-LABEL_LINKS = {"Paper": None, "Author": "AUTHORED", "Institution": "AFFILIATED_WITH",
-               "Repo": "HAS_CODE", "Topic": "HAS_TOPIC", "Page": "LISTED_ON"}
+LABEL_LINKS: dict[str, str | None] = {label: next(
+    (rel.type for rel in MODEL_RELATIONSHIPS.values() if {rel.start, rel.end} == {"Paper", label}), None)
+    for label in LABELS}
 EDGE = "[type(r), startNode(r).id, endNode(r).id, r.position]"
 # One query per page: a single row holding every node's list (see kg/rdf/triples.py), which the
 # driver decodes far faster than one record per node.

@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 
 from pyoxigraph import NamedNode
 
+from kg.graph.model import LABELS as MODEL_LABELS
 from kg.settings import Settings, env_name, settings
 
 BASE_ENV = env_name("base_iri")
@@ -48,8 +49,7 @@ VOCAB_PREFIXES = {
 }
 
 # The `{type}` of `{base}/resource/{type}/{id}`, and the Neo4j label it names.
-LABELS = {"paper": "Paper", "author": "Author", "institution": "Institution",
-          "repo": "Repo", "topic": "Topic", "page": "Page"}
+LABELS = {name.lower(): name for name in MODEL_LABELS}
 TYPES = {label: kind for kind, label in LABELS.items()}
 
 
