@@ -73,7 +73,7 @@ class Filters:
 
     def resolve(self, driver: neo4j.Driver, database: str | None) -> Scope:
         """The scope these filters name; refs.UnknownRef for a value that names no node."""
-        ids = {}
+        ids: dict[str, str] = {}
         for key, label in FILTER_LABELS.items():
             value = getattr(self, key)
             if value is None:
