@@ -3,39 +3,15 @@ formatted into a text are fixed labels, relationship types and validated integer
 from __future__ import annotations
 
 from kg.graph.model import LABELS
+from kg.store.refs import find_ref
 
 # Newest first; "--MM-DD" dates (no year) sort last.
 PAPER_ORDER = "coalesce(p.year, 0) DESC, p.date DESC, p.id"
-
-# label -> how a name (not an id) finds a node; `ref.value` is the user's string.
-NAME_MATCH = {
-    "Author": "MATCH (n:Author) WHERE n.name = ref.value",
-    "Institution": "MATCH (n:Institution) WHERE n.name = ref.value OR ref.value IN n.aliases",
-    "Repo": "MATCH (n:Repo) WHERE toLower(n.owner + '/' + n.name) = toLower(ref.value)",
-    "Topic": "MATCH (n:Topic) WHERE n.name = ref.value",
-}
 
 
 def by_id(label: str) -> str:
     """Nodes of `label` by id: rows {key, item}."""
     return f"UNWIND $keys AS key MATCH (n:{label} {{id: key}}) RETURN key, n {{.*}} AS item"
-
-
-def find_ref(label: str) -> str:
-    """A subquery binding `n` to the node of `label` that `ref` {value, ids} names (an id wins), or null."""
-    return f"""OPTIONAL CALL (ref) {{
-  CALL (ref) {{
-    MATCH (n:{label}) WHERE n.id IN ref.ids RETURN n, 0 AS rank
-    UNION
-    {NAME_MATCH[label]} RETURN n, 1 AS rank
-  }}
-  RETURN n ORDER BY rank, n.id LIMIT 1
-}}"""
-
-
-def by_ref(label: str) -> str:
-    """Nodes of `label` by id, candidate ids or name: rows {key, item}, item null when none."""
-    return f"UNWIND $refs AS ref\n{find_ref(label)}\nRETURN ref.value AS key, n {{.*}} AS item"
 
 
 def papers_of(pattern: str) -> str:
@@ -164,7 +140,7 @@ RETURN key, collect({paper: q {.*}, reasons: reasons, score: score})[..$first] A
 
 
 def path_query(max_hops: int, shortest: str) -> str:
-    """One row: the authors $from and $to name (refs, see find_ref), and up to $first co-author paths
+    """One row: the authors $from and $to name (refs, see kg.store.refs), and up to $first co-author paths
     of at most `max_hops` (an int from HOPS) between them, each as its alternating author/paper nodes."""
     return f"""
 WITH $from AS ref {find_ref("Author")}

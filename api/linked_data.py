@@ -20,6 +20,7 @@ from kg.rdf.html import Page
 from kg.rdf.resource import describe
 from kg.rdf.source import Filters
 from kg.rdf.vocab import Iris, base_iri
+from kg.store.refs import UnknownRef
 
 HTML = "text/html"
 # Media types a client may ask for, and what each is served as (None: the HTML page).
@@ -113,14 +114,21 @@ async def rdf(request: Request,
               format: Choice["turtle", "nt", "jsonld"] = Query("turtle"),
               author: str | None = Query(None, description="Only papers by this author (id or name)."),
               topic: str | None = Query(None, description="Only papers on this topic (id or name)."),
-              institution: str | None = Query(None, description="Only papers of this institution."),
+              institution: str | None = Query(None, description="Only papers of this institution (id, name "
+                                                                "or alias)."),
+              repo: str | None = Query(None, description="Only papers with this repository (id or owner/name)."),
               year: int | None = Query(None, description="Only papers of this year.")) -> StreamingResponse:
-    """The export of `kg export`, streamed as it is read from Neo4j."""
+    """The export of `kg export`, streamed as it is read from Neo4j; 404 for a filter that names nothing."""
     fmt = FORMATS[format]
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
-    batches = triple_batches(driver, database, iris, Filters(author, topic, institution, year))
-    stream = chunks(batches, fmt, iris)
+    try:
+        scope = await run_in_threadpool(Filters(author, topic, institution, repo, year).resolve, driver, database)
+    except UnknownRef as exc:
+        raise HTTPException(404, str(exc)) from None
+    except (DriverError, Neo4jError) as exc:
+        raise unavailable(exc) from None
+    stream = chunks(triple_batches(driver, database, iris, scope), fmt, iris)
     try:  # the first chunk before the headers, so an unreachable database is a 503, not a cut stream
         first = await run_in_threadpool(next, stream, b"")
     except (DriverError, Neo4jError) as exc:

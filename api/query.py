@@ -26,8 +26,8 @@ from api.types import (
 )
 
 BY_ID = {label: cypher.by_id(label) for label in ("Paper", "Author", "Institution", "Repo", "Topic")}
-AuthorRef = Annotated[str, strawberry.argument(description="An author's id or exact name.")]
-FromRef = Annotated[str, strawberry.argument(name="from", description="An author's id or exact name.")]
+AuthorRef = Annotated[str, strawberry.argument(description="An author's id or name.")]
+FromRef = Annotated[str, strawberry.argument(name="from", description="An author's id or name.")]
 Search = Annotated[str | None, strawberry.argument(
     description="Words to find in the full-text index; results in relevance order.")]
 MaxHops = Annotated[int, strawberry.argument(description=f"Co-authorship hops, {MIN_HOPS} to {MAX_HOPS}.")]
@@ -74,7 +74,7 @@ class Query:
     async def paper(self, info: Ctx, id: strawberry.ID) -> Paper | None:
         return maybe(Paper, await info.context.item(BY_ID["Paper"], id))
 
-    @strawberry.field(description="An author by id or by exact name (give one); null when there is none.")
+    @strawberry.field(description="An author by id or by name (give one); null when there is none.")
     async def author(self, info: Ctx, id: strawberry.ID | None = None, name: str | None = None) -> Author | None:
         return maybe(Author, await lookup(info, "Author", id, name, "name"))
 

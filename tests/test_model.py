@@ -83,8 +83,8 @@ def test_the_graphql_type_serves_every_property(label: str) -> None:
 
 def test_stats_counts_every_label() -> None:
     definition = get_object_definition(gql_types.Stats, strict=True)
-    assert [f.python_name for f in definition.fields] == [*(l.plural for l in LABELS.values()), "relationships"]
-    assert re.findall(r"AS (\w+)", STATS) == [*(l.plural for l in LABELS.values()), "relationships"]
+    assert [f.python_name for f in definition.fields] == [*(label.plural for label in LABELS.values()), "relationships"]
+    assert re.findall(r"AS (\w+)", STATS) == [*(label.plural for label in LABELS.values()), "relationships"]
 
 
 def test_the_schema_file_is_the_derived_schema() -> None:

@@ -137,16 +137,19 @@ def export_cmd(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file, not to stdout."),
     author: str | None = typer.Option(None, "--author", help="Only papers by this author (id or name)."),
     topic: str | None = typer.Option(None, "--topic", help="Only papers on this topic (id or name)."),
-    institution: str | None = typer.Option(None, "--institution", help="Only papers of this institution."),
+    institution: str | None = typer.Option(None, "--institution",
+                                           help="Only papers of this institution (id, name or alias)."),
+    repo: str | None = typer.Option(None, "--repo", help="Only papers with this repository (id or owner/name)."),
     year: int | None = typer.Option(None, "--year", help="Only papers of this year."),
     batch: int = typer.Option(2000, help="Nodes per Neo4j query.", min=1),
 ) -> None:
     """The graph as RDF, streamed from Neo4j in batches; filters export the papers they match and all
-    those link to. Resource IRIs are under KG_BASE_IRI (default http://localhost:8000)."""
+    those link to, and name a node as GraphQL does (an unknown one is an error). Resource IRIs are
+    under KG_BASE_IRI (default http://localhost:8000)."""
     from kg.rdf.commands import export
     from kg.rdf.source import Filters
 
-    export(fmt.value, output, Filters(author, topic, institution, year), batch)
+    export(fmt.value, output, Filters(author, topic, institution, repo, year), batch)
 
 
 @app.command("validate")

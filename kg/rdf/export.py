@@ -18,7 +18,7 @@ import neo4j
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
 from kg.rdf.handoff import Handoff
-from kg.rdf.source import EXPORT_BATCH, Filters, counts, rows
+from kg.rdf.source import EXPORT_BATCH, Scope, counts, rows
 from kg.rdf.triples import Describer
 from kg.rdf.vocab import Iris
 
@@ -60,11 +60,11 @@ class Batch:
         return parse(self.nt, RdfFormat.N_TRIPLES, lenient=True)  # lenient: we wrote valid terms
 
 
-def triple_batches(driver: neo4j.Driver, database: str | None, iris: Iris, filters: Filters = Filters(),
+def triple_batches(driver: neo4j.Driver, database: str | None, iris: Iris, scope: Scope = Scope(),
                    batch: int = EXPORT_BATCH) -> Iterator[Batch]:
     """The export's triples, one batch per page of Neo4j rows."""
     describer = Describer(iris)
-    for label, page in rows(driver, database, filters, batch):
+    for label, page in rows(driver, database, scope, batch):
         yield describe(describer, label, page)
 
 
@@ -74,10 +74,10 @@ def describe(describer: Describer, label: str, page: list[list[Any]]) -> Batch:
     return Batch("".join(lines).encode(), len(lines))
 
 
-def batch_count(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(),
+def batch_count(driver: neo4j.Driver, database: str | None, scope: Scope = Scope(),
                 batch: int = EXPORT_BATCH) -> int:
     """How many batches `triple_batches` yields (for a progress bar)."""
-    return sum(math.ceil(n / batch) for n in counts(driver, database, filters).values())
+    return sum(math.ceil(n / batch) for n in counts(driver, database, scope).values())
 
 
 def write(batches: Iterable[Batch], output: BinaryIO, fmt: Format, iris: Iris) -> None:
