@@ -253,12 +253,12 @@ def test_kg_export_and_kg_validate_on_the_command_line(seeded: neo4j.Driver, neo
     out = tmp_path / "kg.jsonld"
     done = run_kg("export", "--format", "jsonld", "-o", str(out), settings=neo4j_settings)
     assert done.returncode == 0, done.stderr
-    assert "exported 6,687 triples as jsonld" in done.stderr and not (tmp_path / "kg.jsonld.part").exists()
+    assert "exported 6,693 triples as jsonld" in done.stderr and not (tmp_path / "kg.jsonld.part").exists()
     stdout = run_kg("export", "-f", "nt", "--author", "Yuandong Tian", settings=neo4j_settings)
     assert stdout.returncode == 0 and stdout.stdout.count("<https://schema.org/ScholarlyArticle>") == 50
 
     checked = run_kg("validate", str(out))
-    assert checked.returncode == 0 and "conforms: 6,687 triples, 0 violations" in checked.stderr
+    assert checked.returncode == 0 and "conforms: 6,693 triples, 0 violations" in checked.stderr
     broken = tmp_path / "broken.nt"
     repo = f"<{BASE}/resource/repo/x%2Fy>"
     broken.write_text(f"{repo} <{rdflib.RDF.type}> <https://schema.org/SoftwareSourceCode> .\n")
