@@ -189,13 +189,21 @@ def bench_cmd(
     papers: int = typer.Option(200_000, "--papers", min=100, help="Papers in the synthetic corpus."),
     quick: bool = typer.Option(False, "--quick", help="A 20k-paper corpus: a few minutes."),
     corpus: Path | None = typer.Option(None, "--corpus", help="Benchmark these pages instead of a synthetic corpus."),
-    output: Path = typer.Option(Path("BENCHMARKS.md"), "-o", "--output", help="Where the report goes."),
+    output: Path | None = typer.Option(None, "-o", "--output",
+                                       help="Where the report goes (default: a new bench-<date>.md)."),
+    replace: bool = typer.Option(False, "--replace", help="Write the report over BENCHMARKS.md."),
     only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, export, "
                                    "coauthor_path, load; the later ones use the graph an earlier run loaded."),
 ) -> None:
-    """Measure every figure beside its baseline in the same run and write BENCHMARKS.md."""
+    """Measure every figure beside its baseline in the same run; the report goes to a new file, or over
+    BENCHMARKS.md with --replace."""
+    from datetime import datetime
+
     from kg.bench.run import distinct_papers, run, step_names, synthetic_corpus
 
+    if replace and output is not None:
+        raise fail("give --replace (BENCHMARKS.md) or -o FILE, not both")
+    output = Path("BENCHMARKS.md") if replace else output or Path(f"bench-{datetime.now():%Y-%m-%d-%H%M%S}.md")
     if unknown := set(only) - set(step_names()):
         raise fail(f"unknown step {', '.join(sorted(unknown))}; the steps are {', '.join(step_names())}")
 

@@ -84,12 +84,12 @@ def merge_nodes(label: Label, a: M, b: M) -> M:
 def author_order(lists: Iterable[Sequence[str]]) -> list[str]:
     """A paper's authors from every page's list of them: the longest list (of equally long ones, the
     smallest), then the authors it lacks by the earliest place any list gives them, then by id."""
-    lists = [list(dict.fromkeys(names)) for names in lists if names]
-    if not lists:
+    distinct = [list(dict.fromkeys(names)) for names in lists if names]
+    if not distinct:
         return []
-    best = min(lists, key=lambda names: (-len(names), names))
+    best = min(distinct, key=lambda names: (-len(names), names))
     first: dict[str, int] = {}
-    for names in lists:
+    for names in distinct:
         for place, author in enumerate(names):
             first[author] = min(first.get(author, place), place)
     chosen = set(best)

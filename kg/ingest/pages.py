@@ -110,7 +110,7 @@ def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], 
         yield from map(task, files)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        window: deque[Future] = deque()
+        window: deque[Future[Any]] = deque()
         for path in files:
             window.append(pool.submit(task, path))
             if len(window) >= 2 * workers:

@@ -14,7 +14,7 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
     links = extract_links(entry.abstract)
     match = author_matcher()
     figures = entry.owner_figures if fmt == "profile" else {}
-    authors = [Author(id=match.author_id(name), name=name, **(figures if name == page else {}))  # type: ignore[arg-type]
+    authors = [Author(id=match.author_id(name), name=name, **(figures if name == page else {}))
                for name in entry.authors]
     insts = []
     if entry.organization:

@@ -191,8 +191,8 @@ def reduce_bucket(folder: Path, k: int) -> tuple[dict[str, int], list[dict[str, 
     with ExitStack() as stack:  # one shard per worker process: neo4j-admin pays for every file it reads
         out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem, os.getpid()).open("a", newline="")))
                for stem in REDUCED}
-        for kind, table in nodes.items():
-            out[kind].writerows(node_cells(kind, values) for values in table.values())
+        for stem, table in nodes.items():
+            out[stem].writerows(node_cells(stem, values) for values in table.values())
         for paper in papers:
             out["papers"].writerow(node_cells("papers", row(NODES["papers"], paper)))
             out["authored"].writerows(rel_cells("authored", {"from": a, "to": paper.id, "position": i})

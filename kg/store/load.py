@@ -69,7 +69,7 @@ class Loader:
         """Load every page; rejected ones (parse or write failures) are listed in the summary."""
         apply_schema(self.driver, self.database)
         with ThreadPoolExecutor(max_workers=1) as writer:
-            pending: Future | None = None
+            pending: Future[None] | None = None
             for rows in self._batches(pages):
                 if pending is not None:
                     pending.result()
