@@ -127,7 +127,10 @@ def add_nodes(table: dict[str, M], label: Label, found: Iterable[M]) -> None:
     """Merge each node of `label` into `table`, keyed by id."""
     for node in found:
         known = table.get(node.id)  # type: ignore[attr-defined]
-        table[node.id] = node if known is None else merge_nodes(label, known, node)  # type: ignore[attr-defined]
+        if known is None:
+            table[node.id] = node  # type: ignore[attr-defined]
+        elif known.__dict__ != node.__dict__:  # most sightings repeat what is known: nothing to merge
+            table[node.id] = merge_nodes(label, known, node)  # type: ignore[attr-defined]
 
 
 PAPER, AUTHOR = LABELS["Paper"], LABELS["Author"]
