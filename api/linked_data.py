@@ -5,7 +5,7 @@ opened when the app starts, from the app's connection settings.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager
 from typing import Literal as Choice
 
@@ -103,8 +103,8 @@ def resource(kind: str, node_id: str, request: Request,
     if fmt is None:
         path = request.url.path
         alternates = {f.name: f"{path}?format={f.name}" for f in FORMATS.values()}
-        body = Page(iris, found.subject, found.names).render(found.triples, alternates)
-        return HTMLResponse(body, headers=headers)
+        page = Page(iris, found.subject, found.names).render(found.triples, alternates)
+        return HTMLResponse(page, headers=headers)
     body = serialize(found.triples, None, fmt.rdf, prefixes=iris.prefixes)
     return Response(body, media_type=fmt.media_type, headers=headers)
 
@@ -137,7 +137,7 @@ async def rdf(request: Request,
     return StreamingResponse(_body(first, stream), media_type=fmt.media_type)
 
 
-async def _body(first: bytes, stream: Iterator[bytes]) -> AsyncIterator[bytes]:
+async def _body(first: bytes, stream: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
     try:
         yield first
         async for chunk in iterate_in_threadpool(stream):

@@ -159,12 +159,13 @@ def read_page(driver: neo4j.Driver, database: str | None, label: str, scope: Sco
     """The rows of the first `batch` nodes of `label` whose id is after `after`, in id order."""
     records, _, _ = driver.execute_query(page_query(label, scope), scope.params(), after=after, limit=batch,
                                          database_=database, routing_=neo4j.RoutingControl.READ)
-    return records[0]["rows"]
+    page: list[list[Any]] = records[0]["rows"]
+    return page
 
 
 def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     """`items`, produced on a thread up to `depth` ahead of the reader (whose closing stops it)."""
-    handoff = Handoff(depth)
+    handoff: Handoff[T] = Handoff(depth)
 
     def produce() -> None:
         for item in items:

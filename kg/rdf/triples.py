@@ -98,7 +98,7 @@ def arxiv(value: str) -> str:
     return nt(NamedNode("https://arxiv.org/abs/" + value))
 
 
-def term(values: Mapping[str, str | None]) -> Convert:
+def term(values: Mapping[str, NamedNode | None]) -> Convert:
     """A converter picking one vocabulary term per value (none for other values)."""
     return {key: None if value is None else nt(value) for key, value in values.items()}.get
 
@@ -108,12 +108,13 @@ Field = tuple[str, NamedNode, Convert]  # Neo4j property, predicate, converter
 
 def fields(iris: Iris) -> dict[str, list[Field]]:
     """Per label: the node's properties and the triple each value makes, in export order."""
+    topics = iris.nt("topic")
     return {
         "Paper": [
             ("title", SCHEMA.name, text), ("abstract", SCHEMA.abstract, text),
             ("date", SCHEMA.datePublished, date), ("year", KG.year, integer),
             ("arxiv_id", KG.arxivId, text), ("arxiv_id", SCHEMA.sameAs, arxiv),
-            ("category", KG.primaryCategory, lambda c, topics=iris.nt("topic"): topics["arxiv:" + c]),
+            ("category", KG.primaryCategory, lambda c: topics["arxiv:" + c]),
             ("score", KG.score, double), ("upvotes", KG.upvotes, integer),
             ("author_count", KG.authorCount, integer), ("has_code", KG.hasCode, boolean),
             ("organization", KG.organizationName, text), ("links", RDFS.seeAlso, link),
@@ -196,7 +197,7 @@ LISTS = {"Paper": (AUTHORS, KG.authorList), "Page": (LISTING, KG.listing)}
 Links = Sequence[Any]  # of one relationship type: the other ends' ids, or [id, position] if it is listed
 
 
-class _Members(dict):
+class _Members(dict[int, str]):
     """rdf:_1, rdf:_2 … in N-Triples syntax, by 0-based position."""
 
     def __missing__(self, position: int) -> str:
@@ -230,7 +231,8 @@ class Describer:
 
     def node(self, label: str, row: Mapping[str, Any]) -> list[Triple]:
         """The triples of a resource page's row: the node's own, and those of all its edges."""
-        props, edges = row["node"], {}
+        props = row["node"]
+        edges: dict[str, list[Any]] = {}
         for rel, start, end, position, *_ in row.get("edges") or ():
             other = end if RELATIONSHIPS[rel].start == label else start
             edges.setdefault(rel, []).append((other, position) if RELATIONSHIPS[rel].listing else other)

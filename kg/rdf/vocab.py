@@ -33,7 +33,8 @@ class Namespace:
         return term
 
     def __getitem__(self, local: str) -> NamedNode:
-        return getattr(self, local)
+        term: NamedNode = getattr(self, local)
+        return term
 
 
 SCHEMA = Namespace("https://schema.org/")
@@ -75,7 +76,7 @@ def _named(namespace: str, node_id: str, fragment: str) -> NamedNode:
     return NamedNode(_iri(namespace, node_id, fragment))
 
 
-class NtIris(dict):
+class NtIris(dict[str, str]):
     """IRIs of one resource type (and fragment) in N-Triples syntax, by id; a cache of up to `size`."""
 
     def __init__(self, namespace: str, fragment: str = "", size: int = 1 << 16) -> None:
