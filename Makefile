@@ -3,7 +3,7 @@ PYTHON ?= python3
 SEEDS ?= ../shared/seeds
 PORT ?= 8000
 
-.PHONY: install install-test demo test bench
+.PHONY: install install-test demo lint test bench
 
 install:
 	$(PYTHON) -m pip install -q -e .
@@ -19,7 +19,12 @@ demo: install
 	kg ingest $(SEEDS)
 	kg serve --port $(PORT)
 
-test: install-test
+lint:  # style, the layers' import contract (no cycles, one direction), and types
+	$(PYTHON) -m ruff check kg api tests
+	lint-imports
+	$(PYTHON) -m mypy
+
+test: install-test lint
 	$(PYTHON) -m pytest -q
 
 bench: install
