@@ -10,7 +10,7 @@ from strawberry.types.base import get_object_definition
 
 from api import types as gql_types
 from api.cypher import STATS
-from kg.graph import records
+from kg.graph import doc, records
 from kg.graph.model import LABELS, RELATIONSHIPS, Merge, shown
 from kg.rdf.source import LABEL_LINKS
 from kg.rdf.triples import OWNED, PROPERTIES, fields
@@ -98,3 +98,7 @@ def test_internal_properties_are_neither_served_nor_exported() -> None:
     internal = [(rel.type, p.name) for rel in RELATIONSHIPS.values() for p in rel.props if p.internal]
     assert internal == [("LISTED_ON", "authors")]
     assert all(p.merge is not Merge.ORDER for label in LABELS.values() for p in label.props)
+
+
+def test_the_model_page_is_the_model() -> None:
+    assert doc.DOC.read_text() == doc.text(), "docs/model.md is stale: run `python -m kg.graph.doc`"
