@@ -10,7 +10,7 @@ import hashlib
 import itertools
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def relationship_line(record: neo4j.Record) -> str:
                       [sorted(record["end_labels"]), record["end"]], record["props"]])
 
 
-def _lines(session: neo4j.Session, query: str, line: Any) -> Iterator[str]:
+def _lines(session: neo4j.Session, query: str, line: Callable[[neo4j.Record], str]) -> Iterator[str]:
     result = session.run(query)
     for _, group in itertools.groupby(result, key=lambda record: canonical(record["key"])):
         yield from sorted(line(record) for record in group)
@@ -83,10 +83,10 @@ def save(driver: neo4j.Driver, database: str | None, path: Path) -> str:
 def diff(a: Path, b: Path, limit: int = 60) -> str:
     """How the graphs saved in `a` and `b` differ: lines only in `a` (-) and only in `b` (+), the two
     lines of one node or relationship side by side, at most `limit` of them."""
-    old, new = (Counter(path.read_text(encoding="utf-8").splitlines()) for path in (a, b))
-    changes = sorted([("-", line) for line in (old - new).elements()] + [("+", line) for line in (new - old).elements()],
-                     key=lambda change: (_identity(change[1]), change[0] == "+", change[1]))
-    shown = [f"{sign} {line}" for sign, line in changes[:limit]]
+    old, new = (Counter(_read_lines(path)) for path in (a, b))
+    changes = [(0, line) for line in (old - new).elements()] + [(1, line) for line in (new - old).elements()]
+    changes.sort(key=lambda change: (_identity(change[1]), change))
+    shown = [f"{'-+'[added]} {line}" for added, line in changes[:limit]]
     more = [f"... and {len(changes) - limit} more"] if len(changes) > limit else []
     return "\n".join([f"--- {a}", f"+++ {b}", *shown, *more])
 
@@ -94,3 +94,9 @@ def diff(a: Path, b: Path, limit: int = 60) -> str:
 def _identity(line: str) -> str:
     """What names a line's node or relationship: all but its properties."""
     return canonical(json.loads(line)[:-1])
+
+
+def _read_lines(path: Path) -> list[str]:
+    """A saved graph's lines (split on newlines only: a line may hold U+2028 and the like)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [line for line in fh.read().split("\n") if line]
