@@ -85,7 +85,6 @@ def test_any_page_order_gives_the_same_graph(db: Db, tmp_path: Path, papers: int
 DONE_PAPERS, DONE_SEED = 2000, 11
 
 
-@pytest.mark.slow  # 1.5 to 3 minutes: two loads of 2,000 papers and a bulk import, which restarts Neo4j
 def test_synth_2000_incremental_shuffled_and_bulk(db: Db, neo4j_settings: Settings, test_home, tmp_path: Path) -> None:
     """Issue 11's done-when: `kg synth --papers 2000 --seed 11` loaded incrementally, in shuffled page order
     and in bulk gives one graph, with unique, contiguous author positions in `kg parse`'s order."""
