@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kg import server
 from kg.graph.records import Graph
 from kg.ingest.pages import pages, parse_file
 from kg.store.bulk import bulk_ingest, prepared
@@ -85,7 +86,8 @@ def test_any_page_order_gives_the_same_graph(db: Db, tmp_path: Path, papers: int
 DONE_PAPERS, DONE_SEED = 2000, 11
 
 
-def test_synth_2000_incremental_shuffled_and_bulk(db: Db, neo4j_settings: Settings, test_home, tmp_path: Path) -> None:
+def test_synth_2000_incremental_shuffled_and_bulk(db: Db, neo4j_settings: Settings, test_home: server.Neo4jHome,
+                                                  tmp_path: Path) -> None:
     """Issue 11's done-when: `kg synth --papers 2000 --seed 11` loaded incrementally, in shuffled page order
     and in bulk gives one graph, with unique, contiguous author positions in `kg parse`'s order."""
     files = synth(tmp_path / "corpus", DONE_PAPERS, DONE_SEED, workers=2)
