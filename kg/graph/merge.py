@@ -16,22 +16,32 @@ from kg.graph.records import Paper, Source
 M = TypeVar("M", bound=BaseModel)
 
 
-def _date_key(value: str) -> tuple[bool, str]:
-    return value.startswith("--"), value
+def order_key(value: Any) -> Any:
+    """A value's place in Neo4j's order: strings by UTF-16 code units, as Java compares them (so U+FFFF
+    comes after U+10000, unlike in Python), lists item by item."""
+    if isinstance(value, str):
+        return value.encode("utf-16-be")
+    if isinstance(value, list):
+        return [order_key(v) for v in value]
+    return value
+
+
+def _date_key(value: str) -> tuple[bool, Any]:
+    return value.startswith("--"), order_key(value)
 
 
 def combine(rule: Merge, a: Any, b: Any) -> Any:
     """The value two sightings give together under `rule` (None means the sighting says nothing)."""
-    if rule is Merge.KEY or b is None:
+    if rule is Merge.KEY:
         return a
-    if a is None:
-        return normal(rule, b)
+    if a is None or b is None:
+        return normal(rule, b if a is None else a)
     if rule is Merge.MIN:
-        return min(a, b)
+        return min(a, b, key=order_key)
     if rule is Merge.MAX:
-        return max(a, b)
+        return max(a, b, key=order_key)
     if rule is Merge.LONGEST:
-        return min(a, b, key=lambda v: (-len(v), v))
+        return min(a, b, key=lambda v: (-len(v), order_key(v)))
     if rule is Merge.ANY:
         return bool(a or b)
     if rule is Merge.UNION:
@@ -42,8 +52,8 @@ def combine(rule: Merge, a: Any, b: Any) -> Any:
 
 
 def normal(rule: Merge, value: Any) -> Any:
-    """A single sighting's value as merged ones are: a union sorted and distinct."""
-    return sorted(set(value)) if rule is Merge.UNION and value is not None else value
+    """A single sighting's value as merged ones are: a union sorted (as Neo4j sorts) and distinct."""
+    return sorted(set(value), key=order_key) if rule is Merge.UNION and value is not None else value
 
 
 def cypher(rule: Merge, old: str, new: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import PageError
-from kg.graph.ids import digest
+from kg.graph.ids import digest, paper_id
 from kg.graph.records import Author, PageFormat, PageNode, Record
 from kg.ingest import feed, profile, search
 from kg.ingest.records import build_record
@@ -153,8 +153,12 @@ def parse_file(path: str | Path) -> Page:
 
 
 def _records(lines: Iterable[str], fmt: PageFormat, file: str) -> Iterator[Record]:
-    for position, (page, entry) in enumerate(_PARSERS[fmt](lines)):
+    """One record per titled entry; a paper's position is its place among the page's distinct papers,
+    so a page's positions are 0..n-1 whatever entries it repeats or lacks a title for."""
+    places: dict[str, int] = {}
+    for page, entry in _PARSERS[fmt](lines):
         if entry.title:
+            position = places.setdefault(paper_id(entry.title), len(places))
             yield build_record(entry, file=file, fmt=fmt, position=position, page=page or None)
 
 

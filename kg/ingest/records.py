@@ -1,7 +1,10 @@
 """An Entry from a page to a Record: ids, links from the abstract, institutions and topics."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from kg.graph.ids import paper_id
+from kg.graph.merge import AUTHOR, merge_nodes
 from kg.graph.records import Author, PageFormat, Paper, Record, Source
 from kg.ingest import institutions, topics
 from kg.ingest.links import extract_links
@@ -14,8 +17,8 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
     links = extract_links(entry.abstract)
     match = author_matcher()
     figures = entry.owner_figures if fmt == "profile" else {}
-    authors = [Author(id=match.author_id(name), name=name, **(figures if name == page else {}))
-               for name in entry.authors]
+    authors = unique_authors(Author(id=match.author_id(name), name=name, **(figures if name == page else {}))
+                             for name in entry.authors)
     insts = []
     if entry.organization:
         resolve = institutions.from_slug if fmt == "profile" else institutions.from_organization
@@ -44,3 +47,13 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
         sources=[Source(file=file, format=fmt, position=position, page=page, authors=[a.id for a in authors])],
     )
     return Record(paper=paper, authors=authors, institutions=insts, repos=links.repos, topics=paper_topics)
+
+
+def unique_authors(authors: Iterable[Author]) -> list[Author]:
+    """Each author once, at their first place, as the merge rules join their sightings (two names of one
+    id, or a name listed twice); a paper resolved from this one page then lists them as from several."""
+    out: dict[str, Author] = {}
+    for author in authors:
+        known = out.get(author.id)
+        out[author.id] = author if known is None else merge_nodes(AUTHOR, known, author)
+    return list(out.values())

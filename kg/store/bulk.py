@@ -39,7 +39,7 @@ from kg.store.load import Summary
 from kg.store.rows import NODES, PAPER_LINKS, listing_rows, row
 from kg.store.schema import apply_schema
 
-ARRAY_DELIMITER = "|"
+ARRAY_DELIMITER = "\x1f"  # the unit separator: clean() folds it away as white space, so no value holds it
 BUCKETS = 128  # a million papers make buckets of ~20 MB each
 
 # file stem -> header, from the model; ids live in one ID space per label.
@@ -64,7 +64,7 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ARRAY_DELIMITER.join(str(v).replace(ARRAY_DELIMITER, "/") for v in value)
+        return ARRAY_DELIMITER.join(str(v).replace(ARRAY_DELIMITER, " ") for v in value)
     return value
 
 
