@@ -5,7 +5,7 @@ SEEDS ?= ../shared/seeds
 SAMPLE ?= .kg/sample
 PORT ?= 8000
 
-.PHONY: install install-test demo test bench
+.PHONY: install install-test demo lint test bench
 
 install:
 	$(PYTHON) -m pip install -q -e .
@@ -23,7 +23,12 @@ demo: install
 		kg synth --papers 300 --seed 1 -o "$(SAMPLE)" --force && kg ingest "$(SAMPLE)/pages"; fi
 	kg serve --port $(PORT)
 
-test: install-test
+lint:  # style, the layers' import contract (no cycles, one direction), and types
+	$(PYTHON) -m ruff check kg api tests
+	lint-imports
+	$(PYTHON) -m mypy
+
+test: install-test lint
 	$(PYTHON) -m pytest -q
 
 bench: install

@@ -86,7 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.db.close()
 
     app = FastAPI(title="kg", summary="Research literature as a knowledge graph", lifespan=lifespan)
-    app.add_route("/graphql", GraphQL(schema, subscription_protocols=()), methods=["GET", "POST"])
+    # Starlette types add_route's endpoint as a request handler; a Route serves an ASGI app like GraphQL too.
+    app.add_route("/graphql", GraphQL(schema, subscription_protocols=()),  # type: ignore[arg-type]
+                  methods=["GET", "POST"])
     app.include_router(linked_data.router)
     app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
     if origins := cors_origins():

@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from api.db import Database
+from api.db import Database, Row
 
 
 def _keys(keys: list[str]) -> dict[str, Any]:
@@ -19,20 +19,20 @@ class Context:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.queries = 0  # Cypher round trips of this request, reported in the response's extensions
-        self._loaders: dict[tuple[str, str], DataLoader[str, dict | None]] = {}
+        self._loaders: dict[tuple[str, str], DataLoader[str, Row | None]] = {}
 
-    async def read(self, text: str, **params: Any) -> list[dict]:
+    async def read(self, text: str, **params: Any) -> list[Row]:
         """Rows of one query, counted."""
         self.queries += 1
         return await self.db.read(text, **params)
 
     def loader(self, text: str, to_params: Callable[[list[str]], dict[str, Any]] = _keys,
-               **params: Any) -> DataLoader[str, dict | None]:
+               **params: Any) -> DataLoader[str, Row | None]:
         """The request's loader for `text`: keys batched into one query, rows {key, ...} by key."""
         cache_key = (text, repr(sorted(params.items())))
         found = self._loaders.get(cache_key)
         if found is None:
-            async def load(keys: list[str]) -> list[dict | None]:
+            async def load(keys: list[str]) -> list[Row | None]:
                 rows = await self.read(text, **to_params(list(keys)), **params)
                 by_key = {row["key"]: row for row in rows}
                 return [by_key.get(key) for key in keys]
@@ -40,12 +40,12 @@ class Context:
             found = self._loaders[cache_key] = DataLoader(load_fn=load)
         return found
 
-    async def item(self, text: str, key: str, **params: Any) -> dict | None:
+    async def item(self, text: str, key: str, **params: Any) -> Row | None:
         """The `item` column of `text`'s row for `key` (null when there is none)."""
         row = await self.loader(text, **params).load(key)
         return row["item"] if row else None
 
-    async def items(self, text: str, key: str, **params: Any) -> list[dict]:
-        """The `items` column of `text`'s row for `key` (empty when there is none)."""
+    async def items(self, text: str, key: str, **params: Any) -> list[Any]:
+        """The `items` column of `text`'s row for `key` (empty when there is none): maps, or a count."""
         row = await self.loader(text, **params).load(key)
         return row["items"] if row else []

@@ -2,38 +2,16 @@
 formatted into a text are fixed labels, relationship types and validated integers from this module."""
 from __future__ import annotations
 
+from kg.graph.model import LABELS
+from kg.store.refs import find_ref
+
 # Newest first; "--MM-DD" dates (no year) sort last.
 PAPER_ORDER = "coalesce(p.year, 0) DESC, p.date DESC, p.id"
-
-# label -> how a name (not an id) finds a node; `ref.value` is the user's string.
-NAME_MATCH = {
-    "Author": "MATCH (n:Author) WHERE n.name = ref.value",
-    "Institution": "MATCH (n:Institution) WHERE n.name = ref.value OR ref.value IN n.aliases",
-    "Repo": "MATCH (n:Repo) WHERE toLower(n.owner + '/' + n.name) = toLower(ref.value)",
-    "Topic": "MATCH (n:Topic) WHERE n.name = ref.value",
-}
 
 
 def by_id(label: str) -> str:
     """Nodes of `label` by id: rows {key, item}."""
     return f"UNWIND $keys AS key MATCH (n:{label} {{id: key}}) RETURN key, n {{.*}} AS item"
-
-
-def find_ref(label: str) -> str:
-    """A subquery binding `n` to the node of `label` that `ref` {value, ids} names (an id wins), or null."""
-    return f"""OPTIONAL CALL (ref) {{
-  CALL (ref) {{
-    MATCH (n:{label}) WHERE n.id IN ref.ids RETURN n, 0 AS rank
-    UNION
-    {NAME_MATCH[label]} RETURN n, 1 AS rank
-  }}
-  RETURN n ORDER BY rank, n.id LIMIT 1
-}}"""
-
-
-def by_ref(label: str) -> str:
-    """Nodes of `label` by id, candidate ids or name: rows {key, item}, item null when none."""
-    return f"UNWIND $refs AS ref\n{find_ref(label)}\nRETURN ref.value AS key, n {{.*}} AS item"
 
 
 def papers_of(pattern: str) -> str:
@@ -74,6 +52,19 @@ RETURN key, collect(x {{.*}}) AS items
 PAPER_REPOS = paper_neighbours("HAS_CODE", "Repo")
 PAPER_TOPICS = paper_neighbours("HAS_TOPIC", "Topic")
 PAPER_INSTITUTIONS = paper_neighbours("AFFILIATED_WITH", "Institution")
+
+AUTHOR_PAPER_COUNT = """
+UNWIND $keys AS key
+MATCH (a:Author {id: key})
+RETURN key, [COUNT { (a)-[:AUTHORED]->(:Paper) }] AS items
+"""
+
+AUTHOR_PROFILES = """
+UNWIND $keys AS key
+MATCH (g:Page)-[:PROFILE_OF]->(:Author {id: key})
+WITH key, g ORDER BY g.id
+RETURN key, collect(g {.*}) AS items
+"""
 
 PAPER_SOURCES = """
 UNWIND $keys AS key
@@ -149,7 +140,7 @@ RETURN key, collect({paper: q {.*}, reasons: reasons, score: score})[..$first] A
 
 
 def path_query(max_hops: int, shortest: str) -> str:
-    """One row: the authors $from and $to name (refs, see find_ref), and up to $first co-author paths
+    """One row: the authors $from and $to name (refs, see kg.store.refs), and up to $first co-author paths
     of at most `max_hops` (an int from HOPS) between them, each as its alternating author/paper nodes."""
     return f"""
 WITH $from AS ref {find_ref("Author")}
@@ -168,12 +159,8 @@ HOPS = range(1, 9)
 SHORTEST_PATH = {h: path_query(h, "shortestPath") for h in HOPS}
 ALL_SHORTEST_PATHS = {h: path_query(h, "allShortestPaths") for h in HOPS}
 
-STATS = """
-RETURN COUNT { MATCH (:Paper) } AS papers, COUNT { MATCH (:Author) } AS authors,
-       COUNT { MATCH (:Institution) } AS institutions, COUNT { MATCH (:Repo) } AS repos,
-       COUNT { MATCH (:Topic) } AS topics, COUNT { MATCH (:Page) } AS pages,
-       COUNT { MATCH ()-[]->() } AS relationships
-"""
+STATS = "RETURN " + ", ".join([*(f"COUNT {{ MATCH (:{label.name}) }} AS {label.plural}" for label in LABELS.values()),
+                                 "COUNT { MATCH ()-[]->() } AS relationships"])
 
 SHARED_REPOS_MATCH = """
 MATCH (r:Repo) WHERE ($repo IS NULL OR r.id = $repo)

@@ -16,6 +16,7 @@ TIMEOUT_ENV = env_name("query_timeout")
 CONNECT_S = 2.0
 ATTEMPTS = 2  # a read that fails transiently (a pooled connection the server closed) is tried once more
 log = logging.getLogger("kg.api")
+Row = dict[str, Any]  # one record of a query by column, or a node's property map
 
 
 def query_timeout() -> float:
@@ -38,7 +39,7 @@ class Database:
         """Close the driver's connections."""
         await self.driver.close()
 
-    async def read(self, text: str, **params: Any) -> list[dict]:
+    async def read(self, text: str, **params: Any) -> list[Row]:
         """Rows of one Cypher query, a read with the timeout (a server-side limit)."""
         self.queries += 1
         query = neo4j.Query(text, timeout=self.timeout)
@@ -53,7 +54,7 @@ class Database:
             log.warning("Neo4j unavailable: %s", exc)
             raise UserError("the graph database is unavailable; try again shortly") from None
 
-    async def _retried(self, query: neo4j.Query, params: dict[str, Any]) -> list[dict]:
+    async def _retried(self, query: neo4j.Query, params: dict[str, Any]) -> list[Row]:
         """`_run`, tried again once after a transient failure."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -63,7 +64,7 @@ class Database:
                     raise
         raise AssertionError("unreachable")
 
-    async def _run(self, query: neo4j.Query, params: dict[str, Any]) -> list[dict]:
+    async def _run(self, query: neo4j.Query, params: dict[str, Any]) -> list[Row]:
         """`query` as an auto-commit transaction in READ mode (the server refuses writes in it)."""
         # Auto-commit sends RUN and PULL in one write; a managed transaction (execute_read) adds BEGIN and
         # COMMIT, which doubles the messages and socket writes on both sides for these one-query reads.

@@ -4,16 +4,10 @@ from __future__ import annotations
 from graphql import GraphQLError
 
 MASKED = "Unexpected error."
-MAX_ECHO = 80  # characters of a user's value quoted back in an error message
 
 
 class UserError(Exception):
     """A problem with the request (bad argument, unknown name, limit exceeded), shown as is."""
-
-
-def quoted(value: str) -> str:
-    """A user's value, quoted and cut short, safe to put in an error message."""
-    return repr(value if len(value) <= MAX_ECHO else value[:MAX_ECHO] + "…")
 
 
 def should_mask(error: GraphQLError) -> bool:

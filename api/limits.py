@@ -122,7 +122,7 @@ class _Coster:
             field = owner.fields[name]
             child = 0
             if node.selection_set is not None:
-                child = self.cost(node.selection_set, get_named_type(field.type), seen)  # type: ignore[arg-type]
+                child = self.cost(node.selection_set, get_named_type(field.type), seen)
             # A connection's edges are already multiplied by the connection's `first`.
             times = 1 if owner.name.endswith("Connection") else _multiplier(node, field, self.variables)
             total += 1 + times * child

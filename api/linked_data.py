@@ -5,7 +5,7 @@ opened when the app starts, from the app's connection settings.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager
 from typing import Literal as Choice
 
@@ -20,6 +20,7 @@ from kg.rdf.html import Page
 from kg.rdf.resource import describe
 from kg.rdf.source import Filters
 from kg.rdf.vocab import Iris, base_iri
+from kg.store.refs import UnknownRef
 
 HTML = "text/html"
 # Media types a client may ask for, and what each is served as (None: the HTML page).
@@ -102,8 +103,8 @@ def resource(kind: str, node_id: str, request: Request,
     if fmt is None:
         path = request.url.path
         alternates = {f.name: f"{path}?format={f.name}" for f in FORMATS.values()}
-        body = Page(iris, found.subject, found.names).render(found.triples, alternates)
-        return HTMLResponse(body, headers=headers)
+        page = Page(iris, found.subject, found.names).render(found.triples, alternates)
+        return HTMLResponse(page, headers=headers)
     body = serialize(found.triples, None, fmt.rdf, prefixes=iris.prefixes)
     return Response(body, media_type=fmt.media_type, headers=headers)
 
@@ -113,14 +114,21 @@ async def rdf(request: Request,
               format: Choice["turtle", "nt", "jsonld"] = Query("turtle"),
               author: str | None = Query(None, description="Only papers by this author (id or name)."),
               topic: str | None = Query(None, description="Only papers on this topic (id or name)."),
-              institution: str | None = Query(None, description="Only papers of this institution."),
+              institution: str | None = Query(None, description="Only papers of this institution (id, name "
+                                                                "or alias)."),
+              repo: str | None = Query(None, description="Only papers with this repository (id or owner/name)."),
               year: int | None = Query(None, description="Only papers of this year.")) -> StreamingResponse:
-    """The export of `kg export`, streamed as it is read from Neo4j."""
+    """The export of `kg export`, streamed as it is read from Neo4j; 404 for a filter that names nothing."""
     fmt = FORMATS[format]
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
-    batches = triple_batches(driver, database, iris, Filters(author, topic, institution, year))
-    stream = chunks(batches, fmt, iris)
+    try:
+        scope = await run_in_threadpool(Filters(author, topic, institution, repo, year).resolve, driver, database)
+    except UnknownRef as exc:
+        raise HTTPException(404, str(exc)) from None
+    except (DriverError, Neo4jError) as exc:
+        raise unavailable(exc) from None
+    stream = chunks(triple_batches(driver, database, iris, scope), fmt, iris)
     try:  # the first chunk before the headers, so an unreachable database is a 503, not a cut stream
         first = await run_in_threadpool(next, stream, b"")
     except (DriverError, Neo4jError) as exc:
@@ -129,7 +137,7 @@ async def rdf(request: Request,
     return StreamingResponse(_body(first, stream), media_type=fmt.media_type)
 
 
-async def _body(first: bytes, stream: Iterator[bytes]) -> AsyncIterator[bytes]:
+async def _body(first: bytes, stream: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
     try:
         yield first
         async for chunk in iterate_in_threadpool(stream):

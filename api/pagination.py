@@ -9,8 +9,10 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from api.context import Context
+from api.db import Row
 from api.errors import UserError
 from api.limits import page_size
+from api.types import resolver
 
 T = TypeVar("T")
 _PREFIX = "offset:"
@@ -54,12 +56,12 @@ class Connection(Generic[T]):
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="How many items the whole list has (one extra query, only when asked).")
+    @resolver("How many items the whole list has (one extra query, only when asked).")
     async def total_count(self) -> int:
         return await self.count()
 
 
-async def connection(ctx: Context, queries: tuple[str, str], build: Callable[[dict], T],
+async def connection(ctx: Context, queries: tuple[str, str], build: Callable[[Row], T],
                      first: int, after: str | None, **params: Any) -> Connection[T]:
     """A page of `queries` (page, count; see cypher.page_queries) from `after`, `first` items long."""
     skip = decode_cursor(after)
@@ -68,7 +70,8 @@ async def connection(ctx: Context, queries: tuple[str, str], build: Callable[[di
     edges = [Edge(node=build(row["node"]), cursor=encode_cursor(skip + i)) for i, row in enumerate(rows[:size])]
 
     async def count() -> int:
-        return (await ctx.read(queries[1], **params))[0]["total"]
+        total: int = (await ctx.read(queries[1], **params))[0]["total"]
+        return total
 
     info = PageInfo(has_next_page=len(rows) > size, has_previous_page=skip > 0,
                     start_cursor=edges[0].cursor if edges else None,

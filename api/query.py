@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 from api import cypher, refs
+from api.db import Row
 from api.errors import UserError
 from api.limits import DEFAULT_PAGE, MAX_HOPS, MAX_PATHS, MIN_HOPS, hops, lucene_query, page_size
 from api.pagination import Connection, connection
@@ -23,17 +24,19 @@ from api.types import (
     Topic,
     node,
     nodes,
+    resolver,
 )
 
 BY_ID = {label: cypher.by_id(label) for label in ("Paper", "Author", "Institution", "Repo", "Topic")}
-AuthorRef = Annotated[str, strawberry.argument(description="An author's id or exact name.")]
-FromRef = Annotated[str, strawberry.argument(name="from", description="An author's id or exact name.")]
+AuthorRef = Annotated[str, strawberry.argument(description="An author's id or name.")]
+FromRef = Annotated[str, strawberry.argument(name="from", description="An author's id or name.")]
 Search = Annotated[str | None, strawberry.argument(
     description="Words to find in the full-text index; results in relevance order.")]
 MaxHops = Annotated[int, strawberry.argument(description=f"Co-authorship hops, {MIN_HOPS} to {MAX_HOPS}.")]
+N = TypeVar("N")
 
 
-async def lookup(info: Ctx, label: str, id: str | None, name: str | None, name_arg: str) -> dict | None:
+async def lookup(info: Ctx, label: str, id: str | None, name: str | None, name_arg: str) -> Row | None:
     """A node by id, or by name when no id is given; exactly one of the two must be given."""
     if (id is None) == (name is None):
         raise UserError(f"give exactly one of `id` and `{name_arg}`")
@@ -42,12 +45,12 @@ async def lookup(info: Ctx, label: str, id: str | None, name: str | None, name_a
     return await refs.find(info.context, label, name)  # type: ignore[arg-type]
 
 
-def maybe(cls: type, props: dict | None) -> Any:
+def maybe(cls: type[N], props: Row | None) -> N | None:
     """`node(cls, props)`, or None for no node."""
     return node(cls, props) if props else None
 
 
-def as_path(nodes_: list[dict]) -> CoauthorPath:
+def as_path(nodes_: list[Row]) -> CoauthorPath:
     """A path's alternating author, paper, author... nodes as a CoauthorPath."""
     return CoauthorPath(length=len(nodes_) // 2, authors=nodes(Author, nodes_[0::2]),
                         papers=nodes(Paper, nodes_[1::2]))
@@ -70,29 +73,29 @@ async def find_paths(info: Ctx, start: str, end: str, max_hops: int, queries: di
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A paper by id; null when there is none.")
+    @resolver("A paper by id; null when there is none.")
     async def paper(self, info: Ctx, id: strawberry.ID) -> Paper | None:
         return maybe(Paper, await info.context.item(BY_ID["Paper"], id))
 
-    @strawberry.field(description="An author by id or by exact name (give one); null when there is none.")
+    @resolver("An author by id or by name (give one); null when there is none.")
     async def author(self, info: Ctx, id: strawberry.ID | None = None, name: str | None = None) -> Author | None:
         return maybe(Author, await lookup(info, "Author", id, name, "name"))
 
-    @strawberry.field(description="An institution by id or by name or alias (give one); null when there is none.")
+    @resolver("An institution by id or by name or alias (give one); null when there is none.")
     async def institution(self, info: Ctx, id: strawberry.ID | None = None,
                           name: str | None = None) -> Institution | None:
         return maybe(Institution, await lookup(info, "Institution", id, name, "name"))
 
-    @strawberry.field(description='A repository by id or by "owner/name" (give one); null when there is none.')
+    @resolver('A repository by id or by "owner/name" (give one); null when there is none.')
     async def repo(self, info: Ctx, id: strawberry.ID | None = None, full_name: str | None = None) -> Repo | None:
         return maybe(Repo, await lookup(info, "Repo", id, full_name, "fullName"))
 
-    @strawberry.field(description="A topic by id or by name (give one); null when there is none.")
+    @resolver("A topic by id or by name (give one); null when there is none.")
     async def topic(self, info: Ctx, id: strawberry.ID | None = None, name: str | None = None) -> Topic | None:
         return maybe(Topic, await lookup(info, "Topic", id, name, "name"))
 
-    @strawberry.field(description="Papers, newest first or by relevance to `search`, filtered by what is given "
-                                  "(author, institution, topic: id or name; repo: id or owner/name).")
+    @resolver("Papers, newest first or by relevance to `search`, filtered by what is given "
+              "(author, institution, topic: id or name; repo: id or owner/name).")
     async def papers(self, info: Ctx, search: Search = None, author: str | None = None,
                      institution: str | None = None, topic: str | None = None, repo: str | None = None,
                      year: int | None = None, first: First = DEFAULT_PAGE,
@@ -109,40 +112,40 @@ class Query:
             params["search"] = lucene_query(search)
         return await connection(info.context, queries, lambda n: node(Paper, n), first, after, **params)
 
-    @strawberry.field(description="Authors by name, or by relevance to `search`.")
+    @resolver("Authors by name, or by relevance to `search`.")
     async def authors(self, info: Ctx, search: Search = None, first: First = DEFAULT_PAGE,
                       after: str | None = None) -> Connection[Author]:
         params = {} if search is None else {"search": lucene_query(search)}
         return await connection(info.context, cypher.author_page(search is not None),
                                 lambda n: node(Author, n), first, after, **params)
 
-    @strawberry.field(description="The shortest co-authorship path between two authors (ids or names); null "
-                                  "when there is none within maxHops.")
+    @resolver("The shortest co-authorship path between two authors (ids or names); null "
+              "when there is none within maxHops.")
     async def coauthor_path(self, info: Ctx, from_: FromRef,
                             to: AuthorRef, max_hops: MaxHops = 6) -> CoauthorPath | None:
         found = await find_paths(info, from_, to, max_hops, cypher.SHORTEST_PATH, 1)
         return found[0] if found else None
 
-    @strawberry.field(description=f"Every shortest co-authorship path between two authors, at most `first` "
-                                  f"(up to {MAX_PATHS}); empty when there is none within maxHops.")
+    @resolver(f"Every shortest co-authorship path between two authors, at most `first` "
+              f"(up to {MAX_PATHS}); empty when there is none within maxHops.")
     async def coauthor_paths(self, info: Ctx, from_: FromRef,
                              to: AuthorRef, max_hops: MaxHops = 6, first: int = 10) -> list[CoauthorPath]:
         return await find_paths(info, from_, to, max_hops, cypher.ALL_SHORTEST_PATHS,
                                     page_size(first, MAX_PATHS))
 
-    @strawberry.field(description="Repositories linked from two or more papers, most papers first.")
+    @resolver("Repositories linked from two or more papers, most papers first.")
     async def shared_repo_links(self, info: Ctx, first: First = DEFAULT_PAGE, after: str | None = None,
                                 repo: Annotated[str | None, strawberry.argument(
                                     description="Only this repository (id or owner/name).")] = None,
                                 ) -> Connection[SharedRepo]:
         repo_id = None if repo is None else (await refs.require(info.context, "Repo", repo))["id"]
 
-        def build(n: dict) -> SharedRepo:
+        def build(n: Row) -> SharedRepo:
             return SharedRepo(repo=node(Repo, n["repo"]), count=n["count"])
 
         return await connection(info.context, (cypher.SHARED_REPOS_PAGE, cypher.SHARED_REPOS_COUNT), build,
                                 first, after, repo=repo_id)
 
-    @strawberry.field(description="How many nodes of each type, and relationships, the graph holds.")
+    @resolver("How many nodes of each type, and relationships, the graph holds.")
     async def stats(self, info: Ctx) -> Stats:
         return Stats(**(await info.context.read(cypher.STATS))[0])

@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from enum import Enum
 from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import Info
 
 from api import cypher
 from api.context import Context
+from api.db import Row
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
+from kg.graph.model import LABELS
 
 N = TypeVar("N")
+R = TypeVar("R", bound=Callable[..., Any])
 Ctx = Info[Context, None]
 First = Annotated[int, strawberry.argument(description=f"How many, at most {MAX_PAGE}.")]
 
@@ -24,14 +28,26 @@ def _init_fields(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
 
-def node(cls: type[N], props: dict) -> N:
+def node(cls: type[N], props: Row) -> N:
     """A type built from a node's property map (properties it has no field for are ignored)."""
     return cls(**{name: props.get(name) for name in _init_fields(cls)})  # type: ignore[arg-type]
 
 
-def nodes(cls: type[N], maps: list[dict]) -> list[N]:
+def nodes(cls: type[N], maps: list[Row]) -> list[N]:
     """`node` of each map."""
     return [node(cls, m) for m in maps]
+
+
+def resolver(description: str) -> Callable[[R], R]:
+    """`@strawberry.field(description=...)` for a resolver method, typed: strawberry types that decorator as
+    Any, but strawberry.type leaves the resolver itself on the class, so the method is what it gives."""
+    decorate: Callable[[R], R] = strawberry.field(description=description)
+    return decorate
+
+
+def described(label: str, prop: str) -> Any:
+    """A plain field whose description is the model's for that property."""
+    return strawberry.field(description=LABELS[label].prop(prop).doc)
 
 
 def papers_field(label: str, description: str) -> Any:
@@ -58,15 +74,15 @@ class Paper:
     organization: str | None
     links: list[str] | None = strawberry.field(description="Project pages and other non-repository links.")
 
-    @strawberry.field(description="Authors in the order the page lists them.")
+    @resolver("Authors in the order the page lists them.")
     async def authors(self, info: Ctx, first: First = MAX_PAGE) -> list[Author]:
         return nodes(Author, await info.context.items(cypher.PAPER_AUTHORS, self.id, first=page_size(first)))
 
-    @strawberry.field(description="Code repositories and Hugging Face models, datasets and spaces.")
+    @resolver("Code repositories and Hugging Face models, datasets and spaces.")
     async def repos(self, info: Ctx) -> list[Repo]:
         return nodes(Repo, await info.context.items(cypher.PAPER_REPOS, self.id))
 
-    @strawberry.field(description="arXiv category and keyphrases.")
+    @resolver("arXiv category and keyphrases.")
     async def topics(self, info: Ctx) -> list[Topic]:
         return nodes(Topic, await info.context.items(cypher.PAPER_TOPICS, self.id))
 
@@ -74,14 +90,14 @@ class Paper:
     async def institutions(self, info: Ctx) -> list[Institution]:
         return nodes(Institution, await info.context.items(cypher.PAPER_INSTITUTIONS, self.id))
 
-    @strawberry.field(description="The pages that list this paper, and where.")
+    @resolver("The pages that list this paper, and where.")
     async def sources(self, info: Ctx) -> list[Source]:
         return [Source(position=s["position"], page=node(Page, s["page"]),
                        owner=node(Author, s["owner"]) if s["owner"] else None)
                 for s in await info.context.items(cypher.PAPER_SOURCES, self.id)]
 
-    @strawberry.field(description="Papers sharing authors, repositories or topics with this one, strongest "
-                                  "link first (score: 3 per repo, 2 per author, 1 per topic shared).")
+    @resolver("Papers sharing authors, repositories or topics with this one, strongest "
+              "link first (score: 3 per repo, 2 per author, 1 per topic shared).")
     async def related(self, info: Ctx, first: First = 10) -> list[RelatedPaper]:
         rows = await info.context.items(cypher.PAPER_RELATED, self.id, first=page_size(first),
                                         fanout=RELATED_FANOUT, weights=cypher.RELATED_WEIGHTS)
@@ -95,16 +111,32 @@ class Paper:
 class Author:
     id: strawberry.ID
     name: str
+    h_index: int | None = described("Author", "h_index")
+    citations: int | None = described("Author", "citations")
+    paper_count: int | None = described("Author", "paper_count")
+    novelty: int | None = described("Author", "novelty")
+    ai_score: int | None = described("Author", "ai_score")
+    main_category: str | None = described("Author", "main_category")
+
+    @resolver("How many of their papers the graph holds (paperCount is how many they have).")
+    async def known_paper_count(self, info: Ctx) -> int:
+        count: int = (await info.context.items(cypher.AUTHOR_PAPER_COUNT, self.id))[0]
+        return count
+
+    @resolver("The profile page their header figures come from, if one was loaded.")
+    async def profile(self, info: Ctx) -> Page | None:
+        pages = await info.context.items(cypher.AUTHOR_PROFILES, self.id)
+        return node(Page, pages[0]) if pages else None
 
     papers: list[Paper] = papers_field("Author", "Their papers, newest first.")
 
-    @strawberry.field(description="People they wrote with, most shared papers first.")
+    @resolver("People they wrote with, most shared papers first.")
     async def coauthors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Coauthor]:
         rows = await info.context.items(cypher.AUTHOR_COAUTHORS, self.id, first=page_size(first))
         return [Coauthor(author=node(Author, r["author"]), papers=nodes(Paper, r["papers"]), count=r["count"])
                 for r in rows]
 
-    @strawberry.field(description="Institutions of their papers, most papers first.")
+    @resolver("Institutions of their papers, most papers first.")
     async def institutions(self, info: Ctx) -> list[Institution]:
         return nodes(Institution, await info.context.items(cypher.AUTHOR_INSTITUTIONS, self.id))
 
@@ -117,7 +149,7 @@ class Institution:
 
     papers: list[Paper] = papers_field("Institution", "Papers affiliated with it, newest first.")
 
-    @strawberry.field(description="Authors of its papers, most papers first.")
+    @resolver("Authors of its papers, most papers first.")
     async def authors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Author]:
         return nodes(Author, await info.context.items(cypher.INSTITUTION_AUTHORS, self.id, first=page_size(first)))
 
@@ -131,7 +163,7 @@ class Repo:
     name: str
     url: str
 
-    @strawberry.field(description='"owner/name".')
+    @resolver('"owner/name".')
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
 
@@ -203,17 +235,15 @@ class SharedRepo:
     repo: Repo
     count: int = strawberry.field(description="How many papers link to it.")
 
-    @strawberry.field(description="The papers that link to it, newest first.")
+    @resolver("The papers that link to it, newest first.")
     async def papers(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
-        return await self.repo.papers(info, first)  # type: ignore[operator]
+        # Declared list[Paper] for the schema, `papers` is the resolver once strawberry.type has run.
+        return await self.repo.papers(info, first)  # type: ignore[operator, no-any-return]
 
 
-@strawberry.type(description="How many nodes of each type the graph holds.")
-class Stats:
-    papers: int
-    authors: int
-    institutions: int
-    repos: int
-    topics: int
-    pages: int
-    relationships: int
+# One count per label of the model, and the relationships. Its fields are made at import, so to mypy it is Any.
+if TYPE_CHECKING:
+    Stats = Any
+else:
+    Stats = strawberry.type(description="How many nodes of each type the graph holds.")(dataclasses.make_dataclass(
+        "Stats", [(label.plural, int) for label in LABELS.values()] + [("relationships", int)]))

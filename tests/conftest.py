@@ -151,8 +151,8 @@ def corpus(request: pytest.FixtureRequest) -> Corpus:
 @pytest.fixture
 def seeded(corpus: Corpus, neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
     """The session's driver on a graph holding exactly the pages of `corpus` (reloaded if a test changed it)."""
-    from kg.ingest.pages import pages
-    from kg.store.load import Loader, page_id
+    from kg.ingest.pages import page_id, pages
+    from kg.store.load import Loader
 
     files = corpus.files()
     want = sorted(page_id(f) for f in files)

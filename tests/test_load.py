@@ -96,8 +96,8 @@ def test_bad_files_leave_the_graph_unchanged(clean_db: neo4j.Driver, tmp_path: P
 def test_a_page_that_fails_to_write_is_rejected_alone(clean_db: neo4j.Driver, tmp_path: Path) -> None:
     good = parse_file(write(tmp_path, "good.txt", FEED))
     bad = parse_file(write(tmp_path, "bad.txt", SEARCH))
-    # Neo4j refuses to store a list holding null: a real write failure in the middle of a batch.
-    broken = bad.records[0].paper.model_copy(update={"links": ["https://x.org", None]})
+    # Neo4j refuses to store a map as a property: a real write failure in the middle of a batch.
+    broken = bad.records[0].paper.model_copy(update={"organization": {"not": "storable"}})
     bad = Page(bad.path, bad.format, [bad.records[0].model_copy(update={"paper": broken}), *bad.records[1:]])
     summary = Loader(clean_db).load([good, bad])
     assert [r.split(":")[0] for r in summary.rejected] == [str(bad.path)]

@@ -11,6 +11,7 @@ from kg.errors import PageError
 from kg.graph.ids import paper_id, text_key
 from kg.ingest.links import NOT_OWNERS, extract_links
 from kg.ingest.pages import parse_file
+from kg.ingest.resolve import Resolver
 from tests.pages import FEED, PROFILE, SEARCH
 
 PAGES = [PROFILE, FEED, SEARCH]
@@ -56,12 +57,15 @@ def parse_text(text: str | bytes):
 def test_mutated_pages_parse_or_fail_cleanly(text: str) -> None:
     page = parse_text(text)
     if page is not None:
+        resolver = Resolver()
         for record in page.records:
             paper = record.paper
             assert paper.title.strip() and paper.id == paper_id(paper.title)
             assert len(paper.authors) == len(paper.author_ids) == len(record.authors)
-            assert paper.topics and len(set(paper.repos)) == len(paper.repos)
+            assert len(set(paper.repos)) == len(paper.repos)
             assert paper.date is None or len(paper.date) in (7, 10)
+            resolver.add(record)
+        assert all(paper.topics for paper in resolver.papers())  # resolution gives every paper a topic
 
 
 @settings(max_examples=200, deadline=None)

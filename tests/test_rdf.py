@@ -21,6 +21,7 @@ from kg.rdf.source import Filters
 from kg.rdf.validate import SCHEMA_DIR, validate
 from kg.rdf.vocab import BASE_ENV, KG_NS, Iris
 from kg.store.connection import Settings
+from kg.store.refs import UnknownRef
 from tests.corpora import Corpus
 
 BASE = "http://kg.test"
@@ -35,7 +36,8 @@ def export(driver: neo4j.Driver, database: str, fmt: str, filters: Filters = Fil
            batch: int = 50) -> bytes:
     """One export as bytes; a small batch so that every label spans several Neo4j pages."""
     buffer = io.BytesIO()
-    write(triple_batches(driver, database, IRIS, filters, batch), buffer, FORMATS[fmt], IRIS)
+    scope = filters.resolve(driver, database)
+    write(triple_batches(driver, database, IRIS, scope, batch), buffer, FORMATS[fmt], IRIS)
     return buffer.getvalue()
 
 
@@ -186,7 +188,8 @@ def test_a_filtered_export_is_a_closed_subgraph(seeded: neo4j.Driver, neo4j_sett
                           "FILTER NOT EXISTS { ?o a ?type } }")
     assert dangling == []
     assert validate(rdflib.Graph().parse(data=data, format="nt")).conforms
-    assert export(seeded, neo4j_settings.database, "nt", Filters(author="nobody at all")) == b""
+    with pytest.raises(UnknownRef, match="no author has the id or name 'nobody at all'"):
+        export(seeded, neo4j_settings.database, "nt", Filters(author="nobody at all"))
 
 
 FILTERS = {  # export filters made from a corpus's facts, and the Cypher that selects the same papers

@@ -145,8 +145,8 @@ WITH a, row MATCH (p:Paper {id: row.paper}) MERGE (a)-[:AUTHORED]->(p)
 
 def baseline_ingest(ctx: Context, corpus: Path, batch: int = 1000) -> int:
     """A plain hand-written load: parse, then `UNWIND $rows MERGE` papers and authors, batch by batch."""
-    papers: list[dict] = []
-    authors: list[dict] = []
+    papers: list[dict[str, str | None]] = []
+    authors: list[dict[str, str | None]] = []
     count = 0
 
     def flush() -> None:

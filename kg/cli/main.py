@@ -137,16 +137,19 @@ def export_cmd(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file, not to stdout."),
     author: str | None = typer.Option(None, "--author", help="Only papers by this author (id or name)."),
     topic: str | None = typer.Option(None, "--topic", help="Only papers on this topic (id or name)."),
-    institution: str | None = typer.Option(None, "--institution", help="Only papers of this institution."),
+    institution: str | None = typer.Option(None, "--institution",
+                                           help="Only papers of this institution (id, name or alias)."),
+    repo: str | None = typer.Option(None, "--repo", help="Only papers with this repository (id or owner/name)."),
     year: int | None = typer.Option(None, "--year", help="Only papers of this year."),
     batch: int = typer.Option(2000, help="Nodes per Neo4j query.", min=1),
 ) -> None:
     """The graph as RDF, streamed from Neo4j in batches; filters export the papers they match and all
-    those link to. Resource IRIs are under KG_BASE_IRI (default http://localhost:8000)."""
+    those link to, and name a node as GraphQL does (an unknown one is an error). Resource IRIs are
+    under KG_BASE_IRI (default http://localhost:8000)."""
     from kg.rdf.commands import export
     from kg.rdf.source import Filters
 
-    export(fmt.value, output, Filters(author, topic, institution, year), batch)
+    export(fmt.value, output, Filters(author, topic, institution, repo, year), batch)
 
 
 @app.command("validate")
@@ -186,13 +189,21 @@ def bench_cmd(
     papers: int = typer.Option(200_000, "--papers", min=100, help="Papers in the synthetic corpus."),
     quick: bool = typer.Option(False, "--quick", help="A 20k-paper corpus: a few minutes."),
     corpus: Path | None = typer.Option(None, "--corpus", help="Benchmark these pages instead of a synthetic corpus."),
-    output: Path = typer.Option(Path("BENCHMARKS.md"), "-o", "--output", help="Where the report goes."),
+    output: Path | None = typer.Option(None, "-o", "--output",
+                                       help="Where the report goes (default: a new bench-<date>.md)."),
+    replace: bool = typer.Option(False, "--replace", help="Write the report over BENCHMARKS.md."),
     only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, export, "
                                    "coauthor_path, load; the later ones use the graph an earlier run loaded."),
 ) -> None:
-    """Measure every figure beside its baseline in the same run and write BENCHMARKS.md."""
+    """Measure every figure beside its baseline in the same run; the report goes to a new file, or over
+    BENCHMARKS.md with --replace."""
+    from datetime import datetime
+
     from kg.bench.run import distinct_papers, run, step_names, synthetic_corpus
 
+    if replace and output is not None:
+        raise fail("give --replace (BENCHMARKS.md) or -o FILE, not both")
+    output = Path("BENCHMARKS.md") if replace else output or Path(f"bench-{datetime.now():%Y-%m-%d-%H%M%S}.md")
     if unknown := set(only) - set(step_names()):
         raise fail(f"unknown step {', '.join(sorted(unknown))}; the steps are {', '.join(step_names())}")
 

@@ -1,65 +1,137 @@
-"""The merge rules: how two sightings of a paper or an institution combine into one."""
+"""The merge rules: how sightings of one value combine, each rule written once in Python and once in Cypher.
+
+Every rule is order-free, so `kg parse`, `kg ingest` and `kg ingest --bulk` give the same graph whatever
+order the pages come in. A paper's author order is computed from every page's list of its authors.
+"""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from kg.graph.records import Institution, Paper
+from pydantic import BaseModel
+
+from kg.graph.model import LABELS, RELATIONSHIPS, Label, Merge
+from kg.graph.records import Paper, Source
+
+M = TypeVar("M", bound=BaseModel)
 
 
-def union(first: list[str], second: Iterable[str]) -> list[str]:
-    """`first` followed by what `second` adds, order kept, no repeats."""
-    seen = set(first)
-    out = list(first)
-    for item in second:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
+def _date_key(value: str) -> tuple[bool, str]:
+    return value.startswith("--"), value
+
+
+def combine(rule: Merge, a: Any, b: Any) -> Any:
+    """The value two sightings give together under `rule` (None means the sighting says nothing)."""
+    if rule is Merge.KEY or b is None:
+        return a
+    if a is None:
+        return normal(rule, b)
+    if rule is Merge.MIN:
+        return min(a, b)
+    if rule is Merge.MAX:
+        return max(a, b)
+    if rule is Merge.LONGEST:
+        return min(a, b, key=lambda v: (-len(v), v))
+    if rule is Merge.ANY:
+        return bool(a or b)
+    if rule is Merge.UNION:
+        return normal(rule, [*a, *b])
+    if rule is Merge.DATE:
+        return min(a, b, key=_date_key)
+    raise ValueError(f"{rule} values are computed, not combined")
+
+
+def normal(rule: Merge, value: Any) -> Any:
+    """A single sighting's value as merged ones are: a union sorted and distinct."""
+    return sorted(set(value)) if rule is Merge.UNION and value is not None else value
+
+
+def cypher(rule: Merge, old: str, new: str) -> str:
+    """A Cypher expression of the value `old` (stored) and `new` (a row's) give together under `rule`."""
+    if rule is Merge.KEY:
+        return old
+    if rule is Merge.ORDER:
+        return new
+    if rule is Merge.MIN:
+        return f"CASE WHEN {old} IS NULL OR {new} < {old} THEN {new} ELSE {old} END"
+    if rule is Merge.MAX:
+        return f"CASE WHEN {old} IS NULL OR {new} > {old} THEN {new} ELSE {old} END"
+    if rule is Merge.LONGEST:
+        return (f"CASE WHEN {old} IS NULL OR size({new}) > size({old}) "
+                f"OR (size({new}) = size({old}) AND {new} < {old}) THEN {new} ELSE {old} END")
+    if rule is Merge.ANY:
+        return f"CASE WHEN {old} OR {new} THEN true ELSE coalesce({old}, {new}) END"
+    if rule is Merge.UNION:
+        return (f"CASE WHEN {old} IS NULL AND {new} IS NULL THEN null ELSE COLLECT {{ "
+                f"UNWIND coalesce({old}, []) + coalesce({new}, []) AS v RETURN DISTINCT v ORDER BY v }} END")
+    if rule is Merge.DATE:
+        undated_old, undated_new = f"{old} STARTS WITH '--'", f"{new} STARTS WITH '--'"
+        return (f"CASE WHEN {old} IS NULL OR ({new} IS NOT NULL AND (({undated_old} AND NOT {undated_new}) "
+                f"OR (({undated_old}) = ({undated_new}) AND {new} < {old}))) THEN {new} ELSE {old} END")
+    raise ValueError(f"no Cypher for {rule}")
+
+
+def merge_values(label: Label, a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """The property values of one node of `label` from two sightings' values, property by property."""
+    return {p.name: combine(p.merge, a.get(p.name), b.get(p.name)) for p in label.props}
+
+
+def merge_nodes(label: Label, a: M, b: M) -> M:
+    """One node of `label` from two sightings of it (records), property by property."""
+    return a.model_copy(update=merge_values(label, a.__dict__, b.__dict__))
+
+
+def author_order(lists: Iterable[Sequence[str]]) -> list[str]:
+    """A paper's authors from every page's list of them: the longest list (of equally long ones, the
+    smallest), then the authors it lacks by the earliest place any list gives them, then by id."""
+    distinct = [list(dict.fromkeys(names)) for names in lists if names]
+    if not distinct:
+        return []
+    best = min(distinct, key=lambda names: (-len(names), names))
+    first: dict[str, int] = {}
+    for names in distinct:
+        for place, author in enumerate(names):
+            first[author] = min(first.get(author, place), place)
+    chosen = set(best)
+    return best + sorted((a for a in first if a not in chosen), key=lambda a: (first[a], a))
+
+
+def listings(sources: Iterable[Source]) -> dict[str, Source]:
+    """A paper's sightings merged per page (file): the earliest position, the longest author list."""
+    rel = {p.name: p.merge for p in _LISTED_ON_PROPS}
+    out: dict[str, Source] = {}
+    for source in sources:
+        known = out.get(source.file)
+        out[source.file] = source if known is None else known.model_copy(update={
+            name: combine(rule, getattr(known, name), getattr(source, name)) for name, rule in rel.items()})
     return out
 
 
-def better_date(a: str | None, b: str | None) -> str | None:
-    """A full date beats a date without a year; otherwise the first one seen."""
-    if a is None or (a.startswith("--") and b is not None and not b.startswith("--")):
-        return b
-    return a
-
-
 def merge_papers(a: Paper, b: Paper) -> Paper:
-    """One paper from two sightings of it: the union of what the pages say."""
-    longer, shorter = (a, b) if len(a.authors) >= len(b.authors) else (b, a)
-    names = union(longer.authors, shorter.authors)
-    ids = union(longer.author_ids, shorter.author_ids)
-    counts = [c for c in (a.author_count, b.author_count) if c is not None]
-    upvotes = [u for u in (a.upvotes, b.upvotes) if u is not None]
-    return a.model_copy(update={
-        "abstract": a.abstract if len(a.abstract) >= len(b.abstract) else b.abstract,
-        "authors": names,
-        "author_ids": ids,
-        "author_count": max(counts) if counts else None,
-        "institutions": union(a.institutions, b.institutions),
-        "repos": union(a.repos, b.repos),
-        "links": union(a.links, b.links),
-        "arxiv_id": a.arxiv_id or b.arxiv_id,
-        "topics": union(a.topics, b.topics),
-        "date": better_date(a.date, b.date),
-        "year": a.year if a.year is not None else b.year,
-        "score": a.score if a.score is not None else b.score,
-        "category": a.category or b.category,
-        "upvotes": max(upvotes) if upvotes else None,
-        "has_code": True if (a.has_code or b.has_code) else (a.has_code if a.has_code is not None else b.has_code),
-        "organization": a.organization or b.organization,
-        "sources": a.sources + [s for s in b.sources if s not in a.sources],
+    """One paper from two sightings of it: its properties by their rules, its links as sets, its authors
+    in the order `author_order` gives every page's list."""
+    merged = merge_nodes(PAPER, a, b)
+    sources = sorted({s.model_dump_json(): s for s in (*a.sources, *b.sources)}.values(),
+                     key=lambda s: (s.file, s.position))
+    names: dict[str, str] = {}
+    for author, name in (*zip(a.author_ids, a.authors), *zip(b.author_ids, b.authors)):
+        names[author] = combine(AUTHOR.prop("name").merge, names.get(author), name)
+    ids = author_order(s.authors for s in listings(sources).values())
+    return merged.model_copy(update={
+        "author_ids": ids, "authors": [names[i] for i in ids], "sources": sources,
+        **{field: sorted({*getattr(a, field), *getattr(b, field)}) for field in ("institutions", "repos", "topics")},
     })
 
 
-def add_institutions(table: dict[str, Institution], found: Iterable[Institution]) -> None:
-    """Merge each institution into `table`, keyed by id."""
-    for inst in found:
-        known = table.get(inst.id)
-        table[inst.id] = merge_institutions(known, inst) if known else inst
+def add_nodes(table: dict[str, M], label: Label, found: Iterable[M]) -> None:
+    """Merge each node of `label` into `table`, keyed by id."""
+    for node in found:
+        known = table.get(node.id)  # type: ignore[attr-defined]
+        if known is None:
+            table[node.id] = node  # type: ignore[attr-defined]
+        elif known.__dict__ != node.__dict__:  # most sightings repeat what is known: nothing to merge
+            table[node.id] = merge_nodes(label, known, node)  # type: ignore[attr-defined]
 
 
-def merge_institutions(a: Institution, b: Institution) -> Institution:
-    """One institution under all its names; the fuller display name wins."""
-    name = a.name if len(a.name) >= len(b.name) else b.name
-    return Institution(id=a.id, name=name, aliases=sorted(set(a.aliases) | set(b.aliases)))
+PAPER, AUTHOR = LABELS["Paper"], LABELS["Author"]
+_LISTED_ON_PROPS = RELATIONSHIPS["LISTED_ON"].props

@@ -15,6 +15,7 @@ class Source(BaseModel):
     format: PageFormat
     position: int
     page: str | None = None  # the profile owner's name or the feed's date, when the page names one
+    authors: list[str] = Field(default_factory=list)  # author ids in this page's order
 
 
 class Paper(BaseModel):
@@ -42,10 +43,16 @@ class Paper(BaseModel):
 
 
 class Author(BaseModel):
-    """A person, matched by name."""
+    """A person, matched by name; a profile page's header adds its figures."""
 
     id: str
     name: str
+    h_index: int | None = None
+    citations: int | None = None
+    paper_count: int | None = None
+    novelty: int | None = None  # percent
+    ai_score: int | None = None
+    main_category: str | None = None
 
 
 class Institution(BaseModel):
@@ -73,6 +80,16 @@ class Topic(BaseModel):
     id: str
     name: str
     scheme: Literal["arxiv", "keyphrase"]
+
+
+class PageNode(BaseModel):
+    """A page that was loaded: its file and format, and whom or what it lists."""
+
+    id: str
+    file: str
+    name: str
+    format: PageFormat
+    title: str | None = None  # the profile owner's name or the feed's date
 
 
 class Record(BaseModel):

@@ -62,7 +62,7 @@ def _drop_header(pending: list[str], page_date: str | None) -> tuple[str | None,
     return page_date, [line for line in pending if not is_boilerplate(line)]
 
 
-def _entry(lines: list[str], meta: str | None, dated: tuple | None) -> Entry | None:
+def _entry(lines: list[str], meta: str | None, dated: tuple[str | None, int | None, int | None] | None) -> Entry | None:
     if not lines:
         return None
     entry = Entry(title=lines[0], abstract="\n".join(lines[1:]))

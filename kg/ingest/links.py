@@ -100,6 +100,13 @@ def repo_from_url(url: str) -> Repo | None:
                 url=f"https://{host}/{owner}/{name}")
 
 
+def repo_ids(full_name: str) -> list[str]:
+    """Every id a repository called `owner/name` may have: one per code host and Hugging Face kind."""
+    key = full_name.lower()
+    hf = [f"hf:{section}{key}" for section in ("", *(f"{s}/" for s in _HF_KINDS))]
+    return [prefix + key for prefix, _ in _CODE_HOSTS.values()] + hf
+
+
 def _hf_repo(segs: list[str]) -> Repo | None:
     kind = "model"
     if segs and segs[0] in _HF_KINDS:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import PageError
-from kg.graph.records import PageFormat, Record
+from kg.graph.ids import digest
+from kg.graph.records import Author, PageFormat, PageNode, Record
 from kg.ingest import feed, profile, search
 from kg.ingest.records import build_record
 from kg.ingest.text import clean, is_boilerplate, looks_like_abstract, strip_subscribe
@@ -66,6 +67,11 @@ def read_lines(path: Path) -> Iterator[str]:
         yield rest
 
 
+def page_id(path: Path) -> str:
+    """A page's id: a digest of its absolute path, so a re-ingest of the same file finds it."""
+    return "page-" + digest(str(path.resolve()))
+
+
 @dataclass
 class Page:
     """One parsed page: its file, its format and one record per paper on it."""
@@ -74,21 +80,37 @@ class Page:
     format: PageFormat
     records: list[Record]
 
+    @property
+    def id(self) -> str:
+        """The Page node's id."""
+        return page_id(self.path)
 
-def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], Any] | None = None,
-          keyphrases: bool = True) -> Iterator[Any]:
+    def node(self) -> PageNode:
+        """The Page node."""
+        return PageNode(id=self.id, file=str(self.path), name=self.path.name, format=self.format,
+                        title=self.records[0].paper.sources[0].page)
+
+    def owner(self) -> Author | None:
+        """The author whose profile this page is, when it is one."""
+        name = self.records[0].paper.sources[0].page
+        if self.format != "profile" or not name:
+            return None
+        return next((a for a in self.records[0].authors if a.name == name), None)
+
+
+def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], Any] | None = None) -> Iterator[Any]:
     """Each file named by `paths` parsed, in order; a bad one yields its PageError and the rest go on.
 
     With `workers` > 1, files are parsed in that many processes, at most 2 per worker in flight.
     `then` (a module-level function) turns each Page into what is yielded, in the worker.
     """
     files = expand(paths)
-    task = partial(_parse_or_error, then=then, keyphrases=keyphrases)
+    task = partial(_parse_or_error, then=then)
     if workers <= 1:
         yield from map(task, files)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        window: deque[Future] = deque()
+        window: deque[Future[Any]] = deque()
         for path in files:
             window.append(pool.submit(task, path))
             if len(window) >= 2 * workers:
@@ -97,18 +119,17 @@ def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], 
             yield window.popleft().result()
 
 
-def _parse_or_error(path: Path, then: Callable[[Page], Any] | None = None, keyphrases: bool = True) -> Any:
+def _parse_or_error(path: Path, then: Callable[[Page], Any] | None = None) -> Any:
     try:
-        page = parse_file(path, keyphrases)
+        page = parse_file(path)
     except PageError as exc:
         return exc
     return then(page) if then else page
 
 
-def parse_file(path: str | Path, keyphrases: bool = True) -> Page:
+def parse_file(path: str | Path) -> Page:
     """All records of one page, or PageError: a page is parsed whole or not at all.
 
-    Without `keyphrases` a paper's topics are its category alone (`--bulk` adds the rest once per paper).
     """
     path = Path(path)
     if not path.exists():
@@ -123,7 +144,7 @@ def parse_file(path: str | Path, keyphrases: bool = True) -> Page:
         fmt = detect(head)
         if fmt is None:
             raise PageError(f"{path}: not a page in a known format (profile, feed or search results)")
-        records = list(_records(itertools.chain(head, lines), fmt, str(path), keyphrases))
+        records = list(_records(itertools.chain(head, lines), fmt, str(path)))
     except OSError as exc:
         raise PageError(f"{path}: {exc.strerror or exc}") from None
     if not records:
@@ -131,11 +152,10 @@ def parse_file(path: str | Path, keyphrases: bool = True) -> Page:
     return Page(path, fmt, records)
 
 
-def _records(lines: Iterable[str], fmt: PageFormat, file: str, keyphrases: bool) -> Iterator[Record]:
+def _records(lines: Iterable[str], fmt: PageFormat, file: str) -> Iterator[Record]:
     for position, (page, entry) in enumerate(_PARSERS[fmt](lines)):
         if entry.title:
-            yield build_record(entry, file=file, fmt=fmt, position=position, page=page or None,
-                               keyphrases=keyphrases)
+            yield build_record(entry, file=file, fmt=fmt, position=position, page=page or None)
 
 
 def expand(paths: Iterable[str | Path]) -> Iterator[Path]:

@@ -6,11 +6,22 @@ from collections.abc import Iterable, Iterator
 
 from kg.graph.ids import text_key
 from kg.ingest.text import DATE, Entry, clean, is_boilerplate, iso_date
+from kg.ingest.topics import arxiv_category
 
 # `26.7LGOct 1, 2023Code`: score, arXiv category, date, code flag, glued together.
 HEADER = re.compile(
     rf"^(?P<score>\d{{1,4}}(?:\.\d+)?)?(?P<cat>[A-Za-z][A-Za-z.-]{{0,15}}?)?\s*{DATE}\s*(?P<code>Code)?\s*$"
 )
+# The owner's figures in a profile header, one per line or joined by " · ": "h-index35", "72papers",
+# "9,368citations", "Novelty56%", "AI Score62".
+FIGURES = {
+    "h_index": re.compile(r"\bh-?index\s*:?\s*(\d[\d,]*)", re.IGNORECASE),
+    "paper_count": re.compile(r"(\d[\d,]*)\s*papers\b", re.IGNORECASE),
+    "citations": re.compile(r"(\d[\d,]*)\s*citations\b", re.IGNORECASE),
+    "novelty": re.compile(r"\bnovelty\s*:?\s*(\d+)\s*%", re.IGNORECASE),
+    "ai_score": re.compile(r"\bai\s*score\s*:?\s*(\d+)", re.IGNORECASE),
+}
+_CATEGORY = re.compile(r"^[A-Za-z][A-Za-z.-]{1,15}$")
 _NAME_WORD = re.compile(r"^[\w'’.-]+$", re.UNICODE)
 _ET_AL = re.compile(r",?\s*(?:et\s+al\.?|…|\.\.\.)\s*$", re.IGNORECASE)
 
@@ -43,10 +54,21 @@ def _is_name(text: str) -> bool:
     return all(_NAME_WORD.match(w) for w in words)
 
 
+def owner_figures(line: str, figures: dict[str, int | str]) -> None:
+    """Add to `figures` what one line of a profile header says about its owner."""
+    for key, pattern in FIGURES.items():
+        if key not in figures and (found := pattern.search(line)):
+            figures[key] = int(found[1].replace(",", ""))
+    if "main_category" not in figures and _CATEGORY.match(line) and "." in (code := arxiv_category(line)):
+        figures["main_category"] = code
+
+
 def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:
-    """Yield (owner, entry) for each paper; the owner is added to every author list."""
+    """Yield (owner, entry) for each paper; the owner is added to every author list, and every entry
+    carries the figures of the page's header."""
     owner: str | None = None
     entry: Entry | None = None
+    figures: dict[str, int | str] = {}
     for raw in lines:
         line = clean(raw)
         if not line:
@@ -56,9 +78,12 @@ def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:
             if entry is not None:
                 yield owner or "", _with_owner(entry, owner)
             entry = _start(match)
+            entry.owner_figures = figures
         elif entry is None:
             if owner is None and not is_boilerplate(line):
                 owner = line
+            elif owner is not None:
+                owner_figures(line, figures)
         elif not entry.title:
             entry.title = line
         elif not entry.authors and not entry.abstract and (parts := split_authors(line)):

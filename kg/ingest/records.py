@@ -9,17 +9,18 @@ from kg.ingest.names import author_matcher
 from kg.ingest.text import Entry
 
 
-def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, page: str | None,
-                 keyphrases: bool = True) -> Record:
-    """The Record of one paper as one page shows it; without `keyphrases`, topics are the category alone."""
+def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, page: str | None) -> Record:
+    """The Record of one paper as one page shows it; its topic is its category (resolution adds keyphrases)."""
     links = extract_links(entry.abstract)
     match = author_matcher()
-    authors = [Author(id=match.author_id(name), name=name) for name in entry.authors]
+    figures = entry.owner_figures if fmt == "profile" else {}
+    authors = [Author(id=match.author_id(name), name=name, **(figures if name == page else {}))
+               for name in entry.authors]
     insts = []
     if entry.organization:
         resolve = institutions.from_slug if fmt == "profile" else institutions.from_organization
         insts.append(resolve(entry.organization))
-    paper_topics = topics.paper_topics(entry.category, entry.title, keyphrases)
+    paper_topics = [topics.category_topic(entry.category)] if entry.category else []
     has_code = True if links.repos else entry.has_code
     paper = Paper(
         id=paper_id(entry.title),
@@ -40,6 +41,6 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
         upvotes=entry.upvotes,
         has_code=has_code,
         organization=entry.organization,
-        sources=[Source(file=file, format=fmt, position=position, page=page)],
+        sources=[Source(file=file, format=fmt, position=position, page=page, authors=[a.id for a in authors])],
     )
     return Record(paper=paper, authors=authors, institutions=insts, repos=links.repos, topics=paper_topics)

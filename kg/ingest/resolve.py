@@ -1,37 +1,41 @@
-"""Entity resolution for `kg parse`: records from any number of pages folded into one Graph."""
+"""Entity resolution: records from any number of pages folded into one node per id, by the merge rules."""
 from __future__ import annotations
 
-from kg.graph.merge import add_institutions, merge_papers
-from kg.graph.records import Author, Graph, Institution, Paper, Record, Repo, Topic
+from pydantic import BaseModel
+
+from kg.graph.merge import add_nodes, merge_papers
+from kg.graph.model import LABELS
+from kg.graph.records import Graph, Paper, Record
+from kg.ingest import topics
+
+# The Graph's lists, each of a label's nodes.
+KINDS = {"papers": "Paper", "authors": "Author", "institutions": "Institution", "repos": "Repo", "topics": "Topic"}
 
 
 class Resolver:
-    """Folds records from any number of pages into one resolved Graph."""
+    """Folds records from any number of pages into one node per id, each merged by its label's rules."""
 
     def __init__(self) -> None:
-        self.papers: dict[str, Paper] = {}
-        self.authors: dict[str, Author] = {}
-        self.institutions: dict[str, Institution] = {}
-        self.repos: dict[str, Repo] = {}
-        self.topics: dict[str, Topic] = {}
+        self.tables: dict[str, dict[str, BaseModel]] = {kind: {} for kind in KINDS}
+        self.records = 0
 
     def add(self, record: Record) -> None:
         """Merge one record in."""
-        paper = record.paper
-        known = self.papers.get(paper.id)
-        self.papers[paper.id] = merge_papers(known, paper) if known else paper
-        for author in record.authors:
-            self.authors.setdefault(author.id, author)
-        add_institutions(self.institutions, record.institutions)
-        for repo in record.repos:
-            self.repos.setdefault(repo.id, repo)
-        for topic in record.topics:
-            self.topics.setdefault(topic.id, topic)
+        papers = self.tables["papers"]
+        found = topics.paper_topics(record.paper.category, record.paper.title)
+        paper = record.paper.model_copy(update={"topics": sorted({*record.paper.topics, *(t.id for t in found)})})
+        add_nodes(self.tables["topics"], LABELS["Topic"], found)
+        known = papers.get(paper.id)
+        papers[paper.id] = paper if known is None else merge_papers(known, paper)  # type: ignore[arg-type]
+        for kind, label in KINDS.items():
+            if kind != "papers":
+                add_nodes(self.tables[kind], LABELS[label], getattr(record, kind))
+        self.records += 1
+
+    def papers(self) -> list[Paper]:
+        """The merged papers."""
+        return list(self.tables["papers"].values())  # type: ignore[arg-type]
 
     def graph(self) -> Graph:
         """The resolved entities, each list sorted by id so output is stable."""
-        def ordered(table: dict) -> list:
-            return [table[k] for k in sorted(table)]
-        return Graph(papers=ordered(self.papers), authors=ordered(self.authors),
-                     institutions=ordered(self.institutions), repos=ordered(self.repos),
-                     topics=ordered(self.topics))
+        return Graph(**{kind: [table[k] for k in sorted(table)] for kind, table in self.tables.items()})

@@ -33,6 +33,7 @@ class Entry:
     category: str | None = None
     upvotes: int | None = None
     has_code: bool | None = None
+    owner_figures: dict[str, int | str] = field(default_factory=dict)  # a profile header's, see profile.py
 
 
 def iso_date(month: str, day: str, year: str | None) -> tuple[str | None, int | None]:

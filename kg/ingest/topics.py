@@ -75,14 +75,13 @@ def normalise_phrase(phrase: str) -> str:
     return " ".join(words)
 
 
-def paper_topics(category: str | None, title: str, keyphrases: bool = True) -> list[Topic]:
-    """A paper's topics as one page gives them: its arXiv category, then the title's keyphrases
-    (its longest word when there are none); without `keyphrases`, the category alone, the rest to come."""
+def paper_topics(category: str | None, title: str) -> list[Topic]:
+    """A paper's topics as one page gives them: its arXiv category, then its title's keyphrases, or its
+    longest word when there are none. A paper's topics are the union over every page's."""
     found = [category_topic(category)] if category else []
-    if keyphrases:
-        found += keyphrase_topics(title)  # cached: shared, never mutated
-        if not found:
-            found.append(fallback_topic(title))
+    found += keyphrase_topics(title)  # cached: shared, never mutated
+    if not found:
+        found.append(fallback_topic(title))
     return found
 
 

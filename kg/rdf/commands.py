@@ -35,9 +35,10 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int) -> 
     conf = settings()
     start = time.perf_counter()
     with driver(conf) as db, collector_paused():
-        batches = counter(triple_batches(db, conf.database, iris, filters, batch))
+        scope = filters.resolve(db, conf.database)  # an unknown name fails here, before any output
+        batches = counter(triple_batches(db, conf.database, iris, scope, batch))
         if err.is_terminal:
-            batches = progress(batches, "exporting", total=batch_count(db, conf.database, filters, batch))
+            batches = progress(batches, "exporting", total=batch_count(db, conf.database, scope, batch))
         if output is None:
             _to_stdout(batches, fmt_name, iris)
         else:

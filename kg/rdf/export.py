@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 import neo4j
 from pyoxigraph import RdfFormat, Triple, parse, serialize
 
 from kg.rdf.handoff import Handoff
-from kg.rdf.source import EXPORT_BATCH, Filters, counts, rows
+from kg.rdf.source import EXPORT_BATCH, Scope, counts, rows
 from kg.rdf.triples import Describer
 from kg.rdf.vocab import Iris
 
@@ -42,6 +42,14 @@ FORMATS = {f.name: f for f in (
 )}
 
 
+class Output(Protocol):
+    """What `write` writes to: a binary file, or a sink with the same two methods."""
+
+    def write(self, data: bytes | memoryview, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 WRITE_SIZE = 1 << 16  # bytes per write of N-Triples, so that `chunks` holds little at a time
 
 
@@ -60,11 +68,11 @@ class Batch:
         return parse(self.nt, RdfFormat.N_TRIPLES, lenient=True)  # lenient: we wrote valid terms
 
 
-def triple_batches(driver: neo4j.Driver, database: str | None, iris: Iris, filters: Filters = Filters(),
+def triple_batches(driver: neo4j.Driver, database: str | None, iris: Iris, scope: Scope = Scope(),
                    batch: int = EXPORT_BATCH) -> Iterator[Batch]:
     """The export's triples, one batch per page of Neo4j rows."""
     describer = Describer(iris)
-    for label, page in rows(driver, database, filters, batch):
+    for label, page in rows(driver, database, scope, batch):
         yield describe(describer, label, page)
 
 
@@ -74,16 +82,18 @@ def describe(describer: Describer, label: str, page: list[list[Any]]) -> Batch:
     return Batch("".join(lines).encode(), len(lines))
 
 
-def batch_count(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(),
+def batch_count(driver: neo4j.Driver, database: str | None, scope: Scope = Scope(),
                 batch: int = EXPORT_BATCH) -> int:
     """How many batches `triple_batches` yields (for a progress bar)."""
-    return sum(math.ceil(n / batch) for n in counts(driver, database, filters).values())
+    return sum(math.ceil(n / batch) for n in counts(driver, database, scope).values())
 
 
-def write(batches: Iterable[Batch], output: BinaryIO, fmt: Format, iris: Iris) -> None:
+def write(batches: Iterable[Batch], output: Output, fmt: Format, iris: Iris) -> None:
     """Serialize the batches to `output` as they come."""
     if fmt.rdf != RdfFormat.N_TRIPLES:
-        serialize(chain.from_iterable(b.triples() for b in batches), output, fmt.rdf, prefixes=iris.prefixes)
+        # pyoxigraph types its output as IO[bytes]; it calls only write and flush.
+        serialize(chain.from_iterable(b.triples() for b in batches), output,  # type: ignore[arg-type]
+                  fmt.rdf, prefixes=iris.prefixes)
         return
     for batch in batches:
         view = memoryview(batch.nt)
@@ -114,10 +124,10 @@ class ConsumerGone(OSError):
 class _QueueSink:
     """A binary writer that hands each write to the reader, until the reader has gone."""
 
-    def __init__(self, handoff: Handoff) -> None:
+    def __init__(self, handoff: Handoff[bytes]) -> None:
         self.handoff = handoff
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview, /) -> int:
         if not self.handoff.put(bytes(data)):
             raise ConsumerGone("export reader closed")
         return len(data)
@@ -126,9 +136,9 @@ class _QueueSink:
         pass
 
 
-def chunks(batches: Iterable[Batch], fmt: Format, iris: Iris, depth: int = 16) -> Iterator[bytes]:
+def chunks(batches: Iterable[Batch], fmt: Format, iris: Iris, depth: int = 16) -> Generator[bytes, None, None]:
     """The serialized export as byte chunks (at most 64 KiB each), produced on a thread while read.
 
     At most `depth` chunks wait in memory; closing the iterator stops the export."""
-    handoff = Handoff(depth)
+    handoff: Handoff[bytes] = Handoff(depth)
     return handoff.run(lambda: write(batches, _QueueSink(handoff), fmt, iris), "rdf-export")

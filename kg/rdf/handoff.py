@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from queue import Full, Queue
-from typing import Any
+from typing import Generic, TypeVar, cast
 
+T = TypeVar("T")
 _END = object()
 
 
-class Handoff:
+class Handoff(Generic[T]):
     """A bounded queue between one producer thread and one reader; the reader's closing stops both."""
 
     def __init__(self, depth: int) -> None:
-        self.queue: Queue = Queue(maxsize=depth)
+        # The producer's items (T), then _END or the exception it raised.
+        self.queue: Queue[object] = Queue(maxsize=depth)
         self.stop = threading.Event()
 
     def put(self, item: object) -> bool:
@@ -26,7 +28,7 @@ class Handoff:
                 continue
         return False
 
-    def run(self, produce: Callable[[], None], name: str) -> Iterator[Any]:
+    def run(self, produce: Callable[[], None], name: str) -> Generator[T, None, None]:
         """Run `produce` (which calls `put`) on a thread; yield what it puts, raise what it raises."""
         def target() -> None:
             try:
@@ -41,7 +43,7 @@ class Handoff:
             while (item := self.queue.get()) is not _END:
                 if isinstance(item, BaseException):
                     raise item
-                yield item
+                yield cast(T, item)  # neither _END nor an exception: one of the producer's items
         finally:
             self.stop.set()
             thread.join()

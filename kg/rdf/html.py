@@ -5,6 +5,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from html import escape
+from typing import cast
 
 from pyoxigraph import Literal, NamedNode, Triple
 
@@ -53,14 +54,17 @@ class Page:
         lists: dict[str, list[tuple[int, str]]] = defaultdict(list)
         incoming: dict[str, list[str]] = defaultdict(list)
         for t in triples:
+            # A description's triples (kg/rdf/triples.py) have IRI subjects and IRI or literal objects.
+            t_subject = cast(NamedNode, t.subject)
+            t_object = cast("NamedNode | Literal", t.object)
             predicate = t.predicate.value
-            if t.subject == subject:
-                own[short(predicate)].append(self.term(t.object))
-            elif t.subject.value.startswith(subject.value + "#") and (m := _MEMBER.match(predicate)):
-                fragment = t.subject.value.partition("#")[2]
-                lists[fragment].append((int(m.group(1)), self.term(t.object)))
-            elif t.object == subject and not _MEMBER.match(predicate):  # positions show as kg:listedOn
-                incoming[short(predicate)].append(self.term(t.subject))
+            if t_subject == subject:
+                own[short(predicate)].append(self.term(t_object))
+            elif t_subject.value.startswith(subject.value + "#") and (m := _MEMBER.match(predicate)):
+                fragment = t_subject.value.partition("#")[2]
+                lists[fragment].append((int(m.group(1)), self.term(t_object)))
+            elif t_object == subject and not _MEMBER.match(predicate):  # positions show as kg:listedOn
+                incoming[short(predicate)].append(self.term(t_subject))
         title = self.names.get(subject.value) or subject.value
         parts = [f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>",
                  f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>",

@@ -25,7 +25,7 @@ def describe(driver: neo4j.Driver, database: str | None, iris: Iris, kind: str,
     """The description of `{base}/resource/{kind}/{node_id}`, or None when there is no such node."""
     label = LABELS.get(kind)
     row = resource_row(driver, database, label, node_id) if label else None
-    if row is None:
+    if label is None or row is None:
         return None
     node = row["node"]
     subject = iris.resource(kind, node_id)

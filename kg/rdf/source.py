@@ -12,8 +12,11 @@ from typing import Any, TypeVar
 
 import neo4j
 
+from kg.graph.model import LABELS
+from kg.graph.model import RELATIONSHIPS as MODEL_RELATIONSHIPS
 from kg.rdf.handoff import Handoff
 from kg.rdf.triples import OWNED, PROPERTIES, RELATIONSHIPS
+from kg.store import refs
 
 T = TypeVar("T")
 
@@ -21,8 +24,9 @@ EXPORT_BATCH = 2000  # nodes per query; see BENCHMARKS.md
 RESOURCE_EDGES = 1000  # most relationships shown on one resource page
 
 # Label, and the relationship that joins it to the papers it is exported with.
-LABEL_LINKS = {"Paper": None, "Author": "AUTHORED", "Institution": "AFFILIATED_WITH",
-               "Repo": "HAS_CODE", "Topic": "HAS_TOPIC", "Page": "LISTED_ON"}
+LABEL_LINKS: dict[str, str | None] = {label: next(
+    (rel.type for rel in MODEL_RELATIONSHIPS.values() if {rel.start, rel.end} == {"Paper", label}), None)
+    for label in LABELS}
 EDGE = "[type(r), startNode(r).id, endNode(r).id, r.position]"
 # One query per page: a single row holding every node's list (see kg/rdf/triples.py), which the
 # driver decodes far faster than one record per node.
@@ -47,30 +51,60 @@ RETURN n {{.*}} AS node, COLLECT {{
 """
 
 
-# Each filter as a Cypher predicate on the paper {p}, its value in the parameter $f_<filter>.
+# The filters that name a node, and its label.
+FILTER_LABELS = {"author": "Author", "topic": "Topic", "institution": "Institution", "repo": "Repo"}
+# Each filter as a Cypher predicate on the paper {p}: the node's id, or the year, in $f_<filter>.
 FILTER_TERMS = {
-    "author": "EXISTS { MATCH (f:Author)-[:AUTHORED]->({p}) WHERE f.id = $f_author OR f.name = $f_author }",
-    "topic": "EXISTS { MATCH ({p})-[:HAS_TOPIC]->(f:Topic) WHERE f.id = $f_topic OR f.name = $f_topic }",
-    "institution": "EXISTS { MATCH ({p})-[:AFFILIATED_WITH]->(f:Institution) WHERE f.id = $f_institution "
-                   "OR f.name = $f_institution OR $f_institution IN f.aliases }",
+    "author": "EXISTS { ({p})<-[:AUTHORED]-(:Author {id: $f_author}) }",
+    "topic": "EXISTS { ({p})-[:HAS_TOPIC]->(:Topic {id: $f_topic}) }",
+    "institution": "EXISTS { ({p})-[:AFFILIATED_WITH]->(:Institution {id: $f_institution}) }",
+    "repo": "EXISTS { ({p})-[:HAS_CODE]->(:Repo {id: $f_repo}) }",
     "year": "{p}.year = $f_year",
 }
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Which papers to export (all when empty); every other node comes with the papers it links to."""
+    """Which papers to export, as a user names them (all when empty): each node by its id or name,
+    found as GraphQL finds it (see kg.store.refs)."""
 
-    author: str | None = None  # id or name
-    topic: str | None = None  # id or name
+    author: str | None = None
+    topic: str | None = None
     institution: str | None = None  # id, name or alias
+    repo: str | None = None  # id or owner/name
+    year: int | None = None
+
+    def resolve(self, driver: neo4j.Driver, database: str | None) -> Scope:
+        """The scope these filters name; refs.UnknownRef for a value that names no node."""
+        ids: dict[str, str] = {}
+        for key, label in FILTER_LABELS.items():
+            value = getattr(self, key)
+            if value is None:
+                continue
+            records, _, _ = driver.execute_query(refs.by_ref(label), refs.refs_params(label, [value]),
+                                                 database_=database, routing_=neo4j.RoutingControl.READ)
+            if records[0]["item"] is None:
+                raise refs.UnknownRef(label, value)
+            ids[key] = records[0]["item"]["id"]
+        return Scope(**ids, year=self.year)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The exported subgraph: the papers linked to every node given (by id) and of the year given,
+    and everything those link to; the whole graph when nothing is given."""
+
+    author: str | None = None
+    topic: str | None = None
+    institution: str | None = None
+    repo: str | None = None
     year: int | None = None
 
     def __bool__(self) -> bool:
-        return any(v is not None for v in (self.author, self.topic, self.institution, self.year))
+        return any(v is not None for v in vars(self).values())
 
     def papers(self, var: str) -> str:
-        """A Cypher predicate on the paper `var` (true when there are no filters)."""
+        """A Cypher predicate on the paper `var` (true when nothing is given)."""
         terms = [FILTER_TERMS[key].replace("{p}", var) for key, value in vars(self).items() if value is not None]
         return " AND ".join(terms) or "true"
 
@@ -86,7 +120,7 @@ class Filters:
         return {f"f_{k}": v for k, v in vars(self).items() if v is not None}
 
 
-def page_query(label: str, filters: Filters) -> str:
+def page_query(label: str, scope: Scope) -> str:
     """The query of one page of `label` rows after `$after`, in id order."""
     columns = [f"n.{key}" for key in PROPERTIES[label]]
     for rel in OWNED.get(label, ()):
@@ -94,25 +128,25 @@ def page_query(label: str, filters: Filters) -> str:
         other = RELATIONSHIPS[rel].end if outward else RELATIONSHIPS[rel].start
         arrow = f"-[r:{rel}]->" if outward else f"<-[r:{rel}]-"
         # A paper's links are all in the subgraph; another node's only when their end is.
-        scope = "true" if label == "Paper" else filters.scope(other, "x")
+        linked = "true" if label == "Paper" else scope.scope(other, "x")
         edges = OWNED_POSITIONED_EDGES if RELATIONSHIPS[rel].listing else OWNED_EDGES
-        columns.append(edges.format(arrow=arrow, other=other, scope=scope))
-    return PAGE_QUERY.format(label=label, scope=filters.scope(label, "n"), columns=", ".join(columns))
+        columns.append(edges.format(arrow=arrow, other=other, scope=linked))
+    return PAGE_QUERY.format(label=label, scope=scope.scope(label, "n"), columns=", ".join(columns))
 
 
-def rows(driver: neo4j.Driver, database: str | None, filters: Filters = Filters(),
+def rows(driver: neo4j.Driver, database: str | None, scope: Scope = Scope(),
          batch: int = EXPORT_BATCH) -> Iterator[tuple[str, list[list[Any]]]]:
     """(label, rows) pages over every label, each page one query of at most `batch` nodes, the next
     page read on a thread while the caller works on this one."""
-    return prefetched(_pages(driver, database, filters, batch))
+    return prefetched(_pages(driver, database, scope, batch))
 
 
-def _pages(driver: neo4j.Driver, database: str | None, filters: Filters,
+def _pages(driver: neo4j.Driver, database: str | None, scope: Scope,
            batch: int) -> Iterator[tuple[str, list[list[Any]]]]:
     for label in LABEL_LINKS:
         after = ""
         while True:
-            page = read_page(driver, database, label, filters, after, batch)
+            page = read_page(driver, database, label, scope, after, batch)
             if page:
                 yield label, page
             if len(page) < batch:
@@ -120,17 +154,18 @@ def _pages(driver: neo4j.Driver, database: str | None, filters: Filters,
             after = page[-1][0]
 
 
-def read_page(driver: neo4j.Driver, database: str | None, label: str, filters: Filters, after: str,
+def read_page(driver: neo4j.Driver, database: str | None, label: str, scope: Scope, after: str,
               batch: int) -> list[list[Any]]:
     """The rows of the first `batch` nodes of `label` whose id is after `after`, in id order."""
-    records, _, _ = driver.execute_query(page_query(label, filters), filters.params(), after=after, limit=batch,
+    records, _, _ = driver.execute_query(page_query(label, scope), scope.params(), after=after, limit=batch,
                                          database_=database, routing_=neo4j.RoutingControl.READ)
-    return records[0]["rows"]
+    page: list[list[Any]] = records[0]["rows"]
+    return page
 
 
 def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     """`items`, produced on a thread up to `depth` ahead of the reader (whose closing stops it)."""
-    handoff = Handoff(depth)
+    handoff: Handoff[T] = Handoff(depth)
 
     def produce() -> None:
         for item in items:
@@ -140,12 +175,12 @@ def prefetched(items: Iterator[T], depth: int = 1) -> Iterator[T]:
     return handoff.run(produce, "rdf-read")
 
 
-def counts(driver: neo4j.Driver, database: str | None, filters: Filters = Filters()) -> dict[str, int]:
+def counts(driver: neo4j.Driver, database: str | None, scope: Scope = Scope()) -> dict[str, int]:
     """Nodes per label that the export holds."""
     out = {}
     for label in LABEL_LINKS:
-        records, _, _ = driver.execute_query(COUNT_QUERY.format(label=label, scope=filters.scope(label, "n")),
-                                             filters.params(), database_=database,
+        records, _, _ = driver.execute_query(COUNT_QUERY.format(label=label, scope=scope.scope(label, "n")),
+                                             scope.params(), database_=database,
                                              routing_=neo4j.RoutingControl.READ)
         out[label] = records[0]["n"]
     return out

@@ -18,7 +18,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
-from kg.rdf.vocab import DCTERMS, DEFAULT_BASE, KG, RDF, RDFS, SCHEMA, TYPES, XSD, Iris
+from kg.graph.model import LABELS, shown
+from kg.graph.model import RELATIONSHIPS as MODEL_RELATIONSHIPS
+from kg.rdf.vocab import DCTERMS, KG, RDF, RDFS, SCHEMA, TYPES, XSD, Iris
 
 Convert = Callable[[Any], str | None]  # a property value to an N-Triples term, or None to skip it
 
@@ -96,7 +98,7 @@ def arxiv(value: str) -> str:
     return nt(NamedNode("https://arxiv.org/abs/" + value))
 
 
-def term(values: Mapping[str, str | None]) -> Convert:
+def term(values: Mapping[str, NamedNode | None]) -> Convert:
     """A converter picking one vocabulary term per value (none for other values)."""
     return {key: None if value is None else nt(value) for key, value in values.items()}.get
 
@@ -106,17 +108,22 @@ Field = tuple[str, NamedNode, Convert]  # Neo4j property, predicate, converter
 
 def fields(iris: Iris) -> dict[str, list[Field]]:
     """Per label: the node's properties and the triple each value makes, in export order."""
+    topics = iris.nt("topic")
     return {
         "Paper": [
             ("title", SCHEMA.name, text), ("abstract", SCHEMA.abstract, text),
             ("date", SCHEMA.datePublished, date), ("year", KG.year, integer),
             ("arxiv_id", KG.arxivId, text), ("arxiv_id", SCHEMA.sameAs, arxiv),
-            ("category", KG.primaryCategory, lambda c, topics=iris.nt("topic"): topics["arxiv:" + c]),
+            ("category", KG.primaryCategory, lambda c: topics["arxiv:" + c]),
             ("score", KG.score, double), ("upvotes", KG.upvotes, integer),
             ("author_count", KG.authorCount, integer), ("has_code", KG.hasCode, boolean),
             ("organization", KG.organizationName, text), ("links", RDFS.seeAlso, link),
         ],
-        "Author": [("name", SCHEMA.name, text)],
+        "Author": [
+            ("name", SCHEMA.name, text), ("h_index", KG.hIndex, integer), ("citations", KG.citationCount, integer),
+            ("paper_count", KG.paperCount, integer), ("novelty", KG.novelty, integer),
+            ("ai_score", KG.aiScore, integer), ("main_category", KG.mainCategory, text),
+        ],
         "Institution": [("name", SCHEMA.name, text), ("aliases", SCHEMA.alternateName, text)],
         "Repo": [
             ("name", SCHEMA.name, text), ("url", SCHEMA.url, link), ("url", SCHEMA.codeRepository, link),
@@ -140,40 +147,57 @@ CLASSES = {
     "Paper": SCHEMA.ScholarlyArticle, "Author": SCHEMA.Person, "Institution": SCHEMA.Organization,
     "Repo": SCHEMA.SoftwareSourceCode, "Topic": SCHEMA.DefinedTerm, "Page": SCHEMA.WebPage,
 }
-# Each label's properties in the order an export row carries them: the id, then those of `fields`.
-PROPERTIES = {label: tuple(dict.fromkeys(["id", *(key for key, _, _ in fs)]))
-              for label, fs in fields(Iris(DEFAULT_BASE)).items()}
+# Each label's served properties (kg/graph/model.py) in the order an export row carries them, the id first.
+PROPERTIES = {label.name: tuple(p.name for p in shown(label.props)) for label in LABELS.values()}
 
 
 @dataclass(frozen=True)
 class Relationship:
-    """How one relationship type maps to triples."""
+    """How one relationship type maps to triples; its ends are the model's."""
 
-    start: str  # label of its start node
-    end: str  # label of its end node
+    type: str
     predicate: NamedNode  # of the link between the two
     inverse: bool = False  # the link runs from the end to the start
     listing: str = ""  # fragment of the end's ordered list (an rdf:Seq) of starts, by position
 
+    @property
+    def start(self) -> str:
+        """Label of its start node."""
+        return MODEL_RELATIONSHIPS[self.type].start
 
-RELATIONSHIPS = {
-    "AUTHORED": Relationship("Author", "Paper", SCHEMA.author, inverse=True, listing=AUTHORS),
-    "HAS_CODE": Relationship("Paper", "Repo", KG.hasRepository),
-    "HAS_TOPIC": Relationship("Paper", "Topic", SCHEMA.about),
-    "AFFILIATED_WITH": Relationship("Paper", "Institution", SCHEMA.sourceOrganization),
-    "LISTED_ON": Relationship("Paper", "Page", KG.listedOn, listing=LISTING),
-    "PROFILE_OF": Relationship("Page", "Author", SCHEMA.mainEntity),
-}
-# The relationships an export row carries after its properties: a paper all of its own, a page its
-# profile's owner. Each relationship has one carrier, so the export has it once.
-OWNED = {"Paper": ("AUTHORED", "HAS_CODE", "HAS_TOPIC", "AFFILIATED_WITH", "LISTED_ON"), "Page": ("PROFILE_OF",)}
+    @property
+    def end(self) -> str:
+        """Label of its end node."""
+        return MODEL_RELATIONSHIPS[self.type].end
+
+
+RELATIONSHIPS = {rel.type: rel for rel in (
+    Relationship("AUTHORED", SCHEMA.author, inverse=True, listing=AUTHORS),
+    Relationship("HAS_CODE", KG.hasRepository),
+    Relationship("HAS_TOPIC", SCHEMA.about),
+    Relationship("AFFILIATED_WITH", SCHEMA.sourceOrganization),
+    Relationship("LISTED_ON", KG.listedOn, listing=LISTING),
+    Relationship("PROFILE_OF", SCHEMA.mainEntity),
+)}
+
+
+def carrier(rel: Relationship) -> str:
+    """The label whose export row carries `rel`: a paper carries all of its own, other nodes those they start."""
+    return "Paper" if "Paper" in (rel.start, rel.end) else rel.start
+
+
+# The relationships an export row carries after its properties. Each relationship has one carrier,
+# so the export has it once.
+OWNED: dict[str, tuple[str, ...]] = {}
+for _rel in RELATIONSHIPS.values():
+    OWNED[carrier(_rel)] = (*OWNED.get(carrier(_rel), ()), _rel.type)
 # The ordered list each label has: (its fragment, the predicate linking the node to it).
 LISTS = {"Paper": (AUTHORS, KG.authorList), "Page": (LISTING, KG.listing)}
 
 Links = Sequence[Any]  # of one relationship type: the other ends' ids, or [id, position] if it is listed
 
 
-class _Members(dict):
+class _Members(dict[int, str]):
     """rdf:_1, rdf:_2 … in N-Triples syntax, by 0-based position."""
 
     def __missing__(self, position: int) -> str:
@@ -207,7 +231,8 @@ class Describer:
 
     def node(self, label: str, row: Mapping[str, Any]) -> list[Triple]:
         """The triples of a resource page's row: the node's own, and those of all its edges."""
-        props, edges = row["node"], {}
+        props = row["node"]
+        edges: dict[str, list[Any]] = {}
         for rel, start, end, position, *_ in row.get("edges") or ():
             other = end if RELATIONSHIPS[rel].start == label else start
             edges.setdefault(rel, []).append((other, position) if RELATIONSHIPS[rel].listing else other)

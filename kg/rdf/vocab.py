@@ -11,6 +11,7 @@ from urllib.parse import quote, unquote
 
 from pyoxigraph import NamedNode
 
+from kg.graph.model import LABELS as MODEL_LABELS
 from kg.settings import Settings, env_name, settings
 
 BASE_ENV = env_name("base_iri")
@@ -32,7 +33,8 @@ class Namespace:
         return term
 
     def __getitem__(self, local: str) -> NamedNode:
-        return getattr(self, local)
+        term: NamedNode = getattr(self, local)
+        return term
 
 
 SCHEMA = Namespace("https://schema.org/")
@@ -48,8 +50,7 @@ VOCAB_PREFIXES = {
 }
 
 # The `{type}` of `{base}/resource/{type}/{id}`, and the Neo4j label it names.
-LABELS = {"paper": "Paper", "author": "Author", "institution": "Institution",
-          "repo": "Repo", "topic": "Topic", "page": "Page"}
+LABELS = {name.lower(): name for name in MODEL_LABELS}
 TYPES = {label: kind for kind, label in LABELS.items()}
 
 
@@ -75,7 +76,7 @@ def _named(namespace: str, node_id: str, fragment: str) -> NamedNode:
     return NamedNode(_iri(namespace, node_id, fragment))
 
 
-class NtIris(dict):
+class NtIris(dict[str, str]):
     """IRIs of one resource type (and fragment) in N-Triples syntax, by id; a cache of up to `size`."""
 
     def __init__(self, namespace: str, fragment: str = "", size: int = 1 << 16) -> None:

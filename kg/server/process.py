@@ -42,7 +42,8 @@ ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 def _args(pid: int) -> list[str]:
     """A process's command-line arguments, or [] when there is no such process."""
     try:
-        return psutil.Process(pid).cmdline()
+        args: list[str] = psutil.Process(pid).cmdline()  # psutil has no type hints
+        return args
     except (psutil.Error, OSError):
         return []
 
@@ -59,7 +60,8 @@ def _find_server(home: Neo4jHome) -> int | None:
     for proc in psutil.process_iter(["cmdline"]):
         args = proc.info["cmdline"] or []
         if proc.pid != os.getpid() and ENTRY_POINT in args and wanted in args:
-            return proc.pid
+            pid: int = proc.pid
+            return pid
     return None
 
 

@@ -1,13 +1,13 @@
 """`kg ingest --bulk`: a first load into an empty local database through `neo4j-admin database import`.
 
 Three stages, memory bounded by a bucket rather than the corpus:
-1. map: parse workers turn each page into its node rows and one spool line per paper sighting;
-   the main process writes first sightings of authors, repos, topics and pages to CSV, and each
-   sighting to the bucket its paper id hashes to, in page order;
-2. reduce: each bucket is read back, title keyphrases extracted once per paper (not per sighting),
-   the sightings of a paper merged exactly as the incremental loader merges them, and the papers
-   and their relationships written as CSV shards (in parallel);
+1. map: parse workers turn each page into spool lines (one per paper sighting, author and repository);
+   the main process writes the pages, and each line to the bucket its id hashes to;
+2. reduce: each bucket is read back and resolved exactly as the incremental loader resolves a batch
+   (kg/ingest/resolve.py, kg/store/rows.py: the same merge rules, the same keyphrases, the same author
+   order), and the nodes and relationships written as CSV shards, in parallel;
 3. neo4j-admin imports the CSVs; the schema is applied after.
+Institutions and topics are few: the main process merges those in memory.
 """
 from __future__ import annotations
 
@@ -16,58 +16,46 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
+
+import orjson
 
 from kg import server
 from kg.console import err
 from kg.errors import KgError, PageError
-from kg.graph.merge import add_institutions, merge_papers
-from kg.graph.records import Institution, Paper, Topic
-from kg.ingest import topics
+from kg.graph.merge import merge_values
+from kg.graph.model import LABELS, RELATIONSHIPS
+from kg.graph.records import Paper, Record
 from kg.ingest.pages import Page, pages
+from kg.ingest.resolve import Resolver
 from kg.store.connection import driver, local_settings
-from kg.store.load import Summary, page_id
+from kg.store.load import Summary
+from kg.store.rows import NODES, PAPER_LINKS, listing_rows, row
 from kg.store.schema import apply_schema
 
 ARRAY_DELIMITER = "|"
 BUCKETS = 128  # a million papers make buckets of ~20 MB each
 
-# file stem -> header; ids live in one ID space per label.
-NODE_FILES = {
-    "papers": ["id:ID(Paper)", "title", "abstract", "date", "year:int", "arxiv_id", "score:float", "category",
-               "upvotes:int", "author_count:int", "has_code:boolean", "organization", "links:string[]", ":LABEL"],
-    "authors": ["id:ID(Author)", "name", ":LABEL"],
-    "institutions": ["id:ID(Institution)", "name", "aliases:string[]", ":LABEL"],
-    "repos": ["id:ID(Repo)", "host", "kind", "owner", "name", "url", ":LABEL"],
-    "topics": ["id:ID(Topic)", "name", "scheme", ":LABEL"],
-    "pages": ["id:ID(Page)", "file", "name", "format", "title", ":LABEL"],
-}
-REL_FILES = {
-    "authored": [":START_ID(Author)", ":END_ID(Paper)", "position:int", ":TYPE"],
-    "has_code": [":START_ID(Paper)", ":END_ID(Repo)", ":TYPE"],
-    "has_topic": [":START_ID(Paper)", ":END_ID(Topic)", ":TYPE"],
-    "affiliated_with": [":START_ID(Paper)", ":END_ID(Institution)", ":TYPE"],
-    "listed_on": [":START_ID(Paper)", ":END_ID(Page)", "position:int", ":TYPE"],
-    "profile_of": [":START_ID(Page)", ":END_ID(Author)", ":TYPE"],
-}
-MAPPED = ("authors", "repos", "topics", "pages", "profile_of")  # written in stage 1
-REDUCED = ("papers", "authored", "has_code", "has_topic", "affiliated_with", "listed_on")  # stage 2 shards
+# file stem -> header, from the model; ids live in one ID space per label.
+NODE_FILES = {label.plural: [f"id:ID({label.name})", *(f"{p.name}:{p.type}" for p in label.props[1:]), ":LABEL"]
+              for label in LABELS.values()}
+REL_FILES = {rel.key: [f":START_ID({rel.start})", f":END_ID({rel.end})", *(f"{p.name}:{p.type}" for p in rel.props),
+                       ":TYPE"] for rel in RELATIONSHIPS.values()}
+IN_MEMORY = ("institutions", "topics")  # merged by the main process
+SPOOLED = ("papers", "authors", "repos")  # merged per bucket
+MAPPED = ("pages", "profile_of")  # written by the main process as they come
+REDUCED = ("papers", "authors", "repos", *(rel.key for rel in RELATIONSHIPS.values() if rel.key != "profile_of"))
 
 
-# Per node file: the attribute behind each column, and the label (the ID space's name).
-_FIELDS = {stem: [h.split(":")[0] for h in header[:-1]] for stem, header in NODE_FILES.items()}
-_LABELS = {stem: header[0].partition("(")[2].rstrip(")") for stem, header in NODE_FILES.items()}
-
-
-def node_row(stem: str, node: object) -> list[Any]:
-    """The CSV row of one node (a model, or anything with its attributes), in its file's column order."""
-    return [_cell(getattr(node, name)) for name in _FIELDS[stem]] + [_LABELS[stem]]
+def cells(values: Iterable[Any], tag: str) -> list[Any]:
+    """A CSV row: `values` as neo4j-admin reads them, then the label or type `tag`."""
+    return [_cell(v) for v in values] + [tag]
 
 
 def _cell(value: Any) -> Any:
@@ -80,81 +68,95 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def node_cells(stem: str, values: Mapping[str, Any]) -> list[Any]:
+    """The CSV row of one node's stored values (see rows.row)."""
+    return cells(values.values(), NODES[stem].name)
+
+
+def rel_cells(key: str, fields: Mapping[str, Any]) -> list[Any]:
+    """The CSV row of one relationship row (`from`, `to`, its properties)."""
+    return cells(fields.values(), key.upper())
+
+
+def bucket_of(node_id: str) -> int:
+    """The bucket a node's sightings go to."""
+    return zlib.crc32(node_id.encode()) % BUCKETS
+
+
 @dataclass
 class Prepared:
-    """One page made ready for the import inside a parse worker: node rows and spool lines."""
+    """One page made ready for the import inside a parse worker: rows, and spool lines by bucket."""
 
-    page: list[str]
+    page: dict[str, Any]
     owner: str | None  # the profile owner's author id
-    nodes: dict[str, list[list[str]]]  # authors, repos, topics: rows in order of sighting
-    institutions: list[Institution]
-    sightings: list[tuple[str, bytes]]  # (paper id, spool line), in page order
+    small: dict[str, list[dict[str, Any]]]  # institutions and topics: stored values
+    lines: list[tuple[int, bytes]] = field(default_factory=list)  # (bucket, spool line)
 
 
 def prepare(page: Page) -> Prepared:
     """The import rows of one parsed page (runs in the parse workers)."""
-    gid = page_id(page.path)
-    first = page.records[0].paper.sources[0]
-    owner = None
-    if page.format == "profile" and first.page:
-        owner = next((a.id for a in page.records[0].authors if a.name == first.page), None)
-    nodes: dict[str, list[list[str]]] = {"authors": [], "repos": [], "topics": []}
-    institutions = []
-    sightings = []
+    node = page.node()
+    owner = page.owner()
+    prepared = Prepared(row(NODES["pages"], node), owner.id if owner else None, {k: [] for k in IN_MEMORY})
     for record in page.records:
-        nodes["authors"] += [node_row("authors", a) for a in record.authors]
-        nodes["repos"] += [node_row("repos", r) for r in record.repos]
-        nodes["topics"] += [node_row("topics", t) for t in record.topics]
-        institutions += record.institutions
+        for kind in IN_MEMORY:
+            prepared.small[kind] += [row(NODES[kind], n) for n in getattr(record, kind)]
+        for kind in ("authors", "repos"):
+            prepared.lines += [(bucket_of(n.id), b"%s %s\n" % (kind.encode(), orjson.dumps(row(NODES[kind], n))))
+                               for n in getattr(record, kind)]
         paper = record.paper
-        sightings.append((paper.id, f"{gid} {paper.model_dump_json()}\n".encode()))
-    row = node_row("pages", SimpleNamespace(id=gid, file=str(page.path), name=page.path.name,
-                                            format=page.format, title=first.page))
-    return Prepared(row, owner, nodes, institutions, sightings)
+        prepared.lines.append((bucket_of(paper.id), b"papers %s %s\n" % (node.id.encode(),
+                                                                           paper.model_dump_json().encode())))
+    return prepared
 
 
 def prepared(paths: Iterable[str | Path], workers: int = 1) -> Iterator[Prepared | PageError]:
     """The pages named by `paths`, parsed and prepared in `workers` processes."""
-    return pages(paths, workers, then=prepare, keyphrases=False)
+    return pages(paths, workers, then=prepare)
+
+
+class Merged(dict[str, dict[str, Any]]):
+    """Stored values of one label's nodes by id, each new sighting merged in by the label's rules."""
+
+    def __init__(self, stem: str) -> None:
+        super().__init__()
+        self.label = NODES[stem]
+
+    def add(self, values: dict[str, Any]) -> None:
+        """Merge one node's values in."""
+        known = self.get(values["id"])
+        self[values["id"]] = values if known is None else merge_values(self.label, known, values)
 
 
 class Mapper:
-    """Stage 1: first sightings of nodes to CSV, paper sightings to their buckets, in page order."""
+    """Stage 1: pages and profiles to CSV, institutions and topics merged, the rest to their buckets."""
 
     def __init__(self, folder: Path, stack: ExitStack) -> None:
         self.out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem).open("w", newline="")))
                     for stem in MAPPED}
         self.buckets = [stack.enter_context(bucket_file(folder, k).open("wb")) for k in range(BUCKETS)]
-        self.seen: dict[str, set[str]] = {k: set() for k in ("authors", "repos", "topics")}
-        self.institutions: dict[str, Institution] = {}
+        self.small = {kind: Merged(kind) for kind in IN_MEMORY}
         self.pages = 0
         self.sightings = 0
 
     def add(self, page: Prepared) -> None:
         """Write one prepared page."""
-        for kind, rows in page.nodes.items():
-            self.write_new(self.out[kind], kind, rows)
-        add_institutions(self.institutions, page.institutions)
-        self.out["pages"].writerow(page.page)
+        for kind, rows in page.small.items():
+            for values in rows:
+                self.small[kind].add(values)
+        self.out["pages"].writerow(node_cells("pages", page.page))
         if page.owner:
-            self.out["profile_of"].writerow([page.page[0], page.owner, "PROFILE_OF"])
-        for paper_id, line in page.sightings:
-            self.buckets[int(paper_id[-4:], 16) % BUCKETS].write(line)
+            self.out["profile_of"].writerow(rel_cells("profile_of", {"from": page.page["id"], "to": page.owner}))
+        for k, line in page.lines:
+            self.buckets[k].write(line)
         self.pages += 1
-        self.sightings += len(page.sightings)
+        self.sightings += sum(1 for _, line in page.lines if line.startswith(b"papers "))
 
-    def write_new(self, out: Any, kind: str, rows: Iterable[list[str]]) -> None:
-        """Write the rows whose id (first cell) no earlier row of `kind` had."""
-        seen = self.seen[kind]
-        for row in rows:
-            if row[0] not in seen:
-                seen.add(row[0])
-                out.writerow(row)
-
-    def institution_rows(self) -> Iterator[list[Any]]:
-        """The institutions, merged over every page."""
-        for inst in self.institutions.values():
-            yield node_row("institutions", inst)
+    def write_small(self, folder: Path) -> None:
+        """The institutions and topics, merged over every page (and the reduce stage's keyphrases)."""
+        for kind, table in self.small.items():
+            with _data_file(folder, kind).open("w", newline="") as fh:
+                csv.writer(fh).writerows(node_cells(kind, values) for values in table.values())
 
 
 def bucket_file(folder: Path, k: int) -> Path:
@@ -166,45 +168,43 @@ def _data_file(folder: Path, stem: str, shard: int | None = None) -> Path:
     return folder / (f"{stem}.csv" if shard is None else f"{stem}-{shard}.csv")
 
 
-def reduce_bucket(folder: Path, k: int) -> tuple[int, list[list[str]]]:
-    """Stage 2 for bucket `k`: merge each paper's sightings, write its CSV shards.
+def reduce_bucket(folder: Path, k: int) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Stage 2 for bucket `k`: resolve its sightings, write its CSV shards.
 
-    Returns the papers written and the rows of the keyphrase topics they name.
+    Returns the nodes written per label and the stored values of the keyphrase topics they name.
     """
-    papers: dict[str, Paper] = {}
-    found: dict[str, Topic] = {}
-    positions: dict[str, dict[str, int]] = {}  # paper -> author -> position where first listed
-    listings: dict[str, dict[str, int]] = {}  # paper -> page -> position (the last sighting's)
+    resolver = Resolver()
+    nodes = {kind: Merged(kind) for kind in ("authors", "repos")}
+    page_ids: dict[str, str] = {}  # file -> page id
     with bucket_file(folder, k).open("rb") as fh:
         for line in fh:
-            gid, _, data = line.partition(b" ")
-            paper = Paper.model_validate_json(data)
-            paper_topics = topics.paper_topics(paper.category, paper.title)  # what `kg ingest` gives it
-            paper.topics = [t.id for t in paper_topics]
-            found.update((t.id, t) for t in paper_topics)
-            known = papers.get(paper.id)
-            papers[paper.id] = merge_papers(known, paper) if known else paper
-            placed = positions.setdefault(paper.id, {})
-            for position, author in enumerate(paper.author_ids):
-                placed.setdefault(author, position)
-            listings.setdefault(paper.id, {})[gid.decode()] = paper.sources[0].position
-    if not papers:
-        return 0, []
+            kind, _, data = line.partition(b" ")
+            if kind == b"papers":
+                gid, _, data = data.partition(b" ")
+                paper = Paper.model_validate_json(data)
+                page_ids[paper.sources[0].file] = gid.decode()
+                resolver.add(Record(paper=paper))
+            else:
+                nodes[kind.decode()].add(orjson.loads(data))
+    bucket_file(folder, k).unlink()
+    papers = resolver.papers()
     with ExitStack() as stack:  # one shard per worker process: neo4j-admin pays for every file it reads
         out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem, os.getpid()).open("a", newline="")))
                for stem in REDUCED}
-        for paper in papers.values():
-            out["papers"].writerow(node_row("papers", paper))
-            out["authored"].writerows([a, paper.id, pos, "AUTHORED"] for a, pos in positions[paper.id].items())
-            out["has_code"].writerows([paper.id, r, "HAS_CODE"] for r in paper.repos)
-            out["has_topic"].writerows([paper.id, t, "HAS_TOPIC"] for t in paper.topics)
-            out["affiliated_with"].writerows([paper.id, i, "AFFILIATED_WITH"] for i in paper.institutions)
-            out["listed_on"].writerows([paper.id, g, pos, "LISTED_ON"] for g, pos in listings[paper.id].items())
-    bucket_file(folder, k).unlink()
-    return len(papers), [node_row("topics", t) for t in found.values()]
+        for stem, table in nodes.items():
+            out[stem].writerows(node_cells(stem, values) for values in table.values())
+        for paper in papers:
+            out["papers"].writerow(node_cells("papers", row(NODES["papers"], paper)))
+            out["authored"].writerows(rel_cells("authored", {"from": a, "to": paper.id, "position": i})
+                                      for i, a in enumerate(paper.author_ids))
+            for key, attr in PAPER_LINKS.items():
+                out[key].writerows(rel_cells(key, {"from": paper.id, "to": other}) for other in getattr(paper, attr))
+            out["listed_on"].writerows(rel_cells("listed_on", r) for r in listing_rows(paper, page_ids))
+    found = [row(NODES["topics"], t) for t in resolver.tables["topics"].values()]
+    return {"papers": len(papers), **{kind: len(table) for kind, table in nodes.items()}}, found
 
 
-def reduce_all(folder: Path, workers: int) -> Iterator[tuple[int, list[list[str]]]]:
+def reduce_all(folder: Path, workers: int) -> Iterator[tuple[dict[str, int], list[dict[str, Any]]]]:
     """Stage 2 over every bucket, in `workers` processes: what `reduce_bucket` returns, bucket by bucket."""
     if workers <= 1:
         yield from (reduce_bucket(folder, k) for k in range(BUCKETS))
@@ -280,16 +280,16 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
                 summary.rejected.append(str(item))
             else:
                 mapper.add(item)
-        with _data_file(folder, "institutions").open("w", newline="") as fh:
-            csv.writer(fh).writerows(mapper.institution_rows())
     if mapper.pages == 0:
         return summary
-    papers = 0
-    with stage("merged the papers"), _data_file(folder, "topics").open("a", newline="") as fh:
-        out = csv.writer(fh)
-        for count, topic_rows in reduce_all(folder, workers):
-            papers += count
-            mapper.write_new(out, "topics", topic_rows)
+    imported = {"pages": mapper.pages}
+    with stage("merged the papers"):
+        for counts, topic_rows in reduce_all(folder, workers):
+            for kind, count in counts.items():
+                imported[kind] = imported.get(kind, 0) + count
+            for values in topic_rows:
+                mapper.small["topics"].add(values)
+        mapper.write_small(folder)
         write_headers(folder)
     with stage("stopped Neo4j"):
         server.stop(home)
@@ -309,9 +309,8 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
     shutil.rmtree(folder, ignore_errors=True)
     summary.pages = mapper.pages
     summary.papers = mapper.sightings
-    imported = {k: len(v) for k, v in mapper.seen.items()}
-    imported |= {"papers": papers, "institutions": len(mapper.institutions), "pages": mapper.pages}
-    summary.created = {k: imported[k] for k in summary.created}
+    imported |= {kind: len(table) for kind, table in mapper.small.items()}
+    summary.created = {k: imported.get(k, 0) for k in summary.created}
     summary.updated = {k: 0 for k in summary.created}
     summary.relationships = counted[0][0]
     return summary

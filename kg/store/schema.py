@@ -1,17 +1,41 @@
-"""The Cypher schema in `schema/constraints.cypher`, applied idempotently."""
+"""The Cypher schema, derived from the model: a uniqueness constraint per label, the indexes it asks for.
+
+schema/constraints.cypher holds the same statements for people to read (`python -m kg.store.schema`
+writes it; a test keeps it current).
+"""
 from __future__ import annotations
 
-from pathlib import Path
+import sys
 
 from neo4j import Driver
 
 from kg.graph.files import SCHEMA_DIR
+from kg.graph.model import LABELS
+
+CONSTRAINTS_FILE = SCHEMA_DIR / "constraints.cypher"
 
 
-def statements(path: Path = SCHEMA_DIR / "constraints.cypher") -> list[str]:
-    """The schema statements, comments dropped."""
-    text = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("//"))
-    return [stmt.strip() for stmt in text.split(";") if stmt.strip()]
+def statements() -> list[str]:
+    """Every constraint and index, each statement idempotent."""
+    out = []
+    for label in LABELS.values():
+        name = label.name.lower()
+        out.append(f"CREATE CONSTRAINT {name}_id IF NOT EXISTS FOR (n:{label.name}) REQUIRE n.id IS UNIQUE")
+        out += [f"CREATE INDEX {name}_{p.name} IF NOT EXISTS FOR (n:{label.name}) ON (n.{p.name})"
+                for p in label.props if p.index]
+        if label.fulltext:
+            fields = ", ".join(f"n.{f}" for f in label.fulltext)
+            out.append(f"CREATE FULLTEXT INDEX {name}_text IF NOT EXISTS FOR (n:{label.name}) ON EACH [{fields}]")
+    return out
+
+
+def text() -> str:
+    """schema/constraints.cypher as it should read."""
+    head = ("// kg graph schema, derived from kg/graph/model.py (`python -m kg.store.schema` writes this file).\n"
+            "// Applied idempotently by `kg schema apply` and by every `kg ingest`: a uniqueness constraint per\n"
+            "// label on its `id` (each also backs MERGE lookups), range indexes for lookups and filters, and\n"
+            "// full-text indexes for relevance-ordered `papers(search:)` and `authors(search:)`.\n")
+    return head + "".join(f"{stmt};\n" for stmt in statements())
 
 
 def apply_schema(driver: Driver, database: str | None = None) -> int:
@@ -31,3 +55,8 @@ def wipe_graph(driver: Driver, database: str | None = None) -> None:
     with driver.session(database=database) as session:
         session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 50000 ROWS").consume()
         session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS").consume()
+
+
+if __name__ == "__main__":
+    CONSTRAINTS_FILE.write_text(text())
+    print(f"wrote {CONSTRAINTS_FILE}", file=sys.stderr)

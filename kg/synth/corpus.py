@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from itertools import accumulate
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from kg.errors import KgError
 from kg.graph.ids import author_id, paper_id, slug
@@ -236,7 +236,7 @@ class World:
 
     # -- structure ---------------------------------------------------------------------------------
 
-    def _communities(self, rng: random.Random) -> array:
+    def _communities(self, rng: random.Random) -> array[int]:
         """Start offsets of co-authorship communities over the authors (Pareto sizes), with an end sentinel."""
         starts = array("q", [0])
         while starts[-1] < self.n_authors:
@@ -603,7 +603,7 @@ def write_search(world: World, pages: PageWriter) -> None:
 class Census:
     """Pass one over every paper's metadata: profile owners' papers, authors and repos in use."""
 
-    owner_papers: dict[int, array]
+    owner_papers: dict[int, array[int]]
     authors: int  # distinct authors of at least one paper
     own_repos: int  # repos only one paper links (one per kind per paper)
     shared_papers: dict[int, list[int]]  # lab repo slot -> the papers linking it
@@ -637,7 +637,7 @@ def census(world: World) -> Census:
     return found
 
 
-def write_profiles(world: World, pages: PageWriter, owners: dict[int, array]) -> bytearray:
+def write_profiles(world: World, pages: PageWriter, owners: dict[int, array[int]]) -> bytearray:
     """One or more profile pages per owner listing all their papers; returns which authors the pages name."""
     seen = bytearray(world.n_authors)
     for owner in sorted(owners):
@@ -660,17 +660,44 @@ def write_profiles(world: World, pages: PageWriter, owners: dict[int, array]) ->
 
 # -- facts for tests -----------------------------------------------------------------------------------
 
-def _author(world: World, k: int) -> dict:
+class AuthorFact(TypedDict):
+    name: str
+    id: str
+
+
+class PaperFact(TypedDict):
+    id: str
+    title: str
+
+
+class TwoHopFact(TypedDict):
+    """Authors a and c who never wrote together, b a co-author of both, and a paper joining each pair."""
+
+    a: AuthorFact
+    b: AuthorFact
+    c: AuthorFact
+    ab_paper: PaperFact
+    bc_paper: PaperFact
+
+
+class SharedRepoFact(TypedDict):
+    """A repository's id and the ids of the papers linking it."""
+
+    id: str
+    papers: list[str]
+
+
+def _author(world: World, k: int) -> AuthorFact:
     name = world.name(k)
     return {"name": name, "id": author_id(name)}
 
 
-def _paper_ref(world: World, i: int) -> dict:
+def _paper_ref(world: World, i: int) -> PaperFact:
     title = world.paper(i).title
     return {"id": paper_id(title), "title": title}
 
 
-def two_hop(world: World, owners: dict[int, array], budget: int = 200) -> dict | None:
+def two_hop(world: World, owners: dict[int, array[int]], budget: int = 200) -> TwoHopFact | None:
     """Authors A and C who never wrote together but share co-author B, with a paper joining each pair.
 
     A and B own profiles, so the pages name them on their shared paper; C is among the three names shown.
@@ -691,7 +718,7 @@ def two_hop(world: World, owners: dict[int, array], budget: int = 200) -> dict |
     return None
 
 
-def shared_repo(world: World, shared: dict[int, list[int]]) -> dict | None:
+def shared_repo(world: World, shared: dict[int, list[int]]) -> SharedRepoFact | None:
     """The lab repository the most papers link, with every one of those papers."""
     if not shared:
         return None
@@ -700,6 +727,7 @@ def shared_repo(world: World, shared: dict[int, list[int]]) -> dict | None:
     if len(papers) < 2:
         return None
     repo = repo_from_url(world.repo_url("shared", slot, world.meta(papers[0]), ""))
+    assert repo is not None, "the world's repository URLs are ones repo_from_url reads"
     return {"id": repo.id, "papers": sorted(paper_id(world.paper(i).title) for i in papers)}
 
 
@@ -721,16 +749,16 @@ def _listing_job(papers: int, seed: int, out: Path) -> Written:
     return written
 
 
-def _profile_job(papers: int, seed: int, out: Path, owners: dict[int, array]) -> tuple[Written, bytes]:
+def _profile_job(papers: int, seed: int, out: Path, owners: dict[int, array[int]]) -> tuple[Written, bytes]:
     """The profile pages of some owners, and which authors they name."""
     written = Written()
     seen = write_profiles(world_for(papers, seed), PageWriter(out, written), owners)
     return written, bytes(seen)
 
 
-def shares(owners: dict[int, array], count: int) -> list[dict[int, array]]:
+def shares(owners: dict[int, array[int]], count: int) -> list[dict[int, array[int]]]:
     """`owners` in `count` parts of about equal work (papers listed), in owner order."""
-    parts: list[dict[int, array]] = [{} for _ in range(count)]
+    parts: list[dict[int, array[int]]] = [{} for _ in range(count)]
     total = sum(len(p) for p in owners.values()) or 1
     done = 0
     for owner in sorted(owners):
@@ -748,14 +776,14 @@ class InlineExecutor:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def submit(self, fn: Callable, /, *args: object) -> Future:
+    def submit(self, fn: Callable[..., T], /, *args: object) -> Future[T]:
         """A Future already holding `fn(*args)`."""
-        future: Future = Future()
+        future: Future[T] = Future()
         future.set_result(fn(*args))
         return future
 
 
-def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool = False) -> dict:
+def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool = False) -> dict[str, Any]:
     """Write the corpus of `papers` papers for `seed` under `out` (pages/ and manifest.json); return the manifest.
 
     The bytes written are the same for any number of `workers`. An earlier run's pages/ is an error

@@ -1,0 +1,160 @@
+"""The graph, defined once: each label with its properties, each relationship type with its ends.
+
+Everything that writes, reads or describes the graph derives from these tables: the loader's MERGE
+statements and the bulk import headers (kg/store), the constraints and indexes (kg/store/schema.py),
+the export's reader (kg/rdf/source.py), `stats`, and the checks that the GraphQL types and the RDF
+mapping cover every property (tests/test_model.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+PropType = Literal["string", "int", "float", "boolean", "string[]"]  # as neo4j-admin import names them
+
+
+class Merge(str, Enum):
+    """How two sightings of one value combine. Every rule is order-free (commutative and associative),
+    so any order of pages gives the same graph; kg/graph/merge.py implements each in Python and Cypher."""
+
+    KEY = "key"  # the id: equal in every sighting
+    MIN = "min"  # the smallest value given
+    MAX = "max"  # the largest value given
+    LONGEST = "longest"  # the longest string; of equally long ones, the smallest
+    ANY = "any"  # true when any sighting says true, else false when one says false
+    UNION = "union"  # every value any sighting gives, distinct and sorted
+    DATE = "date"  # a full date beats a --MM-DD one (no year); then the earliest
+    ORDER = "order"  # a position in an ordered list, computed from every sighting (see merge.author_order)
+
+
+@dataclass(frozen=True)
+class Prop:
+    """One property: its name in Neo4j, its type, how sightings merge, and whether it is shown."""
+
+    name: str
+    type: PropType
+    merge: Merge
+    doc: str = ""
+    internal: bool = False  # kg's own bookkeeping: neither exported as RDF nor served by GraphQL
+    index: bool = False  # a range index backs lookups and filters on it
+
+
+@dataclass(frozen=True)
+class Label:
+    """A node label: `plural` names its rows, its bulk file and its `stats` count."""
+
+    name: str
+    plural: str
+    props: tuple[Prop, ...]  # the id first
+    doc: str
+    fulltext: tuple[str, ...] = ()  # properties of its full-text index, `<name>_text`
+
+    def prop(self, name: str) -> Prop:
+        """The property called `name`."""
+        return next(p for p in self.props if p.name == name)
+
+
+@dataclass(frozen=True)
+class Rel:
+    """A relationship type from `start` to `end`; an ordered one has a `position` per start."""
+
+    type: str
+    start: str
+    end: str
+    doc: str
+    props: tuple[Prop, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Its rows' and bulk file's name: `authored` for AUTHORED."""
+        return self.type.lower()
+
+    @property
+    def ordered(self) -> bool:
+        """Whether its `position` orders the starts of one end (or the ends of one start)."""
+        return any(p.name == "position" for p in self.props)
+
+
+def _id(doc: str) -> Prop:
+    return Prop("id", "string", Merge.KEY, doc)
+
+
+POSITION = "position"
+
+LABELS: dict[str, Label] = {label.name: label for label in (
+    Label("Paper", "papers", (
+        _id('"p-" and a digest of the normalised title'),
+        Prop("title", "string", Merge.MIN, "as a page spells it"),
+        Prop("abstract", "string", Merge.LONGEST, "the fullest a page gives"),
+        Prop("date", "string", Merge.DATE, '"YYYY-MM-DD", or "--MM-DD" when no page gave the year'),
+        Prop("year", "int", Merge.MIN, "year of publication", index=True),
+        Prop("arxiv_id", "string", Merge.MIN, "an arXiv id named in the abstract", index=True),
+        Prop("score", "float", Merge.MAX, "the listing site's ranking score"),
+        Prop("category", "string", Merge.MIN, "arXiv category, e.g. cs.LG"),
+        Prop("upvotes", "int", Merge.MAX, "upvotes on a daily feed"),
+        Prop("author_count", "int", Merge.MAX, "how many authors a page says it has"),
+        Prop("has_code", "boolean", Merge.ANY, "a page marks it as having code, or links a repository"),
+        Prop("organization", "string", Merge.MIN, "the submitting organisation as a page names it"),
+        Prop("links", "string[]", Merge.UNION, "project pages and other non-repository links"),
+    ), "A paper, merged from every page that lists it.", fulltext=("title", "abstract")),
+    Label("Author", "authors", (
+        _id('"a-" and a slug of the name'),
+        Prop("name", "string", Merge.LONGEST, "as pages spell it", index=True),
+        Prop("h_index", "int", Merge.MAX, "their h-index, from their profile page's header"),
+        Prop("citations", "int", Merge.MAX, "citations of their papers, from their profile page's header"),
+        Prop("paper_count", "int", Merge.MAX, "how many papers their profile page says they have"),
+        Prop("novelty", "int", Merge.MAX, "their profile page's novelty score, in percent"),
+        Prop("ai_score", "int", Merge.MAX, "their profile page's AI score"),
+        Prop("main_category", "string", Merge.MIN, "the arXiv category their profile page leads with"),
+    ), "A person who wrote papers.", fulltext=("name",)),
+    Label("Institution", "institutions", (
+        _id("a slug of its best-known name"),
+        Prop("name", "string", Merge.LONGEST, "its display name"),
+        Prop("aliases", "string[]", Merge.UNION, "every name pages use for it"),
+    ), "A lab, company or university, under every name the pages use."),
+    Label("Repo", "repos", (
+        _id('"owner/name" in lower case on GitHub, a host prefix elsewhere ("gitlab:"), "hf:" on Hugging Face'),
+        Prop("host", "string", Merge.MIN, "github.com, huggingface.co, ..."),
+        Prop("kind", "string", Merge.MIN, "code, model, dataset or space"),
+        Prop("owner", "string", Merge.MIN, "the account that owns it"),
+        Prop("name", "string", Merge.MIN, "its name under the owner"),
+        Prop("url", "string", Merge.MIN, "its canonical URL"),
+    ), "A code repository, or a Hugging Face model, dataset or space."),
+    Label("Topic", "topics", (
+        _id('"arxiv:<category>" or "kp:<slug of the phrase>"'),
+        Prop("name", "string", Merge.MIN, "the category code or the phrase", index=True),
+        Prop("scheme", "string", Merge.MIN, "arxiv or keyphrase"),
+    ), "A subject: an arXiv category or a keyphrase."),
+    Label("Page", "pages", (
+        _id('"page-" and a digest of the file\'s path'),
+        Prop("file", "string", Merge.MIN, "the file it was loaded from"),
+        Prop("name", "string", Merge.MIN, "the file's name"),
+        Prop("format", "string", Merge.MIN, "profile, feed or search"),
+        Prop("title", "string", Merge.MIN, "the profile owner's name or the feed's date"),
+    ), "A listing page that was loaded: an author's profile, a daily feed or a search."),
+)}
+
+RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
+    Rel("AUTHORED", "Author", "Paper", "The author wrote the paper; `position` orders a paper's authors.",
+        (Prop(POSITION, "int", Merge.ORDER, "the author's place in the paper's author list, from 0"),)),
+    Rel("HAS_CODE", "Paper", "Repo", "The paper links to the repository."),
+    Rel("HAS_TOPIC", "Paper", "Topic", "The paper is about the topic."),
+    Rel("AFFILIATED_WITH", "Paper", "Institution", "The paper comes from the institution."),
+    Rel("LISTED_ON", "Paper", "Page", "The page lists the paper; `position` orders a page's papers.", (
+        Prop(POSITION, "int", Merge.MIN, "the paper's place on the page, from 0"),
+        Prop("authors", "string[]", Merge.LONGEST, "author ids in the page's order: the evidence for "
+             "the paper's author order", internal=True),
+    )),
+    Rel("PROFILE_OF", "Page", "Author", "The page is the author's profile."),
+)}
+
+
+def label_of(plural: str) -> Label:
+    """The label whose rows are called `plural` (`papers` -> Paper)."""
+    return next(label for label in LABELS.values() if label.plural == plural)
+
+
+def shown(props: tuple[Prop, ...]) -> tuple[Prop, ...]:
+    """The properties served and exported (not kg's bookkeeping)."""
+    return tuple(p for p in props if not p.internal)
