@@ -1,6 +1,8 @@
 # The two commands of the README: `make demo` (set up, load the samples, serve) and `make test`.
 PYTHON ?= python3
 SEEDS ?= ../shared/seeds
+# Without $(SEEDS), the demo loads a synthetic sample kg writes itself here.
+SAMPLE ?= .kg/sample
 PORT ?= 8000
 
 .PHONY: install install-test demo lint test bench
@@ -16,7 +18,9 @@ install-test:
 
 demo: install
 	kg neo4j start
-	kg ingest $(SEEDS)
+	@if [ -d "$(SEEDS)" ]; then set -x; kg ingest "$(SEEDS)"; \
+	else echo "no $(SEEDS): loading a synthetic sample instead"; set -x; \
+		kg synth --papers 300 --seed 1 -o "$(SAMPLE)" --force && kg ingest "$(SAMPLE)/pages"; fi
 	kg serve --port $(PORT)
 
 lint:  # style, the layers' import contract (no cycles, one direction), and types

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from kg.errors import KgError
-from kg.settings import settings
+from kg.settings import env_name, settings
 
 ASSET_DIR = settings().graphiql_assets or Path(__file__).resolve().parent / "static" / "graphiql"
 ASSET_URL = "/graphiql-assets"
@@ -58,7 +58,17 @@ def fetch(directory: Path = ASSET_DIR) -> Path:
     if not names:
         return directory
     packages = sorted({ASSETS[n][0] for n in names})
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        _fetch_into(directory, names, packages)
+    except OSError as exc:  # e.g. kg installed where this user cannot write
+        raise KgError(f"cannot write GraphiQL's files into {directory} ({exc.strerror or exc}); "
+                      f"set {env_name('graphiql_assets')} to a folder you can write") from None
+    return directory
+
+
+def _fetch_into(directory: Path, names: list[str], packages: list[str]) -> None:
+    """`npm pack` `packages` into a temporary folder and write the assets `names` from them."""
     with tempfile.TemporaryDirectory() as tmp:
         try:
             done = subprocess.run(["npm", "pack", "--silent", "--pack-destination", tmp, *packages],
@@ -76,7 +86,6 @@ def fetch(directory: Path = ASSET_DIR) -> Path:
             if sri(data) != digest:
                 raise KgError(f"{package}/{member} from npm does not match its pinned sha384")
             (directory / name).write_bytes(data)
-    return directory
 
 
 def page(directory: Path = ASSET_DIR) -> str:

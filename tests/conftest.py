@@ -27,6 +27,7 @@ from kg import server
 from kg.errors import KgError
 from kg.store.connection import Settings, driver, local_settings, settings
 from kg.store.schema import wipe_graph
+from tests.corpora import CORPORA, Corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_KG_HOME = ROOT / ".kg" / "test"
@@ -135,26 +136,31 @@ def clean_db(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driv
     return neo4j_driver
 
 
-SEEDS = ROOT.parent / "shared" / "seeds"
-SEED_STATE = """
+SAMPLE_STATE = """
 MATCH (g:Page) WITH collect(g.id) AS pages
 RETURN pages, COUNT { MATCH (:Paper) } AS papers, COUNT { MATCH ()-[:AUTHORED]->() } AS authored
 """
 
 
+@pytest.fixture(scope="session", params=CORPORA, ids=str)
+def corpus(request: pytest.FixtureRequest) -> Corpus:
+    """Each corpus of pages in turn (see tests/corpora.py); tests on one corpus run together."""
+    return request.param
+
+
 @pytest.fixture
-def seeded(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
-    """The session's driver on a graph holding exactly the three sample pages (reloaded if a test changed it)."""
-    from kg.ingest.pages import expand, page_id, pages
+def seeded(corpus: Corpus, neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
+    """The session's driver on a graph holding exactly the pages of `corpus` (reloaded if a test changed it)."""
+    from kg.ingest.pages import page_id, pages
     from kg.store.load import Loader
 
-    files = sorted(expand([SEEDS]))
+    files = corpus.files()
     want = sorted(page_id(f) for f in files)
-    records, _, _ = neo4j_driver.execute_query(SEED_STATE, database_=neo4j_settings.database)
+    records, _, _ = neo4j_driver.execute_query(SAMPLE_STATE, database_=neo4j_settings.database)
     state = records[0]
-    if sorted(state["pages"]) != want or state["papers"] != 328 or state["authored"] == 0:
+    if sorted(state["pages"]) != want or state["papers"] != corpus.papers or state["authored"] == 0:
         wipe_graph(neo4j_driver, neo4j_settings.database)
         summary = Loader(neo4j_driver, neo4j_settings.database).load(pages(files))
         if summary.rejected:
-            pytest.fail(f"the sample pages did not load: {summary.rejected}", pytrace=False)
+            pytest.fail(f"the {corpus} pages did not load: {summary.rejected}", pytrace=False)
     return neo4j_driver

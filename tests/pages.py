@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-
 ABSTRACT = ("We study how graph neural networks generalise across domains and propose a simple "
             "method that improves transfer on twelve benchmarks while using fewer parameters than prior work.")
 

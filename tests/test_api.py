@@ -1,4 +1,4 @@
-"""The GraphQL API, run in-process over HTTP against the real Neo4j holding the three sample pages.
+"""The GraphQL API, run in-process over HTTP against the real Neo4j holding each corpus of pages in turn.
 
 Each answer is checked against the same facts read straight from Neo4j with the driver. The helpers
 and the `client` fixture here serve the other test_api_* modules too.
@@ -21,21 +21,19 @@ from api.app import create_app
 from api.schema import SDL_PATH, sdl
 from kg.bench.api import Server
 from kg.store.connection import Settings
-
-OWNER = "Yuandong Tian"
-OWNER_ID = "a-yuandong-tian"
+from tests.corpora import CORPORA, Corpus
 
 
 @pytest.fixture(scope="module")
-def client(neo4j_settings: Settings) -> Iterator[TestClient]:
-    """The real app (lifespan run: its async driver is open) on the tests' Neo4j."""
+def client(neo4j_settings: Settings, corpus: Corpus) -> Iterator[TestClient]:
+    """The real app (lifespan run: its async driver is open) on the tests' Neo4j, for the graph of `corpus`."""
     with TestClient(create_app(neo4j_settings)) as test_client:
         yield test_client
 
 
 @pytest.fixture(autouse=True)
 def _sample_graph(request: pytest.FixtureRequest) -> None:
-    """Every API test reads the sample graph (reloaded only if another test changed it)."""
+    """Every API test reads the graph of a corpus (reloaded only if another test changed it)."""
     if "client" in request.fixturenames:
         request.getfixturevalue("seeded")
 
@@ -77,12 +75,13 @@ def test_schema_file_is_in_sync() -> None:
     assert SDL_PATH.read_text() == sdl(), "schema/schema.graphql is stale: run `python -m api.schema`"
 
 
-def test_stats_count_every_node_type(client: TestClient, seeded: neo4j.Driver) -> None:
+def test_stats_count_every_node_type(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
     stats = data(client, "{ stats { papers authors institutions repos topics pages relationships } }")["stats"]
     for label in ("Paper", "Author", "Institution", "Repo", "Topic", "Page"):
         key = label.lower() + "s" if label != "Paper" else "papers"
         assert stats[key] == column(seeded, f"MATCH (n:{label}) RETURN count(n)")[0]
-    assert stats["papers"] == 328 and stats["pages"] == 3
+    assert stats["papers"] == corpus.papers and stats["pages"] == corpus.page_count
+    assert stats["authors"] == corpus.authors
     assert stats["relationships"] == column(seeded, "MATCH ()-[r]->() RETURN count(r)")[0]
 
 
@@ -109,63 +108,76 @@ def test_unknown_ids_are_null_not_errors(client: TestClient) -> None:
     assert set(answer["data"].values()) == {None}
 
 
-def test_author_by_id_by_name_and_by_any_spelling(client: TestClient) -> None:
+def test_author_by_id_by_name_and_by_any_spelling(client: TestClient, corpus: Corpus) -> None:
     query = "query($id: ID, $name: String) { author(id: $id, name: $name) { id name } }"
-    assert data(client, query, id=OWNER_ID)["author"]["name"] == OWNER
-    assert data(client, query, name=OWNER)["author"]["id"] == OWNER_ID
-    assert data(client, query, name="yuandong  TIAN")["author"]["id"] == OWNER_ID  # same derived id
+    owner, owner_id = corpus.owner, corpus.owner_id
+    assert data(client, query, id=owner_id)["author"]["name"] == owner
+    assert data(client, query, name=owner)["author"]["id"] == owner_id
+    spelling = owner.lower().replace(" ", "  ", 1).upper()  # same derived id
+    assert data(client, query, name=spelling)["author"]["id"] == owner_id
     assert data(client, query, name="Nobody At All")["author"] is None
-    assert errors(client, query, id=OWNER_ID, name=OWNER) == ["give exactly one of `id` and `name`"]
+    assert errors(client, query, id=owner_id, name=owner) == ["give exactly one of `id` and `name`"]
 
 
-def test_institution_repo_and_topic_lookups(client: TestClient, seeded: neo4j.Driver) -> None:
-    found = data(client, """{
-        byId: institution(id: "meta-ai") { name aliases papers(first: 100) { id } authors(first: 3) { name } }
-        byAlias: institution(name: "Harvard University") { id }
-        repo(fullName: "facebookresearch/luckmatters") { id url kind papers { id } }
-        hf: repo(fullName: "tencent/Tencent-Hunyuan-Large") { id kind }
-        repoById: repo(id: "facebookresearch/luckmatters") { fullName }
-        topic(name: "language model") { id scheme papers(first: 100) { id } }
-        arxiv: topic(name: "cs.LG") { id scheme } }""")
-    assert found["byId"]["name"] == "Meta AI" and found["byAlias"]["id"] == "harvard"
-    assert len(found["byId"]["papers"]) == 5 and found["byId"]["authors"][0]["name"] == OWNER
-    assert found["repo"]["id"] == "facebookresearch/luckmatters" and len(found["repo"]["papers"]) == 2
-    assert found["hf"] == {"id": "hf:tencent/tencent-hunyuan-large", "kind": "model"}
-    assert found["repoById"]["fullName"] == "facebookresearch/luckmatters"
-    assert found["topic"]["id"] == "kp:language-model" and len(found["topic"]["papers"]) == 34
-    assert found["arxiv"] == {"id": "arxiv:cs.LG", "scheme": "arxiv"}
+def test_institution_repo_and_topic_lookups(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
+    institution, (alias, alias_id), (repo, repo_papers) = corpus.institution, corpus.alias, corpus.shared_repo
+    (model, model_id), topic, arxiv = corpus.model_repo, corpus.topic, corpus.paper.topic
+    found = data(client, """query($inst: ID!, $alias: String!, $repo: String!, $model: String!, $repoId: ID!,
+                                  $topic: String!, $arxiv: String!) {
+        byId: institution(id: $inst) { name aliases papers(first: 100) { id } authors(first: 100) { name } }
+        byAlias: institution(name: $alias) { id }
+        repo(fullName: $repo) { id url kind papers { id } }
+        hf: repo(fullName: $model) { id kind }
+        repoById: repo(id: $repoId) { fullName }
+        topic(name: $topic) { id scheme papers(first: 100) { id } }
+        arxiv: topic(name: $arxiv) { id scheme } }""", inst=institution.id, alias=alias, repo=repo, model=model,
+                 repoId=repo, topic=topic.name, arxiv=arxiv.removeprefix("arxiv:"))
+    assert found["byId"]["name"] == institution.name and found["byAlias"]["id"] == alias_id
+    assert len(found["byId"]["papers"]) == institution.papers
+    assert corpus.owner in [a["name"] for a in found["byId"]["authors"]]
+    assert found["repo"]["id"] == repo and len(found["repo"]["papers"]) == repo_papers
+    assert found["hf"] == {"id": model_id, "kind": "model"}
+    assert found["repoById"]["fullName"] == repo
+    assert found["topic"]["id"] == topic.id and len(found["topic"]["papers"]) == topic.papers
+    assert found["arxiv"] == {"id": arxiv, "scheme": "arxiv"}
     assert {p["id"] for p in found["topic"]["papers"]} == set(column(
-        seeded, "MATCH (:Topic {id: 'kp:language-model'})<-[:HAS_TOPIC]-(p) RETURN p.id"))
+        seeded, "MATCH (:Topic {id: $t})<-[:HAS_TOPIC]-(p) RETURN p.id", t=topic.id))
 
 
-def test_search_is_full_text_in_relevance_order(client: TestClient, seeded: neo4j.Driver) -> None:
-    found = data(client, """{ papers(search: "self-supervised learning", first: 10) {
-        totalCount edges { node { id title } } } }""")["papers"]
-    expected = column(seeded, "CALL db.index.fulltext.queryNodes('paper_text', 'self\\\\-supervised learning') "
-                              "YIELD node, score RETURN node.id ORDER BY score DESC, node.id")
+def test_search_is_full_text_in_relevance_order(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
+    text, word = corpus.search
+    found = data(client, """query($text: String!) { papers(search: $text, first: 10) {
+        totalCount edges { node { id title } } } }""", text=text)["papers"]
+    lucene = text.replace("-", "\\-")  # Lucene's operator escaped
+    expected = column(seeded, "CALL db.index.fulltext.queryNodes('paper_text', $q) "
+                              "YIELD node, score RETURN node.id ORDER BY score DESC, node.id", q=lucene)
     assert [e["node"]["id"] for e in found["edges"]] == expected[:10]
-    assert found["totalCount"] == len(expected)
-    assert "Self-Supervised" in found["edges"][0]["node"]["title"]
+    assert found["totalCount"] == len(expected) > 1
+    assert word in found["edges"][0]["node"]["title"]
 
 
-def test_papers_filters_match_the_graph(client: TestClient, seeded: neo4j.Driver) -> None:
-    found = data(client, """{
-        byAuthorYear: papers(author: "Yuandong Tian", year: 2024, first: 100) { totalCount edges { node { year } } }
-        byInstitution: papers(institution: "Meta AI") { totalCount }
-        byTopic: papers(topic: "kp:reinforcement-learning") { totalCount }
-        byRepo: papers(repo: "facebookresearch/luckmatters") { totalCount }
-        combined: papers(author: "a-yuandong-tian", topic: "cs.LG", search: "transformer") {
-            edges { node { id } } } }""")
+def test_papers_filters_match_the_graph(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
+    owner_id, arxiv = corpus.owner_id, corpus.paper.topic
+    year = column(seeded, "MATCH (:Author {id: $a})-[:AUTHORED]->(p) RETURN max(p.year)", a=owner_id)[0]
+    found = data(client, """query($owner: String!, $year: Int!, $inst: String!, $topic: String!, $repo: String!,
+                                  $arxiv: String!, $word: String!) {
+        byAuthorYear: papers(author: $owner, year: $year, first: 100) { totalCount edges { node { year } } }
+        byInstitution: papers(institution: $inst) { totalCount }
+        byTopic: papers(topic: $topic) { totalCount }
+        byRepo: papers(repo: $repo) { totalCount }
+        combined: papers(author: $owner, topic: $arxiv, search: $word) { edges { node { id } } } }""",
+                 owner=corpus.owner, year=year, inst=corpus.institution.name, topic=corpus.topic.id,
+                 repo=corpus.shared_repo[0], arxiv=arxiv.removeprefix("arxiv:"), word=corpus.paper.title.split()[-1])
     assert found["byAuthorYear"]["totalCount"] == column(
-        seeded, "MATCH (:Author {id: $a})-[:AUTHORED]->(p {year: 2024}) RETURN count(p)", a=OWNER_ID)[0]
-    assert {e["node"]["year"] for e in found["byAuthorYear"]["edges"]} == {2024}
-    assert found["byInstitution"]["totalCount"] == 5
-    assert found["byTopic"]["totalCount"] == 13
-    assert found["byRepo"]["totalCount"] == 2
+        seeded, "MATCH (:Author {id: $a})-[:AUTHORED]->(p {year: $y}) RETURN count(p)", a=owner_id, y=year)[0] > 0
+    assert {e["node"]["year"] for e in found["byAuthorYear"]["edges"]} == {year}
+    assert found["byInstitution"]["totalCount"] == corpus.institution.papers
+    assert found["byTopic"]["totalCount"] == corpus.topic.papers
+    assert found["byRepo"]["totalCount"] == corpus.shared_repo[1]
     ids = [e["node"]["id"] for e in found["combined"]["edges"]]
-    assert ids and set(ids) <= set(column(
-        seeded, "MATCH (:Author {id: $a})-[:AUTHORED]->(p)-[:HAS_TOPIC]->(:Topic {id: 'arxiv:cs.LG'}) "
-                "RETURN p.id", a=OWNER_ID))
+    assert corpus.paper.id in ids and set(ids) <= set(column(
+        seeded, "MATCH (:Author {id: $a})-[:AUTHORED]->(p)-[:HAS_TOPIC]->(:Topic {id: $t}) RETURN p.id",
+        a=owner_id, t=arxiv))
 
 
 def walk(client: TestClient, query: str, field: str, **variables: Any) -> tuple[list[str], list[int]]:
@@ -183,27 +195,32 @@ def walk(client: TestClient, query: str, field: str, **variables: Any) -> tuple[
         assert after == page["edges"][-1]["cursor"]
 
 
-def test_pagination_walks_every_paper_once_in_order(client: TestClient) -> None:
-    query = """query($after: String) { papers(author: "Yuandong Tian", first: 7, after: $after) {
-        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"""
-    ids, totals = walk(client, query, "papers")
-    assert len(ids) == len(set(ids)) == 50 and set(totals) == {50}
-    whole = data(client, '{ papers(author: "Yuandong Tian", first: 50) { edges { node { id } } } }')
+def test_pagination_walks_every_paper_once_in_order(client: TestClient, corpus: Corpus) -> None:
+    query = """query($after: String, $owner: String!, $first: Int!) { papers(author: $owner, first: $first,
+        after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"""
+    count = corpus.profiles[corpus.owner]
+    ids, totals = walk(client, query, "papers", owner=corpus.owner, first=7)
+    assert len(ids) == len(set(ids)) == count and set(totals) == {count} and len(totals) > 1
+    whole = data(client, query, owner=corpus.owner, first=count, after=None)
     assert ids == [e["node"]["id"] for e in whole["papers"]["edges"]]
-    assert len(walk(client, query.replace("first: 7", "first: 100"), "papers")[0]) == 50
+    assert len(walk(client, query, "papers", owner=corpus.owner, first=100)[0]) == count
 
 
-def test_search_pages_and_authors_connection(client: TestClient, seeded: neo4j.Driver) -> None:
-    query = """query($after: String) { papers(search: "language model", first: 40, after: $after) {
+def test_search_pages_and_authors_connection(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
+    query = """query($after: String, $text: String!, $first: Int!) { papers(search: $text, first: $first,
+        after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"""
+    text = corpus.topic.name
+    total = data(client, query, text=text, first=0, after=None)["papers"]["totalCount"]
+    ids, totals = walk(client, query, "papers", text=text, first=min(40, max(1, total // 3)))
+    assert len(ids) == len(set(ids)) == totals[0] == total >= 3
+    query = """query($after: String, $first: Int!) { authors(first: $first, after: $after) {
         totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"""
-    ids, totals = walk(client, query, "papers")
-    assert len(ids) == len(set(ids)) == totals[0] > 40
-    query = """query($after: String) { authors(first: 30, after: $after) {
-        totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"""
-    ids, totals = walk(client, query, "authors")
-    assert ids == column(seeded, "MATCH (a:Author) RETURN a.id ORDER BY a.name, a.id") and totals[0] == 106
-    hits = data(client, '{ authors(search: "tian") { edges { node { name } } } }')["authors"]["edges"]
-    assert OWNER in [e["node"]["name"] for e in hits]
+    ids, totals = walk(client, query, "authors", first=corpus.authors // 3)
+    assert ids == column(seeded, "MATCH (a:Author) RETURN a.id ORDER BY a.name, a.id")
+    assert totals[0] == corpus.authors and len(totals) > 1
+    hits = data(client, "query($q: String!) { authors(search: $q) { edges { node { name } } } }",
+                q=corpus.owner.split()[-1].lower())["authors"]["edges"]
+    assert corpus.owner in [e["node"]["name"] for e in hits]
 
 
 def test_a_cursor_not_ours_is_refused(client: TestClient) -> None:
@@ -213,22 +230,22 @@ def test_a_cursor_not_ours_is_refused(client: TestClient) -> None:
             "`after` is not a cursor this API gave out"]
 
 
-def test_author_papers_and_coauthors(client: TestClient, seeded: neo4j.Driver) -> None:
-    author = data(client, """{ author(name: "Yuandong Tian") {
+def test_author_papers_and_coauthors(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
+    author = data(client, """query($name: String!) { author(name: $name) {
         papers(first: 100) { id } institutions { id }
-        coauthors(first: 5) { count author { id } papers { id } } } }""")["author"]
-    assert len(author["papers"]) == 50
-    assert "meta-ai" in [i["id"] for i in author["institutions"]]
+        coauthors(first: 5) { count author { id } papers { id } } } }""", name=corpus.owner)["author"]
+    assert len(author["papers"]) == corpus.profiles[corpus.owner]
+    assert corpus.institution.id in [i["id"] for i in author["institutions"]]
     counts = [c["count"] for c in author["coauthors"]]
-    assert counts == sorted(counts, reverse=True) and counts[0] == 4
+    assert counts == sorted(counts, reverse=True) and counts[0] >= 2
     for c in author["coauthors"]:
         shared = column(seeded, "MATCH (:Author {id: $a})-[:AUTHORED]->(p)<-[:AUTHORED]-(:Author {id: $b}) "
-                                "RETURN p.id", a=OWNER_ID, b=c["author"]["id"])
+                                "RETURN p.id", a=corpus.owner_id, b=c["author"]["id"])
         assert sorted(p["id"] for p in c["papers"]) == sorted(shared) and c["count"] == len(shared)
 
 
-def test_related_papers_give_true_reasons(client: TestClient, seeded: neo4j.Driver) -> None:
-    pid = column(seeded, "MATCH (p:Paper {title: 'A Cookbook of Self-Supervised Learning'}) RETURN p.id")[0]
+def test_related_papers_give_true_reasons(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
+    pid = column(seeded, "MATCH (p:Paper {title: $t}) RETURN p.id", t=corpus.paper.title)[0]
     related = data(client, """query($id: ID!) { paper(id: $id) { related(first: 10) {
         score reasons { kind id name } paper { id } } } }""", id=pid)["paper"]["related"]
     assert related and all(r["paper"]["id"] != pid for r in related)
@@ -246,7 +263,7 @@ def test_related_papers_give_true_reasons(client: TestClient, seeded: neo4j.Driv
                           a=pid, b=r["paper"]["id"], x=reason["id"]) == [True]
 
 
-def test_shared_repo_links(client: TestClient, seeded: neo4j.Driver) -> None:
+def test_shared_repo_links(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
     links = data(client, """{ sharedRepoLinks(first: 10) { totalCount
         edges { node { count repo { id } papers { id repos { id } } } } } }""")["sharedRepoLinks"]
     expected = column(seeded, "MATCH (r:Repo)<-[:HAS_CODE]-(p) WITH r, count(p) AS n WHERE n >= 2 RETURN r.id")
@@ -255,19 +272,20 @@ def test_shared_repo_links(client: TestClient, seeded: neo4j.Driver) -> None:
         node = edge["node"]
         assert node["count"] == len(node["papers"]) >= 2
         assert all(node["repo"]["id"] in [r["id"] for r in p["repos"]] for p in node["papers"])
-    one = data(client, '{ sharedRepoLinks(repo: "facebookresearch/luckmatters") { totalCount } }')
-    assert one["sharedRepoLinks"]["totalCount"] == 1
-    none = data(client, '{ sharedRepoLinks(repo: "hf:tencent/tencent-hunyuan-large") { totalCount edges { cursor } } }')
+    query = "query($repo: String!) { sharedRepoLinks(repo: $repo) { totalCount edges { node { count } } } }"
+    one = data(client, query, repo=corpus.shared_repo[0])["sharedRepoLinks"]
+    assert one == {"totalCount": 1, "edges": [{"node": {"count": corpus.shared_repo[1]}}]}
+    none = data(client, query, repo=corpus.model_repo[1])  # a repository only one paper links
     assert none["sharedRepoLinks"] == {"totalCount": 0, "edges": []}
 
 
-def two_hop_pair(driver: neo4j.Driver) -> tuple[str, str]:
-    """Two co-authors of the profile's owner who never wrote together."""
+def two_hop_pair(driver: neo4j.Driver, owner_id: str) -> tuple[str, str]:
+    """Two co-authors of a profile's owner who never wrote together."""
     row = cypher(driver, """
         MATCH (o:Author {id: $o})-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(a:Author),
               (o)-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(b:Author)
         WHERE a.id < b.id AND NOT EXISTS { (a)-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(b) }
-        RETURN a.name AS start, b.id AS end ORDER BY a.id, b.id LIMIT 1""", o=OWNER_ID)[0]
+        RETURN a.name AS start, b.id AS end ORDER BY a.id, b.id LIMIT 1""", o=owner_id)[0]
     return row["start"], row["end"]
 
 
@@ -283,25 +301,26 @@ def assert_joins(driver: neo4j.Driver, path: dict) -> None:
         assert {path["authors"][i]["id"], path["authors"][i + 1]["id"]} <= wrote
 
 
-def test_two_hop_coauthor_path_joins_on_shared_papers(client: TestClient, seeded: neo4j.Driver) -> None:
-    start, end = two_hop_pair(seeded)  # a name and an id: both are accepted
+def test_two_hop_coauthor_path_joins_on_shared_papers(client: TestClient, seeded: neo4j.Driver,
+                                                      corpus: Corpus) -> None:
+    start, end = two_hop_pair(seeded, corpus.owner_id)  # a name and an id: both are accepted
     path = data(client, PATH, **{"from": start, "to": end, "hops": 6})["coauthorPath"]
     assert path["length"] == 2
     assert path["authors"][0]["name"] == start and path["authors"][2]["id"] == end
-    assert path["authors"][1]["id"] == OWNER_ID
     assert_joins(seeded, path)
 
 
-def test_coauthor_path_is_null_beyond_max_hops(client: TestClient, seeded: neo4j.Driver) -> None:
-    start, end = two_hop_pair(seeded)
+def test_coauthor_path_is_null_beyond_max_hops(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
+    start, end = two_hop_pair(seeded, corpus.owner_id)
     answer = gql(client, PATH, **{"from": start, "to": end, "hops": 1})
     assert answer["data"] == {"coauthorPath": None} and "errors" not in answer
-    same = data(client, PATH, **{"from": OWNER, "to": OWNER_ID, "hops": 1})["coauthorPath"]
-    assert same == {"length": 0, "authors": [{"id": OWNER_ID, "name": OWNER}], "papers": []}
+    owner, owner_id = corpus.owner, corpus.owner_id
+    same = data(client, PATH, **{"from": owner, "to": owner_id, "hops": 1})["coauthorPath"]
+    assert same == {"length": 0, "authors": [{"id": owner_id, "name": owner}], "papers": []}
 
 
-def test_all_shortest_coauthor_paths(client: TestClient, seeded: neo4j.Driver) -> None:
-    start, end = two_hop_pair(seeded)
+def test_all_shortest_coauthor_paths(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
+    start, end = two_hop_pair(seeded, corpus.owner_id)
     paths = data(client, """query($from: String!, $to: String!) { coauthorPaths(from: $from, to: $to, first: 50) {
         length authors { id } papers { id } } }""", **{"from": start, "to": end})["coauthorPaths"]
     expected = column(seeded, """MATCH (a:Author {name: $a}), (b:Author {id: $b})
@@ -316,14 +335,15 @@ def test_all_shortest_coauthor_paths(client: TestClient, seeded: neo4j.Driver) -
     assert len(capped["coauthorPaths"]) == 1
 
 
-NESTED = """query($n: Int!) { papers(author: "a-yuandong-tian", first: $n) { edges { node {
+NESTED = """query($owner: String!, $n: Int!) { papers(author: $owner, first: $n) { edges { node {
     title authors(first: 3) { name papers(first: 2) { title topics { name } } }
     repos { fullName papers(first: 5) { id } } } } } }"""
 
 
-@pytest.mark.parametrize("first", [15, 50])  # the profile's 15 newest papers already link a repo
-def test_each_level_is_one_cypher_round_trip(client: TestClient, first: int) -> None:
-    answer = gql(client, NESTED, n=first)
+@pytest.mark.parametrize("part", [3, 1], ids=["a-third", "all"])  # the newest third already links a repo
+def test_each_level_is_one_cypher_round_trip(client: TestClient, corpus: Corpus, part: int) -> None:
+    first = corpus.profiles[corpus.owner] // part
+    answer = gql(client, NESTED, owner=corpus.owner_id, n=first)
     assert "errors" not in answer
     nodes = [e["node"] for e in answer["data"]["papers"]["edges"]]
     assert len(nodes) == first and sum(len(n["authors"]) for n in nodes) > first
@@ -332,15 +352,17 @@ def test_each_level_is_one_cypher_round_trip(client: TestClient, first: int) -> 
     assert answer["extensions"]["cypherQueries"] == 7
 
 
-def test_aliases_of_one_field_share_a_batch(client: TestClient) -> None:
-    answer = gql(client, """{ a: author(id: "a-yuandong-tian") { papers(first: 2) { id } }
-        b: author(id: "a-hanxian-huang") { papers(first: 2) { id } }
-        c: author(id: "a-nobody") { papers(first: 2) { id } } }""")
+def test_aliases_of_one_field_share_a_batch(client: TestClient, seeded: neo4j.Driver, corpus: Corpus) -> None:
+    other = column(seeded, "MATCH (a:Author)-[:AUTHORED]->() WHERE a.id <> $o WITH a, count(*) AS n WHERE n >= 2 "
+                           "RETURN a.id ORDER BY a.id LIMIT 1", o=corpus.owner_id)[0]
+    answer = gql(client, """query($a: ID!, $b: ID!) { a: author(id: $a) { papers(first: 2) { id } }
+        b: author(id: $b) { papers(first: 2) { id } }
+        c: author(id: "a-nobody") { papers(first: 2) { id } } }""", a=corpus.owner_id, b=other)
     assert answer["data"]["c"] is None and len(answer["data"]["b"]["papers"]) == 2
     assert answer["extensions"]["cypherQueries"] == 2
 
 
-def test_kg_serve_answers_over_http(neo4j_settings: Settings) -> None:
+def test_kg_serve_answers_over_http(seeded: neo4j.Driver, neo4j_settings: Settings, corpus: Corpus) -> None:
     server = Server(neo4j_settings)
     try:
         with httpx.Client(timeout=30) as http:
@@ -349,8 +371,15 @@ def test_kg_serve_answers_over_http(neo4j_settings: Settings) -> None:
             page = http.get(server.url, headers={"accept": "text/html"}).text
     finally:
         server.stop()
-    assert answer["data"] == {"stats": {"pages": 3}}
+    assert answer["data"] == {"stats": {"pages": corpus.page_count}}
     assert "graphiql.min.js" in page and "unpkg" not in page
+
+
+@pytest.mark.parametrize("corpus, query, expected", [pytest.param(c, q, a, id=f"{c}-{i}") for c in CORPORA
+                                                      for i, (q, a) in enumerate(c.answers)],
+                         indirect=["corpus"])
+def test_known_answers(client: TestClient, corpus: Corpus, query: str, expected: dict) -> None:
+    assert data(client, query) == expected
 
 
 def test_kg_serve_without_a_database_fails_in_one_line() -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 import math
 
 import neo4j
+import pytest
 
 from kg.bench.api import Tally, load_figures, measure_load
 from kg.store.connection import Settings
+from tests.corpora import SYNTH
 
 
 def test_error_figure_is_a_clear_ratio_with_the_counts_in_its_note() -> None:
@@ -21,6 +23,7 @@ def test_error_figure_is_a_clear_ratio_with_the_counts_in_its_note() -> None:
     assert ok.value == 98 and "1 errors of 50" in ok.note and "first: HTTP 502 / bad gateway" in ok.note
 
 
+@pytest.mark.parametrize("corpus", [SYNTH], ids=str, indirect=True)  # a small graph is enough to run it
 def test_load_runs_both_sides_to_the_end_without_errors(seeded: neo4j.Driver, neo4j_settings: Settings) -> None:
     tallies = measure_load(neo4j_settings, requests=40, seconds=60, clients=4, rounds=2)
     for side in ("api", "raw"):

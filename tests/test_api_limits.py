@@ -14,6 +14,7 @@ from api.errors import UserError
 from api.limits import MAX_BODY_BYTES, MAX_COST, MAX_DEPTH, MAX_TOKENS
 from api.schema import VALIDATE
 from kg.store.connection import Settings
+from tests.corpora import Corpus
 from tests.test_api import _sample_graph, client, column, data, errors, gql  # noqa: F401 (fixtures)
 
 HOSTILE = [
@@ -26,11 +27,12 @@ HOSTILE = [
 ]
 
 
-def test_depth_limit(client: TestClient) -> None:
-    deep = '{ author(name: "Yuandong Tian") { ' + "papers(first: 1) { authors(first: 1) { " * 5 + "name" + " } }" * 5 + " } }"
-    assert any(f"exceeds maximum operation depth of {MAX_DEPTH}" in m for m in errors(client, deep))
-    shallow = '{ author(name: "Yuandong Tian") { papers(first: 1) { authors(first: 1) { name } } } }'
-    assert data(client, shallow)["author"]["papers"][0]["authors"]
+def test_depth_limit(client: TestClient, corpus: Corpus) -> None:
+    deep = ("query($a: String!) { author(name: $a) { " + "papers(first: 1) { authors(first: 1) { " * 5 + "name"
+            + " } }" * 5 + " } }")
+    assert any(f"exceeds maximum operation depth of {MAX_DEPTH}" in m for m in errors(client, deep, a=corpus.owner))
+    shallow = "query($a: String!) { author(name: $a) { papers(first: 1) { authors(first: 1) { name } } } }"
+    assert data(client, shallow, a=corpus.owner)["author"]["papers"][0]["authors"]
 
 
 def test_limits_hold_when_a_query_is_validated_from_the_cache(client: TestClient) -> None:
@@ -58,22 +60,23 @@ def test_cost_limit_refuses_before_any_query(client: TestClient) -> None:
     assert data(client, query, n=3)["papers"]["edges"]
 
 
-def test_max_hops_is_capped(client: TestClient) -> None:
-    query = 'query($h: Int!) { coauthorPath(from: "Yuandong Tian", to: "Beidi Chen", maxHops: $h) { length } }'
+def test_max_hops_is_capped(client: TestClient, corpus: Corpus) -> None:
+    query = "query($h: Int!, $a: String!, $b: String!) { coauthorPath(from: $a, to: $b, maxHops: $h) { length } }"
+    a, b = corpus.coauthors
     for hops in (0, 9, -1, 1000):
-        assert errors(client, query, h=hops) == [f"maxHops must be between 1 and 8 (got {hops})"]
-    assert data(client, query, h=8)["coauthorPath"]["length"] == 1
+        assert errors(client, query, h=hops, a=a, b=b) == [f"maxHops must be between 1 and 8 (got {hops})"]
+    assert data(client, query, h=8, a=a, b=b)["coauthorPath"]["length"] == 1
 
 
-def test_page_sizes_are_capped(client: TestClient) -> None:
+def test_page_sizes_are_capped(client: TestClient, corpus: Corpus) -> None:
     assert errors(client, "{ papers(first: 101) { totalCount } }") == ["first must be between 0 and 100 (got 101)"]
     assert errors(client, "{ authors(first: -1) { totalCount } }") == ["first must be between 0 and 100 (got -1)"]
-    assert errors(client, '{ author(name: "Yuandong Tian") { papers(first: 500) { id } } }') == [
-        "first must be between 0 and 100 (got 500)"]
+    assert errors(client, "query($a: String!) { author(name: $a) { papers(first: 500) { id } } }",
+                  a=corpus.owner) == ["first must be between 0 and 100 (got 500)"]
     assert data(client, "{ papers(first: 0) { totalCount edges { cursor } } }")["papers"]["edges"] == []
 
 
-def test_aliases_and_huge_bodies_are_refused(client: TestClient) -> None:
+def test_aliases_and_huge_bodies_are_refused(client: TestClient, corpus: Corpus) -> None:
     many = "{ " + " ".join(f"a{i}: stats {{ papers }}" for i in range(40)) + " }"
     assert any("aliases" in m for m in errors(client, many))
     response = client.post("/graphql", content=b"x" * (MAX_BODY_BYTES + 1),
@@ -90,33 +93,37 @@ def test_aliases_and_huge_bodies_are_refused(client: TestClient) -> None:
     ("query { stats { papers } } query { stats { papers } }", "anonymous operation"),
     ("mutation { x }", "The mutation operation is not supported by the schema."),
 ])
-def test_malformed_queries_get_clear_errors(client: TestClient, query: str, message: str | None) -> None:
+def test_malformed_queries_get_clear_errors(client: TestClient, corpus: Corpus, query: str,
+                                            message: str | None) -> None:
     answer = gql(client, query)
     if message is None:
         assert answer["data"] == {"paper": None}
         return
     text = " ".join(e["message"] for e in answer.get("errors", []))
     assert message in text, answer
-    assert data(client, "{ stats { pages } }")["stats"]["pages"] == 3  # still serving
+    assert data(client, "{ stats { pages } }")["stats"]["pages"] == corpus.page_count  # still serving
 
 
-def test_bad_json_and_methods(client: TestClient) -> None:
+def test_bad_json_and_methods(client: TestClient, corpus: Corpus) -> None:
     assert client.post("/graphql", content=b"{not json", headers={"content-type": "application/json"}
                        ).status_code == 400
     assert client.post("/graphql", json={"nothing": 1}).status_code == 400
-    assert client.get("/graphql", params={"query": "{ stats { pages } }"}).json()["data"]["stats"]["pages"] == 3
+    answer = client.get("/graphql", params={"query": "{ stats { pages } }"}).json()
+    assert answer["data"]["stats"]["pages"] == corpus.page_count
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-def test_hostile_strings_are_plain_values(client: TestClient, seeded: neo4j.Driver, value: str) -> None:
+def test_hostile_strings_are_plain_values(client: TestClient, seeded: neo4j.Driver, corpus: Corpus,
+                                         value: str) -> None:
     before = column(seeded, "MATCH (n) RETURN count(n)")[0]
     assert data(client, "query($v: String!) { author(name: $v) { id } topic(name: $v) { id } "
                         "repo(fullName: $v) { id } institution(name: $v) { id } }", v=value) == {
         "author": None, "topic": None, "repo": None, "institution": None}
     assert data(client, "query($v: ID!) { paper(id: $v) { id } }", v=value) == {"paper": None}
-    for query in ("query($v: String!) { papers(author: $v) { totalCount } }",
-                  'query($v: String!) { coauthorPath(from: $v, to: "Yuandong Tian") { length } }'):
-        message = errors(client, query, v=value)[0]
+    for query, variables in (("query($v: String!) { papers(author: $v) { totalCount } }", {"v": value}),
+                             ("query($v: String!, $o: String!) { coauthorPath(from: $v, to: $o) { length } }",
+                              {"v": value, "o": corpus.owner})):
+        message = errors(client, query, **variables)[0]
         assert message.startswith("no author has the id or name ") and len(message) < 200
     search = gql(client, "query($v: String!) { papers(search: $v, first: 3) { totalCount } }", v=value)
     if "errors" in search:

@@ -12,7 +12,8 @@ from kg.store.bulk import bulk_ingest, prepared
 from kg.store.digest import diff, save
 from kg.store.load import Loader
 from kg.store.schema import wipe_graph
-from tests.pages import FEED, PROFILE, SEARCH, SEEDS, write
+from tests.corpora import Corpus
+from tests.pages import FEED, PROFILE, SEARCH, write
 
 SNAPSHOT = {
     "nodes": "MATCH (n) RETURN labels(n)[0] AS k, count(*) AS n ORDER BY k",
@@ -33,13 +34,14 @@ def snapshot(driver: neo4j.Driver) -> dict[str, list]:
     return out
 
 
-def test_bulk_equals_incremental(clean_db: neo4j.Driver, test_home, tmp_path: Path) -> None:
+def test_bulk_equals_incremental(clean_db: neo4j.Driver, corpus: Corpus, test_home, tmp_path: Path) -> None:
     # Repeated papers across pages exercise the spool: the profile's papers reappear in the feed and search.
     # An organisation named with a "|" (once the bulk import's array delimiter) gives an alias with one.
     feed = FEED.replace("facebook AI at Meta", "FAIR | Meta AI")
-    files = [SEEDS, write(tmp_path, "a.txt", PROFILE), write(tmp_path, "b.txt", feed), write(tmp_path, "c.txt", SEARCH)]
+    files = [corpus.pages, write(tmp_path, "a.txt", PROFILE), write(tmp_path, "b.txt", feed),
+             write(tmp_path, "c.txt", SEARCH)]
     summary = bulk_ingest(prepared(files), home=test_home)
-    assert summary.rejected == [] and summary.pages == 6
+    assert summary.rejected == [] and summary.pages == corpus.page_count + 3
     bulk = snapshot(clean_db)
     digest = save(clean_db, None, tmp_path / "bulk.txt")
     wipe_graph(clean_db)
@@ -47,7 +49,7 @@ def test_bulk_equals_incremental(clean_db: neo4j.Driver, test_home, tmp_path: Pa
     assert snapshot(clean_db) == bulk
     assert save(clean_db, None, tmp_path / "incremental.txt") == digest, diff(tmp_path / "bulk.txt",
                                                                               tmp_path / "incremental.txt")
-    assert dict(bulk["nodes"])["Paper"] == 332
+    assert dict(bulk["nodes"])["Paper"] == corpus.papers + 4
 
 
 def test_profile_page_whose_papers_all_came_earlier(clean_db: neo4j.Driver, test_home, tmp_path: Path) -> None:
@@ -62,6 +64,6 @@ def test_profile_page_whose_papers_all_came_earlier(clean_db: neo4j.Driver, test
     assert [tuple(r) for r in records] == [("c.txt", "Ada Lovelace", 2)]
 
 
-def test_bulk_refuses_a_database_with_data(seeded: neo4j.Driver, test_home) -> None:
+def test_bulk_refuses_a_database_with_data(seeded: neo4j.Driver, corpus: Corpus, test_home) -> None:
     with pytest.raises(KgError, match="empty database only"):
-        bulk_ingest(prepared([SEEDS]), home=test_home)
+        bulk_ingest(prepared([corpus.pages]), home=test_home)

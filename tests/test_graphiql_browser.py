@@ -28,11 +28,12 @@ from api import graphiql
 from api.app import create_app
 from kg.errors import KgError
 from kg.store.connection import Settings
+from tests.corpora import SYNTH, Corpus
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                   "--window-size=1400,900", "--remote-debugging-pipe")
-QUERY = '{ author(name: "Yuandong Tian") { name papers(first: 1) { title } } }'
+QUERY = '{{ author(name: "{owner}") {{ name papers(first: 1) {{ title }} }} }}'
 WAIT_S = 60.0
 
 
@@ -44,7 +45,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_api(seeded: neo4j.Driver, neo4j_settings: Settings) -> Iterator[str]:
-    """The real app under uvicorn on a loopback port, serving the sample graph; its base URL."""
+    """The real app under uvicorn on a loopback port, serving the graph of a corpus; its base URL."""
     try:
         graphiql.fetch()
     except KgError as exc:
@@ -158,8 +159,10 @@ def browser(tmp_path: Path) -> Iterator[DevTools]:
     tools.close()
 
 
-def test_graphiql_runs_a_query_and_shows_data(live_api: str, browser: DevTools, tmp_path: Path) -> None:
-    browser.open(f"{live_api}/graphql?q={quote(QUERY)}")
+@pytest.mark.parametrize("corpus", [SYNTH], ids=str, indirect=True)  # one corpus is enough for a browser
+def test_graphiql_runs_a_query_and_shows_data(live_api: str, browser: DevTools, corpus: Corpus,
+                                              tmp_path: Path) -> None:
+    browser.open(f"{live_api}/graphql?q={quote(QUERY.format(owner=corpus.owner))}")
     browser.wait_for("!!document.querySelector('.graphiql-execute-button')", "its run button")
     browser.evaluate("document.querySelector('.graphiql-execute-button').click()")
     shown = browser.wait_for(
@@ -167,6 +170,6 @@ def test_graphiql_runs_a_query_and_shows_data(live_api: str, browser: DevTools, 
         " return r && r.innerText.includes('papers') ? r.innerText : ''; })()", "a result")
     shot = browser.call("Page.captureScreenshot", format="png")["data"]
     (tmp_path / "graphiql.png").write_bytes(base64.b64decode(shot))
-    assert '"name": "Yuandong Tian"' in shown
+    assert f'"name": "{corpus.owner}"' in shown
     assert '"title":' in shown
     assert '"errors"' not in shown

@@ -1,6 +1,8 @@
-"""Linked data over HTTP, in-process against the tests' Neo4j: content negotiation, 404, the streamed /rdf."""
+"""Linked data over HTTP, in-process against the tests' Neo4j holding each corpus in turn: content negotiation,
+404, the streamed /rdf."""
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Iterator
 
@@ -14,18 +16,17 @@ from api.app import create_app
 from kg.rdf.export import FORMATS, triple_batches, write
 from kg.rdf.vocab import BASE_ENV, Iris
 from kg.store.connection import Settings
+from tests.corpora import Corpus
 
 BASE = "http://kg.test"
 IRIS = Iris(BASE)
-PAPER = "p-8b3dcd25376950b3"  # A Cookbook of Self-Supervised Learning, on the profile page
-TITLE = "A Cookbook of Self-Supervised Learning"
 SCHEMA = rdflib.Namespace("https://schema.org/")
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 
 
 @pytest.fixture(scope="module")
-def client(neo4j_settings: Settings) -> Iterator[TestClient]:
-    """The real app, its lifespan run (drivers open), resource IRIs under BASE."""
+def client(neo4j_settings: Settings, corpus: Corpus) -> Iterator[TestClient]:
+    """The real app, its lifespan run (drivers open), resource IRIs under BASE; for the graph of `corpus`."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(BASE_ENV, BASE)
         with TestClient(create_app(neo4j_settings)) as test_client:
@@ -34,7 +35,7 @@ def client(neo4j_settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture(autouse=True)
 def _sample_graph(seeded: neo4j.Driver) -> None:
-    """Every test here reads the sample graph."""
+    """Every test here reads the graph of a corpus."""
 
 
 def parse(response, fmt: str) -> rdflib.Graph:
@@ -43,29 +44,31 @@ def parse(response, fmt: str) -> rdflib.Graph:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_paper_in_each_rdf_format_by_accept_header(client: TestClient, fmt: str) -> None:
+def test_a_paper_in_each_rdf_format_by_accept_header(client: TestClient, corpus: Corpus, fmt: str) -> None:
     media_type = FORMATS[fmt].media_type
-    response = client.get(f"/resource/paper/{PAPER}", headers={"Accept": media_type})
+    response = client.get(f"/resource/paper/{corpus.paper.id}", headers={"Accept": media_type})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(media_type) and response.headers["vary"] == "Accept"
     graph = parse(response, fmt)
-    paper = rdflib.URIRef(f"{BASE}/resource/paper/{PAPER}")
-    assert graph.value(paper, SCHEMA.name) == rdflib.Literal(TITLE)
+    paper = rdflib.URIRef(f"{BASE}/resource/paper/{corpus.paper.id}")
+    assert graph.value(paper, SCHEMA.name) == rdflib.Literal(corpus.paper.title)
     authors = set(graph.objects(paper, SCHEMA.author))
-    assert rdflib.URIRef(f"{BASE}/resource/author/a-yuandong-tian") in authors and len(authors) == 4
+    owner = rdflib.URIRef(f"{BASE}/resource/author/{corpus.owner_id}")
+    assert owner in authors and len(authors) == corpus.paper.authors
 
 
-def test_a_browser_gets_a_readable_page_with_links(client: TestClient) -> None:
-    response = client.get(f"/resource/paper/{PAPER}", headers={"Accept": BROWSER})
+def test_a_browser_gets_a_readable_page_with_links(client: TestClient, corpus: Corpus) -> None:
+    paper, title, topic = corpus.paper.id, html.escape(corpus.paper.title), corpus.paper.topic
+    response = client.get(f"/resource/paper/{paper}", headers={"Accept": BROWSER})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert f"<h1>{TITLE}</h1>" in page
-    assert '<a href="/resource/author/a-yuandong-tian">Yuandong Tian</a>' in page
-    assert '<a href="/resource/topic/arxiv:cs.LG">cs.LG</a>' in page
-    assert f'href="/resource/paper/{PAPER}?format=turtle"' in page
-    # the links lead somewhere: the author's page lists this paper among those that refer to him
-    author = client.get("/resource/author/a-yuandong-tian", headers={"Accept": BROWSER}).text
-    assert f'<a href="/resource/paper/{PAPER}">{TITLE}</a>' in author
+    assert f"<h1>{title}</h1>" in page
+    assert f'<a href="/resource/author/{corpus.owner_id}">{html.escape(corpus.owner)}</a>' in page
+    assert f'<a href="/resource/topic/{topic}">{topic.removeprefix("arxiv:")}</a>' in page
+    assert f'href="/resource/paper/{paper}?format=turtle"' in page
+    # the links lead somewhere: the author's page lists this paper among those that refer to them
+    author = client.get(f"/resource/author/{corpus.owner_id}", headers={"Accept": BROWSER}).text
+    assert f'<a href="/resource/paper/{paper}">{title}</a>' in author
 
 
 @pytest.mark.parametrize("accept, expected", [
@@ -76,15 +79,16 @@ def test_a_browser_gets_a_readable_page_with_links(client: TestClient) -> None:
     ("", "text/turtle"),
     ("image/png, text/*;q=0.1", "text/turtle"),
 ])
-def test_content_negotiation_follows_q_values(client: TestClient, accept: str, expected: str) -> None:
-    response = client.get(f"/resource/paper/{PAPER}", headers={"Accept": accept})
+def test_content_negotiation_follows_q_values(client: TestClient, corpus: Corpus, accept: str, expected: str) -> None:
+    response = client.get(f"/resource/paper/{corpus.paper.id}", headers={"Accept": accept})
     assert response.status_code == 200 and response.headers["content-type"].startswith(expected)
 
 
-def test_format_parameter_overrides_accept_and_unacceptable_is_406(client: TestClient) -> None:
-    response = client.get(f"/resource/paper/{PAPER}?format=nt", headers={"Accept": BROWSER})
+def test_format_parameter_overrides_accept_and_unacceptable_is_406(client: TestClient, corpus: Corpus) -> None:
+    paper = corpus.paper.id
+    response = client.get(f"/resource/paper/{paper}?format=nt", headers={"Accept": BROWSER})
     assert response.headers["content-type"].startswith("application/n-triples")
-    assert client.get(f"/resource/paper/{PAPER}", headers={"Accept": "image/png"}).status_code == 406
+    assert client.get(f"/resource/paper/{paper}", headers={"Accept": "image/png"}).status_code == 406
 
 
 def test_unknown_ids_and_types_are_404(client: TestClient) -> None:
@@ -95,18 +99,19 @@ def test_unknown_ids_and_types_are_404(client: TestClient) -> None:
         assert "Traceback" not in response.text
 
 
-def test_ids_with_slashes_and_colons_resolve(client: TestClient) -> None:
-    repo = client.get("/resource/repo/facebookresearch%2Fluckmatters",
-                      headers={"Accept": "application/n-triples"})
+def test_ids_with_slashes_and_colons_resolve(client: TestClient, corpus: Corpus) -> None:
+    repo_id, topic_id = corpus.shared_repo[0], corpus.paper.topic
+    path = "/resource/repo/" + repo_id.replace("/", "%2F")
+    repo = client.get(path, headers={"Accept": "application/n-triples"})
     assert repo.status_code == 200
     graph = parse(repo, "nt")
-    iri = rdflib.URIRef(f"{BASE}/resource/repo/facebookresearch%2Fluckmatters")
-    assert graph.value(iri, SCHEMA.url) == rdflib.URIRef("https://github.com/facebookresearch/luckmatters")
+    iri = rdflib.URIRef(f"{BASE}{path}")
+    assert str(graph.value(iri, SCHEMA.url)).lower() == f"https://github.com/{repo_id}"
     assert any(graph.subjects(rdflib.URIRef("https://kg.example.org/vocab#hasRepository"), iri))
-    topic = client.get("/resource/topic/arxiv:cs.LG", headers={"Accept": "text/turtle"})
+    topic = client.get(f"/resource/topic/{topic_id}", headers={"Accept": "text/turtle"})
     assert topic.status_code == 200
-    assert (rdflib.URIRef(f"{BASE}/resource/topic/arxiv:cs.LG"), SCHEMA.name, rdflib.Literal("cs.LG")) \
-        in parse(topic, "turtle")
+    name = rdflib.Literal(topic_id.removeprefix("arxiv:"))
+    assert (rdflib.URIRef(f"{BASE}/resource/topic/{topic_id}"), SCHEMA.name, name) in parse(topic, "turtle")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -120,8 +125,8 @@ def test_rdf_streams_the_same_triples_as_the_export(client: TestClient, seeded: 
     assert served == {str(t) for t in pyoxigraph.parse(expected.getvalue(), pyoxigraph.RdfFormat.N_TRIPLES)}
 
 
-def test_rdf_filters_a_subgraph_and_rejects_unknown_formats(client: TestClient) -> None:
-    response = client.get("/rdf", params={"format": "nt", "author": "a-yuandong-tian"})
+def test_rdf_filters_a_subgraph_and_rejects_unknown_formats(client: TestClient, corpus: Corpus) -> None:
+    response = client.get("/rdf", params={"format": "nt", "author": corpus.owner_id})
     graph = parse(response, "nt")
-    assert len(set(graph.subjects(rdflib.RDF.type, SCHEMA.ScholarlyArticle))) == 50
+    assert len(set(graph.subjects(rdflib.RDF.type, SCHEMA.ScholarlyArticle))) == corpus.profiles[corpus.owner]
     assert client.get("/rdf?format=rdfxml").status_code == 422

@@ -8,15 +8,16 @@ import pytest
 
 from kg.errors import PageError
 from kg.ingest.pages import detect, parse_file
-from tests.pages import FEED, PROFILE, SEARCH, SEEDS, write
+from tests.corpora import Corpus
+from tests.pages import FEED, PROFILE, SEARCH, write
 
 
-def test_seed_pages_give_328_papers_in_three_formats() -> None:
-    counts = {}
-    for path in sorted(SEEDS.iterdir()):
+def test_a_corpus_gives_its_listings_in_three_formats(corpus: Corpus) -> None:
+    counts = dict.fromkeys(("profile", "feed", "search"), 0)
+    for path in corpus.files():
         page = parse_file(path)
-        counts[page.format] = len(page.records)
-    assert counts == {"profile": 50, "feed": 30, "search": 248}
+        counts[page.format] += len(page.records)
+    assert counts == corpus.listings
 
 
 def test_profile_fields_and_owner(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """One way to name a node: an author, topic, institution or repository given by id or by any name
 that the loader would take for it resolves to the same node, with the same papers, in GraphQL's
 `papers(...)`, in `kg export --...` and in `/rdf?...=`; a value that names nothing is the same
-error in all three. Checked against the sample graph in the tests' Neo4j."""
+error in all three. Checked against the graph of each corpus in the tests' Neo4j."""
 from __future__ import annotations
 
 import re
@@ -26,6 +26,7 @@ from kg.rdf.source import FILTER_LABELS, Filters
 from kg.rdf.vocab import BASE_ENV
 from kg.store import refs
 from kg.store.connection import Settings
+from tests.corpora import Corpus
 from tests.test_rdf import run_kg
 
 BASE = "http://kg.test"
@@ -65,7 +66,7 @@ def cli_env(neo4j_settings: Settings) -> dict[str, str]:
 
 @pytest.fixture
 def nodes(seeded: neo4j.Driver) -> dict[str, list[dict[str, Any]]]:
-    """Every author, topic, institution and repository of the sample graph, by label."""
+    """Every author, topic, institution and repository of the corpus's graph, by label."""
     return {label: [r["n"] for r in seeded.execute_query(NODES.format(label=label))[0]] for label in LOOKUP}
 
 
@@ -261,11 +262,12 @@ def test_an_id_wins_over_a_name(clean_db: neo4j.Driver, neo4j_settings: Settings
 
 
 def test_kg_export_of_an_unknown_name_fails_in_one_line(seeded: neo4j.Driver, neo4j_settings: Settings,
-                                                        tmp_path) -> None:
+                                                        corpus: Corpus, tmp_path) -> None:
     out = tmp_path / "kg.nt"
     done = run_kg("export", "-f", "nt", "-o", str(out), "--author", "Nobody At All", settings=neo4j_settings)
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr == "error: no author has the id or name 'Nobody At All'\n"
     assert not out.exists() and not (tmp_path / "kg.nt.part").exists()
-    repo = run_kg("export", "-f", "nt", "--repo", "FACEBOOKRESEARCH/luckmatters", settings=neo4j_settings)
-    assert repo.returncode == 0 and repo.stdout.count("<https://schema.org/ScholarlyArticle>") == 2
+    owner, name = corpus.shared_repo[0].split("/")
+    repo = run_kg("export", "-f", "nt", "--repo", f"{owner.upper()}/{name}", settings=neo4j_settings)
+    assert repo.returncode == 0 and repo.stdout.count("<https://schema.org/ScholarlyArticle>") == corpus.shared_repo[1]

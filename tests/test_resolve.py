@@ -9,7 +9,8 @@ from pathlib import Path
 from kg.graph.ids import paper_id
 from kg.ingest.pages import parse_file
 from kg.ingest.resolve import Resolver
-from tests.pages import FEED, PROFILE, SEARCH, SEEDS, write
+from tests.corpora import Corpus
+from tests.pages import FEED, PROFILE, SEARCH, write
 
 
 def resolve(*paths: Path):
@@ -66,31 +67,32 @@ def test_unknown_organisation_uses_its_handle(tmp_path: Path) -> None:
     assert [(i.id, i.name) for i in graph.institutions] == [("harvard", "Harvard University")]
 
 
-def test_every_paper_has_a_topic_and_shared_topics_are_one_node() -> None:
-    graph = resolve(*sorted(SEEDS.iterdir()))
+def test_every_paper_has_a_topic_and_shared_topics_are_one_node(corpus: Corpus) -> None:
+    graph = resolve(*corpus.files())
     assert all(p.topics for p in graph.papers)
     ids = [t.id for t in graph.topics]
     assert len(ids) == len(set(ids))
-    with_lm = [p for p in graph.papers if "kp:language-model" in p.topics]
-    assert len(with_lm) > 10
+    assert len([p for p in graph.papers if corpus.topic.id in p.topics]) == corpus.topic.papers
 
 
 def run_parse(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kg", "parse", *args], capture_output=True, text=True)
 
 
-def test_cli_json_shape_and_stable_ids() -> None:
-    first, second = run_parse(str(SEEDS)), run_parse(*map(str, sorted(SEEDS.iterdir())))
+def test_cli_json_shape_and_stable_ids(corpus: Corpus) -> None:
+    first, second = run_parse(str(corpus.pages)), run_parse(*map(str, corpus.files()))
     assert first.returncode == 0 and first.stdout == second.stdout
     data = json.loads(first.stdout)
     assert set(data) == {"papers", "authors", "institutions", "repos", "topics"}
-    assert len(data["papers"]) == 328
+    assert len(data["papers"]) == corpus.papers
     paper = data["papers"][0]
     for key in ("id", "title", "abstract", "authors", "author_count", "institutions", "repos",
                 "topics", "date", "sources"):
         assert key in paper
-    profile = [p for p in data["papers"] if any(s["format"] == "profile" for s in p["sources"])]
-    assert len(profile) == 50 and all("Yuandong Tian" in p["authors"] for p in profile)
+    for owner, count in corpus.profiles.items():
+        profile = [p for p in data["papers"] if any(s["format"] == "profile" and s["page"] == owner
+                                                    for s in p["sources"])]
+        assert len(profile) == count and all(owner in p["authors"] for p in profile), owner
 
 
 def test_cli_reports_bad_files_and_keeps_good_ones(tmp_path: Path) -> None:
