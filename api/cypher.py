@@ -175,11 +175,11 @@ SHARED_REPOS_COUNT = SHARED_REPOS_MATCH + "RETURN count(r) AS total"
 # The papers(...) connection: a start, then one MATCH per filter given (one query graph, so the
 # planner may start from the most selective filter).
 PAPERS_SEARCH = "CALL db.index.fulltext.queryNodes('paper_text', $search) YIELD node AS p, score"
-# A search without filters takes Lucene's own top hits, already in relevance order (score, then
-# index order): sorting every match of a common word ("with" matches most papers) took seconds at 1M.
-PAPERS_SEARCH_PAGE = """
-CALL db.index.fulltext.queryNodes('paper_text', $search, {limit: $skip + $limit}) YIELD node AS p, score
-WITH p SKIP $skip LIMIT $limit RETURN p {.*} AS node"""
+# A search without filters reads Lucene's own top hits (sorting every match of a common word, "with"
+# matches most papers, took seconds at 1M); api/search.py orders their ties.
+PAPERS_SEARCH_TOP = """
+CALL db.index.fulltext.queryNodes('paper_text', $search, {limit: $n}) YIELD node AS p, score
+RETURN p {.*} AS node, score"""
 PAPERS_ALL = "MATCH (p:Paper)"
 PAPER_FILTERS = {
     "author": "MATCH (p)<-[:AUTHORED]-(:Author {id: $author})",
@@ -201,10 +201,7 @@ def page_queries(match: str, var: str, order: str) -> tuple[str, str]:
 def paper_page(filters: list[str], search: bool) -> tuple[str, str]:
     """papers(...): the start (full-text or all papers) and one MATCH per filter (keys of PAPER_FILTERS)."""
     match = "\n".join([PAPERS_SEARCH if search else PAPERS_ALL, *(PAPER_FILTERS[f] for f in filters)])
-    page, count = page_queries(match, "p", "score DESC, p.id" if search else PAPER_ORDER)
-    if search and not filters:
-        page = PAPERS_SEARCH_PAGE
-    return page, count
+    return page_queries(match, "p", "score DESC, p.id" if search else PAPER_ORDER)
 
 
 def author_page(search: bool) -> tuple[str, str]:

@@ -61,12 +61,18 @@ class Connection(Generic[T]):
         return await self.count()
 
 
-async def connection(ctx: Context, queries: tuple[str, str], build: Callable[[Row], T],
+# A page's Cypher (given $skip and $limit), or a function of (skip, limit) that reads the page's rows.
+Page = str | Callable[[int, int], Awaitable[list[Row]]]
+
+
+async def connection(ctx: Context, queries: tuple[Page, str], build: Callable[[Row], T],
                      first: int, after: str | None, **params: Any) -> Connection[T]:
     """A page of `queries` (page, count; see cypher.page_queries) from `after`, `first` items long."""
     skip = decode_cursor(after)
     size = page_size(first)
-    rows = await ctx.read(queries[0], skip=skip, limit=size + 1, **params)
+    page = queries[0]
+    rows = await (ctx.read(page, skip=skip, limit=size + 1, **params) if isinstance(page, str)
+                  else page(skip, size + 1))
     edges = [Edge(node=build(row["node"]), cursor=encode_cursor(skip + i)) for i, row in enumerate(rows[:size])]
 
     async def count() -> int:

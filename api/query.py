@@ -10,7 +10,8 @@ from api import cypher, refs
 from api.db import Row
 from api.errors import UserError
 from api.limits import DEFAULT_PAGE, MAX_HOPS, MAX_PATHS, MIN_HOPS, hops, lucene_query, page_size
-from api.pagination import Connection, connection
+from api.pagination import Connection, Page, connection
+from api.search import top_hits
 from api.types import (
     Author,
     CoauthorPath,
@@ -107,9 +108,12 @@ class Query:
         params: dict[str, Any] = {arg: n["id"] for (arg, _, _), n in zip(wanted, found)}
         if year is not None:
             params["year"] = year
-        queries = cypher.paper_page(list(params), search is not None)
+        queries: tuple[Page, str] = cypher.paper_page(list(params), search is not None)
         if search is not None:
             params["search"] = lucene_query(search)
+            if len(params) == 1:  # no filters: Lucene's top hits, not a sort of every match
+                text = params["search"]
+                queries = (lambda skip, limit: top_hits(info.context, text, skip, limit), queries[1])
         return await connection(info.context, queries, lambda n: node(Paper, n), first, after, **params)
 
     @resolver("Authors by name, or by relevance to `search`.")

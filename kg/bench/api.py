@@ -29,6 +29,7 @@ import psutil
 
 from api import cypher, refs
 from api.limits import MAX_PAGE, lucene_query
+from api.search import TIE_SLACK
 from kg.bench.context import Context, Figure
 from kg.bench.report import figure_table
 from kg.store.connection import Settings, driver, settings
@@ -241,9 +242,9 @@ def author_read(author: dict[str, Any]) -> Read:
 
 
 def search_read(words: str) -> Read:
-    """The first ten papers of a full-text search."""
-    params = {"search": lucene_query(words), "skip": 0, "limit": 11}
-    return Read(SEARCH_QUERY, {"q": words}, (((cypher.paper_page([], True)[0], params),),))
+    """The first ten papers of a full-text search: the API's read of Lucene's top hits (api/search.py)."""
+    params = {"search": lucene_query(words), "n": 11 + TIE_SLACK}
+    return Read(SEARCH_QUERY, {"q": words}, (((cypher.PAPERS_SEARCH_TOP, params),),))
 
 
 def path_params(pair: tuple[str, str]) -> dict[str, Any]:
