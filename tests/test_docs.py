@@ -443,6 +443,13 @@ def heading_anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
+def test_docs_neo4j_lists_every_environment_variable() -> None:
+    """The table of docs/neo4j.md has a row for each setting of kg/settings.py."""
+    text = (ROOT / "docs" / "neo4j.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", text, re.M))
+    assert rows == {f.alias for f in EnvSettings.model_fields.values()}
+
+
 COMMAND_ROW = re.compile(r"^\| `kg ([^`]+)` \|")
 
 
