@@ -216,7 +216,7 @@ def kg_env(conf: Settings) -> dict[str, str]:
     return env
 
 
-SAMPLE_STATE = "MATCH (g:Page) RETURN collect(g.id) AS pages, COUNT { MATCH (:Paper) } AS papers"
+SAMPLE_STATE = "MATCH (g:Page) WITH collect(g.id) AS pages RETURN pages, COUNT { MATCH (:Paper) } AS papers"
 
 
 @pytest.fixture(scope="session")
