@@ -127,8 +127,8 @@ def test_a_page_that_repeats_a_paper_and_an_author(db: Db, tmp_path: Path) -> No
     check_graph(db, resolve([page]))
 
 
-def test_seed_pages_rdf_seqs(seeded: neo4j.Driver, neo4j_settings: Settings, corpus: Corpus) -> None:
-    """Each corpus's export: every author list and page listing is rdf:_1..rdf:_n, one listing per page."""
+def test_seed_pages_rdf_seqs(corpus: Corpus, seeded: neo4j.Driver, neo4j_settings: Settings) -> None:
+    """Each test corpus's export: every author list and page listing is rdf:_1..rdf:_n."""
     nt = export_nt(Db(seeded, neo4j_settings.database))
     assert seq_problems(nt) == []
     assert seqs(nt)["page"] == corpus.page_count
