@@ -132,6 +132,7 @@ CALL (p) {
   RETURN q, 'TOPIC' AS kind, x.id AS via, x.name AS name
 }
 WITH key, p, q, kind, via, name WHERE q <> p
+WITH key, q, kind, via, name ORDER BY $weights[kind] DESC, via
 WITH key, q, collect({kind: kind, id: via, name: name}) AS reasons,
      sum($weights[kind]) AS score
 ORDER BY score DESC, q.id

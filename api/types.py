@@ -97,7 +97,8 @@ class Paper:
                 for s in await info.context.items(cypher.PAPER_SOURCES, self.id)]
 
     @resolver("Papers sharing authors, repositories or topics with this one, strongest "
-              "link first (score: 3 per repo, 2 per author, 1 per topic shared).")
+              "link first (score: 3 per repo, 2 per author, 1 per topic shared); each one's reasons "
+              "weightiest first, then by id.")
     async def related(self, info: Ctx, first: First = 10) -> list[RelatedPaper]:
         rows = await info.context.items(cypher.PAPER_RELATED, self.id, first=page_size(first),
                                         fanout=RELATED_FANOUT, weights=cypher.RELATED_WEIGHTS)
