@@ -25,6 +25,7 @@ import pytest
 
 from kg import server
 from kg.errors import KgError
+from kg.settings import settings as kg_settings
 from kg.store.connection import Settings, driver, local_settings, settings
 from kg.store.schema import wipe_graph
 from tests.corpora import CORPORA, Corpus
@@ -92,7 +93,7 @@ def _docker_answers() -> bool:
 @pytest.fixture(scope="session")
 def neo4j_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
     """Settings of a real, running Neo4j (see the module docstring for where it comes from)."""
-    if os.environ.get("NEO4J_URI"):
+    if kg_settings().neo4j_uri:
         yield settings()
         return
     if _docker_answers():
