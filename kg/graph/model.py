@@ -150,9 +150,8 @@ RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
 )}
 
 
-def label_of(plural: str) -> Label:
-    """The label whose rows are called `plural` (`papers` -> Paper)."""
-    return next(label for label in LABELS.values() if label.plural == plural)
+# Each label by the name of its rows (`papers` -> Paper).
+BY_PLURAL: dict[str, Label] = {label.plural: label for label in LABELS.values()}
 
 
 def shown(props: tuple[Prop, ...]) -> tuple[Prop, ...]:

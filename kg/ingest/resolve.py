@@ -4,12 +4,12 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from kg.graph.merge import add_nodes, merge_papers
-from kg.graph.model import LABELS
+from kg.graph.model import BY_PLURAL, LABELS
 from kg.graph.records import Graph, Paper, Record
 from kg.ingest import topics
 
-# The Graph's lists, each of a label's nodes.
-KINDS = {"papers": "Paper", "authors": "Author", "institutions": "Institution", "repos": "Repo", "topics": "Topic"}
+# The Graph's lists, each of one label's nodes (pages are the loader's, not the parser's).
+KINDS = {plural: label.name for plural, label in BY_PLURAL.items() if plural != "pages"}
 
 
 class Resolver:

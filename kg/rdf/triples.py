@@ -188,9 +188,9 @@ def carrier(rel: Relationship) -> str:
 
 # The relationships an export row carries after its properties. Each relationship has one carrier,
 # so the export has it once.
-OWNED: dict[str, tuple[str, ...]] = {}
-for _rel in RELATIONSHIPS.values():
-    OWNED[carrier(_rel)] = (*OWNED.get(carrier(_rel), ()), _rel.type)
+OWNED: dict[str, tuple[str, ...]] = {
+    label: tuple(rel.type for rel in RELATIONSHIPS.values() if carrier(rel) == label)
+    for label in dict.fromkeys(carrier(rel) for rel in RELATIONSHIPS.values())}
 # The ordered list each label has: (its fragment, the predicate linking the node to it).
 LISTS = {"Paper": (AUTHORS, KG.authorList), "Page": (LISTING, KG.listing)}
 

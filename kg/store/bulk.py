@@ -48,7 +48,6 @@ NODE_FILES = {label.plural: [f"id:ID({label.name})", *(f"{p.name}:{p.type}" for 
 REL_FILES = {rel.key: [f":START_ID({rel.start})", f":END_ID({rel.end})", *(f"{p.name}:{p.type}" for p in rel.props),
                        ":TYPE"] for rel in RELATIONSHIPS.values()}
 IN_MEMORY = ("institutions", "topics")  # merged by the main process
-SPOOLED = ("papers", "authors", "repos")  # merged per bucket
 MAPPED = ("pages", "profile_of")  # written by the main process as they come
 REDUCED = ("papers", "authors", "repos", *(rel.key for rel in RELATIONSHIPS.values() if rel.key != "profile_of"))
 

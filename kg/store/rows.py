@@ -7,12 +7,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from kg.graph.merge import author_order, listings, normal
-from kg.graph.model import LABELS, RELATIONSHIPS, Label, Prop
+from kg.graph.model import BY_PLURAL, RELATIONSHIPS, Label, Prop
 from kg.graph.records import PageNode, Paper
 from kg.ingest.pages import Page
 from kg.ingest.resolve import Resolver
 
-NODES = {label.plural: label for label in LABELS.values()}
+NODES = BY_PLURAL
 PAPER_LINKS = {"has_code": "repos", "has_topic": "topics", "affiliated_with": "institutions"}
 
 
