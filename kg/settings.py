@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     # RDF and the API.
     base_iri: str = Field("http://localhost:8000", alias="KG_BASE_IRI")
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
+    sparql_timeout: float = Field(10.0, alias="KG_SPARQL_TIMEOUT", gt=0)
     cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
     graphiql_assets: Path | None = Field(None, alias="KG_GRAPHIQL_ASSETS")
 

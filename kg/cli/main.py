@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
+from kg.cli import sparql  # noqa: E402
 from kg.cli.neo4j import app as neo4j_app  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
+app.add_typer(sparql.app, name="sparql")
 
 
 @app.callback()
@@ -81,11 +83,15 @@ def ingest_cmd(
         if env_settings().neo4j_uri:
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
         summary = bulk_ingest(progress(prepared(files, workers), "reading", total=len(files)), workers=workers)
+        sparql.build()  # the store of the graph imported: a load this large is rebuilt, not refreshed
     else:
+        from kg.rdf.sparql_store import Sync
+
         conf = settings()
-        with driver(conf) as db:
+        with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
             stream = progress(pages(files, workers), "ingesting", total=len(files))
-            summary = Loader(db, conf.database, batch).load(stream)
+            summary = Loader(db, conf.database, batch, on_commit=sync).load(stream)
+        sparql.report(sync.error)
     print_summary(summary)
     for reason in summary.rejected:
         error(reason)
@@ -177,6 +183,7 @@ def serve_cmd(
     from kg.store.connection import driver
 
     driver().close()  # fail now, in one line, when Neo4j cannot be reached
+    sparql.ensure()
     try:
         fetch()
     except KgError as exc:

@@ -5,7 +5,7 @@ written in batches, and a batch that fails is retried page by page so only the b
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -13,12 +13,16 @@ from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
 from kg.errors import PageError
+from kg.graph.model import BY_PLURAL
 from kg.ingest.pages import Page
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
 from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
+# Called after each committed transaction with the ids of the nodes it wrote, by label (every
+# relationship a load writes has one of them as its start or end): kg ingest refreshes the SPARQL store.
+OnCommit = Callable[[dict[str, list[str]]], None]
 
 
 @dataclass
@@ -59,10 +63,12 @@ def write_rows(tx: ManagedTransaction, rows: Rows) -> dict[str, int]:
 class Loader:
     """Writes pages to Neo4j in batches, parsing the next batch while the last one is written."""
 
-    def __init__(self, driver: Driver, database: str | None = None, batch_papers: int = BATCH_PAPERS) -> None:
+    def __init__(self, driver: Driver, database: str | None = None, batch_papers: int = BATCH_PAPERS,
+                 on_commit: OnCommit | None = None) -> None:
         self.driver = driver
         self.database = database
         self.batch_papers = batch_papers
+        self.on_commit = on_commit
         self.summary = Summary()
 
     def load(self, pages: Iterable[Page | PageError]) -> Summary:
@@ -113,6 +119,8 @@ class Loader:
     def _commit(self, rows: Rows) -> None:
         with self.driver.session(database=self.database) as session:
             created = session.execute_write(write_rows, rows)
+        if self.on_commit is not None:
+            self.on_commit({BY_PLURAL[kind].name: list(rows.nodes(kind)) for kind in NODE_QUERIES})
         summary = self.summary
         for kind in summary.created:
             table = rows.nodes(kind)
