@@ -28,6 +28,7 @@ from kg.settings import env_name, settings
 TIMEOUT_ENV = env_name("sparql_timeout")
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # of one serialized answer; a larger one is refused, not sent in part
 WORKERS = 2  # processes answering queries at once
+START_S = 60.0  # for a worker process to start
 
 RESULTS = {  # name: (pyoxigraph format attribute, media type)
     "json": ("JSON", "application/sparql-results+json"), "xml": ("XML", "application/sparql-results+xml"),
@@ -40,7 +41,8 @@ ACCEPT = {
     "results": {**{media: name for name, (_, media) in RESULTS.items()}, "application/json": "json",
                 "application/xml": "xml", "text/xml": "xml", "text/plain": "tsv"},
     "graph": {**{media: name for name, (_, media) in GRAPHS.items()}, "application/x-turtle": "turtle",
-              "application/turtle": "turtle", "text/plain": "nt", "application/json": "jsonld"},
+              "application/turtle": "turtle", "text/plain": "nt", "application/json": "jsonld",
+              "json-ld": "jsonld", "ttl": "turtle", "ntriples": "nt", "n-triples": "nt"},
 }
 DEFAULT = {"results": "json", "graph": "turtle"}
 
@@ -109,8 +111,9 @@ class _Capped:
         pass
 
 
-def evaluate(store: Any, query: str, accept: str | None, fmt: str | None, prefixes: dict[str, str]) -> Answer:
-    """Run one query on the store and serialize its answer as negotiated."""
+def evaluate(store: Any, query: str, accept: str | None, formats: list[str], prefixes: dict[str, str]) -> Answer:
+    """Run one query on the store and serialize its answer: in the first of `formats` (`?format=` values:
+    names or media types) that fits the kind of answer, else as `accept` negotiates."""
     import pyoxigraph as ox
 
     try:
@@ -123,8 +126,9 @@ def evaluate(store: Any, query: str, accept: str | None, fmt: str | None, prefix
         return Answer(400, "text/plain", f"bad query: {message}".encode())
     kind = "graph" if isinstance(results, ox.QueryTriples) else "results"
     names = GRAPHS if kind == "graph" else RESULTS
-    name = fmt if fmt in names else negotiate(accept, kind)
-    if name is None or (fmt is not None and fmt not in names):
+    asked = [ACCEPT[kind].get(value, value) for value in formats]  # a name or a media type
+    name = next((value for value in asked if value in names), None) or negotiate(accept, kind)
+    if name is None:
         offered = ", ".join(media for _, media in names.values())
         return Answer(406, "text/plain", f"a {kind} answer is offered as {offered}".encode())
     attribute, media = names[name]
@@ -133,7 +137,7 @@ def evaluate(store: Any, query: str, accept: str | None, fmt: str | None, prefix
         if kind == "graph":
             ox.serialize(results, sink, getattr(ox.RdfFormat, attribute), prefixes=prefixes)  # type: ignore[arg-type]
         else:
-            results.serialize(sink, getattr(ox.QueryResultsFormat, attribute))  # type: ignore[arg-type]
+            results.serialize(sink, getattr(ox.QueryResultsFormat, attribute))
     except OverflowError:
         return Answer(413, "text/plain", f"the answer is larger than {MAX_RESULT_BYTES >> 20} MB: "
                                          "ask for less (LIMIT, fewer variables)".encode())
@@ -146,9 +150,10 @@ def serve_queries(conn: Connection, root: str, prefixes: dict[str, str]) -> None
     from kg.rdf.sparql_store import Reader
 
     reader = Reader(Path(root))
+    conn.send("ready")
     while True:
         try:
-            query, accept, fmt = conn.recv()
+            query, accept, formats = conn.recv()
         except EOFError:
             return
         try:
@@ -156,7 +161,7 @@ def serve_queries(conn: Connection, root: str, prefixes: dict[str, str]) -> None
             if store is None:
                 answer = Answer(503, "text/plain", b"the SPARQL store is not built: `kg sparql sync` builds it")
             else:
-                answer = evaluate(store, query, accept, fmt, prefixes)
+                answer = evaluate(store, query, accept, formats, prefixes)
         except (OSError, KgError) as exc:
             answer = Answer(500, "text/plain", f"the SPARQL store could not answer: {exc}".encode())
         conn.send(answer)
@@ -172,8 +177,11 @@ class Worker:
                                                     daemon=True, name="kg-sparql")
         self.process.start()
         child.close()
+        if not self.conn.poll(START_S) or self.conn.recv() != "ready":  # imports off the query's clock
+            self.stop()
+            raise OSError("the SPARQL worker did not start")
 
-    def ask(self, request: tuple[str, str | None, str | None], timeout: float) -> Answer | None:
+    def ask(self, request: tuple[str, str | None, list[str]], timeout: float) -> Answer | None:
         """The worker's answer, or None when it took longer than `timeout` (the worker is then killed)."""
         self.conn.send(request)
         if self.conn.poll(timeout):
@@ -199,13 +207,13 @@ class Pool:
         for _ in range(size):
             self.idle.put_nowait(None)  # a slot; its process starts when first needed
 
-    async def ask(self, query: str, accept: str | None, fmt: str | None, timeout: float) -> Answer | None:
+    async def ask(self, query: str, accept: str | None, formats: list[str], timeout: float) -> Answer | None:
         """The answer to one query, or None when it overran `timeout`."""
         worker = await self.idle.get()
         try:
             if worker is None or not worker.process.is_alive():
                 worker = await run_in_threadpool(Worker, self.root, self.prefixes)
-            answer = await run_in_threadpool(worker.ask, (query, accept, fmt), timeout)
+            answer = await run_in_threadpool(worker.ask, (query, accept, formats), timeout)
             if answer is None:
                 worker = None
             return answer
@@ -284,9 +292,9 @@ async def _query_of(request: Request) -> str:
 async def sparql(request: Request) -> Response:
     """One SPARQL query by the protocol; its answer in the negotiated format."""
     query = await _query_of(request)
-    fmt = request.query_params.get("format")
+    formats = request.query_params.getlist("format")  # SPARQLWrapper sends its own names and media types
     timeout = settings().sparql_timeout
-    answer = await _pool(request).ask(query, request.headers.get("accept"), fmt, timeout)
+    answer = await _pool(request).ask(query, request.headers.get("accept"), formats, timeout)
     if answer is None:
         raise HTTPException(503, f"the query took longer than its {timeout:g} s limit "
                                  f"({TIMEOUT_ENV}); ask for less or add a LIMIT")

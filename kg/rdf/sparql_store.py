@@ -147,7 +147,7 @@ class Writer:
 
     def load_all(self, batches: Iterable[bytes]) -> None:
         """Bulk-load N-Quads into an empty master (fast, not transactional: master is private)."""
-        self.store.bulk_load(_Reader(iter(batches)), RdfFormat.N_QUADS, lenient=True)
+        self.store.bulk_load(io.BufferedReader(_Reader(iter(batches)), 1 << 16), RdfFormat.N_QUADS, lenient=True)
 
     def replace(self, label: str, page: list[list[Any]]) -> None:
         """Every node of these rows: its graph cleared and loaded again from its row."""
