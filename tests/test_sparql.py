@@ -241,16 +241,16 @@ def test_a_store_of_another_graph_reads_as_stale(clean_db: neo4j.Driver, neo4j_s
     assert is_current(clean_db, neo4j_settings.database, root) and not mark.exists()
 
 
-SPARQL_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+IN_A_STRING = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\\n\r'), max_size=40)
 
 
-@given(SPARQL_TEXT.filter(lambda t: '"' not in t and "\\" not in t and "\n" not in t and "\r" not in t))
+@given(IN_A_STRING)
 def test_service_inside_a_string_is_not_federation(text: str) -> None:
     assert not uses_service(f'SELECT * {{ ?s ?p "{text} SERVICE {text}" }} # SERVICE')
     assert not uses_service(f"SELECT ?service ?SERVICE {{ ?s <http://x/SERVICE> ex:service }}")
 
 
-@given(st.sampled_from(["SERVICE", "service", "Service", "SERVICE SILENT"]), SPARQL_TEXT.filter(str.isspace))
+@given(st.sampled_from(["SERVICE", "service", "Service", "SERVICE SILENT"]), st.text(" \t\n", max_size=4))
 def test_a_service_clause_is_found(keyword: str, space: str) -> None:
     assert uses_service(f"SELECT * {{{space}{keyword} <http://example.org/sparql> {{ ?s ?p ?o }} }}")
     assert uses_service(f"SELECT * {{ ?s ?p ?o .\n{keyword}{space or ' '}?endpoint {{ ?s ?p ?o }} }}")

@@ -300,8 +300,9 @@ class Sync:
         self.error: str | None = None
 
     def __enter__(self) -> Sync:
-        state = self.layout.state()
-        self.full = state is None or state.get("base") != self.iris.base
+        # Refreshing the nodes a load writes keeps a current store current (loads never delete); a store
+        # that is not current already (none yet, nodes deleted since, a load not synced) is built anew.
+        self.full = not is_current(self.driver, self.database, self.layout.root)
         self.layout.root.mkdir(parents=True, exist_ok=True)
         self.mark.touch()
         return self
