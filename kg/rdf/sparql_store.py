@@ -8,7 +8,7 @@ RocksDB lets one process write a store and no other read it meanwhile, so reader
 store a writer writes: the writer (one at a time, under `lock`) changes `master/`, then publishes a
 checkpoint of it (`g<N>/`, hard links: cheap) and names it in `CURRENT`. Readers open the current
 generation read-only and reopen when `CURRENT` names another; `state.json` in a generation records the
-graph it reflects (Neo4j's address and its node and relationship counts), so `sparql_current()` can
+graph it reflects (the Neo4j database's id, the base IRI, the node and relationship counts), so `sparql_current()` can
 tell a stale store, and a `loading-<pid>` file marks a load whose changes are not all published yet.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import IO, Any
 
 import neo4j
 import orjson
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import NamedNode, RdfFormat, Store
 
 from kg.errors import KgError
 from kg.graph.model import LABELS, RELATIONSHIPS
@@ -152,9 +152,12 @@ class Writer:
     def replace(self, label: str, page: list[list[Any]]) -> None:
         """Every node of these rows: its graph cleared and loaded again from its row."""
         subjects = self.describer.subjects[label]
-        drops = "".join(f"DROP SILENT GRAPH {subjects[row[0]]} ;\n" for row in page)
-        if drops:
-            self.store.update(drops)
+        graphs = [subjects[row[0]] for row in page]
+        # New nodes (most of a load of new pages) have no graph yet: only the others need clearing.
+        known = [g for g in graphs if self.store.contains_named_graph(NamedNode(g[1:-1]))]
+        if known:
+            self.store.update(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {' '.join(known)} }} "
+                              "GRAPH ?g { ?s ?p ?o } }")
         if page:
             self.store.load(quads(self.describer, label, page), RdfFormat.N_QUADS, lenient=True)
 
@@ -315,7 +318,9 @@ class Sync:
         except (OSError, KgError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
             self.error = f"{type(exc).__name__}: {exc}"
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is not None:  # the load stopped part way: its mark stays, the store reads as stale
+            return
         if self.full and self.error is None:
             try:
                 rebuild(self.driver, self.database, self.iris, self.layout.root)
