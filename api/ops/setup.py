@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import choose_encoder
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -46,4 +46,5 @@ async def scrape(request: Request) -> Response:
     if status == 401:
         return JSONResponse({"detail": "a bearer token (KG_METRICS_KEY) is required"}, status_code=401,
                             headers={"www-authenticate": "Bearer"})
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    encode, media_type = choose_encoder(request.headers.get("accept", ""))  # OpenMetrics when asked for
+    return Response(encode(state.metrics.registry), headers={"content-type": media_type})
