@@ -9,6 +9,7 @@ import asyncio
 import io
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 
@@ -29,6 +30,7 @@ from api.ops.metrics import LIMITS, MAX_NAME, MAX_OPERATIONS, Metrics, access
 from kg.settings import env_name
 from kg.store.connection import Settings
 from kg.store.schema import apply_schema, names
+from tests.conftest import ROOT
 from tests.corpora import CORPORA, Corpus
 
 ONE_CORPUS = pytest.mark.parametrize("corpus", CORPORA[:1], indirect=True, ids=str)
@@ -333,3 +335,12 @@ def test_depth_limit_message_is_what_the_counter_reads() -> None:
     assert limit_of(GraphQLError("31 aliases found. Allowed: 30")) == "aliases"
     assert limit_of(GraphQLError("Syntax Error: Document contains more than 3000 tokens. Parsing aborted.")) == "tokens"
     assert limit_of(GraphQLError("Cannot query field 'nope' on type 'Query'.")) is None
+
+
+def test_the_docs_list_every_series_and_limit() -> None:
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(kg_\w+)` \|[^|]*\|([^\n]*)$", text, re.M))
+    series = {m.name + ("_total" if m.type == "counter" else "")
+              for m in Metrics().registry.collect() if m.name.startswith("kg_")}
+    assert set(rows) == series
+    assert re.findall(r"`(\w+)`", rows["kg_limit_rejections_total"]) == list(LIMITS)
