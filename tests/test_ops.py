@@ -239,6 +239,7 @@ def test_operation_labels_are_bounded(operations: list[str]) -> None:
     assert len(labels) <= MAX_OPERATIONS + 2  # and "anonymous", "other"
     assert all(len(label) <= MAX_NAME for label in labels)
     assert metrics.operation("x", False) == ""
+    assert Metrics.method("GET") == "GET" and Metrics.method("BREW") == "other"  # methods are the client's too
 
 
 @pytest.fixture

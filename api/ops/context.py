@@ -6,8 +6,8 @@ report into it; every log line written while it is set carries its id (api.ops.l
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -41,7 +41,7 @@ def request_id(given: bytes | None) -> str:
     """The client's X-Request-ID when it is a plain token, else a new one."""
     if given is not None and GIVEN_ID.fullmatch(given):
         return given.decode()
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def current() -> Trace | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, PlatformCollector, ProcessCollector
 
@@ -10,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Plat
 LIMITS = ("depth", "cost", "hops", "rate", "tokens", "aliases", "page", "search", "body", "timeout")
 MAX_OPERATIONS = 100  # distinct operation names given their own series; later ones count as "other"
 MAX_NAME = 64
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # others count as "other"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CYPHER_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -40,6 +42,23 @@ class Metrics:
                                registry=registry)
         self.ready = Gauge("kg_ready", "1 when the last readiness check passed, else 0", registry=registry)
         self._operations: set[str] = set()
+        self._children: dict[tuple[str, str, int, str], tuple[Any, Any]] = {}  # labelled series, by labels
+
+    def request(self, route: str, method: str, status: int, operation: str, seconds: float) -> None:
+        """Count an answered request and its time (`method` and `operation` as `method` and `operation` give)."""
+        key = (route, method, status, operation)
+        children = self._children.get(key)
+        if children is None:  # labels() takes a lock and sorts: once per distinct series
+            children = self._children[key] = (
+                self.requests.labels(route=route, method=method, status=str(status), operation=operation),
+                self.latency.labels(route=route, operation=operation))
+        children[0].inc()
+        children[1].observe(seconds)
+
+    @staticmethod
+    def method(method: str) -> str:
+        """An HTTP method as a label: the standard ones, else "other" (a client may send any word)."""
+        return method if method in METHODS else "other"
 
     def operation(self, name: str | None, graphql: bool) -> str:
         """The label of a GraphQL operation name: bounded in length and in distinct values."""
