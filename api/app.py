@@ -23,6 +23,8 @@ from api import graphiql, linked_data, sparql
 from api.context import Context
 from api.db import Database
 from api.limits import MAX_BODY_BYTES
+from api.ops.context import refused
+from api.ops.setup import install as install_ops
 from api.schema import schema
 from kg.settings import env_name
 from kg.settings import settings as kg_settings
@@ -60,6 +62,7 @@ class BodyLimit:
         if scope["type"] == "http":
             length = dict(scope["headers"]).get(b"content-length", b"0")
             if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                refused("body")
                 response = JSONResponse({"errors": [{"message": f"request body above {MAX_BODY_BYTES} bytes"}]},
                                         status_code=413)
                 await response(scope, receive, send)
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
                            allow_headers=["content-type"])
     app.add_middleware(BodyLimit)
+    install_ops(app)  # last: its middleware is the outermost (health, readiness, metrics, request logs)
     return app
 
 

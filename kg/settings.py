@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
     sparql_timeout: float = Field(10.0, alias="KG_SPARQL_TIMEOUT", gt=0)
     cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
     graphiql_assets: Path | None = Field(None, alias="KG_GRAPHIQL_ASSETS")
+    # Operations: logs, the slow-query log and /metrics (docs/operations.md).
+    log_format: Literal["auto", "json", "text"] = Field("auto", alias="KG_LOG_FORMAT")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", alias="KG_LOG_LEVEL")
+    slow_query_ms: float = Field(500.0, alias="KG_SLOW_QUERY_MS", ge=0)
+    metrics_key: str = Field("", alias="KG_METRICS_KEY", repr=False)
 
     def cors(self) -> list[str]:
         """The origins of KG_CORS_ORIGINS."""

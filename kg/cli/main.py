@@ -1,8 +1,10 @@
 """The `kg` command line: parse, ingest, export, serve and the local Neo4j server."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+import time
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 import orjson
 import typer
 
-from kg.console import error, fail, progress
+from kg.console import error, event, fail, progress
 from kg.errors import KgError, PageError
 from kg.ingest.pages import expand, pages
 from kg.ingest.resolve import Resolver
@@ -71,28 +73,36 @@ def ingest_cmd(
     batch: int = typer.Option(2000, help="Papers per transaction.", min=1),
     workers: int = WorkersOpt,
     bulk: bool = typer.Option(False, "--bulk", help="First load into an empty local database via neo4j-admin import."),
+    as_json: bool = typer.Option(False, "--json", help="Progress and the summary as JSON lines on stdout."),
 ) -> None:
     """Parse pages and load them into Neo4j: idempotent, atomic per page, schema applied first."""
     from kg.store.connection import driver, settings
     from kg.store.load import Loader
 
     files = list(expand(paths))
+    started = time.monotonic()
+    if as_json:
+        event("start", command="ingest", files=len(files))
     if bulk:
         from kg.store.bulk import bulk_ingest, prepared
 
         if env_settings().neo4j_uri:
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
-        summary = bulk_ingest(progress(prepared(files, workers), "reading", total=len(files)), workers=workers)
+        summary = bulk_ingest(progress(prepared(files, workers), "reading", total=len(files), json=as_json),
+                              workers=workers)
         sparql.build()  # the store of the graph imported: a load this large is rebuilt, not refreshed
     else:
         from kg.rdf.sparql_store import Sync
 
         conf = settings()
         with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
-            stream = progress(pages(files, workers), "ingesting", total=len(files))
+            stream = progress(pages(files, workers), "ingesting", total=len(files), json=as_json)
             summary = Loader(db, conf.database, batch, on_commit=sync).load(stream)
         sparql.report(sync.error)
-    print_summary(summary)
+    if as_json:
+        event("summary", **dataclasses.asdict(summary), seconds=round(time.monotonic() - started, 3))
+    else:
+        print_summary(summary)
     for reason in summary.rejected:
         error(reason)
     if summary.rejected:
@@ -148,6 +158,8 @@ def export_cmd(
     repo: str | None = typer.Option(None, "--repo", help="Only papers with this repository (id or owner/name)."),
     year: int | None = typer.Option(None, "--year", help="Only papers of this year."),
     batch: int = typer.Option(2000, help="Nodes per Neo4j query.", min=1),
+    as_json: bool = typer.Option(False, "--json", help="Progress and the summary as JSON lines on stdout "
+                                 "(needs -o: without it stdout is the RDF)."),
 ) -> None:
     """The graph as RDF, streamed from Neo4j in batches; filters export the papers they match and all
     those link to, and name a node as GraphQL does (an unknown one is an error). Resource IRIs are
@@ -155,7 +167,9 @@ def export_cmd(
     from kg.rdf.commands import export
     from kg.rdf.source import Filters
 
-    export(fmt.value, output, Filters(author, topic, institution, repo, year), batch)
+    if as_json and output is None:
+        raise fail("--json writes JSON lines to stdout, where the RDF goes without -o: give -o FILE")
+    export(fmt.value, output, Filters(author, topic, institution, repo, year), batch, as_json)
 
 
 @app.command("validate")
@@ -180,6 +194,7 @@ def serve_cmd(
 
     from api.app import app as api_app
     from api.graphiql import fetch
+    from api.ops.setup import serving
     from kg.store.connection import driver
 
     driver().close()  # fail now, in one line, when Neo4j cannot be reached
@@ -188,7 +203,8 @@ def serve_cmd(
         fetch()
     except KgError as exc:
         error(f"GraphiQL will not load in a browser ({exc}); POST /graphql still works")
-    uvicorn.run(api_app, host=host, port=port)
+    serving(api_app, host)  # /metrics open on loopback only; kg's log lines (KG_LOG_FORMAT), no access log
+    uvicorn.run(api_app, host=host, port=port, access_log=False, log_config=None)
 
 
 @app.command("bench")
