@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     base_iri: str = Field("http://localhost:8000", alias="KG_BASE_IRI")
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
     cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
-    graphiql_assets: Path | None = Field(None, alias="KG_GRAPHIQL_ASSETS")
 
     def cors(self) -> list[str]:
         """The origins of KG_CORS_ORIGINS."""

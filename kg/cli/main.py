@@ -173,14 +173,13 @@ def serve_cmd(
     import uvicorn
 
     from api.app import app as api_app
-    from api.graphiql import fetch
+    from api.graphiql import missing
     from kg.store.connection import driver
 
     driver().close()  # fail now, in one line, when Neo4j cannot be reached
-    try:
-        fetch()
-    except KgError as exc:
-        error(f"GraphiQL will not load in a browser ({exc}); POST /graphql still works")
+    if gone := missing():
+        error(f"GraphiQL will not load in a browser (its files are missing or altered: {', '.join(gone)}); "
+              "POST /graphql still works")
     uvicorn.run(api_app, host=host, port=port)
 
 
