@@ -69,16 +69,16 @@ def env_for(venv: Path, conf: Settings) -> dict[str, str]:
 
 def test_the_venv_imports_kg_from_the_wheel(venv: Path, outside: Path) -> None:
     code = ("import api, kg; from kg.graph.files import SCHEMA_DIR; from kg.server.provision import _pom_text; "
-            "print(kg.__file__, api.__file__, SCHEMA_DIR, len(_pom_text()), sep='\\n')")
+            "print(kg.__file__, api.__file__, SCHEMA_DIR, len(_pom_text()), len(_pom_text('neo4j_plugins_pom.xml')), sep='\\n')")
     done = run(venv / "bin" / "python", "-c", code, cwd=outside, env={"PATH": str(venv / "bin")})
     assert done.returncode == 0, done.stderr
-    kg_file, api_file, schema_dir, pom = done.stdout.splitlines()
+    kg_file, api_file, schema_dir, pom, plugins_pom = done.stdout.splitlines()
     site = next((venv / "lib").glob("python3*/site-packages"))
     assert Path(kg_file).parent == site / "kg" and Path(api_file).parent == site / "api"
     assert Path(schema_dir) == site / "kg" / "schema" and not Path(schema_dir).is_symlink()
     assert {p.name for p in Path(schema_dir).iterdir()} >= {
         "constraints.cypher", "shapes.ttl", "ontology.ttl", "schema.graphql"}
-    assert int(pom) > 0
+    assert int(pom) > 0 and int(plugins_pom) > 0
 
 
 def free_port() -> int:
