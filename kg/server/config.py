@@ -71,6 +71,8 @@ def neo4j_conf(bolt_port: int, http_port: int) -> str:
         # APOC: only these load (allowlist), and they may use Neo4j's internal API (unrestricted).
         f"dbms.security.procedures.allowlist={','.join(APOC_ALLOWLIST)}",
         f"dbms.security.procedures.unrestricted={','.join(APOC_ALLOWLIST)}",
+        # Browser guides (`:play <url>`) may come from kg serve on this machine.
+        "browser.remote_content_hostname_whitelist=localhost,127.0.0.1",
         f"server.memory.heap.initial_size={HEAP_INITIAL}",
         f"server.memory.heap.max_size={HEAP_MAX}",
         f"server.memory.pagecache.size={PAGECACHE}",
