@@ -18,7 +18,7 @@ from api.graphiql import ASSETS, missing, sri
 from kg.store.connection import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("pyproject.toml", "README.md", "kg", "api", "schema")  # what a wheel is built from
+SOURCES = ("pyproject.toml", "README.md", "kg", "api", "schema", "docs")  # what a wheel is built from
 LOCAL_STATE = shutil.ignore_patterns("__pycache__", "*.egg-info")  # caches
 START_TIMEOUT_S = 60
 
@@ -143,3 +143,8 @@ def test_the_wheel_carries_graphiql_with_its_licenses(venv: Path, outside: Path)
     folder = site / "api" / "static" / "graphiql"
     assert sorted(p.name for p in folder.iterdir()) == sorted(ASSETS)
     assert missing(folder) == []
+    # the docs the Browser guide quotes come as files, not as links back into a checkout
+    docs = site / "api" / "static" / "docs"
+    assert sorted(p.name for p in docs.iterdir()) == ["cypher.md", "neo4j.md"]
+    assert not any(p.is_symlink() for p in docs.iterdir())
+    assert (docs / "cypher.md").read_text() == (ROOT / "docs" / "cypher.md").read_text()
