@@ -14,7 +14,6 @@ install-test:
 	$(PYTHON) -m pip install -q -e '.[test]'
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "warning: could not install chromium; the GraphiQL browser test will fail"
-	$(PYTHON) -m api.graphiql  # GraphiQL's files from the npm registry, checked against pinned hashes
 
 demo: install
 	kg neo4j start

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL as StrawberryASGI
 
-from api import graphiql, linked_data, sparql
+from api import graphiql, guide, linked_data, pictures, sparql
 from api.context import Context
 from api.db import Database
 from api.limits import MAX_BODY_BYTES
@@ -94,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   methods=["GET", "POST"])
     app.include_router(linked_data.router)
     app.include_router(sparql.router)
+    app.include_router(guide.router)
+    app.include_router(pictures.router)
     app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
     if origins := cors_origins():
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],

@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
     sparql_timeout: float = Field(10.0, alias="KG_SPARQL_TIMEOUT", gt=0)
     cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
-    graphiql_assets: Path | None = Field(None, alias="KG_GRAPHIQL_ASSETS")
     # Operations: logs, the slow-query log and /metrics (docs/operations.md).
     log_format: Literal["auto", "json", "text"] = Field("auto", alias="KG_LOG_FORMAT")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", alias="KG_LOG_LEVEL")

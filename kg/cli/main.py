@@ -193,16 +193,15 @@ def serve_cmd(
     import uvicorn
 
     from api.app import app as api_app
-    from api.graphiql import fetch
+    from api.graphiql import missing
     from api.ops.setup import serving
     from kg.store.connection import driver
 
     driver().close()  # fail now, in one line, when Neo4j cannot be reached
     sparql.ensure()
-    try:
-        fetch()
-    except KgError as exc:
-        error(f"GraphiQL will not load in a browser ({exc}); POST /graphql still works")
+    if gone := missing():
+        error(f"GraphiQL will not load in a browser (its files are missing or altered: {', '.join(gone)}); "
+              "POST /graphql still works")
     serving(api_app, host)  # /metrics open on loopback only; kg's log lines (KG_LOG_FORMAT), no access log
     uvicorn.run(api_app, host=host, port=port, access_log=False, log_config=None)
 
