@@ -23,6 +23,7 @@ from api import graphiql, linked_data
 from api.context import Context
 from api.db import Database
 from api.limits import MAX_BODY_BYTES
+from api.media import GraphQLOverHTTP
 from api.schema import schema
 from kg.settings import env_name
 from kg.settings import settings as kg_settings
@@ -32,7 +33,7 @@ CORS_ENV = env_name("cors_origins")
 log = logging.getLogger("kg.api")
 
 
-class GraphQL(StrawberryASGI):
+class GraphQL(GraphQLOverHTTP, StrawberryASGI):
     """Strawberry's ASGI app (FastAPI's router would solve its dependencies on every request), with a
     GraphiQL page whose assets are served locally, our Context and orjson."""
 
