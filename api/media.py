@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -38,7 +39,7 @@ def negotiate(accept: str | None) -> str:
 def is_request_error(result: ExecutionResult) -> bool:
     """True when the operation never ran (a parse, validation, variable or limit error): no data, and no
     error has a path into the result."""
-    return result.data is None and bool(result.errors) and all(not e.path for e in result.errors)
+    return result.data is None and bool(result.errors) and all(not e.path for e in result.errors or ())
 
 
 class GraphQLOverHTTP:
@@ -56,8 +57,8 @@ class GraphQLOverHTTP:
                 response.status_code = 400
         return response
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> dict[str, Any]:
-        processed: dict[str, Any] = await super().process_result(request, result)  # type: ignore[misc]
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed: GraphQLHTTPResponse = await super().process_result(request, result)  # type: ignore[misc]
         if request.state.graphql_media == GRAPHQL_RESPONSE and is_request_error(result):
             request.state.graphql_request_error = True
             processed.pop("data", None)
