@@ -17,6 +17,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -70,6 +71,11 @@ def lucene_query(text: str) -> str:
 
 def _multiplier(node: FieldNode, field: Any, variables: dict[str, Any]) -> int:
     """How many times a field's selection is resolved: its `first`, or LIST_COST for a plain list."""
+    for given in node.arguments or ():
+        if given.name.value == "ids":  # nodes(ids:): one object per id
+            ids = given.value.values if isinstance(given.value, ListValueNode) else (
+                variables.get(given.value.name.value) if isinstance(given.value, VariableNode) else None)
+            return min(len(ids), MAX_PAGE) if isinstance(ids, (list, tuple)) else MAX_PAGE
     arg = field.args.get("first")
     if arg is None:
         inner = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type

@@ -6,10 +6,10 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from api import cypher, refs
+from api import cypher, identity, refs
 from api.db import Row
 from api.errors import UserError
-from api.limits import DEFAULT_PAGE, MAX_HOPS, MAX_PATHS, MIN_HOPS, hops, lucene_query, page_size
+from api.limits import DEFAULT_PAGE, MAX_HOPS, MAX_PAGE, MAX_PATHS, MIN_HOPS, hops, lucene_query, page_size
 from api.pagination import Connection, Page, connection
 from api.search import top_hits
 from api.types import (
@@ -18,6 +18,7 @@ from api.types import (
     Ctx,
     First,
     Institution,
+    Node,
     Paper,
     Repo,
     SharedRepo,
@@ -27,8 +28,10 @@ from api.types import (
     nodes,
     resolver,
 )
+from api.types import Page as PageNode
 
-BY_ID = {label: cypher.by_id(label) for label in ("Paper", "Author", "Institution", "Repo", "Topic")}
+BY_ID = {label: cypher.by_id(label) for label in identity.NODE_LABELS}
+NODE_TYPES: dict[str, type[Node]] = {cls.__name__: cls for cls in (Paper, Author, Institution, Repo, Topic, PageNode)}
 AuthorRef = Annotated[str, strawberry.argument(description="An author's id or name.")]
 FromRef = Annotated[str, strawberry.argument(name="from", description="An author's id or name.")]
 Search = Annotated[str | None, strawberry.argument(
@@ -44,6 +47,15 @@ async def lookup(info: Ctx, label: str, id: str | None, name: str | None, name_a
     if id is not None:
         return await info.context.item(BY_ID[label], id)
     return await refs.find(info.context, label, name)  # type: ignore[arg-type]
+
+
+async def any_node(info: Ctx, value: str) -> Node | None:
+    """The node whose id is `value` (a key, or `Type:key`), whatever its type; None when there is none."""
+    label, key = identity.split_typed(value)
+    if label is not None:
+        return maybe(NODE_TYPES[label], await info.context.item(BY_ID[label], key))
+    found = identity.one_of(value, await info.context.items(identity.ANY_BY_ID, value))
+    return node(NODE_TYPES[str(found["label"])], found["item"]) if found else None  # type: ignore[arg-type]
 
 
 def maybe(cls: type[N], props: Row | None) -> N | None:
@@ -74,6 +86,16 @@ async def find_paths(info: Ctx, start: str, end: str, max_hops: int, queries: di
 
 @strawberry.type
 class Query:
+    @resolver("Any node by id (Relay's Node): a Paper, Author, Institution, Repo, Topic or Page; null when "
+              "there is none. A key two types share must be given as Type:id.")
+    async def node(self, info: Ctx, id: strawberry.ID) -> Node | None:
+        return await any_node(info, id)
+
+    @resolver(f"Nodes by id, in the order given (null where there is none); at most {MAX_PAGE} ids.")
+    async def nodes(self, info: Ctx, ids: list[strawberry.ID]) -> list[Node | None]:
+        page_size(len(ids))
+        return list(await asyncio.gather(*(any_node(info, i) for i in ids)))
+
     @resolver("A paper by id; null when there is none.")
     async def paper(self, info: Ctx, id: strawberry.ID) -> Paper | None:
         return maybe(Paper, await info.context.item(BY_ID["Paper"], id))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import strawberry
 from strawberry import Info
 
-from api import cypher
+from api import cypher, identity
 from api.context import Context
 from api.db import Row
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
@@ -58,9 +58,17 @@ def papers_field(label: str, description: str) -> Any:
     return strawberry.field(resolver=papers, description=description)
 
 
+@strawberry.interface(description="A node of the graph, found again by `node(id:)`; `iri` names it in RDF.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Its key in the graph; `node(id:)` finds it again.")
+
+    @resolver("The IRI that names it in the RDF export and at /resource (KG_BASE_IRI/resource/type/id).")
+    def iri(self) -> str:
+        return identity.iri(type(self).__name__, self.id)
+
+
 @strawberry.type(description="A paper, merged from every page that lists it.")
-class Paper:
-    id: strawberry.ID
+class Paper(Node):
     title: str
     abstract: str | None
     date: str | None = strawberry.field(description='"YYYY-MM-DD", or "--MM-DD" when no page gave the year.')
@@ -109,8 +117,7 @@ class Paper:
 
 
 @strawberry.type(description="A person who wrote papers.")
-class Author:
-    id: strawberry.ID
+class Author(Node):
     name: str
     h_index: int | None = described("Author", "h_index")
     citations: int | None = described("Author", "citations")
@@ -143,8 +150,7 @@ class Author:
 
 
 @strawberry.type(description="A lab, company or university, under every name the pages use.")
-class Institution:
-    id: strawberry.ID
+class Institution(Node):
     name: str
     aliases: list[str] | None
 
@@ -156,8 +162,7 @@ class Institution:
 
 
 @strawberry.type(description="A code repository, or a Hugging Face model, dataset or space.")
-class Repo:
-    id: strawberry.ID
+class Repo(Node):
     host: str
     kind: str = strawberry.field(description="code, model, dataset or space.")
     owner: str
@@ -172,8 +177,7 @@ class Repo:
 
 
 @strawberry.type(description="A subject: an arXiv category or a keyphrase.")
-class Topic:
-    id: strawberry.ID
+class Topic(Node):
     name: str
     scheme: str = strawberry.field(description="arxiv or keyphrase.")
 
@@ -181,8 +185,7 @@ class Topic:
 
 
 @strawberry.type(description="A listing page that was loaded: an author's profile, a daily feed or a search.")
-class Page:
-    id: strawberry.ID
+class Page(Node):
     file: str
     name: str
     format: str = strawberry.field(description="profile, feed or search.")
