@@ -6,7 +6,7 @@ from kg.graph.model import LABELS
 from kg.store.refs import find_ref
 
 # Newest first; "--MM-DD" dates (no year) sort last.
-PAPER_ORDER = "coalesce(p.year, 0) DESC, p.date DESC, p.id"
+PAPER_ORDER = "coalesce(p.year, 0) DESC, coalesce(p.date, '') DESC, p.id"  # as connections.PAPER_ORDERS
 
 
 def by_id(label: str) -> str:
@@ -163,50 +163,8 @@ ALL_SHORTEST_PATHS = {h: path_query(h, "allShortestPaths") for h in HOPS}
 STATS = "RETURN " + ", ".join([*(f"COUNT {{ MATCH (:{label.name}) }} AS {label.plural}" for label in LABELS.values()),
                                  "COUNT { MATCH ()-[]->() } AS relationships"])
 
-SHARED_REPOS_MATCH = """
-MATCH (r:Repo) WHERE ($repo IS NULL OR r.id = $repo)
-WITH r, COUNT { (r)<-[:HAS_CODE]-(:Paper) } AS n WHERE n >= 2
-"""
-SHARED_REPOS_PAGE = SHARED_REPOS_MATCH + """
-WITH r, n ORDER BY n DESC, r.id SKIP $skip LIMIT $limit
-RETURN {repo: r {.*}, count: n} AS node
-"""
-SHARED_REPOS_COUNT = SHARED_REPOS_MATCH + "RETURN count(r) AS total"
-
-# The papers(...) connection: a start, then one MATCH per filter given (one query graph, so the
-# planner may start from the most selective filter).
-PAPERS_SEARCH = "CALL db.index.fulltext.queryNodes('paper_text', $search) YIELD node AS p, score"
 # A search without filters reads Lucene's own top hits (sorting every match of a common word, "with"
 # matches most papers, took seconds at 1M); api/search.py orders their ties.
 PAPERS_SEARCH_TOP = """
 CALL db.index.fulltext.queryNodes('paper_text', $search, {limit: $n}) YIELD node AS p, score
 RETURN p {.*} AS node, score"""
-PAPERS_ALL = "MATCH (p:Paper)"
-PAPER_FILTERS = {
-    "author": "MATCH (p)<-[:AUTHORED]-(:Author {id: $author})",
-    "institution": "MATCH (p)-[:AFFILIATED_WITH]->(:Institution {id: $institution})",
-    "topic": "MATCH (p)-[:HAS_TOPIC]->(:Topic {id: $topic})",
-    "repo": "MATCH (p)-[:HAS_CODE]->(:Repo {id: $repo})",
-    "year": "MATCH (p) WHERE p.year = $year",
-}
-AUTHORS_SEARCH = "CALL db.index.fulltext.queryNodes('author_text', $search) YIELD node AS a, score"
-AUTHORS_ALL = "MATCH (a:Author) WHERE a.name IS NOT NULL"  # lets the name index give the order
-
-
-def page_queries(match: str, var: str, order: str) -> tuple[str, str]:
-    """A connection's page query (rows {node}) and count query (one row {total}) over `match`."""
-    return (f"{match}\nWITH * ORDER BY {order} SKIP $skip LIMIT $limit RETURN {var} {{.*}} AS node",
-            f"{match}\nRETURN count({var}) AS total")
-
-
-def paper_page(filters: list[str], search: bool) -> tuple[str, str]:
-    """papers(...): the start (full-text or all papers) and one MATCH per filter (keys of PAPER_FILTERS)."""
-    match = "\n".join([PAPERS_SEARCH if search else PAPERS_ALL, *(PAPER_FILTERS[f] for f in filters)])
-    return page_queries(match, "p", "score DESC, p.id" if search else PAPER_ORDER)
-
-
-def author_page(search: bool) -> tuple[str, str]:
-    """authors(...): full-text by relevance, or every author by name."""
-    if search:
-        return page_queries(AUTHORS_SEARCH, "a", "score DESC, a.id")
-    return page_queries(AUTHORS_ALL, "a", "a.name, a.id")

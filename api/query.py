@@ -7,12 +7,29 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from api import cypher, identity, refs
+from api.connections import (
+    AUTHOR_FILTERS,
+    PAPER_FILTERS,
+    SHARED_REPOS,
+    SHARED_REPOS_ORDER,
+    AuthorOrder,
+    AuthorWhere,
+    PaperOrder,
+    PaperWhere,
+    author_order,
+    author_texts,
+    filters,
+    paper_order,
+    paper_texts,
+)
 from api.db import Row
 from api.errors import UserError
+from api.fields import resolver
 from api.limits import DEFAULT_PAGE, MAX_HOPS, MAX_PAGE, MAX_PATHS, MIN_HOPS, hops, lucene_query, page_size
-from api.pagination import Connection, Page, connection
+from api.pagination import Connection, Page, connection, keyset_connection
 from api.search import top_hits
 from api.types import (
+    After,
     Author,
     CoauthorPath,
     Ctx,
@@ -26,7 +43,6 @@ from api.types import (
     Topic,
     node,
     nodes,
-    resolver,
 )
 from api.types import Page as PageNode
 
@@ -56,6 +72,19 @@ async def any_node(info: Ctx, value: str) -> Node | None:
         return maybe(NODE_TYPES[label], await info.context.item(BY_ID[label], key))
     found = identity.one_of(value, await info.context.items(identity.ANY_BY_ID, value))
     return node(NODE_TYPES[str(found["label"])], found["item"]) if found else None  # type: ignore[arg-type]
+
+
+def merge_where(where: PaperWhere | None, **args: Any) -> PaperWhere | None:
+    """`where` with the root arguments given (author, year...) added; one given both ways is a UserError."""
+    given = {k: v for k, v in args.items() if v is not None}
+    if not given:
+        return where
+    merged = where or PaperWhere()
+    for name, value in given.items():
+        if getattr(merged, name) is not None and getattr(merged, name) != value:
+            raise UserError(f"`{name}` is given both as an argument and in `where`; give it once")
+        setattr(merged, name, value)
+    return merged
 
 
 def maybe(cls: type[N], props: Row | None) -> N | None:
@@ -117,33 +146,39 @@ class Query:
     async def topic(self, info: Ctx, id: strawberry.ID | None = None, name: str | None = None) -> Topic | None:
         return maybe(Topic, await lookup(info, "Topic", id, name, "name"))
 
-    @resolver("Papers, newest first or by relevance to `search`, filtered by what is given "
-              "(author, institution, topic: id or name; repo: id or owner/name).")
+    @resolver("Papers, newest first or by relevance to `search` (or in `orderBy`), filtered by what is given "
+              "(author, institution, topic: id or name; repo: id or owner/name; the same and more in `where`).")
     async def papers(self, info: Ctx, search: Search = None, author: str | None = None,
                      institution: str | None = None, topic: str | None = None, repo: str | None = None,
                      year: int | None = None, first: First = DEFAULT_PAGE,
-                     after: str | None = None) -> Connection[Paper]:
-        wanted = [(arg, label, value) for arg, label, value in (
-            ("author", "Author", author), ("institution", "Institution", institution),
-            ("topic", "Topic", topic), ("repo", "Repo", repo)) if value is not None]
-        found = await asyncio.gather(*(refs.require(info.context, label, value) for _, label, value in wanted))
-        params: dict[str, Any] = {arg: n["id"] for (arg, _, _), n in zip(wanted, found)}
-        if year is not None:
-            params["year"] = year
-        queries: tuple[Page, str] = cypher.paper_page(list(params), search is not None)
+                     after: After = None, where: PaperWhere | None = None,
+                     order_by: PaperOrder | None = None) -> Connection[Paper]:
+        merged = merge_where(where, author=author, institution=institution, topic=topic, repo=repo,
+                             year_from=year, year_to=year)
+        found = await filters(info.context, merged, PAPER_FILTERS)
+        params: dict[str, Any] = dict(found.params)
         if search is not None:
             params["search"] = lucene_query(search)
-            if len(params) == 1:  # no filters: Lucene's top hits, not a sort of every match
+            if not found.lines and order_by is None:  # no filters: Lucene's top hits, not a sort of every match
                 text = params["search"]
-                queries = (lambda skip, limit: top_hits(info.context, text, skip, limit), queries[1])
-        return await connection(info.context, queries, lambda n: node(Paper, n), first, after, **params)
+                queries: tuple[Page, str] = (lambda skip, limit: top_hits(info.context, text, skip, limit),
+                                             paper_texts(None, (), None, True).count)
+                return await connection(info.context, queries, lambda n: node(Paper, n), first, after, **params)
+        return await keyset_connection(info.context, paper_texts(None, found.lines, order_by, search is not None),
+                                       paper_order(order_by, search is not None), lambda n: node(Paper, n),
+                                       first, after, **params)
 
-    @resolver("Authors by name, or by relevance to `search`.")
+    @resolver("Authors by name, or by relevance to `search` (or in `orderBy`), filtered by `where`.")
     async def authors(self, info: Ctx, search: Search = None, first: First = DEFAULT_PAGE,
-                      after: str | None = None) -> Connection[Author]:
-        params = {} if search is None else {"search": lucene_query(search)}
-        return await connection(info.context, cypher.author_page(search is not None),
-                                lambda n: node(Author, n), first, after, **params)
+                      after: After = None, where: AuthorWhere | None = None,
+                      order_by: AuthorOrder | None = None) -> Connection[Author]:
+        found = await filters(info.context, where, AUTHOR_FILTERS)
+        params: dict[str, Any] = dict(found.params)
+        if search is not None:
+            params["search"] = lucene_query(search)
+        return await keyset_connection(info.context, author_texts(None, found.lines, order_by, search is not None),
+                                       author_order(None, order_by, search is not None),
+                                       lambda n: node(Author, n), first, after, **params)
 
     @resolver("The shortest co-authorship path between two authors (ids or names); null "
               "when there is none within maxHops.")
@@ -169,8 +204,8 @@ class Query:
         def build(n: Row) -> SharedRepo:
             return SharedRepo(repo=node(Repo, n["repo"]), count=n["count"])
 
-        return await connection(info.context, (cypher.SHARED_REPOS_PAGE, cypher.SHARED_REPOS_COUNT), build,
-                                first, after, repo=repo_id)
+        return await keyset_connection(info.context, SHARED_REPOS, SHARED_REPOS_ORDER, build, first, after,
+                                       repo=repo_id)
 
     @resolver("How many nodes of each type, and relationships, the graph holds.")
     async def stats(self, info: Ctx) -> Stats:

@@ -11,9 +11,24 @@ import strawberry
 from strawberry import Info
 
 from api import cypher, identity
+from api.connections import (
+    AUTHOR_FILTERS,
+    PAPER_FILTERS,
+    AuthorOrder,
+    AuthorWhere,
+    PaperOrder,
+    PaperWhere,
+    author_order,
+    author_texts,
+    filters,
+    paper_order,
+    paper_texts,
+)
 from api.context import Context
 from api.db import Row
+from api.fields import resolver
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
+from api.pagination import Connection, nested_connection
 from kg.graph.model import LABELS
 
 N = TypeVar("N")
@@ -38,13 +53,6 @@ def nodes(cls: type[N], maps: list[Row]) -> list[N]:
     return [node(cls, m) for m in maps]
 
 
-def resolver(description: str) -> Callable[[R], R]:
-    """`@strawberry.field(description=...)` for a resolver method, typed: strawberry types that decorator as
-    Any, but strawberry.type leaves the resolver itself on the class, so the method is what it gives."""
-    decorate: Callable[[R], R] = strawberry.field(description=description)
-    return decorate
-
-
 def described(label: str, prop: str) -> Any:
     """A plain field whose description is the model's for that property."""
     return strawberry.field(description=LABELS[label].prop(prop).doc)
@@ -56,6 +64,36 @@ def papers_field(label: str, description: str) -> Any:
         return nodes(Paper, await info.context.items(cypher.PAPERS_OF[label], root.id, first=page_size(first)))
 
     return strawberry.field(resolver=papers, description=description)
+
+
+After = Annotated[str | None, strawberry.argument(description="The endCursor of the page before.")]
+
+
+def papers_connection_field(label: str, description: str) -> Any:
+    """The `papersConnection` of an Author, Repo, Topic or Institution: keyset pages, filters, orders."""
+    async def papers_connection(root: Any, info: Ctx, first: First = DEFAULT_PAGE, after: After = None,
+                                where: PaperWhere | None = None,
+                                order_by: PaperOrder | None = None) -> Connection[Paper]:
+        found = await filters(info.context, where, PAPER_FILTERS)
+        return await nested_connection(info.context, paper_texts(label, found.lines, order_by), root.id,
+                                       paper_order(order_by), lambda n: node(Paper, n), first, after,
+                                       **dict(found.params))
+
+    return strawberry.field(resolver=papers_connection, description=description + " Newest first unless "
+                            "orderBy says otherwise; keyset cursors, totalCount.")
+
+
+def authors_connection_field(label: str, description: str) -> Any:
+    """The `authorsConnection` of a Paper or an Institution."""
+    async def authors_connection(root: Any, info: Ctx, first: First = DEFAULT_PAGE, after: After = None,
+                                 where: AuthorWhere | None = None,
+                                 order_by: AuthorOrder | None = None) -> Connection[Author]:
+        found = await filters(info.context, where, AUTHOR_FILTERS)
+        return await nested_connection(info.context, author_texts(label, found.lines, order_by), root.id,
+                                       author_order(label, order_by), lambda n: node(Author, n), first, after,
+                                       **dict(found.params))
+
+    return strawberry.field(resolver=authors_connection, description=description)
 
 
 @strawberry.interface(description="A node of the graph, found again by `node(id:)`; `iri` names it in RDF.")
@@ -85,6 +123,9 @@ class Paper(Node):
     @resolver("Authors in the order the page lists them.")
     async def authors(self, info: Ctx, first: First = MAX_PAGE) -> list[Author]:
         return nodes(Author, await info.context.items(cypher.PAPER_AUTHORS, self.id, first=page_size(first)))
+
+    authors_connection: Connection[Author] = authors_connection_field(
+        "Paper", "Its authors, in the order the page lists them unless orderBy says otherwise.")
 
     @resolver("Code repositories and Hugging Face models, datasets and spaces.")
     async def repos(self, info: Ctx) -> list[Repo]:
@@ -137,6 +178,7 @@ class Author(Node):
         return node(Page, pages[0]) if pages else None
 
     papers: list[Paper] = papers_field("Author", "Their papers, newest first.")
+    papers_connection: Connection[Paper] = papers_connection_field("Author", "Their papers.")
 
     @resolver("People they wrote with, most shared papers first.")
     async def coauthors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Coauthor]:
@@ -155,6 +197,9 @@ class Institution(Node):
     aliases: list[str] | None
 
     papers: list[Paper] = papers_field("Institution", "Papers affiliated with it, newest first.")
+    papers_connection: Connection[Paper] = papers_connection_field("Institution", "Papers affiliated with it.")
+    authors_connection: Connection[Author] = authors_connection_field(
+        "Institution", "Authors of its papers, most papers there first unless orderBy says otherwise.")
 
     @resolver("Authors of its papers, most papers first.")
     async def authors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Author]:
@@ -174,6 +219,7 @@ class Repo(Node):
         return f"{self.owner}/{self.name}"
 
     papers: list[Paper] = papers_field("Repo", "Papers that link to it, newest first.")
+    papers_connection: Connection[Paper] = papers_connection_field("Repo", "Papers that link to it.")
 
 
 @strawberry.type(description="A subject: an arXiv category or a keyphrase.")
@@ -182,6 +228,7 @@ class Topic(Node):
     scheme: str = strawberry.field(description="arxiv or keyphrase.")
 
     papers: list[Paper] = papers_field("Topic", "Papers on it, newest first.")
+    papers_connection: Connection[Paper] = papers_connection_field("Topic", "Papers on it.")
 
 
 @strawberry.type(description="A listing page that was loaded: an author's profile, a daily feed or a search.")
