@@ -136,9 +136,10 @@ def root_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = (), 
     """A root connection over `match` (binding `var`, projected as `project` or its properties): rows
     {node, key}, and one row {total}."""
     body = "\n".join([match, *extra])
+    prelude, order = order.projected()
 
     def page(after: str) -> str:
-        return (f"{body}\n{after}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
+        return (f"{body}\n{prelude}{after}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
                 f"RETURN {project or var + ' {.*}'} AS node, {order.key()} AS key")
 
     return Texts(page(""), page(f"WITH * WHERE {order.after()}\n"), f"{body}\nRETURN count(*) AS total")
@@ -148,9 +149,10 @@ def nested_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = ()
     """A connection under each parent (`match` binds `var` from the parent's id, `key`): rows
     {key, items: [{node, key}]} and {key, items: [total]}, for a DataLoader."""
     body = "\n".join([match, *extra])
+    prelude, order = order.projected()
 
     def page(after: str) -> str:
-        return (f"UNWIND $keys AS key\nCALL (key) {{\n{body}\n{after}WITH * ORDER BY {order.order_by()} "
+        return (f"UNWIND $keys AS key\nCALL (key) {{\n{body}\n{prelude}{after}WITH * ORDER BY {order.order_by()} "
                 f"LIMIT $limit\nRETURN collect({{node: {var} {{.*}}, key: {order.key()}}}) AS items\n}}\n"
                 f"RETURN key, items")
 

@@ -41,6 +41,16 @@ class Order:
         first, desc = self.keys[0]
         return f"{first} {'<=' if desc else '>='} $after[0] AND (" + " OR ".join(terms) + ")"
 
+    def projected(self) -> tuple[str, Order]:
+        """A `WITH *, expr AS _k0` line for each key computed by a subquery (COUNT {...}), and the order on
+        those names, so the planner computes each once per row rather than once per comparison."""
+        computed = [(i, expr) for i, (expr, _) in enumerate(self.keys) if "{" in expr]
+        if not computed:
+            return "", self
+        line = "WITH *, " + ", ".join(f"{expr} AS _k{i}" for i, expr in computed) + "\n"
+        names = dict((i, f"_k{i}") for i, _ in computed)
+        return line, Order(tuple((names.get(i, expr), desc) for i, (expr, desc) in enumerate(self.keys)))
+
     @property
     def tag(self) -> int:
         """A short checksum of the order, kept in cursors so that one order's cursor is refused by another."""
