@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL as StrawberryASGI
 
-from api import graphiql, linked_data
+from api import graphiql, linked_data, persisted
 from api.context import Context
 from api.db import Database
 from api.limits import MAX_BODY_BYTES
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from kg.store.connection import settings as env_settings
 
+        persisted.store()  # a bad allowlist file stops the server as it starts
         app.state.db = Database(settings or env_settings())
         try:
             yield

@@ -168,3 +168,37 @@ STATS = "RETURN " + ", ".join([*(f"COUNT {{ MATCH (:{label.name}) }} AS {label.p
 PAPERS_SEARCH_TOP = """
 CALL db.index.fulltext.queryNodes('paper_text', $search, {limit: $n}) YIELD node AS p, score
 RETURN p {.*} AS node, score"""
+
+# Aggregations: papers per year, and the nodes most often beside a node's papers, with their counts.
+
+
+def per_year(pattern: str) -> str:
+    """Papers of each key's node (`pattern` binds p) per year, oldest first: rows {key, items: [{year, count}]}."""
+    return f"""
+UNWIND $keys AS key
+MATCH {pattern} WHERE p.year IS NOT NULL
+WITH key, p.year AS year, count(DISTINCT p) AS n ORDER BY year
+RETURN key, collect({{year: year, count: n}}) AS items
+"""
+
+
+def top(pattern: str, order: str) -> str:
+    """The `t` nodes `pattern` reaches through papers `p`, most papers first (then `order`), with the count:
+    rows {key, items: [{node, count}]}."""
+    return f"""
+UNWIND $keys AS key
+MATCH {pattern}
+WITH key, t, count(DISTINCT p) AS n ORDER BY n DESC, {order}
+RETURN key, collect({{node: t {{.*}}, count: n}})[..$first] AS items
+"""
+
+
+PER_YEAR = {
+    "Author": per_year("(:Author {id: key})-[:AUTHORED]->(p:Paper)"),
+    "Topic": per_year("(:Topic {id: key})<-[:HAS_TOPIC]-(p:Paper)"),
+    "Institution": per_year("(:Institution {id: key})<-[:AFFILIATED_WITH]-(p:Paper)"),
+}
+AUTHOR_TOP_TOPICS = top("(:Author {id: key})-[:AUTHORED]->(p:Paper)-[:HAS_TOPIC]->(t:Topic)", "t.name, t.id")
+AUTHOR_TOP_INSTITUTIONS = top("(:Author {id: key})-[:AUTHORED]->(p:Paper)-[:AFFILIATED_WITH]->(t:Institution)",
+                              "t.name, t.id")
+TOPIC_TOP_AUTHORS = top("(:Topic {id: key})<-[:HAS_TOPIC]-(p:Paper)<-[:AUTHORED]-(t:Author)", "t.name, t.id")

@@ -1,14 +1,19 @@
 """GraphQL over HTTP's media types: `application/graphql-response+json` when the client's Accept prefers it,
-with 400 for request errors (no `data`), else `application/json` with 200 (the spec's legacy behaviour)."""
+with 400 for request errors (no `data`), else `application/json` with 200 (the spec's legacy behaviour);
+and persisted queries (api.persisted) resolved before a request runs."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
+
+from api import persisted
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -56,6 +61,17 @@ class GraphQLOverHTTP:
             if request.state.graphql_request_error:
                 response.status_code = 400
         return response
+
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any, context: Any,
+                             root_value: Any, request_data: Any) -> ExecutionResult:
+        try:
+            query = persisted.store().query(request_data.query, request_data.extensions)
+        except persisted.Refused as exc:
+            return ExecutionResult(data=None, errors=[GraphQLError(str(exc), extensions={"code": exc.code})])
+        result: ExecutionResult = await super().execute_single(  # type: ignore[misc]
+            request=request, request_adapter=request_adapter, sub_response=sub_response, context=context,
+            root_value=root_value, request_data=dataclasses.replace(request_data, query=query))
+        return result
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed: GraphQLHTTPResponse = await super().process_result(request, result)  # type: ignore[misc]

@@ -105,6 +105,33 @@ class Node:
         return identity.iri(type(self).__name__, self.id)
 
 
+@strawberry.type(description="How many papers in one year.")
+class YearCount:
+    year: int
+    count: int
+
+
+def per_year_field(label: str) -> Any:
+    """`papersPerYear` of an Author, Topic or Institution."""
+    async def papers_per_year(root: Any, info: Ctx) -> list[YearCount]:
+        return [YearCount(year=r["year"], count=r["count"])
+                for r in await info.context.items(cypher.PER_YEAR[label], root.id)]
+
+    return strawberry.field(resolver=papers_per_year, description="How many of its papers each year, oldest "
+                            "first (papers without a year left out).")
+
+
+def top_field(text: str, count_type: str, node_type: str, description: str) -> Any:
+    """A ranking of the `node_type` nodes beside a node's papers (see cypher.top), as `count_type` items."""
+    async def ranked(root: Any, info: Ctx, first: First = 10) -> Any:
+        count_cls, node_cls = globals()[count_type], globals()[node_type]
+        return [count_cls(node=node(node_cls, r["node"]), count=r["count"])
+                for r in await info.context.items(text, root.id, first=page_size(first))]
+
+    ranked.__annotations__["return"] = f"list[{count_type}]"  # the types are defined below
+    return strawberry.field(resolver=ranked, description=description)
+
+
 @strawberry.type(description="A paper, merged from every page that lists it.")
 class Paper(Node):
     title: str
@@ -186,6 +213,13 @@ class Author(Node):
         return [Coauthor(author=node(Author, r["author"]), papers=nodes(Paper, r["papers"]), count=r["count"])
                 for r in rows]
 
+    papers_per_year: list[YearCount] = per_year_field("Author")
+    top_topics: list[TopicCount] = top_field(cypher.AUTHOR_TOP_TOPICS, "TopicCount", "Topic",
+                                             "The topics of their papers, most papers first, with the count.")
+    top_institutions: list[InstitutionCount] = top_field(
+        cypher.AUTHOR_TOP_INSTITUTIONS, "InstitutionCount", "Institution",
+        "The institutions of their papers, most papers first, with the count.")
+
     @resolver("Institutions of their papers, most papers first.")
     async def institutions(self, info: Ctx) -> list[Institution]:
         return nodes(Institution, await info.context.items(cypher.AUTHOR_INSTITUTIONS, self.id))
@@ -198,6 +232,7 @@ class Institution(Node):
 
     papers: list[Paper] = papers_field("Institution", "Papers affiliated with it, newest first.")
     papers_connection: Connection[Paper] = papers_connection_field("Institution", "Papers affiliated with it.")
+    papers_per_year: list[YearCount] = per_year_field("Institution")
     authors_connection: Connection[Author] = authors_connection_field(
         "Institution", "Authors of its papers, most papers there first unless orderBy says otherwise.")
 
@@ -229,6 +264,9 @@ class Topic(Node):
 
     papers: list[Paper] = papers_field("Topic", "Papers on it, newest first.")
     papers_connection: Connection[Paper] = papers_connection_field("Topic", "Papers on it.")
+    papers_per_year: list[YearCount] = per_year_field("Topic")
+    top_authors: list[AuthorCount] = top_field(cypher.TOPIC_TOP_AUTHORS, "AuthorCount", "Author",
+                                               "The authors of its papers, most papers first, with the count.")
 
 
 @strawberry.type(description="A listing page that was loaded: an author's profile, a daily feed or a search.")
@@ -244,6 +282,24 @@ class Source:
     page: Page
     position: int
     owner: Author | None = strawberry.field(description="The author whose profile the page is.")
+
+
+@strawberry.type(description="A topic and how many of the papers in question are on it.")
+class TopicCount:
+    node: Topic
+    count: int
+
+
+@strawberry.type(description="An institution and how many of the papers in question it is affiliated with.")
+class InstitutionCount:
+    node: Institution
+    count: int
+
+
+@strawberry.type(description="An author and how many of the papers in question they wrote.")
+class AuthorCount:
+    node: Author
+    count: int
 
 
 @strawberry.type(description="Someone an author wrote with, and the papers they share.")

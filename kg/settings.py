@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
     cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
     graphiql_assets: Path | None = Field(None, alias="KG_GRAPHIQL_ASSETS")
+    # Persisted queries: a JSON file {sha256: query} loaded at start; with KG_API_PERSISTED_ONLY, the allowlist.
+    persisted_queries: Path | None = Field(None, alias="KG_API_PERSISTED_QUERIES")
+    persisted_only: bool = Field(False, alias="KG_API_PERSISTED_ONLY")
 
     def cors(self) -> list[str]:
         """The origins of KG_CORS_ORIGINS."""
