@@ -140,9 +140,20 @@ RETURN key, collect({paper: q {.*}, reasons: reasons, score: score})[..$first] A
 """
 
 
-def path_query(max_hops: int, shortest: str) -> str:
+# Among the shortest paths (at most $fanout of them), the strongest first: the most papers shared over its hops.
+STRONGEST = """WITH path LIMIT $fanout
+  WITH path, [i IN range(0, size(nodes(path)) - 1, 2) | nodes(path)[i]] AS people
+  UNWIND range(0, size(people) - 2) AS i
+  WITH path, people, people[i] AS x, people[i + 1] AS y
+  WITH path, people, sum(COUNT { (x)-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(y) }) AS strength
+  ORDER BY strength DESC, [p IN people | p.id]
+  """
+
+
+def path_query(max_hops: int, shortest: str, strongest: bool = False) -> str:
     """One row: the authors $from and $to name (refs, see kg.store.refs), and up to $first co-author paths
-    of at most `max_hops` (an int from HOPS) between them, each as its alternating author/paper nodes."""
+    of at most `max_hops` (an int from HOPS) between them that pass no author of $avoid (ids), each as its
+    alternating author/paper nodes; `strongest`: the strongest of the shortest paths first."""
     return f"""
 WITH $from AS ref {find_ref("Author")}
 WITH n AS a, $to AS ref {find_ref("Author")}
@@ -150,7 +161,8 @@ WITH a, n AS b
 OPTIONAL CALL (a, b) {{
   WITH a, b WHERE a <> b
   MATCH path = {shortest}((a)-[:AUTHORED*..{2 * int(max_hops)}]-(b))
-  RETURN [x IN nodes(path) | x {{.*}}] AS nodes LIMIT $first
+  WHERE none(x IN nodes(path) WHERE x:Author AND x.id IN $avoid)
+  {STRONGEST if strongest else ""}RETURN [x IN nodes(path) | x {{.*}}] AS nodes LIMIT $first
 }}
 RETURN a {{.*}} AS start, b {{.*}} AS end, collect(nodes) AS paths
 """
@@ -159,6 +171,8 @@ RETURN a {{.*}} AS start, b {{.*}} AS end, collect(nodes) AS paths
 HOPS = range(1, 9)
 SHORTEST_PATH = {h: path_query(h, "shortestPath") for h in HOPS}
 ALL_SHORTEST_PATHS = {h: path_query(h, "allShortestPaths") for h in HOPS}
+STRONGEST_PATH = {h: path_query(h, "allShortestPaths", strongest=True) for h in HOPS}
+STRONGEST_FANOUT = 1000  # shortest paths weighed at most
 
 STATS = "RETURN " + ", ".join([*(f"COUNT {{ MATCH (:{label.name}) }} AS {label.plural}" for label in LABELS.values()),
                                  "COUNT { MATCH ()-[]->() } AS relationships"])

@@ -37,6 +37,7 @@ MAX_PAGE = 100
 LIST_COST = 10  # assumed length of a list field without `first` (a paper's repos, topics...)
 MIN_HOPS, MAX_HOPS = 1, 8
 MAX_PATHS = 50
+MAX_PATH_AUTHORS = 20  # in coauthorPath's `avoid` and `through`
 MAX_SEARCH_CHARS = 300
 RELATED_FANOUT = 500  # see cypher.PAPER_RELATED
 

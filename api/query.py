@@ -25,7 +25,17 @@ from api.connections import (
 from api.db import Row
 from api.errors import UserError
 from api.fields import resolver
-from api.limits import DEFAULT_PAGE, MAX_HOPS, MAX_PAGE, MAX_PATHS, MIN_HOPS, hops, lucene_query, page_size
+from api.limits import (
+    DEFAULT_PAGE,
+    MAX_HOPS,
+    MAX_PAGE,
+    MAX_PATH_AUTHORS,
+    MAX_PATHS,
+    MIN_HOPS,
+    hops,
+    lucene_query,
+    page_size,
+)
 from api.pagination import Connection, Page, connection, keyset_connection
 from api.search import top_hits
 from api.types import (
@@ -53,7 +63,18 @@ FromRef = Annotated[str, strawberry.argument(name="from", description="An author
 Search = Annotated[str | None, strawberry.argument(
     description="Words to find in the full-text index; results in relevance order.")]
 MaxHops = Annotated[int, strawberry.argument(description=f"Co-authorship hops, {MIN_HOPS} to {MAX_HOPS}.")]
+PathAuthors = Annotated[list[str] | None, strawberry.argument(
+    description=f"Authors (ids or names), at most {MAX_PATH_AUTHORS}.")]
 N = TypeVar("N")
+
+
+async def path_authors(info: Ctx, values: list[str] | None) -> list[Row]:
+    """The authors of an `avoid` or `through` list; too many, or an unknown one, is a UserError."""
+    if not values:
+        return []
+    if len(values) > MAX_PATH_AUTHORS:
+        raise UserError(f"at most {MAX_PATH_AUTHORS} authors in `avoid` or `through` (got {len(values)})")
+    return list(await asyncio.gather(*(refs.require(info.context, "Author", v) for v in values)))
 
 
 async def lookup(info: Ctx, label: str, id: str | None, name: str | None, name_arg: str) -> Row | None:
@@ -99,18 +120,42 @@ def as_path(nodes_: list[Row]) -> CoauthorPath:
 
 
 async def find_paths(info: Ctx, start: str, end: str, max_hops: int, queries: dict[int, str],
-                     first: int) -> list[CoauthorPath]:
-    """The shortest paths of `queries` (shortestPath or allShortestPaths) between two authors, in one
-    round trip with the authors' lookup; an unknown author is a UserError."""
+                     first: int, avoid: list[str] | None = None) -> list[CoauthorPath]:
+    """The shortest paths of `queries` (shortestPath, allShortestPaths or the strongest) between two authors,
+    passing none of `avoid` (ids), in one round trip with the authors' lookup; an unknown author is a
+    UserError."""
     limit = hops(max_hops)
-    row = (await info.context.read(queries[limit], first=first, **{"from": refs.ref("Author", start),
-                                                                   "to": refs.ref("Author", end)}))[0]
+    row = (await info.context.read(queries[limit], first=first, avoid=avoid or [],
+                                   fanout=cypher.STRONGEST_FANOUT, **{"from": refs.ref("Author", start),
+                                                                      "to": refs.ref("Author", end)}))[0]
     for value, found in ((start, row["start"]), (end, row["end"])):
         if found is None:
             raise refs.unknown("Author", value)
     if row["start"]["id"] == row["end"]["id"]:
         return [as_path([row["start"]])]
     return [as_path(path) for path in row["paths"]]
+
+
+async def through_path(info: Ctx, start: str, end: str, max_hops: int, queries: dict[int, str],
+                       through: list[str], avoid: list[str]) -> CoauthorPath | None:
+    """The path from `start` to `end` passing each author of `through` in turn, each leg the shortest (or
+    strongest) within the hops the others leave; None when a leg has no path within them."""
+    stops = [start, *through, end]
+    papers: list[Paper] = []
+    authors: list[Author] = []
+    used = 0
+    for i, (a, b) in enumerate(zip(stops, stops[1:])):
+        budget = max_hops - used - (len(stops) - 2 - i)  # at least one hop for each leg still to go
+        if budget < 1:
+            return None
+        found = await find_paths(info, a, b, budget, queries, 1, avoid)
+        if not found:
+            return None
+        leg = found[0]
+        authors += leg.authors[1:] if authors else leg.authors
+        papers += leg.papers
+        used += leg.length
+    return CoauthorPath(length=used, authors=authors, papers=papers)
 
 
 @strawberry.type
@@ -180,11 +225,18 @@ class Query:
                                        author_order(None, order_by, search is not None),
                                        lambda n: node(Author, n), first, after, **params)
 
-    @resolver("The shortest co-authorship path between two authors (ids or names); null "
-              "when there is none within maxHops.")
-    async def coauthor_path(self, info: Ctx, from_: FromRef,
-                            to: AuthorRef, max_hops: MaxHops = 6) -> CoauthorPath | None:
-        found = await find_paths(info, from_, to, max_hops, cypher.SHORTEST_PATH, 1)
+    @resolver("The shortest co-authorship path between two authors (ids or names); null when there is none "
+              "within maxHops. `avoid`: authors it must not pass; `through`: authors it must pass, in that "
+              "order; `strongest`: of the shortest paths, the one whose hops share the most papers.")
+    async def coauthor_path(self, info: Ctx, from_: FromRef, to: AuthorRef, max_hops: MaxHops = 6,
+                            avoid: PathAuthors = None, through: PathAuthors = None,
+                            strongest: bool = False) -> CoauthorPath | None:
+        avoid_ids = [a["id"] for a in await path_authors(info, avoid)]
+        queries = cypher.STRONGEST_PATH if strongest else cypher.SHORTEST_PATH
+        if through:
+            await path_authors(info, through)  # an unknown name is an error, not "no path"
+            return await through_path(info, from_, to, hops(max_hops), queries, through, avoid_ids)
+        found = await find_paths(info, from_, to, max_hops, queries, 1, avoid_ids)
         return found[0] if found else None
 
     @resolver(f"Every shortest co-authorship path between two authors, at most `first` "
