@@ -19,10 +19,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL as StrawberryASGI
 
-from api import graphiql, guide, linked_data, pictures, sparql
+from api import graphiql, guide, linked_data, persisted, pictures, sparql
 from api.context import Context
 from api.db import Database
 from api.limits import MAX_BODY_BYTES
+from api.media import GraphQLOverHTTP
 from api.ops.context import refused
 from api.ops.setup import install as install_ops
 from api.schema import schema
@@ -34,7 +35,7 @@ CORS_ENV = env_name("cors_origins")
 log = logging.getLogger("kg.api")
 
 
-class GraphQL(StrawberryASGI):
+class GraphQL(GraphQLOverHTTP, StrawberryASGI):
     """Strawberry's ASGI app (FastAPI's router would solve its dependencies on every request), with a
     GraphiQL page whose assets are served locally, our Context and orjson."""
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from kg.store.connection import settings as env_settings
 
+        persisted.store()  # a bad allowlist file stops the server as it starts
         app.state.db = Database(settings or env_settings())
         try:
             yield

@@ -17,6 +17,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -36,6 +37,7 @@ MAX_PAGE = 100
 LIST_COST = 10  # assumed length of a list field without `first` (a paper's repos, topics...)
 MIN_HOPS, MAX_HOPS = 1, 8
 MAX_PATHS = 50
+MAX_PATH_AUTHORS = 20  # in coauthorPath's `avoid` and `through`
 MAX_SEARCH_CHARS = 300
 RELATED_FANOUT = 500  # see cypher.PAPER_RELATED
 
@@ -89,6 +91,11 @@ def lucene_query(text: str) -> str:
 
 def _multiplier(node: FieldNode, field: Any, variables: dict[str, Any]) -> int:
     """How many times a field's selection is resolved: its `first`, or LIST_COST for a plain list."""
+    for given in node.arguments or ():
+        if given.name.value == "ids":  # nodes(ids:): one object per id
+            ids = given.value.values if isinstance(given.value, ListValueNode) else (
+                variables.get(given.value.name.value) if isinstance(given.value, VariableNode) else None)
+            return min(len(ids), MAX_PAGE) if isinstance(ids, (list, tuple)) else MAX_PAGE
     arg = field.args.get("first")
     if arg is None:
         inner = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type

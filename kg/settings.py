@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", alias="KG_LOG_LEVEL")
     slow_query_ms: float = Field(500.0, alias="KG_SLOW_QUERY_MS", ge=0)
     metrics_key: str = Field("", alias="KG_METRICS_KEY", repr=False)
+    # Persisted queries: a JSON file {sha256: query} loaded at start; with KG_API_PERSISTED_ONLY, the allowlist.
+    persisted_queries: Path | None = Field(None, alias="KG_API_PERSISTED_QUERIES")
+    persisted_only: bool = Field(False, alias="KG_API_PERSISTED_ONLY")
 
     def cors(self) -> list[str]:
         """The origins of KG_CORS_ORIGINS."""
