@@ -336,7 +336,7 @@ def console_commands(block: Block) -> Iterator[tuple[str, int, int]]:
         command = lines[i][2:]
         while command.endswith("\\") and i + 1 < len(lines):
             i += 1
-            command = command[:-1] + "\n" + lines[i]
+            command += "\n" + lines[i]  # the shell joins a backslash-newline itself
         first = i = i + 1
         while i < len(lines) and not lines[i].startswith("$ "):
             i += 1
