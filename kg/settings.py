@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
     cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
     graphiql_assets: Path | None = Field(None, alias="KG_GRAPHIQL_ASSETS")
+    # Author identity (kg/graph/identity.py): the scores two clusters of one name block must reach to merge;
+    # unset keeps the defaults there.
+    authors_same_name: float | None = Field(None, alias="KG_AUTHORS_SAME_NAME")
+    authors_variant: float | None = Field(None, alias="KG_AUTHORS_VARIANT")
 
     def cors(self) -> list[str]:
         """The origins of KG_CORS_ORIGINS."""
