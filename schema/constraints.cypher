@@ -8,6 +8,7 @@ CREATE INDEX paper_arxiv_id IF NOT EXISTS FOR (n:Paper) ON (n.arxiv_id);
 CREATE FULLTEXT INDEX paper_text IF NOT EXISTS FOR (n:Paper) ON EACH [n.title, n.abstract];
 CREATE CONSTRAINT author_id IF NOT EXISTS FOR (n:Author) REQUIRE n.id IS UNIQUE;
 CREATE INDEX author_name IF NOT EXISTS FOR (n:Author) ON (n.name);
+CREATE INDEX author_block IF NOT EXISTS FOR (n:Author) ON (n.block);
 CREATE FULLTEXT INDEX author_text IF NOT EXISTS FOR (n:Author) ON EACH [n.name];
 CREATE CONSTRAINT institution_id IF NOT EXISTS FOR (n:Institution) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT repo_id IF NOT EXISTS FOR (n:Repo) REQUIRE n.id IS UNIQUE;
