@@ -184,9 +184,12 @@ def serve_cmd(
     uvicorn.run(api_app, host=host, port=port)
 
 
+BENCH_PAPERS = 200_000
+
+
 @app.command("bench")
 def bench_cmd(
-    papers: int = typer.Option(200_000, "--papers", min=100, help="Papers in the synthetic corpus."),
+    papers: int = typer.Option(BENCH_PAPERS, "--papers", min=100, help="Papers in the synthetic corpus."),
     quick: bool = typer.Option(False, "--quick", help="A 20k-paper corpus: a few minutes."),
     corpus: Path | None = typer.Option(None, "--corpus", help="Benchmark these pages instead of a synthetic corpus."),
     output: Path | None = typer.Option(None, "-o", "--output",
@@ -194,6 +197,9 @@ def bench_cmd(
     replace: bool = typer.Option(False, "--replace", help="Write the report over BENCHMARKS.md."),
     only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, export, "
                                    "coauthor_path, load; the later ones use the graph an earlier run loaded."),
+    authors: bool = typer.Option(False, "--authors", help="Only author identity: B³ of the graph's authors on a "
+                                 "`kg synth --identities` corpus (--papers, default 1000) beside the exact-name "
+                                 "baseline, as the report's author identity section."),
 ) -> None:
     """Measure every figure beside its baseline in the same run; the report goes to a new file, or over
     BENCHMARKS.md with --replace."""
@@ -204,6 +210,13 @@ def bench_cmd(
     if replace and output is not None:
         raise fail("give --replace (BENCHMARKS.md) or -o FILE, not both")
     output = Path("BENCHMARKS.md") if replace else output or Path(f"bench-{datetime.now():%Y-%m-%d-%H%M%S}.md")
+    if authors:
+        from kg.bench.authors import AUTHORS_PAPERS, run_authors
+
+        section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output)
+        print(section, end="")
+        print(f"wrote {output}")
+        return
     if unknown := set(only) - set(step_names()):
         raise fail(f"unknown step {', '.join(sorted(unknown))}; the steps are {', '.join(step_names())}")
 

@@ -108,9 +108,9 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> tuple[float
     ya = sorted({m.year for m in a.mentions if m.year is not None})
     yb = sorted({m.year for m in b.mentions if m.year is not None})
     close = bool(ya and yb and min(abs(x - y) for x in ya for y in yb) <= 3)
-    ca, cb = a.union("coauthors") - {block}, b.union("coauthors") - {block}
-    linked = len(a.union("community") & cb) + len(b.union("community") & ca)
-    near = linked / (len(ca) + len(cb)) if ca or cb else 0.0
+    wa, wb = a.union("coauthors") - {block}, b.union("coauthors") - {block}
+    linked = len(a.union("community") & wb) + len(b.union("community") & wa)
+    near = linked / (len(wa) + len(wb)) if wa or wb else 0.0
     score = weights.coauthor * min(len(co), 3) + weights.community * near + weights.year * close
     if inst:
         score += weights.institution
