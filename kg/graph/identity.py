@@ -21,6 +21,7 @@ class Weights:
 
     coauthor: float = 1.0  # per shared co-author (by block key), at most three count
     community: float = 2.0  # times the share of their co-authors who wrote with the other's co-authors
+    unconnected: float = 0.0  # against, when both have co-authors and none of them ever wrote together
     institution: float = 0.6  # a shared institution; half of it against when both name others
     topic: float = 0.5  # times (the cosine similarity of their arXiv categories - 0.5)
     year: float = 0.1  # papers within three years of each other
@@ -111,7 +112,10 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> tuple[float
     wa, wb = a.union("coauthors") - {block}, b.union("coauthors") - {block}
     linked = len(a.union("community") & wb) + len(b.union("community") & wa)
     near = linked / (len(wa) + len(wb)) if wa or wb else 0.0
-    score = weights.coauthor * min(len(co), 3) + weights.community * near + weights.year * close
+    unconnected = bool(wa and wb and not co and not linked)
+    far = bool(ya and yb and not close)
+    score = (weights.coauthor * min(len(co), 3) + weights.community * near + weights.year * (close - far)
+             - weights.unconnected * unconnected)
     if inst:
         score += weights.institution
     elif ia and ib:
@@ -123,7 +127,9 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> tuple[float
              f"shared institution {inst[0]}" if inst else ("different institutions" if ia and ib else
                                                           "no institution to compare"),
              f"topic similarity {topics:.2f}" if topics is not None else "no topics to compare",
-             "years close" if close else "years apart"]
+             "years close" if close else ("years apart" if far else "no years to compare")]
+    if unconnected:
+        words.insert(2, "unconnected co-author communities")
     return round(score, 4), words
 
 
