@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
+from kg.cli.authors import app as authors_app
 from kg.cli.neo4j import app as neo4j_app  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
+app.add_typer(authors_app, name="authors")
 
 
 @app.callback()

@@ -42,6 +42,7 @@ class Mention:
     year: int | None = None
     anchor: str | None = None  # the profile page whose owner this mention is
     closed: bool = False  # that profile lists every paper of its owner: no other paper is theirs
+    pin: str | None = None  # a user's override ("<why>#<group>"): mentions with one pin are one person
 
     @property
     def key(self) -> tuple[str, str]:
@@ -67,6 +68,10 @@ class Cluster:
     @property
     def parsed(self) -> set[PersonName]:
         return {parse(m.name) for m in self.mentions}
+
+    @property
+    def pin(self) -> str | None:
+        return next((m.pin for m in self.mentions if m.pin), None)
 
     def union(self, attr: str) -> set[str]:
         return {v for m in self.mentions for v in getattr(m, attr)}
@@ -134,6 +139,8 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> tuple[float
 
 
 def _compatible(a: Cluster, b: Cluster) -> bool:
+    if a.pin and b.pin and a.pin != b.pin:
+        return False  # a user kept them apart
     if any(m.closed for m in a.mentions) or any(m.closed for m in b.mentions):
         return False  # a complete profile already holds every paper of its owner
     if {m.paper for m in a.mentions} & {m.paper for m in b.mentions}:
@@ -162,6 +169,8 @@ def _seed(mentions: list[Mention]) -> list[Cluster]:
         keys: list[object] = [("co", parse(m.name), c) for c in m.coauthors]
         if m.anchor is not None:
             keys.append(("anchor", m.anchor))
+        if m.pin is not None:
+            keys = [("pin", m.pin)]  # a user's decision replaces the evidence
         for key in keys:
             if key in first:
                 join(first[key], i)
@@ -171,10 +180,11 @@ def _seed(mentions: list[Mention]) -> list[Cluster]:
     for i, m in enumerate(mentions):
         by_paper.setdefault(m.paper, []).append(i)
     for ids in by_paper.values():
-        owners = [i for i in ids if mentions[i].anchor is not None]
+        owners = [i for i in ids if mentions[i].anchor is not None and mentions[i].pin is None]
         for o in owners:
             for i in ids:
-                if i != o and compatible_names(parse(mentions[i].name), parse(mentions[o].name)):
+                if (i != o and mentions[i].pin is None
+                        and compatible_names(parse(mentions[i].name), parse(mentions[o].name))):
                     join(o, i)
     groups: dict[int, list[Mention]] = {}
     for i, m in enumerate(mentions):
@@ -183,12 +193,18 @@ def _seed(mentions: list[Mention]) -> list[Cluster]:
     for group in groups.values():
         cluster = Cluster(sorted(group, key=lambda m: m.key))
         names = sorted(cluster.names)
+        pin = cluster.pin
         for name in names:
             cluster.steps[name] = ("the profile page's owner" if any(m.anchor for m in group if m.name == name)
                                    else "one spelling")
-        if len(names) > 1:
-            for name in names[1:]:
-                cluster.steps[name] = f"beside the profile page's owner {names[0]!r} on one paper"
+        if pin:
+            for name in names:
+                cluster.steps[name] = f"set by the user: {pin.rpartition('#')[0]}"
+        elif len(names) > 1:
+            owner = min(m.name for m in group if m.anchor) if any(m.anchor for m in group) else names[0]
+            for name in names:
+                if name != owner and cluster.steps[name] == "one spelling":
+                    cluster.steps[name] = f"beside the profile page's owner {owner!r} on one paper"
         clusters.append(cluster)
     return clusters
 

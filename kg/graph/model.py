@@ -157,6 +157,19 @@ RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
 )}
 
 
+# kg's own nodes: written by `kg authors merge|split`, read by identity resolution (kg/store/authors.py);
+# never loaded from pages, served or exported, so they survive every ingest.
+BOOKKEEPING: dict[str, Label] = {label.name: label for label in (
+    Label("Override", "overrides", (
+        _id('"override-" and a digest of what it decides'),
+        Prop("kind", "string", Merge.MIN, "merge (the mentions are one person) or split (each group is its own)"),
+        Prop("blocks", "string[]", Merge.UNION, "the name blocks of its mentions"),
+        Prop("groups", "string[]", Merge.UNION, '"<group>\t<paper id>\t<spelling id>": the mentions it pins, '
+             "each group one person"),
+        Prop("made", "int", Merge.MAX, "its place among overrides: a later one wins a mention"),
+    ), "A user's decision on who is who, applied on every later resolution."),
+)}
+
 # Each label by the name of its rows (`papers` -> Paper).
 BY_PLURAL: dict[str, Label] = {label.plural: label for label in LABELS.values()}
 

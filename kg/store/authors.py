@@ -62,6 +62,11 @@ UNWIND $pages AS gid
 MATCH (g:Page {id: gid})
 RETURN gid AS id, g.title AS title, COLLECT { MATCH (p:Paper)-[:LISTED_ON]->(g) RETURN p.id } AS papers
 """
+# The user's overrides of the blocks, oldest first: a later one wins a mention.
+_OVERRIDES = """
+MATCH (o:Override) WHERE any(b IN o.blocks WHERE b IN $blocks)
+RETURN o.id AS id, o.kind AS kind, o.groups AS groups ORDER BY o.made, o.id
+"""
 _DROP = """
 UNWIND $blocks AS block
 MATCH (a:Author {block: block})
@@ -161,6 +166,11 @@ def read_blocks(tx: ManagedTransaction, blocks: list[str]) -> BlockData:
             anchor_figures[anchor] = {f: combine(AUTHOR.prop(f).merge, known.get(f), node_figures[node].get(f))
                                       for f in FIGURES}
     spelled = {n: _spelling(sorted(s)) for n, s in spellings.items()}
+    pins: dict[tuple[str, str], str] = {}
+    for o in tx.run(_OVERRIDES, blocks=blocks):
+        for line in o["groups"]:
+            group, paper_id, name_id = line.split("\t")
+            pins[(paper_id, name_id)] = f"kg authors {o['kind']} ({o['id']})#{group}"
     mentions: dict[str, list[Mention]] = {}
     for block, name_id, paper in found:
         ctx = context[paper]
@@ -177,7 +187,7 @@ def read_blocks(tx: ManagedTransaction, blocks: list[str]) -> BlockData:
         mentions.setdefault(block, []).append(Mention(
             paper, spelling, coauthors=coauthors, community=near, topics=frozenset(ctx["topics"]),
             institutions=frozenset(ctx["institutions"]), year=ctx["year"], anchor=owners.get(key),
-            closed=key in complete and key in owners))
+            closed=key in complete and key in owners, pin=pins.get((paper, name_id))))
     return BlockData(mentions, {n: sorted(s, key=order_key) for n, s in spellings.items()}, anchor_figures,
                      page_anchor, {p: context[p]["lists"] for p in papers})
 
