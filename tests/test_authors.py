@@ -141,3 +141,29 @@ def test_the_sample_pages_keep_their_authors(corpus: Corpus, seeded: neo4j.Drive
                                          database_=neo4j_settings.database)
     assert [r["id"] for r in records] == by_name
     assert len(by_name) == corpus.authors
+
+
+def test_graphql_explains_identities_and_paths_run_on_them(db: neo4j.Driver, neo4j_settings,
+                                                           tmp_path: Path) -> None:
+    """Author.mergedFrom gives each spelling's evidence; coauthorPath no longer crosses the namesakes: by
+    folded name alone, Anna Smith and Ivan Ivanov were two hops apart through "Yang Liu"."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    load(db, neo4j_settings.database, files(tmp_path))
+    query = """query ($id: ID!) {
+      author(id: $id) { aliases mergedFrom { name evidence } }
+      coauthorPath(from: "Anna Smith", to: "Ivan Ivanov") { length }
+      near: coauthorPath(from: "Ivan Ivanov", to: "Maria Garcia") { authors { id } }
+    }"""
+    with TestClient(create_app(neo4j_settings)) as client:
+        answer = client.post("/graphql", json={"query": query, "variables": {"id": "a-yang-liu-2"}}).json()
+    assert "errors" not in answer, answer
+    got = answer["data"]
+    assert got["author"]["aliases"] == ["Y. Liu", "Yang Liu"]
+    merged = got["author"]["mergedFrom"]
+    assert [m["name"] for m in merged] == ["", "Y. Liu", "Yang Liu"]
+    assert merged[0]["evidence"].startswith("kept apart from a-yang-liu")
+    assert got["coauthorPath"] is None
+    assert got["near"]["authors"] == [{"id": "a-ivan-ivanov"}, {"id": "a-maria-garcia"}]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kg.graph.ids import paper_id
+from kg.graph.ids import paper_id, text_key
 from kg.graph.merge import AUTHOR, merge_nodes
 from kg.graph.names import block_key
 from kg.graph.records import Author, PageFormat, Paper, Record, Source
@@ -19,7 +19,7 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
     match = author_matcher()
     figures = entry.owner_figures if fmt == "profile" else {}
     authors = unique_authors(Author(id=match.author_id(name), name=name, aliases=[name], block=block_key(name),
-                                    **(figures if name == page else {}))
+                                    **(figures if page and text_key(name) == text_key(page) else {}))
                              for name in entry.authors)
     insts = []
     if entry.organization:

@@ -63,10 +63,7 @@ MATCH (g:Page {id: gid})
 RETURN gid AS id, g.title AS title, COLLECT { MATCH (p:Paper)-[:LISTED_ON]->(g) RETURN p.id } AS papers
 """
 # The user's overrides of the blocks, oldest first: a later one wins a mention.
-_OVERRIDES = """
-MATCH (o:Override) WHERE any(b IN o.blocks WHERE b IN $blocks)
-RETURN o.id AS id, o.kind AS kind, o.groups AS groups ORDER BY o.made, o.id
-"""
+_OVERRIDES = "MATCH (o:Override) RETURN o {.*} AS o"  # few; no property named, so no warning when none exist
 _DROP = """
 UNWIND $blocks AS block
 MATCH (a:Author {block: block})
@@ -167,8 +164,10 @@ def read_blocks(tx: ManagedTransaction, blocks: list[str]) -> BlockData:
                                       for f in FIGURES}
     spelled = {n: _spelling(sorted(s)) for n, s in spellings.items()}
     pins: dict[tuple[str, str], str] = {}
-    for o in tx.run(_OVERRIDES, blocks=blocks):
-        for line in o["groups"]:
+    wanted = set(blocks)
+    stored = sorted((r["o"] for r in tx.run(_OVERRIDES)), key=lambda o: (o.get("made", 0), o["id"]))
+    for o in (o for o in stored if wanted & set(o.get("blocks") or [])):
+        for line in o.get("groups") or []:
             group, paper_id, name_id = line.split("\t")
             pins[(paper_id, name_id)] = f"kg authors {o['kind']} ({o['id']})#{group}"
     mentions: dict[str, list[Mention]] = {}
