@@ -250,8 +250,21 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
         for b in clusters[i + 1:]:
             if a.parsed & b.parsed:
                 s, words = score(a, b)
-                apart.append((a, b, s, words))
+                apart.append((a, b, s, [_apart(a, b, s, words, weights)]))
     return _identities(clusters, apart, weights)
+
+
+def _apart(a: Cluster, b: Cluster, s: float, words: list[str], weights: Weights) -> str:
+    """Why two clusters sharing a spelling stayed two people."""
+    if a.pin and b.pin and a.pin != b.pin:
+        return "the user split them"
+    if any(m.closed for m in (*a.mentions, *b.mentions)):
+        return "a complete profile page lists every paper of one of them, and not the other's"
+    if {m.paper for m in a.mentions} & {m.paper for m in b.mentions}:
+        return "they share a paper"
+    if s < weights.same_name:
+        return f"score {s:.2f} < {weights.same_name:.2f}: {'; '.join(words)}"
+    return "their other spellings do not agree"
 
 
 def _identities(clusters: list[Cluster], apart: list[tuple[Cluster, Cluster, float, list[str]]],
@@ -271,12 +284,9 @@ def _identities(clusters: list[Cluster], apart: list[tuple[Cluster, Cluster, flo
         for n, c in enumerate(sorted(group, key=rank)):
             ids[id(c)] = base if n == 0 else f"{base}-{n + 1}"
     notes: dict[int, list[str]] = {}
-    for a, b, s, words in apart:
-        threshold = weights.same_name
+    for a, b, _, (why,) in apart:
         for x, y in ((a, b), (b, a)):
-            notes.setdefault(id(x), []).append(
-                f"kept apart from {ids[id(y)]}: score {s:.2f} < {threshold:.2f}: {'; '.join(words)}"
-                if s < threshold else f"kept apart from {ids[id(y)]}: they share a paper")
+            notes.setdefault(id(x), []).append(f"kept apart from {ids[id(y)]}: {why}")
     out = []
     for c in clusters:
         evidence = [(name, c.steps[name]) for name in sorted(c.names)]
