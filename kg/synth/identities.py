@@ -25,6 +25,12 @@ SYLLABLES = ("Yan", "Min", "Lin", "Hui", "Wei", "Jie", "Li", "Na")
 TRUTH_FILE = "identities.tsv"
 
 
+def ascii_fold(text: str) -> str:
+    """`text` without accents."""
+    from kg.synth.corpus import ascii_fold as fold
+    return fold(text)
+
+
 def _mix(*parts: int) -> int:
     from kg.synth.corpus import mix64
     x = 0
@@ -77,7 +83,8 @@ class Planted:
         variants: dict[int, str] = {}
         for k in range(world.n_authors):
             name = world.names(k)
-            if k in taken or " " not in name or rng.random() >= VARIANTS:
+            latin = ascii_fold(name).replace(" ", "").isalpha() and ascii_fold(name).isascii()
+            if k in taken or " " not in name or not latin or rng.random() >= VARIANTS:
                 continue
             *given, family = name.split(" ")
             if rng.random() < 0.5 and len(given) == 1:
@@ -98,7 +105,7 @@ class Planted:
         *given, family = name.split(" ")
         r = _mix(self.world.seed, _SALT, k, paper) % 8
         first = given[0]
-        if r in (3, 4, 5):
+        if r in (2, 3, 4, 5):
             return f"{first[0]}. {family}"
         if r == 6:
             if "-" in first:
