@@ -59,6 +59,12 @@ MATCH (a:Author {id: key})
 RETURN key, [COUNT { (a)-[:AUTHORED]->(:Paper) }] AS items
 """
 
+AUTHOR_EVIDENCE = """
+UNWIND $keys AS key
+MATCH (a:Author {id: key})
+RETURN key, coalesce(a.evidence, []) AS items
+"""
+
 AUTHOR_PROFILES = """
 UNWIND $keys AS key
 MATCH (g:Page)-[:PROFILE_OF]->(:Author {id: key})

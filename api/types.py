@@ -184,6 +184,12 @@ class Paper(Node):
                 for r in rows]
 
 
+@strawberry.type(description="One spelling of an author's name, and the evidence that it is theirs.")
+class MergedName:
+    name: str = strawberry.field(description="The spelling, as pages give it; empty for a namesake kept apart.")
+    evidence: str = strawberry.field(description="The decision and the signals behind it.")
+
+
 @strawberry.type(description="A person who wrote papers.")
 class Author(Node):
     name: str
@@ -193,6 +199,14 @@ class Author(Node):
     novelty: int | None = described("Author", "novelty")
     ai_score: int | None = described("Author", "ai_score")
     main_category: str | None = described("Author", "main_category")
+    aliases: list[str] | None = described("Author", "aliases")
+
+    @resolver("Why kg takes these spellings for one person, and keeps namesakes apart: per spelling the "
+              "signals that joined it (shared co-authors, institutions, topics, years), then any namesake "
+              "kept apart (name empty). `kg authors merge|split` overrides a decision.")
+    async def merged_from(self, info: Ctx) -> list[MergedName]:
+        lines: list[str] = await info.context.items(cypher.AUTHOR_EVIDENCE, self.id)
+        return [MergedName(name=name, evidence=why) for name, _, why in (line.partition("\t") for line in lines)]
 
     @resolver("How many of their papers the graph holds (paperCount is how many they have).")
     async def known_paper_count(self, info: Ctx) -> int:

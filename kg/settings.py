@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     # Persisted queries: a JSON file {sha256: query} loaded at start; with KG_API_PERSISTED_ONLY, the allowlist.
     persisted_queries: Path | None = Field(None, alias="KG_API_PERSISTED_QUERIES")
     persisted_only: bool = Field(False, alias="KG_API_PERSISTED_ONLY")
+    # Author identity (kg/graph/identity.py): the scores two clusters of one name block must reach to merge;
+    # unset keeps the defaults there.
+    authors_same_name: float | None = Field(None, alias="KG_AUTHORS_SAME_NAME")
+    authors_variant: float | None = Field(None, alias="KG_AUTHORS_VARIANT")
 
     def cors(self) -> list[str]:
         """The origins of KG_CORS_ORIGINS."""

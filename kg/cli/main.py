@@ -25,10 +25,12 @@ app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", 
                   pretty_exceptions_enable=False, add_completion=False)
 
 from kg.cli import sparql  # noqa: E402
+from kg.cli.authors import app as authors_app  # noqa: E402
 from kg.cli.neo4j import app as neo4j_app  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
 app.add_typer(sparql.app, name="sparql")
+app.add_typer(authors_app, name="authors")
 
 
 @app.callback()
@@ -206,9 +208,12 @@ def serve_cmd(
     uvicorn.run(api_app, host=host, port=port, access_log=False, log_config=None)
 
 
+BENCH_PAPERS = 200_000
+
+
 @app.command("bench")
 def bench_cmd(
-    papers: int = typer.Option(200_000, "--papers", min=100, help="Papers in the synthetic corpus."),
+    papers: int = typer.Option(BENCH_PAPERS, "--papers", min=100, help="Papers in the synthetic corpus."),
     quick: bool = typer.Option(False, "--quick", help="A 20k-paper corpus: a few minutes."),
     corpus: Path | None = typer.Option(None, "--corpus", help="Benchmark these pages instead of a synthetic corpus."),
     output: Path | None = typer.Option(None, "-o", "--output",
@@ -216,6 +221,9 @@ def bench_cmd(
     replace: bool = typer.Option(False, "--replace", help="Write the report over BENCHMARKS.md."),
     only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, export, "
                                    "coauthor_path, load; the later ones use the graph an earlier run loaded."),
+    authors: bool = typer.Option(False, "--authors", help="Only author identity: B³ of the graph's authors on a "
+                                 "`kg synth --identities` corpus (--papers, default 1000) beside the exact-name "
+                                 "baseline, as the report's author identity section."),
 ) -> None:
     """Measure every figure beside its baseline in the same run; the report goes to a new file, or over
     BENCHMARKS.md with --replace."""
@@ -226,6 +234,13 @@ def bench_cmd(
     if replace and output is not None:
         raise fail("give --replace (BENCHMARKS.md) or -o FILE, not both")
     output = Path("BENCHMARKS.md") if replace else output or Path(f"bench-{datetime.now():%Y-%m-%d-%H%M%S}.md")
+    if authors:
+        from kg.bench.authors import AUTHORS_PAPERS, run_authors
+
+        section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output)
+        print(section, end="")
+        print(f"wrote {output}")
+        return
     if unknown := set(only) - set(step_names()):
         raise fail(f"unknown step {', '.join(sorted(unknown))}; the steps are {', '.join(step_names())}")
 
@@ -248,11 +263,13 @@ def synth_cmd(
     force: bool = typer.Option(False, "--force", help="Replace the pages/ of an earlier run."),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", "-j", min=1,
                                 help="Processes that write pages (the output is the same for any number)."),
+    identities: bool = typer.Option(False, "--identities", help="Plant variant spellings and homonyms, and "
+                                    "write who is who (identities.tsv) for `kg bench --authors`."),
 ) -> None:
     """Write a synthetic corpus: profile, feed and search pages holding exactly N papers, and a manifest."""
     from kg.synth.corpus import synthesize
 
-    manifest = synthesize(output, papers, seed, workers, force=force)
+    manifest = synthesize(output, papers, seed, workers, force=force, identities=identities)
     pages = manifest["pages"]
     print(f"wrote {pages['total']:,} pages ({pages['profile']:,} profile, {pages['feed']:,} feed, "
           f"{pages['search']:,} search; {manifest['bytes'] / 1e6:,.1f} MB) to {output / 'pages'}, "

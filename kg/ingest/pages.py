@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import PageError
-from kg.graph.ids import digest, paper_id
+from kg.graph.ids import digest, paper_id, text_key
 from kg.graph.records import Author, PageFormat, PageNode, Record
 from kg.ingest import feed, profile, search
 from kg.ingest.records import build_record
@@ -95,7 +95,8 @@ class Page:
         name = self.records[0].paper.sources[0].page
         if self.format != "profile" or not name:
             return None
-        return next((a for a in self.records[0].authors if a.name == name), None)
+        key = text_key(name)  # the parser lists the owner once by this key (kg/ingest/profile.py)
+        return next((a for a in self.records[0].authors if text_key(a.name) == key), None)
 
 
 def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], Any] | None = None) -> Iterator[Any]:

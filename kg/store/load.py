@@ -14,7 +14,9 @@ from neo4j.exceptions import Neo4jError
 
 from kg.errors import PageError
 from kg.graph.model import BY_PLURAL
+from kg.ingest.identities import weights
 from kg.ingest.pages import Page
+from kg.store import authors
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
 from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES
@@ -70,9 +72,11 @@ class Loader:
         self.batch_papers = batch_papers
         self.on_commit = on_commit
         self.summary = Summary()
+        self.blocks: set[str] = set()  # name blocks of the authors written
 
     def load(self, pages: Iterable[Page | PageError]) -> Summary:
-        """Load every page; rejected ones (parse or write failures) are listed in the summary."""
+        """Load every page, then resolve the authors of the name blocks it touched (kg/store/authors.py);
+        rejected pages (parse or write failures) are listed in the summary."""
         apply_schema(self.driver, self.database)
         with ThreadPoolExecutor(max_workers=1) as writer:
             pending: Future[None] | None = None
@@ -82,6 +86,9 @@ class Loader:
                 pending = writer.submit(self._write, rows)
             if pending is not None:
                 pending.result()
+        if self.blocks:
+            blocks = authors.affected(self.driver, self.database, self.blocks)
+            authors.resolve_authors(self.driver, self.database, blocks, weights())
         return self.summary
 
     def _batches(self, pages: Iterable[Page | PageError]) -> Iterator[Rows]:
@@ -128,5 +135,6 @@ class Loader:
             summary.created[kind] += made
             summary.updated[kind] += len(table) - made
         summary.relationships += created["relationships"]
+        self.blocks.update(a.block for a in rows.nodes("authors").values() if a.block)  # type: ignore[attr-defined]
         summary.pages += len(rows.pages)
         summary.papers += rows.papers

@@ -11,7 +11,7 @@ import sys
 from neo4j import Driver
 
 from kg.graph.files import SCHEMA_DIR
-from kg.graph.model import LABELS
+from kg.graph.model import BOOKKEEPING, LABELS
 
 CONSTRAINTS_FILE = SCHEMA_DIR / "constraints.cypher"
 
@@ -19,7 +19,7 @@ CONSTRAINTS_FILE = SCHEMA_DIR / "constraints.cypher"
 def statements() -> list[str]:
     """Every constraint and index, each statement idempotent."""
     out = []
-    for label in LABELS.values():
+    for label in (*LABELS.values(), *BOOKKEEPING.values()):
         name = label.name.lower()
         out.append(f"CREATE CONSTRAINT {name}_id IF NOT EXISTS FOR (n:{label.name}) REQUIRE n.id IS UNIQUE")
         out += [f"CREATE INDEX {name}_{p.name} IF NOT EXISTS FOR (n:{label.name}) ON (n.{p.name})"
