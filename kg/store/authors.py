@@ -19,6 +19,7 @@ from neo4j import Driver, ManagedTransaction
 from kg.graph.identity import Identity, Mention, Weights, resolve_block
 from kg.graph.ids import author_id, text_key
 from kg.graph.merge import AUTHOR, author_order, combine, order_key
+from kg.graph.model import BY_PLURAL
 from kg.graph.names import block_key
 from kg.ingest.identities import FIGURES, evidence_lines, figures
 
@@ -107,6 +108,12 @@ _NEIGHBOURS = """
 UNWIND $blocks AS block
 MATCH (:Author {block: block})-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(o:Author)
 RETURN DISTINCT o.block AS block
+"""
+# The nodes whose exported triples a block's resolution can change: its authors and their papers.
+_MEMBERS = """
+UNWIND $blocks AS block
+MATCH (a:Author {block: block})
+RETURN a.id AS author, COLLECT { MATCH (a)-[:AUTHORED]->(p:Paper) RETURN p.id } AS papers
 """
 _ALL_BLOCKS = "MATCH (a:Author) WHERE a.block IS NOT NULL RETURN DISTINCT a.block AS block"
 
@@ -251,6 +258,17 @@ def all_blocks(driver: Driver, database: str | None) -> list[str]:
     """Every name block in the graph."""
     records, _, _ = driver.execute_query(_ALL_BLOCKS, database_=database)
     return sorted(r["block"] for r in records)
+
+
+def members(driver: Driver, database: str | None, blocks: Iterable[str]) -> dict[str, set[str]]:
+    """The ids of the blocks' authors and of their papers, by label: what a re-resolution may rewrite."""
+    found: dict[str, set[str]] = {BY_PLURAL["authors"].name: set(), BY_PLURAL["papers"].name: set()}
+    for chunk in _chunks(sorted(set(blocks))):
+        records, _, _ = driver.execute_query(_MEMBERS, blocks=chunk, database_=database, routing_="r")
+        for record in records:
+            found[BY_PLURAL["authors"].name].add(record["author"])
+            found[BY_PLURAL["papers"].name].update(record["papers"])
+    return found
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

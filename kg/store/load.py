@@ -88,7 +88,11 @@ class Loader:
                 pending.result()
         if self.blocks:
             blocks = authors.affected(self.driver, self.database, self.blocks)
+            before = authors.members(self.driver, self.database, blocks) if self.on_commit else {}
             authors.resolve_authors(self.driver, self.database, blocks, weights())
+            if self.on_commit is not None:  # authors merged or split since their batch was committed
+                after = authors.members(self.driver, self.database, blocks)
+                self.on_commit({label: sorted(ids | after[label]) for label, ids in before.items()})
         return self.summary
 
     def _batches(self, pages: Iterable[Page | PageError]) -> Iterator[Rows]:
