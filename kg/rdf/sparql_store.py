@@ -149,10 +149,10 @@ class Writer:
         """Bulk-load N-Quads into an empty master (fast, not transactional: master is private)."""
         self.store.bulk_load(io.BufferedReader(_Reader(iter(batches)), 1 << 16), RdfFormat.N_QUADS, lenient=True)
 
-    def replace(self, label: str, page: list[list[Any]]) -> None:
-        """Every node of these rows: its graph cleared and loaded again from its row."""
+    def replace(self, label: str, ids: list[str], page: list[list[Any]]) -> None:
+        """The graphs of these nodes cleared, and loaded again from their rows (a node gone has none)."""
         subjects = self.describer.subjects[label]
-        graphs = [subjects[row[0]] for row in page]
+        graphs = [subjects[node] for node in ids]
         # New nodes (most of a load of new pages) have no graph yet: only the others need clearing.
         known = [g for g in graphs if self.store.contains_named_graph(NamedNode(g[1:-1]))]
         if known:
@@ -272,7 +272,8 @@ def refresh(driver: neo4j.Driver, database: str | None, touched: Mapping[str, li
         else:
             for label, ids in touched.items():
                 for start in range(0, len(ids), batch):
-                    writer.replace(label, rows_of(driver, database, label, ids[start:start + batch]))
+                    chunk = ids[start:start + batch]
+                    writer.replace(label, chunk, rows_of(driver, database, label, chunk))
         return writer.publish(state)
 
 
