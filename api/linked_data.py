@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager
 from typing import Literal as Choice
 
+import mimeparse
 import neo4j
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -30,6 +31,11 @@ MEDIA_TYPES: dict[str, Format | None] = {
     "text/plain": FORMATS["nt"], HTML: None, "application/xhtml+xml": None,
 }
 DEFAULT = FORMATS["turtle"]  # for */* and no Accept header
+# In increasing order of preference on a tie (mimeparse's rule): aliases lose to their canonical types,
+# JSON-LD wins `application/*`, Turtle wins `*/*` and `text/*`.
+OFFERED = ["application/x-turtle", "application/json", "text/plain", "application/xhtml+xml", HTML,
+           FORMATS["nt"].media_type, FORMATS["jsonld"].media_type, DEFAULT.media_type]
+OFFERED_RDF = [t for t in OFFERED if MEDIA_TYPES[t] is not None]  # /rdf has no HTML page
 
 
 @asynccontextmanager
@@ -49,30 +55,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(lifespan=lifespan, tags=["linked data"])
 
 
-def negotiate(accept: str | None) -> Format | None:
-    """The format for an Accept header (None: HTML); 406 when nothing offered is acceptable."""
-    if not accept:
+def negotiate(accept: str | None, offered: list[str] = OFFERED) -> Format | None:
+    """The format for an Accept header (None: HTML), by python-mimeparse: q values (q=0 refuses a type),
+    wildcards and specificity as RFC 9110 says; 406 when nothing `offered` is acceptable."""
+    if not accept or not accept.strip():
         return DEFAULT
-    ranges = []
-    for order, part in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranges.append((-q, order, media.lower()))
-    for neg_q, _, media in sorted(ranges):
-        if neg_q >= 0:
-            break
-        if media in MEDIA_TYPES:
-            return MEDIA_TYPES[media]
-        if media in ("*/*", "text/*", "application/*"):
-            return DEFAULT
-    raise HTTPException(406, "acceptable: " + ", ".join([HTML, *(f.media_type for f in FORMATS.values())]))
+    try:
+        best = mimeparse.best_match(offered, accept.lower())
+    except (mimeparse.MimeTypeParseException, ValueError):
+        raise HTTPException(400, "malformed Accept header") from None
+    if not best:
+        canonical = [t for t in (HTML, *(f.media_type for f in FORMATS.values())) if t in offered]
+        raise HTTPException(406, "acceptable: " + ", ".join(canonical))
+    return MEDIA_TYPES[best]
 
 
 def unavailable(exc: Exception) -> HTTPException:
@@ -111,7 +106,8 @@ def resource(kind: str, node_id: str, request: Request,
 
 @router.get("/rdf", summary="The whole graph (or a filtered subgraph) as RDF, streamed")
 async def rdf(request: Request,
-              format: Choice["turtle", "nt", "jsonld"] = Query("turtle"),
+              format: Choice["turtle", "nt", "jsonld"] | None = Query(
+                  None, description="Overrides the Accept header (default Turtle)."),
               author: str | None = Query(None, description="Only papers by this author (id or name)."),
               topic: str | None = Query(None, description="Only papers on this topic (id or name)."),
               institution: str | None = Query(None, description="Only papers of this institution (id, name "
@@ -119,7 +115,8 @@ async def rdf(request: Request,
               repo: str | None = Query(None, description="Only papers with this repository (id or owner/name)."),
               year: int | None = Query(None, description="Only papers of this year.")) -> StreamingResponse:
     """The export of `kg export`, streamed as it is read from Neo4j; 404 for a filter that names nothing."""
-    fmt = FORMATS[format]
+    fmt = FORMATS[format] if format else negotiate(request.headers.get("accept"), OFFERED_RDF)
+    assert fmt is not None  # OFFERED_RDF holds no HTML
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
     try:
@@ -134,7 +131,7 @@ async def rdf(request: Request,
     except (DriverError, Neo4jError) as exc:
         await run_in_threadpool(stream.close)
         raise unavailable(exc) from None
-    return StreamingResponse(_body(first, stream), media_type=fmt.media_type)
+    return StreamingResponse(_body(first, stream), media_type=fmt.media_type, headers={"Vary": "Accept"})
 
 
 async def _body(first: bytes, stream: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
