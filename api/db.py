@@ -8,7 +8,7 @@ import neo4j
 from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from api.errors import UserError
+from api.errors import Unavailable, UserError
 from kg.settings import env_name, settings
 from kg.store.connection import Settings
 
@@ -52,7 +52,7 @@ class Database:
             raise
         except (ServiceUnavailable, SessionExpired) as exc:
             log.warning("Neo4j unavailable: %s", exc)
-            raise UserError("the graph database is unavailable; try again shortly") from None
+            raise Unavailable() from None
 
     async def _retried(self, query: neo4j.Query, params: dict[str, Any]) -> list[Row]:
         """`_run`, tried again once after a transient failure."""

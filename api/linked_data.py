@@ -16,6 +16,9 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from api.access import check_whole_graph_export
+from api.db import CONNECT_S, query_timeout
+from api.errors import RETRY_AFTER_S
 from kg.rdf.export import FORMATS, Format, chunks, triple_batches
 from kg.rdf.html import Page
 from kg.rdf.resource import describe
@@ -30,6 +33,7 @@ MEDIA_TYPES: dict[str, Format | None] = {
     "application/json": FORMATS["jsonld"], "application/x-turtle": FORMATS["turtle"],
     "text/plain": FORMATS["nt"], HTML: None, "application/xhtml+xml": None,
 }
+RETRY_S = 0.5  # the driver's retries of a read that failed transiently (a pooled connection gone stale)
 DEFAULT = FORMATS["turtle"]  # for */* and no Accept header
 # In increasing order of preference on a tie (mimeparse's rule): aliases lose to their canonical types,
 # JSON-LD wins `application/*`, Turtle wins `*/*` and `text/*`.
@@ -45,7 +49,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     db = getattr(app.state, "db", None)
     conf = getattr(db, "settings", None) or env_settings()
-    app.state.rdf = (neo4j.GraphDatabase.driver(conf.uri, auth=(conf.user, conf.password)), conf.database)
+    # Short connection and retry times: while the database is down a request gets its 503 at once.
+    app.state.rdf = (neo4j.GraphDatabase.driver(conf.uri, auth=(conf.user, conf.password),
+                                                connection_timeout=CONNECT_S, max_transaction_retry_time=RETRY_S,
+                                                connection_acquisition_timeout=query_timeout()),
+                     conf.database)
     try:
         yield
     finally:
@@ -71,8 +79,9 @@ def negotiate(accept: str | None, offered: list[str] = OFFERED) -> Format | None
 
 
 def unavailable(exc: Exception) -> HTTPException:
-    """A 503 for a graph database that does not answer."""
-    return HTTPException(503, f"the graph database is unavailable ({type(exc).__name__}); try again shortly")
+    """A 503 with Retry-After for a graph database that does not answer."""
+    return HTTPException(503, f"the graph database is unavailable ({type(exc).__name__}); try again shortly",
+                         headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 @router.get("/resource/{kind}/{node_id:path}", summary="One resource, as Turtle, N-Triples, JSON-LD or HTML")
@@ -115,6 +124,8 @@ async def rdf(request: Request,
               repo: str | None = Query(None, description="Only papers with this repository (id or owner/name)."),
               year: int | None = Query(None, description="Only papers of this year.")) -> StreamingResponse:
     """The export of `kg export`, streamed as it is read from Neo4j; 404 for a filter that names nothing."""
+    if not any((author, topic, institution, repo, year)):
+        check_whole_graph_export(request)
     fmt = FORMATS[format] if format else negotiate(request.headers.get("accept"), OFFERED_RDF)
     assert fmt is not None  # OFFERED_RDF holds no HTML
     iris = Iris(base_iri())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,12 @@ class Settings(BaseSettings):
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
     cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
     graphiql_assets: Path | None = Field(None, alias="KG_GRAPHIQL_ASSETS")
+    # Access: a bearer token (required by `kg serve` off loopback), per-client rates, the whole-graph /rdf.
+    api_key: str = Field("", alias="KG_API_KEY", repr=False)
+    rate: float = Field(50.0, alias="KG_API_RATE", ge=0)  # requests per second per client; 0: no limit
+    burst: int = Field(200, alias="KG_API_BURST", ge=1)  # requests a client may send at once
+    rdf_export: Literal["open", "limited", "off"] = Field("limited", alias="KG_API_RDF")
+    rdf_per_minute: int = Field(6, alias="KG_API_RDF_PER_MINUTE", ge=1)  # whole-graph /rdf when limited
 
     def cors(self) -> list[str]:
         """The origins of KG_CORS_ORIGINS."""

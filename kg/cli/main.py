@@ -168,9 +168,16 @@ def validate_cmd(
 def serve_cmd(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."),
     port: int = typer.Option(8000, help="Port to listen on.", min=1, max=65535),
+    open_access: bool = typer.Option(False, "--open", help="Serve off loopback without KG_API_KEY: anyone "
+                                     "who can reach the port may query the graph."),
 ) -> None:
-    """Serve the GraphQL API at /graphql (GraphiQL in a browser); Neo4j as for `kg ingest`."""
+    """Serve the GraphQL API at /graphql (GraphiQL in a browser); Neo4j as for `kg ingest`. Off loopback it
+    needs KG_API_KEY (clients send `Authorization: Bearer <key>`) or --open."""
     import uvicorn
+
+    from kg.cli.access import check_exposure
+
+    check_exposure(host, env_settings().api_key, open_access)
 
     from api.app import app as api_app
     from api.graphiql import fetch
