@@ -25,6 +25,9 @@ app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", 
 from kg.cli.neo4j import app as neo4j_app  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
+from kg.cli.soak import soak_cmd  # noqa: E402
+
+app.command("soak")(soak_cmd)  # faults, concurrency and abuse
 
 
 @app.callback()
