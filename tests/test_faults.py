@@ -103,12 +103,12 @@ def test_two_loads_at_once_give_the_graph_of_one(lab: Lab, synth: Corpus) -> Non
 
 
 def test_hostile_files_get_one_line_each_and_leave_the_graph(lab: Lab, synth: Corpus, tmp_path: Path) -> None:
-    rows = bad_input(lab, synth, tmp_path / "bad", big_mb=70, line_mb=3, empties=200)
+    rows = bad_input(lab, synth, tmp_path / "bad", big_mb=40, line_mb=3, empties=200)
     for row in rows:
         assert row.failed == 0 and row.equal, (row.scenario, row.notes)
         assert row.peak_mb < 500, (row.scenario, row.peak_mb)
     notes = {row.scenario: row.notes[-1] for row in rows}
-    assert "above the 64 MB a page may be" in notes["bad input: a 70 MB page"]
+    assert "above the 32 MB a page may be" in notes["bad input: a 40 MB page"]
     assert "a line longer than" in notes["bad input: one 3 MB line"]
     assert "not UTF-8" in notes["bad input: invalid UTF-8"]
     assert "binary file" in notes["bad input: NUL bytes"]

@@ -22,6 +22,7 @@ import psutil
 from kg.bench.lab import Lab, PeakRss, Run, fsize_limit, kill_tree, small_filesystem
 from kg.server import running_pid
 
+RESUME_S = 180  # after Neo4j is back, the API must answer a request successfully within this
 REQUEST_TIMEOUT_S = 15.0  # the API's query timeout (10 s) and a margin: a request slower than this hung
 
 
@@ -293,10 +294,10 @@ def restart_under_load(lab: Lab, corpus: Corpus, port: int, clients: int, second
                 time.sleep(2)
                 lab.start()
                 back = time.monotonic()
-                while tally.last_ok < back and time.monotonic() < back + 60:
+                while tally.last_ok < back and time.monotonic() < back + RESUME_S:
                     time.sleep(0.2)
                 if tally.last_ok < back:
-                    row.notes.append("service did not resume within 60 s of the restart")
+                    row.notes.append(f"service did not resume within {RESUME_S} s of the restart")
                     row.failed += 1
                 time.sleep(seconds / (outages + 1) / 2)
     finally:
@@ -414,12 +415,16 @@ def bad_input(lab: Lab, corpus: Corpus, folder: Path, big_mb: int = 200, line_mb
         run = lab.kg(["ingest", *map(str, paths)], prefix=prefix)
         row.runs, row.faults, row.peak_mb = 1, 1, run.peak / 2**20
         errors = run.errors()
-        one_line_each = run.code == 1 and errors and "Traceback" not in run.stderr
-        if not one_line_each:
-            row.failed += 1
-            row.notes.append(f"exit {run.code}: {run.stderr.strip()[-200:]}")
-        row.notes.append(errors[0][:110] if errors else "no error line")
-        row.same(lab.digest() == before)
+        if run.code == 0:  # a large page under the size cap loads: what counts then is its memory
+            row.notes.append("loaded")
+            before = lab.digest()
+            row.equal = None
+        else:
+            if run.code != 1 or not errors or "Traceback" in run.stderr:
+                row.failed += 1
+                row.notes.append(f"exit {run.code}: {run.stderr.strip()[-200:]}")
+            row.notes.append(errors[0][:110] if errors else "no error line")
+            row.same(lab.digest() == before)
         rows.append(row)
     shutil.rmtree(folder, ignore_errors=True)
     return rows

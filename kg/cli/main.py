@@ -35,7 +35,8 @@ def root() -> None:
     """kg: research-literature pages into a knowledge graph in Neo4j, served as GraphQL and RDF."""
 
 
-PathsArg = typer.Argument(..., help="Page files, or directories of them.", show_default=False)
+# readable=False: an unreadable file is the loader's one-line rejection, not a usage error that stops the rest.
+PathsArg = typer.Argument(..., help="Page files, or directories of them.", show_default=False, readable=False)
 WorkersOpt = typer.Option(min(2, os.cpu_count() or 1), "--workers", "-j", min=1,
                           help="Processes that parse pages in parallel.")
 

@@ -23,7 +23,7 @@ _PARSERS = {"profile": profile.parse, "feed": feed.parse, "search": search.parse
 _HEAD_LINES = 400
 _CHUNK = 1 << 16
 # A saved listing page is a few MB at most; beyond these, a file is refused before it is held in memory.
-MAX_PAGE_BYTES = 64 << 20
+MAX_PAGE_BYTES = 32 << 20
 MAX_LINE_CHARS = 1 << 20
 
 
