@@ -423,7 +423,7 @@ def bad_input(lab: Lab, corpus: Corpus, folder: Path, big_mb: int = 200, line_mb
             if run.code != 1 or not errors or "Traceback" in run.stderr:
                 row.failed += 1
                 row.notes.append(f"exit {run.code}: {run.stderr.strip()[-200:]}")
-            row.notes.append(errors[0][:110] if errors else "no error line")
+            row.notes.append(errors[0][:200] if errors else "no error line")
             row.same(lab.digest() == before)
         rows.append(row)
     shutil.rmtree(folder, ignore_errors=True)
@@ -448,7 +448,7 @@ def full_disk(lab: Lab, corpus: Corpus, folder: Path, size_kb: int = 512) -> lis
         intact = target.read_text() == "an earlier export\n" and not list(folder.glob("*.part"))
         if run.code != 1 or len(run.errors()) != 1 or not intact:
             row.failed += 1
-        row.notes.append((run.errors() or [run.stderr.strip()[-150:]])[0][:120])
+        row.notes.append((run.errors() or [run.stderr.strip()[-150:]])[0])
         row.same(lab.digest() == corpus.digest)
         target.unlink()
         rows.append(row)
@@ -460,7 +460,7 @@ def full_disk(lab: Lab, corpus: Corpus, folder: Path, size_kb: int = 512) -> lis
         lab.start()
         if run.code != 1 or len(run.errors()) != 1 or "Traceback" in run.stderr:
             row.failed += 1
-        row.notes.append((run.errors() or [run.stderr.strip()[-150:]])[0][:120])
+        row.notes.append((run.errors() or [run.stderr.strip()[-150:]])[0])
         empty = lab.digest()
         lab.wipe()
         row.same(empty == lab.digest() and not any((folder / "import").glob("*")))
