@@ -152,6 +152,7 @@ class Tally:
     failed: Counter[str] = field(default_factory=Counter)
     slowest: float = 0.0
     last_ok: float = 0.0
+    ok_by_kind: dict[str, float] = field(default_factory=dict)  # when each kind of request last succeeded
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -240,18 +241,20 @@ def traffic(url: str, clients: int, paper_ids: list[str], tally: Tally, api_key:
         with httpx.Client(timeout=REQUEST_TIMEOUT_S * 2, headers=headers) as http:
             while not stop.is_set():
                 began = time.monotonic()
+                kind = random.choice(kinds)
                 try:
-                    verdict, why = classify(random.choice(kinds)(http, url))
+                    verdict, why = classify(kind(http, url))
                 except httpx.HTTPError as exc:
                     verdict, why = "failed", type(exc).__name__
                 took = time.monotonic() - began
                 with tally.lock:
                     tally.slowest = max(tally.slowest, took)
                     if took > REQUEST_TIMEOUT_S:
-                        tally.failed["hung past the timeout"] += 1
+                        tally.failed[f"{kind.__name__} hung past the timeout"] += 1
                     elif verdict == "ok":
                         tally.ok += 1
                         tally.last_ok = time.monotonic()
+                        tally.ok_by_kind[kind.__name__] = time.monotonic()
                     else:
                         (tally.documented if verdict == "documented" else tally.failed)[why] += 1
 
