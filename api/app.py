@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL as StrawberryASGI
 
 from api import graphiql, guide, linked_data, persisted, pictures, sparql
+from api.access import AccessGuard, Limiter, Policy
 from api.context import Context
 from api.db import Database
 from api.limits import MAX_BODY_BYTES
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(guide.router)
     app.include_router(pictures.router)
     app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
+    app.state.access_policy, app.state.access_limiter = Policy.from_settings(kg_settings()), Limiter()
+    app.add_middleware(AccessGuard, policy=app.state.access_policy, limiter=app.state.access_limiter)
     if origins := cors_origins():
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
                            allow_headers=["content-type"])

@@ -9,7 +9,7 @@ import neo4j
 from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from api.errors import UserError
+from api.errors import Unavailable
 from api.limits import LimitError
 from api.ops.context import current, cypher_done
 from kg.settings import env_name, settings
@@ -61,7 +61,7 @@ class Database:
             raise
         except (ServiceUnavailable, SessionExpired) as exc:
             log.warning("Neo4j unavailable: %s", exc)
-            raise UserError("the graph database is unavailable; try again shortly") from None
+            raise Unavailable() from None
         finally:
             cypher_done(text, time.perf_counter() - started)
 

@@ -10,6 +10,18 @@ class UserError(Exception):
     """A problem with the request (bad argument, unknown name, limit exceeded), shown as is."""
 
 
+RETRY_AFTER_S = 5  # what a client is told to wait while the graph database is down
+
+
+class Unavailable(UserError):
+    """The graph database does not answer; GraphQL shows `extensions.code` and `retryAfter` (seconds)."""
+
+    def __init__(self, message: str = "the graph database is unavailable; try again shortly") -> None:
+        super().__init__(message)
+        # graphql-core copies an original error's `extensions` into the error it reports
+        self.extensions = {"code": "DATABASE_UNAVAILABLE", "retryAfter": RETRY_AFTER_S}
+
+
 def should_mask(error: GraphQLError) -> bool:
     """Mask errors raised by our code unless they are UserErrors; GraphQL's own errors stay."""
     return error.original_error is not None and not isinstance(error.original_error, (UserError, GraphQLError))

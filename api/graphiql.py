@@ -48,6 +48,27 @@ EXAMPLE_QUERY = """# kg: papers, authors, repositories and topics. Run with Ctrl
 }
 """
 
+# The page's one inline script; the Content-Security-Policy allows it by its hash.
+SCRIPT = ("""
+  const url = window.location.href.split("?")[0];
+  const query = new URLSearchParams(window.location.search).get("q");  // ?query= runs a GET query
+  const fetcher = GraphiQL.createFetcher({ url });
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(
+    React.createElement(GraphiQL, { fetcher, defaultQuery: """
+          + json.dumps(EXAMPLE_QUERY) + """, query: query || undefined }));
+""")
+
+
+def csp() -> str:
+    """The Content-Security-Policy of the GraphiQL page: scripts from this server and the inline one only.
+
+    GraphiQL sets style attributes as it renders, so styles may be inline.
+    """
+    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+    return (f"default-src 'self'; script-src 'self' 'sha256-{digest}'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'")
+
 
 def sri(data: bytes) -> str:
     """The base64 sha384 digest of `data`, as in an `integrity` attribute."""
@@ -110,13 +131,7 @@ def page(directory: Path = ASSET_DIR) -> str:
 </head>
 <body>
 <div id="graphiql">Loading GraphiQL…</div>
-<script>
-  const url = window.location.href.split("?")[0];
-  const query = new URLSearchParams(window.location.search).get("q");  // ?query= runs a GET query
-  const fetcher = GraphiQL.createFetcher({{ url }});
-  ReactDOM.createRoot(document.getElementById("graphiql")).render(
-    React.createElement(GraphiQL, {{ fetcher, defaultQuery: {json.dumps(EXAMPLE_QUERY)}, query: query || undefined }}));
-</script>
+<script>{SCRIPT}</script>
 </body>
 </html>
 """

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Generator
 from contextlib import asynccontextmanager
 from typing import Literal as Choice
 
+import mimeparse
 import neo4j
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -16,6 +17,9 @@ from neo4j.exceptions import DriverError, Neo4jError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from api import pictures
+from api.access import check_whole_graph_export
+from api.db import CONNECT_S, query_timeout
+from api.errors import RETRY_AFTER_S
 from kg.rdf.export import FORMATS, Format, chunks, triple_batches
 from kg.rdf.html import Page
 from kg.rdf.resource import describe
@@ -30,7 +34,13 @@ MEDIA_TYPES: dict[str, Format | None] = {
     "application/json": FORMATS["jsonld"], "application/x-turtle": FORMATS["turtle"],
     "text/plain": FORMATS["nt"], HTML: None, "application/xhtml+xml": None,
 }
+RETRY_S = 0.5  # the driver's retries of a read that failed transiently (a pooled connection gone stale)
 DEFAULT = FORMATS["turtle"]  # for */* and no Accept header
+# In increasing order of preference on a tie (mimeparse's rule): aliases lose to their canonical types,
+# JSON-LD wins `application/*`, Turtle wins `*/*` and `text/*`.
+OFFERED = ["application/x-turtle", "application/json", "text/plain", "application/xhtml+xml", HTML,
+           FORMATS["nt"].media_type, FORMATS["jsonld"].media_type, DEFAULT.media_type]
+OFFERED_RDF = [t for t in OFFERED if MEDIA_TYPES[t] is not None]  # /rdf has no HTML page
 
 
 @asynccontextmanager
@@ -40,7 +50,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     db = getattr(app.state, "db", None)
     conf = getattr(db, "settings", None) or env_settings()
-    app.state.rdf = (neo4j.GraphDatabase.driver(conf.uri, auth=(conf.user, conf.password)), conf.database)
+    # Short connection and retry times: while the database is down a request gets its 503 at once.
+    app.state.rdf = (neo4j.GraphDatabase.driver(conf.uri, auth=(conf.user, conf.password),
+                                                connection_timeout=CONNECT_S, max_transaction_retry_time=RETRY_S,
+                                                connection_acquisition_timeout=query_timeout()),
+                     conf.database)
     try:
         yield
     finally:
@@ -50,35 +64,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(lifespan=lifespan, tags=["linked data"])
 
 
-def negotiate(accept: str | None) -> Format | None:
-    """The format for an Accept header (None: HTML); 406 when nothing offered is acceptable."""
-    if not accept:
+def negotiate(accept: str | None, offered: list[str] = OFFERED) -> Format | None:
+    """The format for an Accept header (None: HTML), by python-mimeparse: q values (q=0 refuses a type),
+    wildcards and specificity as RFC 9110 says; 406 when nothing `offered` is acceptable."""
+    if not accept or not accept.strip():
         return DEFAULT
-    ranges = []
-    for order, part in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranges.append((-q, order, media.lower()))
-    for neg_q, _, media in sorted(ranges):
-        if neg_q >= 0:
-            break
-        if media in MEDIA_TYPES:
-            return MEDIA_TYPES[media]
-        if media in ("*/*", "text/*", "application/*"):
-            return DEFAULT
-    raise HTTPException(406, "acceptable: " + ", ".join([HTML, *(f.media_type for f in FORMATS.values())]))
+    try:
+        best = mimeparse.best_match(offered, accept.lower())
+    except (mimeparse.MimeTypeParseException, ValueError):
+        raise HTTPException(400, "malformed Accept header") from None
+    if not best:
+        canonical = [t for t in (HTML, *(f.media_type for f in FORMATS.values())) if t in offered]
+        raise HTTPException(406, "acceptable: " + ", ".join(canonical))
+    return MEDIA_TYPES[best]
 
 
 def unavailable(exc: Exception) -> HTTPException:
-    """A 503 for a graph database that does not answer."""
-    return HTTPException(503, f"the graph database is unavailable ({type(exc).__name__}); try again shortly")
+    """A 503 with Retry-After for a graph database that does not answer."""
+    return HTTPException(503, f"the graph database is unavailable ({type(exc).__name__}); try again shortly",
+                         headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 @router.get("/resource/{kind}/{node_id:path}", summary="One resource, as Turtle, N-Triples, JSON-LD or HTML")
@@ -113,7 +117,8 @@ def resource(kind: str, node_id: str, request: Request,
 
 @router.get("/rdf", summary="The whole graph (or a filtered subgraph) as RDF, streamed")
 async def rdf(request: Request,
-              format: Choice["turtle", "nt", "jsonld"] = Query("turtle"),
+              format: Choice["turtle", "nt", "jsonld"] | None = Query(
+                  None, description="Overrides the Accept header (default Turtle)."),
               author: str | None = Query(None, description="Only papers by this author (id or name)."),
               topic: str | None = Query(None, description="Only papers on this topic (id or name)."),
               institution: str | None = Query(None, description="Only papers of this institution (id, name "
@@ -121,7 +126,10 @@ async def rdf(request: Request,
               repo: str | None = Query(None, description="Only papers with this repository (id or owner/name)."),
               year: int | None = Query(None, description="Only papers of this year.")) -> StreamingResponse:
     """The export of `kg export`, streamed as it is read from Neo4j; 404 for a filter that names nothing."""
-    fmt = FORMATS[format]
+    if not any((author, topic, institution, repo, year)):
+        check_whole_graph_export(request)
+    fmt = FORMATS[format] if format else negotiate(request.headers.get("accept"), OFFERED_RDF)
+    assert fmt is not None  # OFFERED_RDF holds no HTML
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
     try:
@@ -136,7 +144,7 @@ async def rdf(request: Request,
     except (DriverError, Neo4jError) as exc:
         await run_in_threadpool(stream.close)
         raise unavailable(exc) from None
-    return StreamingResponse(_body(first, stream), media_type=fmt.media_type)
+    return StreamingResponse(_body(first, stream), media_type=fmt.media_type, headers={"Vary": "Accept"})
 
 
 async def _body(first: bytes, stream: Generator[bytes, None, None]) -> AsyncIterator[bytes]:

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     bolt_port: int = Field(7687, alias="KG_NEO4J_BOLT_PORT", ge=1, le=65535)
     http_port: int = Field(7474, alias="KG_NEO4J_HTTP_PORT", ge=1, le=65535)
     java_home: Path | None = Field(None, alias="JAVA_HOME")
+    import_dir: Path | None = Field(None, alias="KG_IMPORT_DIR")  # where --bulk stages its CSVs
     # RDF and the API.
     base_iri: str = Field("http://localhost:8000", alias="KG_BASE_IRI")
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
@@ -43,6 +44,12 @@ class Settings(BaseSettings):
     # unset keeps the defaults there.
     authors_same_name: float | None = Field(None, alias="KG_AUTHORS_SAME_NAME")
     authors_variant: float | None = Field(None, alias="KG_AUTHORS_VARIANT")
+    # Access: a bearer token (required by `kg serve` off loopback), per-client rates, the whole-graph /rdf.
+    api_key: str = Field("", alias="KG_API_KEY", repr=False)
+    rate: float = Field(50.0, alias="KG_API_RATE", ge=0)  # requests per second per client; 0: no limit
+    burst: int = Field(200, alias="KG_API_BURST", ge=1)  # requests a client may send at once
+    rdf_export: Literal["open", "limited", "off"] = Field("limited", alias="KG_API_RDF")
+    rdf_per_minute: int = Field(6, alias="KG_API_RDF_PER_MINUTE", ge=1)  # whole-graph /rdf when limited
 
     def cors(self) -> list[str]:
         """The origins of KG_CORS_ORIGINS."""

@@ -78,6 +78,12 @@ def test_a_browser_gets_a_readable_page_with_links(client: TestClient, corpus: C
     ("*/*", "text/turtle"),
     ("", "text/turtle"),
     ("image/png, text/*;q=0.1", "text/turtle"),
+    ("text/turtle;q=0, */*", "application/ld+json"),  # q=0 refuses Turtle: the best of the rest
+    ("application/*", "application/ld+json"),  # Turtle is text/turtle, not application/*
+    ("application/*, application/n-triples;q=0", "application/ld+json"),
+    ("application/*;q=0.5, text/plain", "application/n-triples"),
+    ("TEXT/TURTLE", "text/turtle"),
+    ("text/*;q=0.9, text/turtle;q=0, text/html;q=0", "application/n-triples"),  # text/plain, an alias
 ])
 def test_content_negotiation_follows_q_values(client: TestClient, corpus: Corpus, accept: str, expected: str) -> None:
     response = client.get(f"/resource/paper/{corpus.paper.id}", headers={"Accept": accept})
@@ -88,7 +94,26 @@ def test_format_parameter_overrides_accept_and_unacceptable_is_406(client: TestC
     paper = corpus.paper.id
     response = client.get(f"/resource/paper/{paper}?format=nt", headers={"Accept": BROWSER})
     assert response.headers["content-type"].startswith("application/n-triples")
-    assert client.get(f"/resource/paper/{paper}", headers={"Accept": "image/png"}).status_code == 406
+    for refused in ("image/png", "*/*;q=0", "text/turtle;q=0, application/*;q=0, text/*;q=0"):
+        assert client.get(f"/resource/paper/{paper}", headers={"Accept": refused}).status_code == 406, refused
+    assert client.get(f"/resource/paper/{paper}", headers={"Accept": "no-slash"}).status_code == 400
+
+
+@pytest.mark.parametrize("accept, expected", [
+    ("text/turtle;q=0, */*", "application/ld+json"),
+    ("application/*", "application/ld+json"),
+    (BROWSER, "text/turtle"),  # no HTML here: */* picks Turtle
+    ("text/plain", "application/n-triples"),
+    ("text/html", None),
+    ("*/*;q=0", None),
+])
+def test_rdf_negotiates_its_format_too(client: TestClient, corpus: Corpus, accept: str, expected: str | None) -> None:
+    response = client.get("/rdf", params={"author": corpus.owner_id}, headers={"Accept": accept})
+    if expected is None:
+        assert response.status_code == 406 and "text/html" not in response.json()["detail"]
+    else:
+        assert response.status_code == 200 and response.headers["content-type"].startswith(expected)
+        assert response.headers["vary"] == "Accept"
 
 
 def test_unknown_ids_and_types_are_404(client: TestClient) -> None:

@@ -31,6 +31,9 @@ from kg.cli.neo4j import app as neo4j_app  # noqa: E402
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
 app.add_typer(sparql.app, name="sparql")
 app.add_typer(authors_app, name="authors")
+from kg.cli.soak import soak_cmd  # noqa: E402
+
+app.command("soak")(soak_cmd)  # faults, concurrency and abuse
 
 
 @app.callback()
@@ -38,7 +41,8 @@ def root() -> None:
     """kg: research-literature pages into a knowledge graph in Neo4j, served as GraphQL and RDF."""
 
 
-PathsArg = typer.Argument(..., help="Page files, or directories of them.", show_default=False)
+# readable=False: an unreadable file is the loader's one-line rejection, not a usage error that stops the rest.
+PathsArg = typer.Argument(..., help="Page files, or directories of them.", show_default=False, readable=False)
 WorkersOpt = typer.Option(min(2, os.cpu_count() or 1), "--workers", "-j", min=1,
                           help="Processes that parse pages in parallel.")
 
@@ -190,9 +194,16 @@ def validate_cmd(
 def serve_cmd(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."),
     port: int = typer.Option(8000, help="Port to listen on.", min=1, max=65535),
+    open_access: bool = typer.Option(False, "--open", help="Serve off loopback without KG_API_KEY: anyone "
+                                     "who can reach the port may query the graph."),
 ) -> None:
-    """Serve the GraphQL API at /graphql (GraphiQL in a browser); Neo4j as for `kg ingest`."""
+    """Serve the GraphQL API at /graphql (GraphiQL in a browser); Neo4j as for `kg ingest`. Off loopback it
+    needs KG_API_KEY (clients send `Authorization: Bearer <key>`) or --open."""
     import uvicorn
+
+    from kg.cli.access import check_exposure
+
+    check_exposure(host, env_settings().api_key, open_access)
 
     from api.app import app as api_app
     from api.graphiql import missing

@@ -22,6 +22,9 @@ from kg.ingest.text import clean, is_boilerplate, looks_like_abstract, strip_sub
 _PARSERS = {"profile": profile.parse, "feed": feed.parse, "search": search.parse}
 _HEAD_LINES = 400
 _CHUNK = 1 << 16
+# A saved listing page is a few MB at most; beyond these, a file is refused before it is held in memory.
+MAX_PAGE_BYTES = 32 << 20
+MAX_LINE_CHARS = 1 << 20
 
 
 def detect(head: list[str]) -> PageFormat | None:
@@ -62,6 +65,8 @@ def read_lines(path: Path) -> Iterator[str]:
             except UnicodeDecodeError as exc:
                 raise PageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
             *lines, rest = text.split("\n")
+            if len(rest) > MAX_LINE_CHARS:
+                raise PageError(f"{path}: a line longer than {MAX_LINE_CHARS:,} characters; not a listing page")
             yield from lines
     if rest:
         yield rest
@@ -134,11 +139,14 @@ def parse_file(path: str | Path) -> Page:
     """
     path = Path(path)
     if not path.exists():
-        raise PageError(f"{path}: no such file")
+        raise PageError(f"{path}: {'a broken or looping symbolic link' if path.is_symlink() else 'no such file'}")
     if not path.is_file():
         raise PageError(f"{path}: not a regular file")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise PageError(f"{path}: empty file")
+    if size > MAX_PAGE_BYTES:
+        raise PageError(f"{path}: {size / (1 << 20):,.0f} MB, above the {MAX_PAGE_BYTES >> 20} MB a page may be")
     try:
         lines = read_lines(path)
         head = list(itertools.islice(lines, _HEAD_LINES))

@@ -35,6 +35,7 @@ from kg.graph.records import Paper, Record
 from kg.ingest.identities import weights
 from kg.ingest.pages import Page, pages
 from kg.ingest.resolve import Resolver
+from kg.settings import settings as env_settings
 from kg.store.authors import all_blocks, resolve_authors
 from kg.store.connection import driver, local_settings
 from kg.store.load import Summary
@@ -258,11 +259,46 @@ def stage(label: str) -> Iterator[None]:
     err.print(f"bulk: {label} in {time.perf_counter() - start:,.1f} s", highlight=False)
 
 
+def pending_marker(home: server.Neo4jHome) -> Path:
+    """Present from the moment an import starts replacing the (empty) store until its schema is built."""
+    return home.root / "bulk-import.pending"
+
+
+def recover(home: server.Neo4jHome) -> None:
+    """After an import that was killed half-way, the store it left is discarded: it was empty before."""
+    if not pending_marker(home).exists():
+        return
+    err.print("bulk: an earlier import was interrupted; discarding the partial database it left", highlight=False)
+    ports = server.read_ports(home)
+    server.stop(home)
+    discard_store(home)
+    pending_marker(home).unlink()
+    server.start(home, ports=ports)
+
+
+def staging_folder(home: server.Neo4jHome) -> Path:
+    """Where the CSVs are written: KG_IMPORT_DIR, else the server's import folder."""
+    return env_settings().import_dir or home.root / "import"
+
+
 def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | None = None,
                 workers: int = 1) -> Summary:
-    """Import prepared pages (see `prepared`) into the empty local database."""
+    """Import prepared pages (see `prepared`) into the empty local database; a full disk while the CSVs are
+    written is one KgError, the database untouched."""
     home = home or server.neo4j_home()
     server.start(home)
+    recover(home)
+    folder = staging_folder(home)
+    try:
+        return _bulk_ingest(items, home, folder, workers)
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise KgError(f"--bulk cannot write its import files in {folder} ({exc.strerror or exc}); "
+                      "the database is unchanged") from None
+
+
+def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, folder: Path,
+                 workers: int) -> Summary:
     ports = server.read_ports(home)  # restart where it ran, whatever the environment says
     settings = local_settings(home)
     with driver(settings) as db:
@@ -270,9 +306,8 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
     if nodes[0]["any"]:
         raise KgError("--bulk loads into an empty database only, and this one holds data: "
                       "use `kg ingest` without --bulk to add to it")
-    folder = home.root / "import"
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     summary = Summary()
     with stage("read and spooled the pages"), ExitStack() as stack:
         mapper = Mapper(folder, stack)
@@ -292,6 +327,7 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
                 mapper.small["topics"].add(values)
         mapper.write_small(folder)
         write_headers(folder)
+    pending_marker(home).touch()
     with stage("stopped Neo4j"):
         server.stop(home)
     try:
@@ -299,6 +335,7 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
             done = server.run_admin(import_args(folder), home=home)
         if done.returncode != 0:
             discard_store(home)  # the database was empty before; leave it empty, not broken
+            pending_marker(home).unlink()
     finally:
         with stage("started Neo4j"):
             server.start(home, ports=ports)
@@ -309,6 +346,7 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
     with stage("resolved the authors"), driver(settings) as db:
         resolve_authors(db, settings.database, all_blocks(db, settings.database), weights())
         counted, _, _ = db.execute_query("MATCH ()-[r]->() RETURN count(r)", database_=settings.database)
+    pending_marker(home).unlink()
     shutil.rmtree(folder, ignore_errors=True)
     summary.pages = mapper.pages
     summary.papers = mapper.sightings
