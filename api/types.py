@@ -171,11 +171,13 @@ class Repo:
     papers: list[Paper] = papers_field("Repo", "Papers that link to it, newest first.")
 
 
-@strawberry.type(description="A subject: an arXiv category or a keyphrase.")
+@strawberry.type(description="A subject: an arXiv category or a concept of titles and abstracts.")
 class Topic:
     id: strawberry.ID
     name: str
     scheme: str = strawberry.field(description="arxiv or keyphrase.")
+    aliases: list[str] | None = strawberry.field(
+        default=None, description='Abbreviations abstracts define for it ("LLM"), or what an abbreviation stands for.')
 
     papers: list[Paper] = papers_field("Topic", "Papers on it, newest first.")
 

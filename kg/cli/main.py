@@ -23,8 +23,10 @@ app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", 
                   pretty_exceptions_enable=False, add_completion=False)
 
 from kg.cli.neo4j import app as neo4j_app  # noqa: E402
+from kg.cli.topics import topics_cmd  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
+app.command("topics")(topics_cmd)
 
 
 @app.callback()

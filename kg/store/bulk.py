@@ -36,7 +36,7 @@ from kg.ingest.pages import Page, pages
 from kg.ingest.resolve import Resolver
 from kg.store.connection import driver, local_settings
 from kg.store.load import Summary
-from kg.store.rows import NODES, PAPER_LINKS, listing_rows, row
+from kg.store.rows import NODES, PAPER_LINKS, listing_rows, row, topic_rows
 from kg.store.schema import apply_schema
 
 ARRAY_DELIMITER = "\x1f"  # the unit separator: clean() folds it away as white space, so no value holds it
@@ -199,6 +199,7 @@ def reduce_bucket(folder: Path, k: int) -> tuple[dict[str, int], list[dict[str, 
             for key, attr in PAPER_LINKS.items():
                 out[key].writerows(rel_cells(key, {"from": paper.id, "to": other}) for other in getattr(paper, attr))
             out["listed_on"].writerows(rel_cells("listed_on", r) for r in listing_rows(paper, page_ids))
+            out["has_topic"].writerows(rel_cells("has_topic", r) for r in topic_rows(paper))
     found = [row(NODES["topics"], t) for t in resolver.tables["topics"].values()]
     return {"papers": len(papers), **{kind: len(table) for kind, table in nodes.items()}}, found
 
