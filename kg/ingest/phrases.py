@@ -99,6 +99,9 @@ def is_acronym(word: str) -> bool:
     return upper >= 2 and 2 * upper >= sum(c.isalpha() for c in word)
 
 
+_E_BEFORE_S = ("caches", "niches", "avalanches", "headaches", "axes")
+
+
 def singular(word: str) -> str:
     """A plural noun made singular by the regular rules: models -> model, queries -> query, LLMs -> LLM."""
     if len(word) > 2 and word.endswith("s") and word[:-1].isupper():
@@ -108,7 +111,7 @@ def singular(word: str) -> str:
         return word
     if lower.endswith("ies") and len(lower) > 4 and lower not in ("series", "species"):
         return word[:-3] + "y"
-    if lower.endswith(("sses", "ches", "shes", "xes", "zes")):
+    if lower.endswith(("sses", "ches", "shes", "xes", "zzes")) and not lower.endswith(_E_BEFORE_S):
         return word[:-2]
     if lower.endswith(("as", "os")) and lower not in ("videos", "photos", "ratios", "scenarios"):
         return word
@@ -146,15 +149,11 @@ class _StopFlags(dict[str, bool]):
 _FLAGS = _StopFlags()
 
 
-def chunks(text: str) -> Iterator[list[str]]:
+def chunks(text: str) -> list[list[str]]:
     """The maximal runs of two or more content words of `text`, in lower case: no function word,
     common verb, number, adverb or punctuation inside one."""
     words = _SPLIT.sub(" | ", text.lower()).split()
-    for run in _RUN.finditer(bytes(map(_FLAGS.__getitem__, words))):
-        found = words[run.start():run.end()]
-        if len(found) > 2 and found[0].endswith("ing"):  # "Training Large Language Models": a verb
-            del found[0]
-        yield found
+    return [words[run.start():run.end()] for run in _RUN.finditer(bytes(map(_FLAGS.__getitem__, words)))]
 
 
 def is_generic(words: list[str]) -> bool:
@@ -162,18 +161,19 @@ def is_generic(words: list[str]) -> bool:
     return all(singular(w) in _GENERIC or w.endswith(("al", "ive", "able")) for w in words)
 
 
-def acronyms(text: str) -> Iterator[str]:
+def acronyms(text: str) -> list[str]:
     """The acronyms of `text` as written: LLMs, GPT-4, NeRF."""
-    return (w for w in _ACRONYM_WORD.findall(text) if is_acronym(w))
+    return [w for w in _ACRONYM_WORD.findall(text) if is_acronym(w)]
 
 
-def noun_phrases(text: str) -> Iterator[str]:
-    """The noun phrases of `text` that can be topics: whole runs of 2 to 4 words, in lower case (see
-    is_generic for those that are not topics); then its acronyms as written."""
-    for run in chunks(text):
-        if len(run) <= MAX_WORDS:
-            yield " ".join(run)
-    yield from acronyms(text)
+def noun_phrases(text: str) -> list[str]:
+    """The candidate noun phrases of `text`: whole runs of 2 to 5 words in lower case (a leading "-ing"
+    word of a longer one is a verb: see topics.concept), then its acronyms as written."""
+    words = _SPLIT.sub(" | ", text.lower()).split()
+    found = [" ".join(words[run.start():run.end()]) for run in _RUN.finditer(bytes(map(_FLAGS.__getitem__, words)))
+             if run.end() - run.start() <= MAX_WORDS + 1]
+    found += acronyms(text)
+    return found
 
 
 @dataclass(frozen=True)

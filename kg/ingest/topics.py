@@ -8,6 +8,7 @@ share. Everything is decided per sighting of a paper, so the topics never depend
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from kg.graph.ids import text_key, topic_id
@@ -43,7 +44,7 @@ def arxiv_category(code: str) -> str:
 def category_topic(code: str) -> Topic:
     """The topic node of an arXiv category."""
     name = arxiv_category(code)
-    return Topic.model_construct(id=topic_id("arxiv", name), name=name, scheme="arxiv", aliases=[])
+    return Topic(id=topic_id("arxiv", name), name=name, scheme="arxiv", aliases=[])
 
 
 def normalise_phrase(phrase: str) -> str:
@@ -53,19 +54,23 @@ def normalise_phrase(phrase: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _topic(key: str, name: str, aliases: tuple[str, ...] = ()) -> Topic:
-    return Topic.model_construct(id=topic_id("keyphrase", key), name=name, scheme="keyphrase", aliases=list(aliases))
+    return Topic(id=topic_id("keyphrase", key), name=name, scheme="keyphrase", aliases=list(aliases))
 
 
 @lru_cache(maxsize=1 << 18)
-def _concept(phrase: str) -> tuple[str, str] | None:
-    """(key, name) of a phrase, or None for a generic phrase or a too-common acronym."""
+def concept(phrase: str) -> tuple[str, str] | None:
+    """(key, name) of a candidate phrase (phrases.noun_phrases), or None: a generic phrase, a too-common
+    acronym, a run of more than four words."""
     if phrases.is_acronym(phrase):
         name = phrases.singular(phrase)
         key = text_key(name)
         return None if key in _GENERIC_ACRONYMS or phrases.is_stop(key) or len(key) < 2 else (key, name)
-    if phrases.is_generic(phrase.split()):
+    words = phrase.split()
+    if len(words) > 2 and words[0].endswith("ing"):  # "Training Large Language Models": a verb
+        del words[0]
+    if len(words) > phrases.MAX_WORDS or phrases.is_generic(words):
         return None
-    key = phrases.fold(phrase)
+    key = phrases.fold(" ".join(words))
     return (key, key) if " " in key else None
 
 
@@ -79,21 +84,21 @@ def text_topics(title: str, abstract: str) -> Found:
     seen: dict[str, list[int]] = {}  # key -> [places bits, count]
     names: dict[str, str] = {}
     for bit, text in ((1, title), (2, phrases.expand(abstract, defined) if defined else abstract)):
-        for phrase in phrases.noun_phrases(text):
-            if (concept := _concept(phrase)) is None:
+        for found, n in Counter(map(concept, phrases.noun_phrases(text))).items():
+            if found is None:
                 continue
-            key, name = concept
+            key, name = found
             if (known := seen.get(key)) is None:
-                seen[key] = [bit, 1]
+                seen[key] = [bit, n]
                 names[key] = name
             else:
                 known[0] |= bit
-                known[1] += 1
+                known[1] += n
                 if name < names[key]:
                     names[key] = name
     aliases: dict[str, set[str]] = {}
     for d in defined:  # the concept with its abbreviation as an alias, and the abbreviation's own topic
-        long, short = phrases.fold(d.long), _concept(d.short)
+        long, short = phrases.fold(d.long), concept(d.short)
         if " " not in long or short is None:
             continue
         for key, name, alias in ((long, long, d.short), (short[0], short[1], long)):
