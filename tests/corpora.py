@@ -117,7 +117,7 @@ def synth_corpus() -> Corpus:
         model_repo=("specyorank-lab/HoloHuSail-1B", "hf:specyorank-lab/holohusail-1b"),
         topic=Topic("kp:question-answering", "question answering", 3, 2024),
         coauthors=(two_hop["a"]["name"], two_hop["b"]["name"]), search=("state space", "State Space"),
-        answers=(('{ papers(topic: "kp:state-space") { totalCount } }', {"papers": {"totalCount": 3}}),),
+        answers=(('{ papers(topic: "kp:state-space-model") { totalCount } }', {"papers": {"totalCount": 5}}),),
     )
 
 
@@ -128,10 +128,10 @@ SEEDS = Corpus(
     institution=Institution("meta-ai", "Meta AI", 5), alias=("Harvard University", "harvard"),
     shared_repo=("facebookresearch/luckmatters", 2),
     model_repo=("tencent/Tencent-Hunyuan-Large", "hf:tencent/tencent-hunyuan-large"),
-    topic=Topic("kp:language-model", "language model", 34, 2024),
+    topic=Topic("kp:large-language-model", "large language model", 89, 2024),
     coauthors=("Yuandong Tian", "Beidi Chen"), search=("self-supervised learning", "Self-Supervised"),
     answers=(
-        ('{ papers(topic: "kp:reinforcement-learning") { totalCount } }', {"papers": {"totalCount": 13}}),
+        ('{ papers(topic: "kp:reinforcement-learning") { totalCount } }', {"papers": {"totalCount": 20}}),
         ('{ author(name: "Yuandong Tian") { coauthors(first: 1) { count } } }',
          {"author": {"coauthors": [{"count": 4}]}}),
         ('{ institution(id: "meta-ai") { authors(first: 1) { name } } }',

@@ -29,7 +29,8 @@ one two three four five six seven eight nine ten first second third new novel va
 many much more most less least few fewer other another same different existing recent current
 key main major simple efficient effective significant substantial extensive comprehensive
 strong better best good well very fast accurate robust scalable unified general
-lightweight powerful promising often up down out off e g i e etc et al
+lightweight powerful promising remarkable consistent broad prior earlier additional whole single
+full common complex surprising larger smaller deeper wider faster longer often up down out off e g i e etc et al
 vs via versus respectively namely specifically particularly especially typically generally
 state-of-the-art sota
 """
@@ -41,6 +42,9 @@ construct exhibit extend identify incorporate investigate offer predict produce 
 suggest surpass tackle exploit establish analyze analyse employ ensure facilitate highlight
 include involve maintain solve enhance boost fail suffer struggle attain deliver describe
 discuss examine explain study adapt accelerate select take give get see observe argue believe
+indicate contribute concentrate expose decouple choose persist hold grow converge stay carry encourage
+prune cover depend reach hope characterise characterize formalise formalize confirm deploy enjoy
+lack lie prove stem arise emerge appear seem tend try want keep let help bring
 """
 # Verbs that are nouns too ("model design", "scaling laws"): only their past forms end a phrase.
 _NOUN_VERBS = """
@@ -58,7 +62,7 @@ technique way study analysis evaluation setting case issue aspect number set typ
 baseline benchmark art state finding contribution effect impact role use application challenge
 limitation advantage property quality process field area domain solution idea goal version variant
 level step stage time term fact question answer end code implementation design large small
-high low amount
+high low amount progress applicability improvement gain gap comparison
 """.split())
 
 
@@ -104,7 +108,7 @@ _E_BEFORE_S = ("caches", "niches", "avalanches", "headaches", "axes")
 
 def singular(word: str) -> str:
     """A plural noun made singular by the regular rules: models -> model, queries -> query, LLMs -> LLM."""
-    if len(word) > 2 and word.endswith("s") and word[:-1].isupper():
+    if len(word) > 2 and word.endswith("s") and is_acronym(word[:-1]):
         return word[:-1]
     lower = word.lower()
     if len(lower) <= 3 or not lower.endswith("s") or lower.endswith(("ss", "us", "is", "ics", "ous")):
@@ -193,7 +197,7 @@ def _long_form(short: str, words: list[str]) -> str | None:
     """Schwartz and Hearst (2003): the shortest tail of `words` in which the short form's letters occur
     in order, right to left, its first letter starting a word."""
     letters = [c.lower() for c in short if c.isalnum()]
-    if short.endswith("s") and short[:-1].isupper():
+    if short.endswith("s") and is_acronym(short[:-1]):
         letters = letters[:-1]  # "LLMs": the plural s is not in the long form's initials
     if len(letters) < 2 or not letters[0].isalpha():
         return None
