@@ -7,7 +7,6 @@ which keeps it at regex speed (docs/topics.md has the measurements).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 

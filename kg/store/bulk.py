@@ -4,7 +4,7 @@ Three stages, memory bounded by a bucket rather than the corpus:
 1. map: parse workers turn each page into spool lines (one per paper sighting, author and repository);
    the main process writes the pages, and each line to the bucket its id hashes to;
 2. reduce: each bucket is read back and resolved exactly as the incremental loader resolves a batch
-   (kg/ingest/resolve.py, kg/store/rows.py: the same merge rules, the same keyphrases, the same author
+   (kg/ingest/resolve.py, kg/store/rows.py: the same merge rules, the same topics, the same author
    order), and the nodes and relationships written as CSV shards, in parallel;
 3. neo4j-admin imports the CSVs; the schema is applied after.
 Institutions and topics are few: the main process merges those in memory.
