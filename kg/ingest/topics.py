@@ -109,7 +109,7 @@ def text_topics(title: str, abstract: str) -> Found:
             aliases.setdefault(key, set()).add(alias)
     chosen = sorted(seen, key=lambda k: (not seen[k][0] & 1, -seen[k][1], -len(k), k))[:MAX_CONCEPTS]
     topics = [_topic(k, names[k], tuple(sorted(aliases[k])) if k in aliases else ()) for k in chosen]
-    return topics, {t.id: _PLACES[seen[k][0]] for t, k in zip(topics, chosen)}
+    return topics, dict(sorted((t.id, _PLACES[seen[k][0]]) for t, k in zip(topics, chosen)))
 
 
 def paper_topics(category: str | None, title: str, abstract: str = "") -> Found:
@@ -118,7 +118,7 @@ def paper_topics(category: str | None, title: str, abstract: str = "") -> Found:
     found, places = text_topics(title, abstract)
     if category:
         arxiv = category_topic(category)
-        return [arxiv, *found], {arxiv.id: [CATEGORY], **places}
+        return [arxiv, *found], dict(sorted({arxiv.id: [CATEGORY], **places}.items()))
     if not found:
         fallback = fallback_topic(title)
         return [fallback], {fallback.id: [TITLE]}
