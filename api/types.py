@@ -271,10 +271,12 @@ class Repo(Node):
     papers_connection: Connection[Paper] = papers_connection_field("Repo", "Papers that link to it.")
 
 
-@strawberry.type(description="A subject: an arXiv category or a keyphrase.")
+@strawberry.type(description="A subject: an arXiv category or a concept of titles and abstracts.")
 class Topic(Node):
     name: str
     scheme: str = strawberry.field(description="arxiv or keyphrase.")
+    aliases: list[str] | None = strawberry.field(
+        default=None, description='Abbreviations abstracts define for it ("LLM"), or what an abbreviation stands for.')
 
     papers: list[Paper] = papers_field("Topic", "Papers on it, newest first.")
     papers_connection: Connection[Paper] = papers_connection_field("Topic", "Papers on it.")

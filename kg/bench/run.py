@@ -16,8 +16,8 @@ import psutil
 
 from kg import server
 from kg.bench.context import BENCH_PORTS, Context, Figure, bench_home
+from kg.bench.parse import parse_all, parse_figures
 from kg.bench.report import corpus_bytes, report
-from kg.ingest import topics
 from kg.ingest.pages import expand, pages
 from kg.store.connection import Settings, driver, local_settings
 from kg.store.schema import apply_schema
@@ -104,35 +104,19 @@ def run_kg(args: list[str], env: dict[str, str] | None = None) -> tuple[float, i
     return elapsed, peak
 
 
-def read_lines(corpus: Path) -> int:
-    """The line-count baseline: read every file line by line."""
-    count = 0
-    for path in expand([corpus]):
-        with path.open("rb") as fh:
-            for _ in fh:
-                count += 1
-    return count
-
-
 def bench_parse(ctx: Context) -> Iterator[Figure]:
-    """Parse MB/s against reading the same files line by line; the share of it topic extraction takes."""
-    corpus, papers, note = sample(ctx)
-    mb = corpus_bytes(corpus) / 1e6
-    base = timed(lambda: read_lines(corpus))
+    """Parse MB/s, topics included, beside a same-run plain read and regex pass of the same files
+    (kg/bench/parse.py); then with one parse process per core."""
+    corpus, _, note = sample(ctx)
+    yield from parse_figures(corpus, note)
     workers = min(2, os.cpu_count() or 1)
-    for n in (1, workers) if workers > 1 else (1,):
-        took = timed(lambda: sum(1 for _ in pages([corpus], workers=n)))
-        yield Figure(f"parse MB/s ({n} process{'es' if n > 1 else ''})", mb / took, "MB/s",
-                     "reading the same files line by line", mb / base, note=note)
-        if n == 1:
-            parse_s = took
-    titles = {r.paper.title for page in pages([corpus], workers=workers) if not isinstance(page, Exception)
-              for r in page.records}
-    topics.keyphrase_topics.cache_clear()
-    extract_s = timed(lambda: [topics.keyphrase_topics(t) for t in titles])
-    yield Figure("topic extraction ms per 1,000 papers (YAKE on titles)", extract_s / papers * 1e6, "ms",
-                 "whole parse (1 process), ms per 1,000 papers", parse_s / papers * 1e6, higher_is_better=False,
-                 note=f"the ratio is topic extraction's share of parsing; {note}".rstrip("; "))
+    if workers > 1:
+        files = list(expand([corpus]))
+        mb = corpus_bytes(corpus) / 1e6
+        one = timed(lambda: parse_all(files))
+        took = timed(lambda: parse_all(files, workers))
+        yield Figure(f"parse MB/s ({workers} processes)", mb / took, "MB/s", "1 process, same run", mb / one,
+                     note=note)
 
 
 BASELINE_PAPERS = "UNWIND $rows AS row MERGE (p:Paper {id: row.id}) SET p.title = row.title, p.abstract = row.abstract"

@@ -27,6 +27,7 @@ app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", 
 from kg.cli import sparql  # noqa: E402
 from kg.cli.authors import app as authors_app  # noqa: E402
 from kg.cli.neo4j import app as neo4j_app  # noqa: E402
+from kg.cli.topics import topics_cmd  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
 app.add_typer(sparql.app, name="sparql")
@@ -34,6 +35,7 @@ app.add_typer(authors_app, name="authors")
 from kg.cli.soak import soak_cmd  # noqa: E402
 
 app.command("soak")(soak_cmd)  # faults, concurrency and abuse
+app.command("topics")(topics_cmd)
 
 
 @app.callback()

@@ -130,7 +130,15 @@ def merge_papers(a: Paper, b: Paper) -> Paper:
     return merged.model_copy(update={
         "author_ids": ids, "authors": [names[i] for i in ids], "sources": sources,
         **{field: sorted({*getattr(a, field), *getattr(b, field)}) for field in ("institutions", "repos", "topics")},
+        "found_in": union_of_lists(a.found_in, b.found_in),
     })
+
+
+def union_of_lists(a: Mapping[str, list[str]], b: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Two maps of sorted lists joined key by key, each list the sorted union of both."""
+    if a == b:
+        return dict(a)
+    return {k: sorted({*a.get(k, ()), *b.get(k, ())}) for k in sorted({*a, *b})}
 
 
 def add_nodes(table: dict[str, M], label: Label, found: Iterable[M]) -> None:

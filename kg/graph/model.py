@@ -81,6 +81,7 @@ def _id(doc: str) -> Prop:
 
 
 POSITION = "position"
+FOUND_IN = "found_in"
 
 LABELS: dict[str, Label] = {label.name: label for label in (
     Label("Paper", "papers", (
@@ -130,7 +131,9 @@ LABELS: dict[str, Label] = {label.name: label for label in (
         _id('"arxiv:<category>" or "kp:<slug of the phrase>"'),
         Prop("name", "string", Merge.MIN, "the category code or the phrase", index=True),
         Prop("scheme", "string", Merge.MIN, "arxiv or keyphrase"),
-    ), "A subject: an arXiv category or a keyphrase."),
+        Prop("aliases", "string[]", Merge.UNION, 'its abbreviations as abstracts define them ("LLM"), or for '
+             "an abbreviation, the concepts it stands for"),
+    ), "A subject: an arXiv category or a concept (a noun phrase) of titles and abstracts."),
     Label("Page", "pages", (
         _id('"page-" and a digest of the file\'s path'),
         Prop("file", "string", Merge.MIN, "the file it was loaded from"),
@@ -146,7 +149,8 @@ RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
          Prop("names", "string[]", Merge.UNION, "ids of the spellings the pages name the author by on the paper: "
               "the evidence identity resolution reads", internal=True))),
     Rel("HAS_CODE", "Paper", "Repo", "The paper links to the repository."),
-    Rel("HAS_TOPIC", "Paper", "Topic", "The paper is about the topic."),
+    Rel("HAS_TOPIC", "Paper", "Topic", "The paper is about the topic; `found_in` says where it was found.",
+        (Prop(FOUND_IN, "string[]", Merge.UNION, "title, abstract (the concept's phrase) or category"),)),
     Rel("AFFILIATED_WITH", "Paper", "Institution", "The paper comes from the institution."),
     Rel("LISTED_ON", "Paper", "Page", "The page lists the paper; `position` orders a page's papers.", (
         Prop(POSITION, "int", Merge.MIN, "the paper's place on the page, from 0"),

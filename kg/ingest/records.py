@@ -14,7 +14,7 @@ from kg.ingest.text import Entry
 
 
 def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, page: str | None) -> Record:
-    """The Record of one paper as one page shows it; its topic is its category (resolution adds keyphrases)."""
+    """The Record of one paper as one page shows it, its topics those of its category, title and abstract."""
     links = extract_links(entry.abstract)
     match = author_matcher()
     figures = entry.owner_figures if fmt == "profile" else {}
@@ -25,7 +25,7 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
     if entry.organization:
         resolve = institutions.from_slug if fmt == "profile" else institutions.from_organization
         insts.append(resolve(entry.organization))
-    paper_topics = [topics.category_topic(entry.category)] if entry.category else []
+    paper_topics, found_in = topics.paper_topics(entry.category, entry.title, entry.abstract)
     has_code = True if links.repos else entry.has_code
     paper = Paper(
         id=paper_id(entry.title),
@@ -38,7 +38,8 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
         repos=[r.id for r in links.repos],
         links=links.links,
         arxiv_id=links.arxiv_ids[0] if links.arxiv_ids else None,
-        topics=[t.id for t in paper_topics],
+        topics=sorted(found_in),
+        found_in=found_in,
         date=entry.date,
         year=entry.year,
         score=entry.score,

@@ -6,7 +6,6 @@ from pydantic import BaseModel
 from kg.graph.merge import add_nodes, merge_papers
 from kg.graph.model import BY_PLURAL, LABELS
 from kg.graph.records import Graph, Paper, Record
-from kg.ingest import topics
 from kg.ingest.identities import resolve_graph, weights
 
 # The Graph's lists, each of one label's nodes (pages are the loader's, not the parser's).
@@ -23,9 +22,7 @@ class Resolver:
     def add(self, record: Record) -> None:
         """Merge one record in."""
         papers = self.tables["papers"]
-        found = topics.paper_topics(record.paper.category, record.paper.title)
-        paper = record.paper.model_copy(update={"topics": sorted({*record.paper.topics, *(t.id for t in found)})})
-        add_nodes(self.tables["topics"], LABELS["Topic"], found)
+        paper = record.paper
         known = papers.get(paper.id)
         papers[paper.id] = paper if known is None else merge_papers(known, paper)  # type: ignore[arg-type]
         for kind, label in KINDS.items():

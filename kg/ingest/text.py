@@ -76,7 +76,10 @@ def looks_like_abstract(line: str) -> bool:
 
 
 def clean(line: str) -> str:
-    """A line in NFC, without surrounding white space and with inner runs of spaces folded."""
-    if not line.isascii():
+    """A line in NFC, without surrounding white space and with inner runs of white space folded."""
+    if line.isascii():  # printable ASCII has one white space character, the space: most lines are tidy
+        if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+            return line
+    else:
         line = unicodedata.normalize("NFC", line)
     return " ".join(line.split())

@@ -131,7 +131,8 @@ def fields(iris: Iris) -> dict[str, list[Field]]:
             ("host", KG.host, text), ("owner", KG.owner, text),
         ],
         "Topic": [
-            ("name", SCHEMA.name, text), ("scheme", SCHEMA.inDefinedTermSet, term(TERM_SETS)),
+            ("name", SCHEMA.name, text), ("aliases", SCHEMA.alternateName, text),
+            ("scheme", SCHEMA.inDefinedTermSet, term(TERM_SETS)),
             ("id", SCHEMA.termCode, lambda i: quoted(i[6:]) if i.startswith("arxiv:") else None),
         ],
         "Page": [

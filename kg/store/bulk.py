@@ -4,7 +4,7 @@ Three stages, memory bounded by a bucket rather than the corpus:
 1. map: parse workers turn each page into spool lines (one per paper sighting, author and repository);
    the main process writes the pages, and each line to the bucket its id hashes to;
 2. reduce: each bucket is read back and resolved exactly as the incremental loader resolves a batch
-   (kg/ingest/resolve.py, kg/store/rows.py: the same merge rules, the same keyphrases, the same author
+   (kg/ingest/resolve.py, kg/store/rows.py: the same merge rules, the same topics, the same author
    order), and the nodes and relationships written as CSV shards, in parallel;
 3. neo4j-admin imports the CSVs; the schema is applied after.
 Institutions and topics are few: the main process merges those in memory.
@@ -39,7 +39,7 @@ from kg.settings import settings as env_settings
 from kg.store.authors import all_blocks, resolve_authors
 from kg.store.connection import driver, local_settings
 from kg.store.load import Summary
-from kg.store.rows import NODES, PAPER_LINKS, listing_rows, row
+from kg.store.rows import NODES, PAPER_LINKS, listing_rows, row, topic_rows
 from kg.store.schema import apply_schema
 
 ARRAY_DELIMITER = "\x1f"  # the unit separator: clean() folds it away as white space, so no value holds it
@@ -202,6 +202,7 @@ def reduce_bucket(folder: Path, k: int) -> tuple[dict[str, int], list[dict[str, 
             for key, attr in PAPER_LINKS.items():
                 out[key].writerows(rel_cells(key, {"from": paper.id, "to": other}) for other in getattr(paper, attr))
             out["listed_on"].writerows(rel_cells("listed_on", r) for r in listing_rows(paper, page_ids))
+            out["has_topic"].writerows(rel_cells("has_topic", r) for r in topic_rows(paper))
     found = [row(NODES["topics"], t) for t in resolver.tables["topics"].values()]
     return {"papers": len(papers), **{kind: len(table) for kind, table in nodes.items()}}, found
 

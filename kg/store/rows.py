@@ -7,13 +7,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from kg.graph.merge import author_order, listings, normal
-from kg.graph.model import BY_PLURAL, RELATIONSHIPS, Label, Prop
+from kg.graph.model import BY_PLURAL, FOUND_IN, RELATIONSHIPS, Label, Prop
 from kg.graph.records import PageNode, Paper
 from kg.ingest.pages import Page
 from kg.ingest.resolve import Resolver
 
 NODES = BY_PLURAL
-PAPER_LINKS = {"has_code": "repos", "has_topic": "topics", "affiliated_with": "institutions"}
+PAPER_LINKS = {"has_code": "repos", "affiliated_with": "institutions"}  # HAS_TOPIC: see topic_rows
+_FOUND_IN = next(p for p in RELATIONSHIPS["HAS_TOPIC"].props if p.name == FOUND_IN)
 
 
 def stored(prop: Prop, value: Any) -> Any:
@@ -32,6 +33,11 @@ def listing_rows(paper: Paper, page_ids: dict[str, str]) -> list[dict[str, Any]]
     props = RELATIONSHIPS["LISTED_ON"].props
     return [{"from": paper.id, "to": page_ids[file], **{p.name: stored(p, getattr(s, p.name)) for p in props}}
             for file, s in listings(paper.sources).items()]
+
+
+def topic_rows(paper: Paper) -> list[dict[str, Any]]:
+    """A paper's HAS_TOPIC rows, each saying where the topic was found."""
+    return [{"from": paper.id, "to": t, FOUND_IN: stored(_FOUND_IN, paper.found_in.get(t))} for t in paper.topics]
 
 
 def authored_rows(paper_id: str, lists: list[list[str]]) -> list[dict[str, Any]]:
@@ -80,4 +86,6 @@ class Rows:
             return self.profiles
         if key == "listed_on":
             return [r for p in papers for r in listing_rows(p, self.page_ids)]
+        if key == "has_topic":
+            return [r for p in papers for r in topic_rows(p)]
         return [{"from": p.id, "to": other} for p in papers for other in getattr(p, PAPER_LINKS[key])]

@@ -13,6 +13,7 @@ import operator
 import random
 import shutil
 import unicodedata
+import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -390,7 +391,8 @@ class World:
     def _abstract(self, rng: random.Random, meta: Meta, code: str, fill: dict[str, str]) -> str:
         opening = pick(rng, W.OPENINGS).format_map({**fill, "task": fill["task"].lower(),
                                                      "a_adj": with_article(fill["adj"].lower())})
-        parts = [opening, *dict.fromkeys(rng.choices(self.bank, k=5 + int(rng.random() * 4)))]
+        parts = [*self._abbreviated(opening, fill["method"], code),
+                 *dict.fromkeys(rng.choices(self.bank, k=5 + int(rng.random() * 4)))]
         cut = None
         for kind, key in meta.links:
             if kind == "cut":
@@ -400,6 +402,19 @@ class World:
         if cut:
             parts.append(cut)  # a cut-off link only ever ends an abstract
         return " ".join(parts)
+
+    @staticmethod
+    def _abbreviated(opening: str, method: str, code: str) -> list[str]:
+        """The opening, with the method's abbreviation defined and used again, or with one used alone
+        (chosen by the code name's digest, so no draw of the generator changes)."""
+        digest = zlib.crc32(code.encode())
+        if (abbr := W.ABBREVIATIONS.get(method)) and method in opening:
+            sentence = W.ABBREVIATION_SENTENCES[digest % len(W.ABBREVIATION_SENTENCES)]
+            return [opening.replace(method, f"{method} ({abbr})", 1), sentence.format(abbr=abbr)]
+        if digest % 4:
+            return [opening]
+        used = sorted(W.ABBREVIATIONS.values())[digest // 4 % len(W.ABBREVIATIONS)]
+        return [opening, W.UNDEFINED_SENTENCES[digest // 64 % len(W.UNDEFINED_SENTENCES)].format(abbr=used)]
 
     def repo_url(self, kind: str, key: int, meta: Meta, code: str) -> str:
         """The canonical URL of a paper's link of `kind`, before the page mangles it."""

@@ -182,6 +182,23 @@ OPENINGS = _phrases("""
     We study {task} and propose {code}, a simple recipe based on {method}. |
     {code} is {a_adj} system for {task} that rethinks how {method} are trained.
 """)
+# Abbreviations of some methods: an abstract on the method defines it ("Graph Neural Networks (GNNs)")
+# and uses it again; some other abstracts use one without defining it.
+ABBREVIATIONS = {
+    "Graph Neural Networks": "GNNs", "Language Models": "LMs", "Mixture-of-Experts": "MoE",
+    "State Space Models": "SSMs", "Vision-Language Models": "VLMs", "Reinforcement Learning": "RL",
+    "Neural Radiance Fields": "NeRFs", "Low-Rank Adaptation": "LoRA", "Retrieval-Augmented Generation": "RAG",
+    "Knowledge Distillation": "KD", "Energy-Based Models": "EBMs", "Optimal Transport": "OT",
+}
+ABBREVIATION_SENTENCES = _phrases("""
+    We show that {abbr} trained this way stay stable across seeds. |
+    In our setting, {abbr} need far less tuning than the baselines. |
+    The same recipe carries over to larger {abbr} without changes.
+""")
+UNDEFINED_SENTENCES = _phrases("""
+    Unlike most {abbr} pipelines, ours needs no extra labels. |
+    We also compare against strong {abbr} baselines.
+""")
 SUBDIRS = ("src", "examples", "projects/demo", "benchmarks", "scripts/train", "docs")
 SHARED_REPO_NAMES = ("toolkit", "benchmarks", "models", "research-code", "lab-projects", "experiments")
 # Popular repositories many papers build on: (url path, host).
