@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -304,3 +304,16 @@ async def sparql(request: Request) -> Response:
 
 router.add_api_route("/sparql", sparql, methods=["GET", "POST"], summary="SPARQL 1.1 Protocol (read-only)",
                      include_in_schema=True)
+
+
+def readiness(app: FastAPI) -> Callable[[], Awaitable[str | None]]:
+    """/readyz's check of the store `kg serve` queries: current with the graph, else the reason."""
+    from kg.rdf.sparql_store import is_current
+
+    async def check() -> str | None:
+        driver, database = app.state.rdf
+        if await run_in_threadpool(is_current, driver, database):
+            return None
+        return "the SPARQL store is behind the graph: `kg sparql sync` rebuilds it"
+
+    return check

@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.error import HTTPError
@@ -216,9 +217,15 @@ def test_ingesting_more_pages_shows_at_once(endpoint: str, env: dict[str, str], 
         db.execute_query("MATCH (a:Author) WITH a LIMIT 1 CREATE (:Topic {id: 'kp:sparql-test', name: 'x'})",
                          database_=neo4j_settings.database)  # a write no ingest refreshed
         assert not is_current(db, neo4j_settings.database, root)
+        ready = endpoint.replace("/sparql", "/readyz")
+        time.sleep(0.6)  # past /readyz's cache
+        unready = httpx.get(ready, timeout=30)
+        assert unready.status_code == 503 and "kg sparql sync" in unready.text, unready.text
         kg(env, "sparql", "sync")
         assert is_current(db, neo4j_settings.database, root)
         assert endpoint_rows(endpoint, "ASK { ?t schema:name 'x' }") is True
+        time.sleep(0.6)
+        assert httpx.get(ready, timeout=30).status_code == 200
 
 
 def test_a_store_of_another_graph_reads_as_stale(clean_db: neo4j.Driver, neo4j_settings: Settings,

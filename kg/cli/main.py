@@ -210,6 +210,7 @@ def serve_cmd(
     from api.app import app as api_app
     from api.graphiql import missing
     from api.ops.setup import serving
+    from api.sparql import readiness as sparql_readiness
     from kg.store.connection import driver
 
     driver().close()  # fail now, in one line, when Neo4j cannot be reached
@@ -217,6 +218,7 @@ def serve_cmd(
     if gone := missing():
         error(f"GraphiQL will not load in a browser (its files are missing or altered: {', '.join(gone)}); "
               "POST /graphql still works")
+    api_app.state.readiness.register("sparql", sparql_readiness(api_app))  # the store ensure() built
     serving(api_app, host)  # /metrics open on loopback only; kg's log lines (KG_LOG_FORMAT), no access log
     uvicorn.run(api_app, host=host, port=port, access_log=False, log_config=None)
 
