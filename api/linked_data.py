@@ -110,7 +110,7 @@ def resource(kind: str, node_id: str, request: Request,
         alternates = {f.name: f"{path}?format={f.name}" for f in FORMATS.values()}
         page = Page(iris, found.subject, found.names).render(found.triples, alternates,
                                                              pictures.neighbourhood(iris, found))
-        return HTMLResponse(page, headers={**headers, "Content-Security-Policy": pictures.CSP})
+        return HTMLResponse(page, headers=headers)
     body = serialize(found.triples, None, fmt.rdf, prefixes=iris.prefixes)
     return Response(body, media_type=fmt.media_type, headers=headers)
 

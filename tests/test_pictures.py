@@ -13,7 +13,7 @@ import httpx
 import neo4j
 import pytest
 
-from api.pictures import CSP
+from api.access import PAGE_CSP as CSP
 from kg.rdf import picture
 from kg.store.connection import Settings
 from tests.corpora import SYNTH, Corpus

@@ -13,10 +13,11 @@ from kg.rdf.picture import STYLE as PICTURE_STYLE
 from kg.rdf.vocab import RDF, VOCAB_PREFIXES, Iris
 
 _MEMBER = re.compile(re.escape(RDF.iri) + r"_(\d+)\Z")
-STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+BASE_STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td{border-top:1px solid #ddd;padding:.3rem .5rem;vertical-align:top}
 td:first-child{white-space:nowrap;color:#555;width:12rem}code{font-size:90%}a{color:#0645ad}
 .iri{color:#666;font-size:90%;word-break:break-all}"""
+STYLE = BASE_STYLE + PICTURE_STYLE  # every HTML page's one <style>; its hash is in their CSP (api/access.py)
 
 
 def short(iri: str) -> str:
@@ -69,7 +70,7 @@ class Page:
                 incoming[short(predicate)].append(self.term(t_subject))
         title = self.names.get(subject.value) or subject.value
         parts = [f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>",
-                 f"<style>{STYLE}{PICTURE_STYLE}</style></head><body><h1>{escape(title)}</h1>",
+                 f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>",
                  f"<p class=iri>{escape(subject.value)}</p><p>Also as: {_links(alternates)}</p>", picture,
                  _table(own)]
         for fragment, members in lists.items():
