@@ -250,7 +250,7 @@ def search_read(words: str) -> Read:
 
 def path_params(pair: tuple[str, str]) -> dict[str, Any]:
     """The parameters of the coauthorPath query between two authors."""
-    return {"from": refs.ref("Author", pair[0]), "to": refs.ref("Author", pair[1]), "first": 1}
+    return {"from": refs.ref("Author", pair[0]), "to": refs.ref("Author", pair[1]), "first": 1, "avoid": []}
 
 
 def path_read(pair: tuple[str, str]) -> Read:
