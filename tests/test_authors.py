@@ -3,10 +3,13 @@ same graph in any page order and after re-ingest, overrides that survive every l
 sample pages' authors unchanged."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import neo4j
 import pytest
+import rdflib
+import rdflib.compare
 
 from kg.errors import KgError
 from kg.graph.records import Graph
@@ -167,6 +170,44 @@ def test_graphql_explains_identities_and_paths_run_on_them(db: neo4j.Driver, neo
     assert merged[0]["evidence"].startswith("kept apart from a-yang-liu")
     assert got["coauthorPath"] is None
     assert got["near"]["authors"] == [{"id": "a-ivan-ivanov"}, {"id": "a-maria-garcia"}]
+
+
+def test_the_identity_resource_explains_the_decision(db: neo4j.Driver, neo4j_settings, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """/resource/author/{id}/identity, linked from the author's resource, gives each merged spelling with its
+    signals and each namesake kept apart, as the same RDF in every format and as escaped HTML."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from kg.rdf.vocab import BASE_ENV, KG_NS
+
+    monkeypatch.setenv(BASE_ENV, "http://kg.test")
+    schema, kg = rdflib.Namespace("https://schema.org/"), rdflib.Namespace(KG_NS)
+    person = rdflib.URIRef("http://kg.test/resource/author/a-yang-liu")
+    decision = rdflib.URIRef(f"{person}/identity")
+    load(db, neo4j_settings.database, files(tmp_path))
+    with TestClient(create_app(neo4j_settings)) as client:
+        own = rdflib.Graph().parse(data=client.get("/resource/author/a-yang-liu?format=turtle").text, format="turtle")
+        graphs = {fmt: rdflib.Graph().parse(data=client.get(f"/resource/author/a-yang-liu/identity?format={fmt}").text,
+                                            format={"turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt])
+                  for fmt in ("turtle", "nt", "jsonld")}
+        page = client.get("/resource/author/a-yang-liu/identity", headers={"Accept": "text/html"}).text
+        missing = client.get("/resource/author/nobody/identity")
+    assert (person, kg.identityEvidence, decision) in own
+    graph = graphs["turtle"]
+    assert all(rdflib.compare.isomorphic(graph, other) for other in graphs.values())
+    assert (decision, schema.about, person) in graph
+    merged = {str(graph.value(item, schema.name)): str(graph.value(item, kg.evidence))
+              for item in graph.objects(decision, kg.mergedFrom)}
+    assert merged == {"Yang Liu": "the profile page's owner",
+                      "Y. Liu": "beside the profile page's owner 'Yang Liu' on one paper"}
+    [apart] = graph.objects(decision, kg.keptApartFrom)
+    assert graph.value(apart, schema.about) == rdflib.URIRef(f"{person}-2")
+    assert str(graph.value(apart, kg.evidence)).startswith("kept apart from a-yang-liu-2: ")
+    assert html.escape("beside the profile page's owner 'Yang Liu' on one paper") in page
+    assert "owner 'Yang Liu'" not in page
+    assert '<a href="/resource/author/a-yang-liu-2">' in page
+    assert missing.status_code == 404
 
 
 def test_synth_plants_identities_and_kg_parse_finds_them(tmp_path: Path) -> None:
