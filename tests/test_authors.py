@@ -10,9 +10,13 @@ import neo4j
 import pytest
 import rdflib
 import rdflib.compare
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kg.errors import KgError
+from kg.graph.identity import KEPT_APART, Identity, read_evidence
 from kg.graph.records import Graph
+from kg.ingest.identities import evidence_lines
 from kg.ingest.pages import pages
 from kg.ingest.resolve import Resolver
 from kg.store.digest import graph_digest
@@ -170,6 +174,19 @@ def test_graphql_explains_identities_and_paths_run_on_them(db: neo4j.Driver, neo
     assert merged[0]["evidence"].startswith("kept apart from a-yang-liu")
     assert got["coauthorPath"] is None
     assert got["near"]["authors"] == [{"id": "a-ivan-ivanov"}, {"id": "a-maria-garcia"}]
+
+
+TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\t"), min_size=1)
+
+
+@given(st.lists(st.tuples(TEXT, TEXT)), st.lists(st.tuples(st.from_regex(r"a-[a-z0-9-]+", fullmatch=True), TEXT)))
+def test_evidence_reads_back_as_written(spellings: list[tuple[str, str]], apart: list[tuple[str, str]]) -> None:
+    """read_evidence (GraphQL, `kg authors show` and the identity resource) reads what the graph stores."""
+    written = [*spellings, *(("", f"{KEPT_APART}{other}: {why}") for other, why in apart)]
+    lines = evidence_lines(Identity("a-x", "X", (), (), tuple(written), False))
+    read = read_evidence(lines)
+    assert sorted((e.name, e.why) for e in read) == sorted(written)
+    assert sorted(e.namesake for e in read if e.namesake) == sorted(other for other, _ in apart)
 
 
 def test_the_identity_resource_explains_the_decision(db: neo4j.Driver, neo4j_settings, tmp_path: Path,
