@@ -5,7 +5,7 @@ opened when the app starts, from the app's connection settings.
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
 from typing import Literal as Choice
 
@@ -22,7 +22,8 @@ from api.db import CONNECT_S, query_timeout
 from api.errors import RETRY_AFTER_S
 from kg.rdf.export import FORMATS, Format, chunks, triple_batches
 from kg.rdf.html import Page
-from kg.rdf.resource import describe
+from kg.rdf.identity import describe_identity
+from kg.rdf.resource import Description, describe
 from kg.rdf.source import Filters
 from kg.rdf.vocab import Iris, base_iri
 from kg.store.refs import UnknownRef
@@ -85,11 +86,29 @@ def unavailable(exc: Exception) -> HTTPException:
                          headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+FormatChoice = Choice["turtle", "nt", "jsonld", "html"]
+FORMAT_QUERY = Query(None, description="Overrides the Accept header.")
+Describe = Callable[[neo4j.Driver, str | None, Iris], Description | None]
+
+
+@router.get("/resource/author/{author_id}/identity",
+            summary="Why an author's spellings are one person, and which namesakes are kept apart")
+def identity(author_id: str, request: Request, format: FormatChoice | None = FORMAT_QUERY) -> Response:
+    """Each spelling merged into the author with the signals that joined it, each namesake kept apart and
+    why; 404 for an unknown author."""
+    return _serve(request, format, lambda driver, database, iris: describe_identity(driver, database, iris, author_id),
+                  f"no author with id {author_id!r}", picture=False)
+
+
 @router.get("/resource/{kind}/{node_id:path}", summary="One resource, as Turtle, N-Triples, JSON-LD or HTML")
-def resource(kind: str, node_id: str, request: Request,
-             format: Choice["turtle", "nt", "jsonld", "html"] | None = Query(
-                 None, description="Overrides the Accept header.")) -> Response:
+def resource(kind: str, node_id: str, request: Request, format: FormatChoice | None = FORMAT_QUERY) -> Response:
     """The triples about one node and every relationship it takes part in; 404 for an unknown id."""
+    return _serve(request, format, lambda driver, database, iris: describe(driver, database, iris, kind, node_id),
+                  f"no {kind} with id {node_id!r}")
+
+
+def _serve(request: Request, format: str | None, find: Describe, missing: str, picture: bool = True) -> Response:
+    """A description in the format asked for (`format`, else the Accept header); 404 `missing` for none."""
     from pyoxigraph import serialize
 
     if format:
@@ -99,17 +118,17 @@ def resource(kind: str, node_id: str, request: Request,
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
     try:
-        found = describe(driver, database, iris, kind, node_id)
+        found = find(driver, database, iris)
     except (DriverError, Neo4jError) as exc:
         raise unavailable(exc) from None
     if found is None:
-        raise HTTPException(404, f"no {kind} with id {node_id!r}")
+        raise HTTPException(404, missing)
     headers = {"Vary": "Accept"}
     if fmt is None:
         path = request.url.path
         alternates = {f.name: f"{path}?format={f.name}" for f in FORMATS.values()}
-        page = Page(iris, found.subject, found.names).render(found.triples, alternates,
-                                                             pictures.neighbourhood(iris, found))
+        page = Page(iris, found.subject, found.names).render(
+            found.triples, alternates, pictures.neighbourhood(iris, found) if picture else "")
         return HTMLResponse(page, headers=headers)
     body = serialize(found.triples, None, fmt.rdf, prefixes=iris.prefixes)
     return Response(body, media_type=fmt.media_type, headers=headers)

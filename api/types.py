@@ -29,6 +29,7 @@ from api.db import Row
 from api.fields import resolver
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
 from api.pagination import Connection, nested_connection
+from kg.graph.identity import read_evidence
 from kg.graph.model import LABELS
 
 N = TypeVar("N")
@@ -206,7 +207,7 @@ class Author(Node):
               "kept apart (name empty). `kg authors merge|split` overrides a decision.")
     async def merged_from(self, info: Ctx) -> list[MergedName]:
         lines: list[str] = await info.context.items(cypher.AUTHOR_EVIDENCE, self.id)
-        return [MergedName(name=name, evidence=why) for name, _, why in (line.partition("\t") for line in lines)]
+        return [MergedName(name=e.name, evidence=e.why) for e in read_evidence(lines)]
 
     @resolver("How many of their papers the graph holds (paperCount is how many they have).")
     async def known_paper_count(self, info: Ctx) -> int:

@@ -3,13 +3,20 @@ same graph in any page order and after re-ingest, overrides that survive every l
 sample pages' authors unchanged."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import neo4j
 import pytest
+import rdflib
+import rdflib.compare
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kg.errors import KgError
+from kg.graph.identity import KEPT_APART, Identity, read_evidence
 from kg.graph.records import Graph
+from kg.ingest.identities import evidence_lines
 from kg.ingest.pages import pages
 from kg.ingest.resolve import Resolver
 from kg.store.digest import graph_digest
@@ -167,6 +174,57 @@ def test_graphql_explains_identities_and_paths_run_on_them(db: neo4j.Driver, neo
     assert merged[0]["evidence"].startswith("kept apart from a-yang-liu")
     assert got["coauthorPath"] is None
     assert got["near"]["authors"] == [{"id": "a-ivan-ivanov"}, {"id": "a-maria-garcia"}]
+
+
+TEXT = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\t"), min_size=1)
+
+
+@given(st.lists(st.tuples(TEXT, TEXT)), st.lists(st.tuples(st.from_regex(r"a-[a-z0-9-]+", fullmatch=True), TEXT)))
+def test_evidence_reads_back_as_written(spellings: list[tuple[str, str]], apart: list[tuple[str, str]]) -> None:
+    """read_evidence (GraphQL, `kg authors show` and the identity resource) reads what the graph stores."""
+    written = [*spellings, *(("", f"{KEPT_APART}{other}: {why}") for other, why in apart)]
+    lines = evidence_lines(Identity("a-x", "X", (), (), tuple(written), False))
+    read = read_evidence(lines)
+    assert sorted((e.name, e.why) for e in read) == sorted(written)
+    assert sorted(e.namesake for e in read if e.namesake) == sorted(other for other, _ in apart)
+
+
+def test_the_identity_resource_explains_the_decision(db: neo4j.Driver, neo4j_settings, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """/resource/author/{id}/identity, linked from the author's resource, gives each merged spelling with its
+    signals and each namesake kept apart, as the same RDF in every format and as escaped HTML."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from kg.rdf.vocab import BASE_ENV, KG_NS
+
+    monkeypatch.setenv(BASE_ENV, "http://kg.test")
+    schema, kg = rdflib.Namespace("https://schema.org/"), rdflib.Namespace(KG_NS)
+    person = rdflib.URIRef("http://kg.test/resource/author/a-yang-liu")
+    decision = rdflib.URIRef(f"{person}/identity")
+    load(db, neo4j_settings.database, files(tmp_path))
+    with TestClient(create_app(neo4j_settings)) as client:
+        own = rdflib.Graph().parse(data=client.get("/resource/author/a-yang-liu?format=turtle").text, format="turtle")
+        graphs = {fmt: rdflib.Graph().parse(data=client.get(f"/resource/author/a-yang-liu/identity?format={fmt}").text,
+                                            format={"turtle": "turtle", "nt": "nt", "jsonld": "json-ld"}[fmt])
+                  for fmt in ("turtle", "nt", "jsonld")}
+        page = client.get("/resource/author/a-yang-liu/identity", headers={"Accept": "text/html"}).text
+        missing = client.get("/resource/author/nobody/identity")
+    assert (person, kg.identityEvidence, decision) in own
+    graph = graphs["turtle"]
+    assert all(rdflib.compare.isomorphic(graph, other) for other in graphs.values())
+    assert (decision, schema.about, person) in graph
+    merged = {str(graph.value(item, schema.name)): str(graph.value(item, kg.evidence))
+              for item in graph.objects(decision, kg.mergedFrom)}
+    assert merged == {"Yang Liu": "the profile page's owner",
+                      "Y. Liu": "beside the profile page's owner 'Yang Liu' on one paper"}
+    [apart] = graph.objects(decision, kg.keptApartFrom)
+    assert graph.value(apart, schema.about) == rdflib.URIRef(f"{person}-2")
+    assert str(graph.value(apart, kg.evidence)).startswith("kept apart from a-yang-liu-2: ")
+    assert html.escape("beside the profile page's owner 'Yang Liu' on one paper") in page
+    assert "owner 'Yang Liu'" not in page
+    assert '<a href="/resource/author/a-yang-liu-2">' in page
+    assert missing.status_code == 404
 
 
 def test_synth_plants_identities_and_kg_parse_finds_them(tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ def split_cmd(
 @app.command("show")
 def show_cmd(author: str = typer.Argument(..., help="An author id or name.")) -> None:
     """An author's spellings and the evidence for each, and the namesakes kept apart."""
+    from kg.graph.identity import read_evidence
     from kg.store.connection import driver, settings
     from kg.store.overrides import find
 
@@ -64,9 +65,8 @@ def show_cmd(author: str = typer.Argument(..., help="An author id or name.")) ->
     except KgError as exc:
         raise _fail(exc) from None
     print(f"{person.id} ({len({p for p, _ in person.mentions})} papers, block {person.block!r})")
-    for line in records[0]["e"] or []:
-        name, _, why = line.partition("\t")
-        print(f"  {name or '(namesake)'}: {why}")
+    for e in read_evidence(records[0]["e"] or []):
+        print(f"  {e.name or '(namesake)'}: {e.why}")
 
 
 @app.command("overrides")

@@ -77,6 +77,29 @@ class Cluster:
         return {v for m in self.mentions for v in getattr(m, attr)}
 
 
+KEPT_APART = "kept apart from "  # an evidence line of a namesake: "\tkept apart from <id>: <why>"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One stored evidence line: a spelling and why it is this person's, or (name empty) a namesake kept
+    apart, whose id `namesake` holds."""
+
+    name: str
+    why: str
+    namesake: str = ""
+
+
+def read_evidence(lines: Iterable[str]) -> list[Evidence]:
+    """The graph's evidence lines ("<spelling>\t<why>", as kg/ingest/identities.py writes them), read."""
+    out = []
+    for line in lines:
+        name, _, why = line.partition("\t")
+        other = why[len(KEPT_APART):].partition(": ")[0] if not name and why.startswith(KEPT_APART) else ""
+        out.append(Evidence(name, why, other))
+    return out
+
+
 @dataclass(frozen=True)
 class Identity:
     """One person: an id, a display name, every spelling, their mentions, and why (spelling -> evidence)."""
@@ -286,7 +309,7 @@ def _identities(clusters: list[Cluster], apart: list[tuple[Cluster, Cluster, flo
     notes: dict[int, list[str]] = {}
     for a, b, _, (why,) in apart:
         for x, y in ((a, b), (b, a)):
-            notes.setdefault(id(x), []).append(f"kept apart from {ids[id(y)]}: {why}")
+            notes.setdefault(id(x), []).append(f"{KEPT_APART}{ids[id(y)]}: {why}")
     out = []
     for c in clusters:
         evidence = [(name, c.steps[name]) for name in sorted(c.names)]

@@ -41,9 +41,10 @@ class Page:
         if isinstance(term, Literal):
             return escape(term.value)
         iri = term.value
-        if iri.startswith(self.subject + "#"):  # one of this resource's lists: its section below
+        if iri.startswith(self.subject + "#"):  # one of this resource's lists or parts: its section below
             fragment = iri.partition("#")[2]
-            return f'<a href="#{escape(fragment)}">{escape(fragment)} (in order)</a>'
+            label = self.names.get(iri) or f"{fragment} (in order)"
+            return f'<a href="#{escape(fragment)}">{escape(label)}</a>'
         local = self.iris.parse(iri)
         label = self.names.get(iri) or (f"{local[0]} {local[1]}" if local else short(iri))
         href = iri[len(self.iris.base):] if local else iri
@@ -56,6 +57,7 @@ class Page:
         own: dict[str, list[str]] = defaultdict(list)
         lists: dict[str, list[tuple[int, str]]] = defaultdict(list)
         incoming: dict[str, list[str]] = defaultdict(list)
+        parts_of: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for t in triples:
             # A description's triples (kg/rdf/triples.py) have IRI subjects and IRI or literal objects.
             t_subject = cast(NamedNode, t.subject)
@@ -66,6 +68,8 @@ class Page:
             elif t_subject.value.startswith(subject.value + "#") and (m := _MEMBER.match(predicate)):
                 fragment = t_subject.value.partition("#")[2]
                 lists[fragment].append((int(m.group(1)), self.term(t_object)))
+            elif t_subject.value.startswith(subject.value + "#"):  # a part of it, e.g. one spelling's evidence
+                parts_of[t_subject.value][short(predicate)].append(self.term(t_object))
             elif t_object == subject and not _MEMBER.match(predicate):  # positions show as kg:listedOn
                 incoming[short(predicate)].append(self.term(t_subject))
         title = self.names.get(subject.value) or subject.value
@@ -76,6 +80,12 @@ class Page:
         for fragment, members in lists.items():
             items = "".join(f"<li value={n}>{cell}</li>" for n, cell in sorted(members))
             parts.append(f"<h2 id={escape(fragment)}>{escape(fragment)} (in order)</h2><ol>{items}</ol>")
+        for iri, rows in parts_of.items():
+            fragment = iri.partition("#")[2]
+            if fragment in lists:  # its rdf:type rdf:Seq; the list is shown above
+                continue
+            label = self.names.get(iri) or fragment
+            parts.append(f"<h2 id={escape(fragment)}>{escape(label)}</h2>" + _table(rows))
         if incoming:
             parts.append("<h2>Referred to by</h2>" + _table(incoming))
         parts.append("</body></html>")

@@ -8,7 +8,9 @@ from pyoxigraph import NamedNode, Triple
 
 from kg.rdf.source import resource_row
 from kg.rdf.triples import Describer
-from kg.rdf.vocab import LABELS, TYPES, Iris
+from kg.rdf.vocab import KG, LABELS, TYPES, Iris
+
+IDENTITY = "/identity"  # an author's IRI and this: the resource explaining who they are (kg/rdf/identity.py)
 
 
 @dataclass
@@ -36,4 +38,9 @@ def describe(driver: neo4j.Driver, database: str | None, iris: Iris, kind: str,
         other = iris.resource(TYPES[other_label], end if start == node_id else start).value
         names[other] = other_name
         neighbours.append((rel, other))
-    return Description(subject, Describer(iris).node(label, row), names, neighbours)
+    triples = Describer(iris).node(label, row)
+    if label == "Author":
+        identity = NamedNode(subject.value + IDENTITY)
+        triples.append(Triple(subject, KG.identityEvidence, identity))
+        names[identity.value] = "why these names are one person"
+    return Description(subject, triples, names, neighbours)
