@@ -186,7 +186,8 @@ def test_healthz_answers_without_the_database() -> None:
     assert ready.json() == {"status": "unready", "checks": {"neo4j": "unavailable (ServiceUnavailable)"}}
 
 
-def test_readyz_is_cached_and_takes_registered_checks(neo4j_settings: Settings) -> None:
+def test_readyz_is_cached_and_takes_registered_checks(neo4j_settings: Settings, neo4j_driver: neo4j.Driver) -> None:
+    apply_schema(neo4j_driver, neo4j_settings.database)  # another test may have left a database without it
     app = app_on(neo4j_settings)
     calls = []
 
@@ -211,6 +212,7 @@ def test_readyz_is_cached_and_takes_registered_checks(neo4j_settings: Settings) 
 
 def test_readyz_names_a_missing_index(neo4j_settings: Settings, neo4j_driver: neo4j.Driver) -> None:
     index = names()["indexes"][-1]
+    apply_schema(neo4j_driver, neo4j_settings.database)
     try:
         neo4j_driver.execute_query(f"DROP INDEX {index} IF EXISTS", database_=neo4j_settings.database)
         with TestClient(app_on(neo4j_settings)) as client:

@@ -58,6 +58,8 @@ def driver(settings: Settings | None = None, **config: Any) -> neo4j.Driver:
     config: extra neo4j driver options (e.g. liveness_check_timeout=0).
     """
     s = settings or _resolve_settings()
+    # kg's queries name every property of the model; one no node has yet is normal, not worth a warning line.
+    config.setdefault("notifications_disabled_categories", [neo4j.NotificationDisabledCategory.UNRECOGNIZED])
     try:
         drv = neo4j.GraphDatabase.driver(s.uri, auth=(s.user, s.password), **config)
     except (ConfigurationError, ValueError) as exc:
