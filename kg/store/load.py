@@ -8,15 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
 from kg.errors import PageError
+from kg.graph.merge import current_listing, newest
 from kg.ingest.pages import Page
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
-from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES
+from kg.store.statements import AUTHOR_LISTS, LATEST_QUERY, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
 
@@ -44,16 +46,32 @@ def write_rows(tx: ManagedTransaction, rows: Rows) -> dict[str, int]:
         if params := rows.node_rows(plural):
             created[plural] = tx.run(query, rows=params).consume().counters.nodes_created
     rels = 0
+    latest: list[dict[str, str]] = []
     for key, query in LINK_QUERIES.items():
         if key == "authored":
             lists = tx.run(AUTHOR_LISTS, ids=list(rows.nodes("papers"))).values()
             params = [r for paper_id, paper_lists in lists for r in authored_rows(paper_id, paper_lists)]
+        elif key == "listed_on":
+            params, latest = current_rows(tx, list(rows.nodes("pages")))
         else:
             params = rows.link_rows(key)
         if params:
             rels += tx.run(query, rows=params).consume().counters.relationships_created
+    if latest:
+        tx.run(LATEST_QUERY, rows=latest).consume()
     created["relationships"] = rels
     return created
+
+
+def current_rows(tx: ManagedTransaction, page_ids: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """For each page, its current listing (of its newest day's saves) and its newest save, from every
+    save the graph holds: so the order pages and saves are loaded in does not matter."""
+    listings: list[dict[str, Any]] = []
+    newest_saves: list[dict[str, str]] = []
+    for page, saves, sightings in tx.run(PAGE_SAVES, ids=page_ids).values():
+        listings.append({"page": page, "papers": current_listing(map(tuple, sightings))})
+        newest_saves.append({"page": page, "snapshot": newest(map(tuple, saves))})
+    return listings, newest_saves
 
 
 class Loader:
