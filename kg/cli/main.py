@@ -25,6 +25,9 @@ app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", 
 from kg.cli.neo4j import app as neo4j_app  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
+from kg.cli.pages import app as pages_app  # noqa: E402
+
+app.add_typer(pages_app, name="pages", help="The pages the graph holds; forget one as if never loaded.")
 
 
 @app.callback()
@@ -69,28 +72,44 @@ def ingest_cmd(
     batch: int = typer.Option(2000, help="Papers per transaction.", min=1),
     workers: int = WorkersOpt,
     bulk: bool = typer.Option(False, "--bulk", help="First load into an empty local database via neo4j-admin import."),
+    saved_at: str | None = typer.Option(None, "--saved-at", metavar="YYYY-MM-DD",
+                                        help="The date these pages were saved (default: the date a page shows, "
+                                             "else its file's modification date)."),
 ) -> None:
     """Parse pages and load them into Neo4j: idempotent, atomic per page, schema applied first."""
     from kg.store.connection import driver, settings
     from kg.store.load import Loader
 
+    if saved_at is not None:
+        saved_at = iso_day(saved_at)
     files = list(expand(paths))
     if bulk:
         from kg.store.bulk import bulk_ingest, prepared
 
         if env_settings().neo4j_uri:
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
-        summary = bulk_ingest(progress(prepared(files, workers), "reading", total=len(files)), workers=workers)
+        summary = bulk_ingest(progress(prepared(files, workers, saved_at), "reading", total=len(files)),
+                              workers=workers)
     else:
         conf = settings()
         with driver(conf) as db:
-            stream = progress(pages(files, workers), "ingesting", total=len(files))
+            stream = progress(pages(files, workers, saved_at=saved_at), "ingesting", total=len(files))
             summary = Loader(db, conf.database, batch).load(stream)
     print_summary(summary)
     for reason in summary.rejected:
         error(reason)
     if summary.rejected:
         raise fail(f"rejected {len(summary.rejected)} of {len(files)} files; nothing from them was stored")
+
+
+def iso_day(text: str) -> str:
+    """A YYYY-MM-DD date as given, or a one-line error."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise fail(f"--saved-at {text!r}: not a date, give YYYY-MM-DD") from None
 
 
 def print_summary(summary: "Summary") -> None:

@@ -113,9 +113,10 @@ def prepare(page: Page) -> Prepared:
     return prepared
 
 
-def prepared(paths: Iterable[str | Path], workers: int = 1) -> Iterator[Prepared | PageError]:
-    """The pages named by `paths`, parsed and prepared in `workers` processes."""
-    return pages(paths, workers, then=prepare)
+def prepared(paths: Iterable[str | Path], workers: int = 1, saved_at: str | None = None
+             ) -> Iterator[Prepared | PageError]:
+    """The pages named by `paths`, parsed and prepared in `workers` processes (`saved_at`: see parse_file)."""
+    return pages(paths, workers, then=prepare, saved_at=saved_at)
 
 
 class Merged(dict[str, dict[str, Any]]):

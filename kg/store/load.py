@@ -70,7 +70,8 @@ def current_rows(tx: ManagedTransaction, page_ids: list[str]) -> tuple[list[dict
     newest_saves: list[dict[str, str]] = []
     for page, saves, sightings in tx.run(PAGE_SAVES, ids=page_ids).values():
         listings.append({"page": page, "papers": current_listing(map(tuple, sightings))})
-        newest_saves.append({"page": page, "snapshot": newest(map(tuple, saves))})
+        if (snapshot := newest(map(tuple, saves))) is not None:
+            newest_saves.append({"page": page, "snapshot": snapshot})
     return listings, newest_saves
 
 
