@@ -245,11 +245,13 @@ def synth_cmd(
     force: bool = typer.Option(False, "--force", help="Replace the pages/ of an earlier run."),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", "-j", min=1,
                                 help="Processes that write pages (the output is the same for any number)."),
+    resaves: int = typer.Option(0, "--resaves", min=0, help="Also write this many earlier, dated saves of one "
+                                "profile, papers joining and leaving it and its figures changing."),
 ) -> None:
     """Write a synthetic corpus: profile, feed and search pages holding exactly N papers, and a manifest."""
     from kg.synth.corpus import synthesize
 
-    manifest = synthesize(output, papers, seed, workers, force=force)
+    manifest = synthesize(output, papers, seed, workers, force=force, resaves=resaves)
     pages = manifest["pages"]
     print(f"wrote {pages['total']:,} pages ({pages['profile']:,} profile, {pages['feed']:,} feed, "
           f"{pages['search']:,} search; {manifest['bytes'] / 1e6:,.1f} MB) to {output / 'pages'}, "
