@@ -21,9 +21,9 @@ from kg.store.schema import apply_schema
 
 LIST = """
 MATCH (g:Page) WHERE $format IS NULL OR g.format = $format
-RETURN g.id AS id, g.format AS format, g.title AS title,
-       COUNT { (g)<-[:SNAPSHOT_OF]-(:Snapshot) } AS saves,
-       COLLECT { MATCH (g)<-[:SNAPSHOT_OF]-(s:Snapshot) RETURN max(s.saved_at) }[0] AS newest,
+OPTIONAL MATCH (g)<-[:SNAPSHOT_OF]-(s:Snapshot)
+WITH g, count(s) AS saves, max(s.saved_at) AS newest
+RETURN g.id AS id, g.format AS format, g.title AS title, saves, newest,
        COUNT { (g)<-[:LISTED_ON]-(:Paper) } AS listed
 ORDER BY format, title, id
 """
