@@ -30,7 +30,7 @@ def load(driver: neo4j.Driver, *paths: Path | str, batch: int = 2000):
 
 def test_counts_per_label(clean_db: neo4j.Driver, corpus: Corpus) -> None:
     summary = load(clean_db, corpus.pages)
-    assert summary.rejected == [] and summary.pages == corpus.page_count
+    assert summary.rejected == [] and summary.pages == corpus.save_count
     graph = Resolver()
     for path in corpus.files():
         for record in parse_file(path).records:
@@ -39,7 +39,7 @@ def test_counts_per_label(clean_db: neo4j.Driver, corpus: Corpus) -> None:
     assert counts(clean_db) == {
         "Paper": corpus.papers, "Author": corpus.authors, "Institution": len(expected.institutions),
         "Repo": len(expected.repos), "Topic": len(expected.topics), "Page": corpus.page_count,
-        "Snapshot": corpus.page_count}
+        "Snapshot": corpus.save_count}
     assert summary.created["papers"] == corpus.papers and summary.updated["papers"] == 0
     owner_papers, _, _ = clean_db.execute_query(
         "MATCH (:Page {format: 'profile'})-[:PROFILE_OF]->(a:Author)-[:AUTHORED]->(p) RETURN a.name, count(p)")
