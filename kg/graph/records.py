@@ -54,7 +54,8 @@ class Author(BaseModel):
     novelty: int | None = None  # percent
     ai_score: int | None = None
     main_category: str | None = None
-    saved: str | None = None  # for an owner: "<saved_at> <snapshot id>", the newest of which gives the figures
+    # For a profile's owner: "<saved_at> <snapshot id>", the newest of which gives the figures (not printed).
+    saved: str | None = Field(default=None, exclude=True)
 
 
 class Institution(BaseModel):
