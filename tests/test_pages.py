@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,22 @@ def test_a_page_is_named_by_its_subject(tmp_path: Path) -> None:
     assert resaved.id == profile.id and resaved.snapshot != profile.snapshot
     assert resaved.saved_at == "2024-05-06" and resaved.snapshot_node().h_index == 13
     assert parse_file(tmp_path / "a.txt", saved_at="2020-01-02").saved_at == "2020-01-02"
+
+
+@settings(max_examples=40, deadline=None)
+@given(day=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
+       spelled=st.sampled_from(["Saved on {iso}", "saved: {iso}", "Retrieved: {month}", "Accessed on {month}."]),
+       query=st.text(st.characters(categories=("L", "N")), min_size=1, max_size=30).filter(str.strip))
+def test_save_dates_and_queries_the_pages_show(tmp_path_factory: pytest.TempPathFactory, day: date, spelled: str,
+                                               query: str) -> None:
+    folder = tmp_path_factory.mktemp("shown")
+    line = spelled.format(iso=day.isoformat(), month=f"{day:%b} {day.day}, {day.year}")
+    profile = parse_file(write(folder, "p.txt", PROFILE.replace("LG\n", f"{line}\nLG\n", 1)))
+    assert (profile.saved_at, profile.subject[0], len(profile.records)) == (day.isoformat(), "a-ada-lovelace", 3)
+    assert profile.id == parse_file(write(folder, "q.txt", PROFILE)).id
+    search = parse_file(write(folder, "s.txt", f"Search results for {query}\n{line}\n{SEARCH}"))
+    assert search.saved_at == day.isoformat() and search.format == "search" and len(search.records) == 2
+    assert search.subject[1] == query.strip()
 
 
 def resave_corpus(out: Path, count: int = 3) -> tuple[list[Path], dict]:

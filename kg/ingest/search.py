@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from kg.ingest.text import Entry, clean, is_boilerplate, looks_like_abstract, strip_subscribe
 
 # A header line naming what was searched for: `Search results for "graph networks"`, `Query: diffusion`.
-QUERY = re.compile(r"^(?:search(?:\s+results)?\s*(?:for\b|:)|results\s+for\b|query\s*:)\s*"
+QUERY = re.compile(r"^(?:search\s+results\s+for\b|results\s+for\b|search\s*:|query\s*:)\s*"
                    r"[\"“'‘]?(?P<query>.+?)[\"”'’]?$", re.IGNORECASE)
 
 
