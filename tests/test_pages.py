@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import neo4j
