@@ -8,6 +8,7 @@ COPY pyproject.toml README.md* ./
 COPY kg/ kg/
 COPY api/ api/
 COPY schema/ schema/
+COPY docs/ docs/
 RUN pip install --no-cache-dir .
 
 EXPOSE 8000

@@ -19,10 +19,13 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL as StrawberryASGI
 
-from api import graphiql, linked_data
+from api import graphiql, guide, linked_data, persisted, pictures, sparql
 from api.context import Context
 from api.db import Database
 from api.limits import MAX_BODY_BYTES
+from api.media import GraphQLOverHTTP
+from api.ops.context import refused
+from api.ops.setup import install as install_ops
 from api.schema import schema
 from kg.settings import env_name
 from kg.settings import settings as kg_settings
@@ -32,7 +35,7 @@ CORS_ENV = env_name("cors_origins")
 log = logging.getLogger("kg.api")
 
 
-class GraphQL(StrawberryASGI):
+class GraphQL(GraphQLOverHTTP, StrawberryASGI):
     """Strawberry's ASGI app (FastAPI's router would solve its dependencies on every request), with a
     GraphiQL page whose assets are served locally, our Context and orjson."""
 
@@ -60,6 +63,7 @@ class BodyLimit:
         if scope["type"] == "http":
             length = dict(scope["headers"]).get(b"content-length", b"0")
             if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                refused("body")
                 response = JSONResponse({"errors": [{"message": f"request body above {MAX_BODY_BYTES} bytes"}]},
                                         status_code=413)
                 await response(scope, receive, send)
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from kg.store.connection import settings as env_settings
 
+        persisted.store()  # a bad allowlist file stops the server as it starts
         app.state.db = Database(settings or env_settings())
         try:
             yield
@@ -90,11 +95,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_route("/graphql", GraphQL(schema, subscription_protocols=()),  # type: ignore[arg-type]
                   methods=["GET", "POST"])
     app.include_router(linked_data.router)
+    app.include_router(sparql.router)
+    app.include_router(guide.router)
+    app.include_router(pictures.router)
     app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
     if origins := cors_origins():
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
                            allow_headers=["content-type"])
     app.add_middleware(BodyLimit)
+    install_ops(app)  # last: its middleware is the outermost (health, readiness, metrics, request logs)
     return app
 
 

@@ -6,7 +6,7 @@ from kg.graph.model import LABELS
 from kg.store.refs import find_ref
 
 # Newest first; "--MM-DD" dates (no year) sort last.
-PAPER_ORDER = "coalesce(p.year, 0) DESC, p.date DESC, p.id"
+PAPER_ORDER = "coalesce(p.year, 0) DESC, coalesce(p.date, '') DESC, p.id"  # as connections.PAPER_ORDERS
 
 
 def by_id(label: str) -> str:
@@ -57,6 +57,12 @@ AUTHOR_PAPER_COUNT = """
 UNWIND $keys AS key
 MATCH (a:Author {id: key})
 RETURN key, [COUNT { (a)-[:AUTHORED]->(:Paper) }] AS items
+"""
+
+AUTHOR_EVIDENCE = """
+UNWIND $keys AS key
+MATCH (a:Author {id: key})
+RETURN key, coalesce(a.evidence, []) AS items
 """
 
 AUTHOR_PROFILES = """
@@ -162,9 +168,20 @@ RETURN key, collect({paper: q {.*}, reasons: reasons, score: score})[..$first] A
 """
 
 
-def path_query(max_hops: int, shortest: str) -> str:
+# Among the shortest paths (at most $fanout of them), the strongest first: the most papers shared over its hops.
+STRONGEST = """WITH path LIMIT $fanout
+  WITH path, [i IN range(0, size(nodes(path)) - 1, 2) | nodes(path)[i]] AS people
+  UNWIND range(0, size(people) - 2) AS i
+  WITH path, people, people[i] AS x, people[i + 1] AS y
+  WITH path, people, sum(COUNT { (x)-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(y) }) AS strength
+  ORDER BY strength DESC, [p IN people | p.id]
+  """
+
+
+def path_query(max_hops: int, shortest: str, strongest: bool = False) -> str:
     """One row: the authors $from and $to name (refs, see kg.store.refs), and up to $first co-author paths
-    of at most `max_hops` (an int from HOPS) between them, each as its alternating author/paper nodes."""
+    of at most `max_hops` (an int from HOPS) between them that pass no author of $avoid (ids), each as its
+    alternating author/paper nodes; `strongest`: the strongest of the shortest paths first."""
     return f"""
 WITH $from AS ref {find_ref("Author")}
 WITH n AS a, $to AS ref {find_ref("Author")}
@@ -172,7 +189,8 @@ WITH a, n AS b
 OPTIONAL CALL (a, b) {{
   WITH a, b WHERE a <> b
   MATCH path = {shortest}((a)-[:AUTHORED*..{2 * int(max_hops)}]-(b))
-  RETURN [x IN nodes(path) | x {{.*}}] AS nodes LIMIT $first
+  WHERE none(x IN nodes(path) WHERE x:Author AND x.id IN $avoid)
+  {STRONGEST if strongest else ""}RETURN [x IN nodes(path) | x {{.*}}] AS nodes LIMIT $first
 }}
 RETURN a {{.*}} AS start, b {{.*}} AS end, collect(nodes) AS paths
 """
@@ -181,54 +199,48 @@ RETURN a {{.*}} AS start, b {{.*}} AS end, collect(nodes) AS paths
 HOPS = range(1, 9)
 SHORTEST_PATH = {h: path_query(h, "shortestPath") for h in HOPS}
 ALL_SHORTEST_PATHS = {h: path_query(h, "allShortestPaths") for h in HOPS}
+STRONGEST_PATH = {h: path_query(h, "allShortestPaths", strongest=True) for h in HOPS}
+STRONGEST_FANOUT = 1000  # shortest paths weighed at most
 
 STATS = "RETURN " + ", ".join([*(f"COUNT {{ MATCH (:{label.name}) }} AS {label.plural}" for label in LABELS.values()),
                                  "COUNT { MATCH ()-[]->() } AS relationships"])
 
-SHARED_REPOS_MATCH = """
-MATCH (r:Repo) WHERE ($repo IS NULL OR r.id = $repo)
-WITH r, COUNT { (r)<-[:HAS_CODE]-(:Paper) } AS n WHERE n >= 2
-"""
-SHARED_REPOS_PAGE = SHARED_REPOS_MATCH + """
-WITH r, n ORDER BY n DESC, r.id SKIP $skip LIMIT $limit
-RETURN {repo: r {.*}, count: n} AS node
-"""
-SHARED_REPOS_COUNT = SHARED_REPOS_MATCH + "RETURN count(r) AS total"
-
-# The papers(...) connection: a start, then one MATCH per filter given (one query graph, so the
-# planner may start from the most selective filter).
-PAPERS_SEARCH = "CALL db.index.fulltext.queryNodes('paper_text', $search) YIELD node AS p, score"
 # A search without filters reads Lucene's own top hits (sorting every match of a common word, "with"
 # matches most papers, took seconds at 1M); api/search.py orders their ties.
 PAPERS_SEARCH_TOP = """
 CALL db.index.fulltext.queryNodes('paper_text', $search, {limit: $n}) YIELD node AS p, score
 RETURN p {.*} AS node, score"""
-PAPERS_ALL = "MATCH (p:Paper)"
-PAPER_FILTERS = {
-    "author": "MATCH (p)<-[:AUTHORED]-(:Author {id: $author})",
-    "institution": "MATCH (p)-[:AFFILIATED_WITH]->(:Institution {id: $institution})",
-    "topic": "MATCH (p)-[:HAS_TOPIC]->(:Topic {id: $topic})",
-    "repo": "MATCH (p)-[:HAS_CODE]->(:Repo {id: $repo})",
-    "year": "MATCH (p) WHERE p.year = $year",
+
+# Aggregations: papers per year, and the nodes most often beside a node's papers, with their counts.
+
+
+def per_year(pattern: str) -> str:
+    """Papers of each key's node (`pattern` binds p) per year, oldest first: rows {key, items: [{year, count}]}."""
+    return f"""
+UNWIND $keys AS key
+MATCH {pattern} WHERE p.year IS NOT NULL
+WITH key, p.year AS year, count(DISTINCT p) AS n ORDER BY year
+RETURN key, collect({{year: year, count: n}}) AS items
+"""
+
+
+def top(pattern: str, order: str) -> str:
+    """The `t` nodes `pattern` reaches through papers `p`, most papers first (then `order`), with the count:
+    rows {key, items: [{node, count}]}."""
+    return f"""
+UNWIND $keys AS key
+MATCH {pattern}
+WITH key, t, count(DISTINCT p) AS n ORDER BY n DESC, {order}
+RETURN key, collect({{node: t {{.*}}, count: n}})[..$first] AS items
+"""
+
+
+PER_YEAR = {
+    "Author": per_year("(:Author {id: key})-[:AUTHORED]->(p:Paper)"),
+    "Topic": per_year("(:Topic {id: key})<-[:HAS_TOPIC]-(p:Paper)"),
+    "Institution": per_year("(:Institution {id: key})<-[:AFFILIATED_WITH]-(p:Paper)"),
 }
-AUTHORS_SEARCH = "CALL db.index.fulltext.queryNodes('author_text', $search) YIELD node AS a, score"
-AUTHORS_ALL = "MATCH (a:Author) WHERE a.name IS NOT NULL"  # lets the name index give the order
-
-
-def page_queries(match: str, var: str, order: str) -> tuple[str, str]:
-    """A connection's page query (rows {node}) and count query (one row {total}) over `match`."""
-    return (f"{match}\nWITH * ORDER BY {order} SKIP $skip LIMIT $limit RETURN {var} {{.*}} AS node",
-            f"{match}\nRETURN count({var}) AS total")
-
-
-def paper_page(filters: list[str], search: bool) -> tuple[str, str]:
-    """papers(...): the start (full-text or all papers) and one MATCH per filter (keys of PAPER_FILTERS)."""
-    match = "\n".join([PAPERS_SEARCH if search else PAPERS_ALL, *(PAPER_FILTERS[f] for f in filters)])
-    return page_queries(match, "p", "score DESC, p.id" if search else PAPER_ORDER)
-
-
-def author_page(search: bool) -> tuple[str, str]:
-    """authors(...): full-text by relevance, or every author by name."""
-    if search:
-        return page_queries(AUTHORS_SEARCH, "a", "score DESC, a.id")
-    return page_queries(AUTHORS_ALL, "a", "a.name, a.id")
+AUTHOR_TOP_TOPICS = top("(:Author {id: key})-[:AUTHORED]->(p:Paper)-[:HAS_TOPIC]->(t:Topic)", "t.name, t.id")
+AUTHOR_TOP_INSTITUTIONS = top("(:Author {id: key})-[:AUTHORED]->(p:Paper)-[:AFFILIATED_WITH]->(t:Institution)",
+                              "t.name, t.id")
+TOPIC_TOP_AUTHORS = top("(:Topic {id: key})<-[:HAS_TOPIC]-(p:Paper)<-[:AUTHORED]-(t:Author)", "t.name, t.id")

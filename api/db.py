@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import neo4j
@@ -9,11 +10,14 @@ from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from api.errors import UserError
+from api.limits import LimitError
+from api.ops.context import current, cypher_done
 from kg.settings import env_name, settings
 from kg.store.connection import Settings
 
 TIMEOUT_ENV = env_name("query_timeout")
 CONNECT_S = 2.0
+POOL_SIZE = 100  # the driver's default connections per server, stated for /metrics
 ATTEMPTS = 2  # a read that fails transiently (a pooled connection the server closed) is tried once more
 log = logging.getLogger("kg.api")
 Row = dict[str, Any]  # one record of a query by column, or a node's property map
@@ -32,8 +36,10 @@ class Database:
         self.timeout = timeout or query_timeout()
         # Connect with a short timeout: a request must not hang while the database is down.
         self.driver = AsyncGraphDatabase.driver(settings.uri, auth=(settings.user, settings.password),
-                                                connection_timeout=CONNECT_S)
+                                                connection_timeout=CONNECT_S, max_connection_pool_size=POOL_SIZE)
+        self.pool_size = POOL_SIZE
         self.queries = 0
+        self.in_use = 0  # sessions open now
 
     async def close(self) -> None:
         """Close the driver's connections."""
@@ -42,17 +48,22 @@ class Database:
     async def read(self, text: str, **params: Any) -> list[Row]:
         """Rows of one Cypher query, a read with the timeout (a server-side limit)."""
         self.queries += 1
-        query = neo4j.Query(text, timeout=self.timeout)
+        trace = current()
+        # The request id goes with the transaction: SHOW TRANSACTIONS and Neo4j's query log show it.
+        query = neo4j.Query(text, timeout=self.timeout, metadata={"request_id": trace.id} if trace else None)
+        started = time.perf_counter()
         try:
             return await self._retried(query, params)
         except ClientError as exc:
             if "TransactionTimedOut" in (exc.code or ""):
-                raise UserError(f"the query took longer than its {self.timeout:g} s limit; "
+                raise LimitError("timeout", f"the query took longer than its {self.timeout:g} s limit; "
                                 "ask for fewer results or fewer nested fields") from None
             raise
         except (ServiceUnavailable, SessionExpired) as exc:
             log.warning("Neo4j unavailable: %s", exc)
             raise UserError("the graph database is unavailable; try again shortly") from None
+        finally:
+            cypher_done(text, time.perf_counter() - started)
 
     async def _retried(self, query: neo4j.Query, params: dict[str, Any]) -> list[Row]:
         """`_run`, tried again once after a transient failure."""
@@ -68,10 +79,14 @@ class Database:
         """`query` as an auto-commit transaction in READ mode (the server refuses writes in it)."""
         # Auto-commit sends RUN and PULL in one write; a managed transaction (execute_read) adds BEGIN and
         # COMMIT, which doubles the messages and socket writes on both sides for these one-query reads.
-        async with self.driver.session(database=self.settings.database,
-                                       default_access_mode=neo4j.READ_ACCESS) as session:
-            result = await session.run(query, params)
-            keys = result.keys()
-            # Rows hold maps and lists (queries project nodes with `n {.*}`), so the values need none of
-            # the per-value conversion that result.data() does.
-            return [dict(zip(keys, values)) for values in await result.values()]
+        self.in_use += 1
+        try:
+            async with self.driver.session(database=self.settings.database,
+                                           default_access_mode=neo4j.READ_ACCESS) as session:
+                result = await session.run(query, params)
+                keys = result.keys()
+                # Rows hold maps and lists (queries project nodes with `n {.*}`), so the values need none of
+                # the per-value conversion that result.data() does.
+                return [dict(zip(keys, values)) for values in await result.values()]
+        finally:
+            self.in_use -= 1

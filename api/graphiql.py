@@ -1,7 +1,8 @@
-"""GraphiQL without a CDN: its assets come from the npm registry once (`npm pack`), checked against the
-same SRI hashes Strawberry's own page pins, and are served by the app from /graphiql-assets.
+"""GraphiQL inside the package: its files are vendored in api/static/graphiql (with their licenses), pinned
+here by npm version and sha384 (the hash an `integrity` attribute checks), and served from /graphiql-assets.
 
-`python -m api.graphiql` fetches them ahead of time.
+`kg serve` needs neither npm nor a network. Maintainers refresh the files with `python -m api.graphiql`
+(`npm pack` of the pinned versions, each file checked against its pin before it is written).
 """
 from __future__ import annotations
 
@@ -9,17 +10,17 @@ import base64
 import hashlib
 import json
 import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
 
 from kg.errors import KgError
-from kg.settings import env_name, settings
 
-ASSET_DIR = settings().graphiql_assets or Path(__file__).resolve().parent / "static" / "graphiql"
+ASSET_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
 ASSET_URL = "/graphiql-assets"
 NPM_TIMEOUT_S = 300
-# file -> (npm package, path inside its tarball, sha384 as in Strawberry's graphiql.html)
+# file -> (npm package, path inside its tarball, sha384); the page loads the first four, in this order.
 ASSETS = {
     "react.production.min.js": ("react@18.2.0", "package/umd/react.production.min.js",
                                 "tMH8h3BGESGckSAVGZ82T9n90ztNXxvdwvdM6UoR56cYcf+0iGXBliJ29D+wZ/x8"),
@@ -29,7 +30,14 @@ ASSETS = {
                         "HbRVEFG0JGJZeAHCJ9Xm2+tpknBQ7QZmNlO/DgZtkZ0aJSypT96YYGRNod99l9Ie"),
     "graphiql.min.css": ("graphiql@3.8.3", "package/graphiql.min.css",
                          "Mq3vbRBY71jfjQAt/DcjxUIYY33ksal4cgdRt9U/hNPvHBCaT2JfJ/PTRiPKf0aM"),
+    "LICENSE.react": ("react@18.2.0", "package/LICENSE",
+                      "dIN5gxuW3odCH42AKpxql36fRQlrVsjCi4EJgGC2Ty8Ihkcq9cdrChEZpKhSAfks"),
+    "LICENSE.react-dom": ("react-dom@18.2.0", "package/LICENSE",
+                          "dIN5gxuW3odCH42AKpxql36fRQlrVsjCi4EJgGC2Ty8Ihkcq9cdrChEZpKhSAfks"),
+    "LICENSE.graphiql": ("graphiql@3.8.3", "package/LICENSE",
+                         "9JPX1agGTIUB7wtQt2kO3PUO7clmCJp+9e50VMjw1yd8briI77AZnMDBz5VcerBH"),
 }
+PAGE_ASSETS = [name for name in ASSETS if not name.startswith("LICENSE")]
 EXAMPLE_QUERY = """# kg: papers, authors, repositories and topics. Run with Ctrl-Enter.
 {
   stats { papers authors repos topics }
@@ -47,28 +55,22 @@ def sri(data: bytes) -> str:
 
 
 def missing(directory: Path = ASSET_DIR) -> list[str]:
-    """The assets not yet in `directory` with the pinned hash."""
+    """The files not in `directory` with their pinned hash."""
     return [name for name, (_, _, digest) in ASSETS.items()
             if not (directory / name).is_file() or sri((directory / name).read_bytes()) != digest]
 
 
-def fetch(directory: Path = ASSET_DIR) -> Path:
-    """Make sure every asset is in `directory`: `npm pack` the packages that are missing, check, unpack."""
+def refresh(directory: Path = ASSET_DIR) -> list[str]:
+    """Maintainers: `npm pack` the pinned packages and write every file that is missing or differs; their names."""
     names = missing(directory)
-    if not names:
-        return directory
-    packages = sorted({ASSETS[n][0] for n in names})
-    try:
+    if names:
         directory.mkdir(parents=True, exist_ok=True)
-        _fetch_into(directory, names, packages)
-    except OSError as exc:  # e.g. kg installed where this user cannot write
-        raise KgError(f"cannot write GraphiQL's files into {directory} ({exc.strerror or exc}); "
-                      f"set {env_name('graphiql_assets')} to a folder you can write") from None
-    return directory
+        _fetch_into(directory, names, sorted({ASSETS[n][0] for n in names}))
+    return names
 
 
 def _fetch_into(directory: Path, names: list[str], packages: list[str]) -> None:
-    """`npm pack` `packages` into a temporary folder and write the assets `names` from them."""
+    """`npm pack` `packages` into a temporary folder and write the files `names` from them."""
     with tempfile.TemporaryDirectory() as tmp:
         try:
             done = subprocess.run(["npm", "pack", "--silent", "--pack-destination", tmp, *packages],
@@ -84,7 +86,8 @@ def _fetch_into(directory: Path, names: list[str], packages: list[str]) -> None:
             with tarfile.open(tarballs[f"{base}-{version}.tgz"]) as tar:
                 data = tar.extractfile(member).read()  # type: ignore[union-attr]
             if sri(data) != digest:
-                raise KgError(f"{package}/{member} from npm does not match its pinned sha384")
+                raise KgError(f"{package}/{member} from npm has sha384 {sri(data)}, not the pinned {digest}: "
+                              "pin the new hash in api/graphiql.py if the version changed on purpose")
             (directory / name).write_bytes(data)
 
 
@@ -92,11 +95,11 @@ def page(directory: Path = ASSET_DIR) -> str:
     """The GraphiQL page for /graphql, loading its assets from ASSET_URL; a notice if they are missing."""
     if gone := missing(directory):
         return (f"<!doctype html><title>kg GraphQL</title><p>GraphiQL's files are missing ({', '.join(gone)}): "
-                "run <code>python -m api.graphiql</code> on the server. POST queries to this URL still work.")
+                "reinstall kg, or run <code>python -m api.graphiql</code> from a checkout. POST queries to this URL still work.")
     tags = "\n".join(
         f'<link rel="stylesheet" href="{ASSET_URL}/{name}" integrity="sha384-{digest}">' if name.endswith(".css")
         else f'<script src="{ASSET_URL}/{name}" integrity="sha384-{digest}"></script>'
-        for name, (_, _, digest) in ASSETS.items())
+        for name, digest in ((n, ASSETS[n][2]) for n in PAGE_ASSETS))
     return f"""<!doctype html>
 <html>
 <head>
@@ -121,6 +124,7 @@ def page(directory: Path = ASSET_DIR) -> str:
 
 if __name__ == "__main__":
     try:
-        print(f"GraphiQL assets in {fetch()}")
+        written = refresh()
     except KgError as exc:
-        raise SystemExit(f"error: {exc}") from None
+        sys.exit(f"error: {exc}")
+    print(f"GraphiQL's files in {ASSET_DIR}: " + (f"wrote {', '.join(written)}" if written else "all match their pins"))

@@ -17,6 +17,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -36,30 +37,50 @@ MAX_PAGE = 100
 LIST_COST = 10  # assumed length of a list field without `first` (a paper's repos, topics...)
 MIN_HOPS, MAX_HOPS = 1, 8
 MAX_PATHS = 50
+MAX_PATH_AUTHORS = 20  # in coauthorPath's `avoid` and `through`
 MAX_SEARCH_CHARS = 300
 RELATED_FANOUT = 500  # see cypher.PAPER_RELATED
 
+# Refusals graphql-core and Strawberry's validators make, by the words of their messages.
+REFUSALS = {"depth": "exceeds maximum operation depth", "aliases": " aliases found. Allowed: ",
+            "tokens": "Document contains more than "}
+
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+
+
+class LimitError(UserError):
+    """A request refused by one of the limits (`limit`: page, hops, search, cost)."""
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+def limit_of(error: GraphQLError) -> str | None:
+    """The limit that `error` is the refusal of, if any."""
+    if isinstance(error.original_error, LimitError):
+        return error.original_error.limit
+    return next((limit for limit, words in REFUSALS.items() if words in error.message), None)
 
 
 def page_size(first: int, cap: int = MAX_PAGE) -> int:
     """`first`, checked to be within 0..cap."""
     if not 0 <= first <= cap:
-        raise UserError(f"first must be between 0 and {cap} (got {first})")
+        raise LimitError("page", f"first must be between 0 and {cap} (got {first})")
     return first
 
 
 def hops(max_hops: int) -> int:
     """`maxHops`, checked to be within MIN_HOPS..MAX_HOPS."""
     if not MIN_HOPS <= max_hops <= MAX_HOPS:
-        raise UserError(f"maxHops must be between {MIN_HOPS} and {MAX_HOPS} (got {max_hops})")
+        raise LimitError("hops", f"maxHops must be between {MIN_HOPS} and {MAX_HOPS} (got {max_hops})")
     return max_hops
 
 
 def lucene_query(text: str) -> str:
     """A user's search words as a Lucene query matching any of them, every operator escaped."""
     if len(text) > MAX_SEARCH_CHARS:
-        raise UserError(f"search is limited to {MAX_SEARCH_CHARS} characters")
+        raise LimitError("search", f"search is limited to {MAX_SEARCH_CHARS} characters")
     # Lower case turns AND/OR/NOT/TO into plain words; the index's analyzer lowercases anyway.
     words = [_LUCENE_SPECIAL.sub(r"\\\1", w) for w in text.lower().split()]
     words = [w for w in words if any(ch.isalnum() for ch in w)]
@@ -70,6 +91,11 @@ def lucene_query(text: str) -> str:
 
 def _multiplier(node: FieldNode, field: Any, variables: dict[str, Any]) -> int:
     """How many times a field's selection is resolved: its `first`, or LIST_COST for a plain list."""
+    for given in node.arguments or ():
+        if given.name.value == "ids":  # nodes(ids:): one object per id
+            ids = given.value.values if isinstance(given.value, ListValueNode) else (
+                variables.get(given.value.name.value) if isinstance(given.value, VariableNode) else None)
+            return min(len(ids), MAX_PAGE) if isinstance(ids, (list, tuple)) else MAX_PAGE
     arg = field.args.get("first")
     if arg is None:
         inner = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
@@ -144,7 +170,8 @@ def refuse_costly(ctx: ExecutionContext) -> int:
     """The operation's cost; above MAX_COST, its result becomes the refusal, so no resolver runs."""
     cost = query_cost(ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables)
     if cost > MAX_COST:
-        ctx.result = ExecutionResult(data=None, errors=[GraphQLError(
-            f"query cost {cost} is above the limit of {MAX_COST}: ask for fewer items "
-            f"(smaller `first`) or fewer nested lists")])
+        message = (f"query cost {cost} is above the limit of {MAX_COST}: ask for fewer items "
+                   f"(smaller `first`) or fewer nested lists")
+        ctx.result = ExecutionResult(data=None, errors=[GraphQLError(message,
+                                                                     original_error=LimitError("cost", message))])
     return cost

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from api import pictures
 from kg.rdf.export import FORMATS, Format, chunks, triple_batches
 from kg.rdf.html import Page
 from kg.rdf.resource import describe
@@ -103,8 +104,9 @@ def resource(kind: str, node_id: str, request: Request,
     if fmt is None:
         path = request.url.path
         alternates = {f.name: f"{path}?format={f.name}" for f in FORMATS.values()}
-        page = Page(iris, found.subject, found.names).render(found.triples, alternates)
-        return HTMLResponse(page, headers=headers)
+        page = Page(iris, found.subject, found.names).render(found.triples, alternates,
+                                                             pictures.neighbourhood(iris, found))
+        return HTMLResponse(page, headers={**headers, "Content-Security-Policy": pictures.CSP})
     body = serialize(found.triples, None, fmt.rdf, prefixes=iris.prefixes)
     return Response(body, media_type=fmt.media_type, headers=headers)
 

@@ -1,4 +1,5 @@
-"""Relay-style connections: opaque offset cursors, one page query, a count query only when asked."""
+"""Relay-style connections: opaque cursors (keyset ones, see api.keyset; offsets for Lucene's top hits), one
+page query, a count query only when asked."""
 from __future__ import annotations
 
 import base64
@@ -8,11 +9,14 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from api import keyset
+from api.connections import Texts
 from api.context import Context
 from api.db import Row
 from api.errors import UserError
+from api.fields import resolver
+from api.keyset import Order, Scalar
 from api.limits import page_size
-from api.types import resolver
 
 T = TypeVar("T")
 _PREFIX = "offset:"
@@ -67,7 +71,7 @@ Page = str | Callable[[int, int], Awaitable[list[Row]]]
 
 async def connection(ctx: Context, queries: tuple[Page, str], build: Callable[[Row], T],
                      first: int, after: str | None, **params: Any) -> Connection[T]:
-    """A page of `queries` (page, count; see cypher.page_queries) from `after`, `first` items long."""
+    """A page of `queries` (page, count) from `after`, `first` items long."""
     skip = decode_cursor(after)
     size = page_size(first)
     page = queries[0]
@@ -83,3 +87,47 @@ async def connection(ctx: Context, queries: tuple[Page, str], build: Callable[[R
                     start_cursor=edges[0].cursor if edges else None,
                     end_cursor=edges[-1].cursor if edges else None)
     return Connection(edges=edges, page_info=info, count=count)
+
+
+def _page(rows: list[Row], size: int, order: Order, build: Callable[[Row], T], after: list[Scalar] | None,
+          count: Callable[[], Awaitable[int]]) -> Connection[T]:
+    """A Connection of up to `size` rows {node, key} (one more tells there is a next page)."""
+    edges = [Edge(node=build(row["node"]), cursor=keyset.encode(order, row["key"])) for row in rows[:size]]
+    info = PageInfo(has_next_page=len(rows) > size, has_previous_page=after is not None,
+                    start_cursor=edges[0].cursor if edges else None,
+                    end_cursor=edges[-1].cursor if edges else None)
+    return Connection(edges=edges, page_info=info, count=count)
+
+
+async def keyset_connection(ctx: Context, texts: Texts, order: Order, build: Callable[[Row], T],
+                            first: int, after: str | None, **params: Any) -> Connection[T]:
+    """A root connection's page after the cursor `after` (see api.keyset), `first` items long."""
+    key = keyset.decode(after, order)
+    size = page_size(first)
+    if key is None:
+        rows = await ctx.read(texts.first, limit=size + 1, **params)
+    else:
+        rows = await ctx.read(texts.next, after=key, limit=size + 1, **params)
+
+    async def count() -> int:
+        total: int = (await ctx.read(texts.count, **params))[0]["total"]
+        return total
+
+    return _page(rows, size, order, build, key, count)
+
+
+async def nested_connection(ctx: Context, texts: Texts, parent: str, order: Order, build: Callable[[Row], T],
+                            first: int, after: str | None, **params: Any) -> Connection[T]:
+    """A connection under the node `parent`, batched with its siblings' (same arguments) in one query."""
+    key = keyset.decode(after, order)
+    size = page_size(first)
+    if key is None:
+        rows = await ctx.items(texts.first, parent, limit=size + 1, **params)
+    else:
+        rows = await ctx.items(texts.next, parent, after=key, limit=size + 1, **params)
+
+    async def count() -> int:
+        found = await ctx.items(texts.count, parent, **params)
+        return int(found[0]) if found else 0
+
+    return _page(rows, size, order, build, key, count)

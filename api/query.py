@@ -6,35 +6,77 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from api import cypher, refs
+from api import cypher, identity, refs
+from api.connections import (
+    AUTHOR_FILTERS,
+    PAPER_FILTERS,
+    SHARED_REPOS,
+    SHARED_REPOS_ORDER,
+    AuthorOrder,
+    AuthorWhere,
+    PaperOrder,
+    PaperWhere,
+    author_order,
+    author_texts,
+    filters,
+    paper_order,
+    paper_texts,
+)
 from api.db import Row
 from api.errors import UserError
-from api.limits import DEFAULT_PAGE, MAX_HOPS, MAX_PATHS, MIN_HOPS, hops, lucene_query, page_size
-from api.pagination import Connection, Page, connection
+from api.fields import resolver
+from api.limits import (
+    DEFAULT_PAGE,
+    MAX_HOPS,
+    MAX_PAGE,
+    MAX_PATH_AUTHORS,
+    MAX_PATHS,
+    MIN_HOPS,
+    hops,
+    lucene_query,
+    page_size,
+)
+from api.pagination import Connection, Page, connection, keyset_connection
 from api.search import top_hits
 from api.types import (
+    After,
     Author,
     CoauthorPath,
     Ctx,
     First,
     Institution,
+    Node,
     Paper,
     Repo,
     SharedRepo,
+    Snapshot,
     Stats,
     Topic,
     node,
     nodes,
-    resolver,
 )
+from api.types import Page as PageNode
 
-BY_ID = {label: cypher.by_id(label) for label in ("Paper", "Author", "Institution", "Repo", "Topic")}
+BY_ID = {label: cypher.by_id(label) for label in identity.NODE_LABELS}
+NODE_TYPES: dict[str, type[Node]] = {cls.__name__: cls for cls in (Paper, Author, Institution, Repo, Topic, PageNode,
+                                                                   Snapshot)}
 AuthorRef = Annotated[str, strawberry.argument(description="An author's id or name.")]
 FromRef = Annotated[str, strawberry.argument(name="from", description="An author's id or name.")]
 Search = Annotated[str | None, strawberry.argument(
     description="Words to find in the full-text index; results in relevance order.")]
 MaxHops = Annotated[int, strawberry.argument(description=f"Co-authorship hops, {MIN_HOPS} to {MAX_HOPS}.")]
+PathAuthors = Annotated[list[str] | None, strawberry.argument(
+    description=f"Authors (ids or names), at most {MAX_PATH_AUTHORS}.")]
 N = TypeVar("N")
+
+
+async def path_authors(info: Ctx, values: list[str] | None) -> list[Row]:
+    """The authors of an `avoid` or `through` list; too many, or an unknown one, is a UserError."""
+    if not values:
+        return []
+    if len(values) > MAX_PATH_AUTHORS:
+        raise UserError(f"at most {MAX_PATH_AUTHORS} authors in `avoid` or `through` (got {len(values)})")
+    return list(await asyncio.gather(*(refs.require(info.context, "Author", v) for v in values)))
 
 
 async def lookup(info: Ctx, label: str, id: str | None, name: str | None, name_arg: str) -> Row | None:
@@ -44,6 +86,28 @@ async def lookup(info: Ctx, label: str, id: str | None, name: str | None, name_a
     if id is not None:
         return await info.context.item(BY_ID[label], id)
     return await refs.find(info.context, label, name)  # type: ignore[arg-type]
+
+
+async def any_node(info: Ctx, value: str) -> Node | None:
+    """The node whose id is `value` (a key, or `Type:key`), whatever its type; None when there is none."""
+    label, key = identity.split_typed(value)
+    if label is not None:
+        return maybe(NODE_TYPES[label], await info.context.item(BY_ID[label], key))
+    found = identity.one_of(value, await info.context.items(identity.ANY_BY_ID, value))
+    return node(NODE_TYPES[str(found["label"])], found["item"]) if found else None  # type: ignore[arg-type]
+
+
+def merge_where(where: PaperWhere | None, **args: Any) -> PaperWhere | None:
+    """`where` with the root arguments given (author, year...) added; one given both ways is a UserError."""
+    given = {k: v for k, v in args.items() if v is not None}
+    if not given:
+        return where
+    merged = where or PaperWhere()
+    for name, value in given.items():
+        if getattr(merged, name) is not None and getattr(merged, name) != value:
+            raise UserError(f"`{name}` is given both as an argument and in `where`; give it once")
+        setattr(merged, name, value)
+    return merged
 
 
 def maybe(cls: type[N], props: Row | None) -> N | None:
@@ -58,12 +122,14 @@ def as_path(nodes_: list[Row]) -> CoauthorPath:
 
 
 async def find_paths(info: Ctx, start: str, end: str, max_hops: int, queries: dict[int, str],
-                     first: int) -> list[CoauthorPath]:
-    """The shortest paths of `queries` (shortestPath or allShortestPaths) between two authors, in one
-    round trip with the authors' lookup; an unknown author is a UserError."""
+                     first: int, avoid: list[str] | None = None) -> list[CoauthorPath]:
+    """The shortest paths of `queries` (shortestPath, allShortestPaths or the strongest) between two authors,
+    passing none of `avoid` (ids), in one round trip with the authors' lookup; an unknown author is a
+    UserError."""
     limit = hops(max_hops)
-    row = (await info.context.read(queries[limit], first=first, **{"from": refs.ref("Author", start),
-                                                                   "to": refs.ref("Author", end)}))[0]
+    row = (await info.context.read(queries[limit], first=first, avoid=avoid or [],
+                                   fanout=cypher.STRONGEST_FANOUT, **{"from": refs.ref("Author", start),
+                                                                      "to": refs.ref("Author", end)}))[0]
     for value, found in ((start, row["start"]), (end, row["end"])):
         if found is None:
             raise refs.unknown("Author", value)
@@ -72,8 +138,40 @@ async def find_paths(info: Ctx, start: str, end: str, max_hops: int, queries: di
     return [as_path(path) for path in row["paths"]]
 
 
+async def through_path(info: Ctx, start: str, end: str, max_hops: int, queries: dict[int, str],
+                       through: list[str], avoid: list[str]) -> CoauthorPath | None:
+    """The path from `start` to `end` passing each author of `through` in turn, each leg the shortest (or
+    strongest) within the hops the others leave; None when a leg has no path within them."""
+    stops = [start, *through, end]
+    papers: list[Paper] = []
+    authors: list[Author] = []
+    used = 0
+    for i, (a, b) in enumerate(zip(stops, stops[1:])):
+        budget = max_hops - used - (len(stops) - 2 - i)  # at least one hop for each leg still to go
+        if budget < 1:
+            return None
+        found = await find_paths(info, a, b, budget, queries, 1, avoid)
+        if not found:
+            return None
+        leg = found[0]
+        authors += leg.authors[1:] if authors else leg.authors
+        papers += leg.papers
+        used += leg.length
+    return CoauthorPath(length=used, authors=authors, papers=papers)
+
+
 @strawberry.type
 class Query:
+    @resolver("Any node by id (Relay's Node): a Paper, Author, Institution, Repo, Topic, Page or Snapshot; null when "
+              "there is none. A key two types share must be given as Type:id.")
+    async def node(self, info: Ctx, id: strawberry.ID) -> Node | None:
+        return await any_node(info, id)
+
+    @resolver(f"Nodes by id, in the order given (null where there is none); at most {MAX_PAGE} ids.")
+    async def nodes(self, info: Ctx, ids: list[strawberry.ID]) -> list[Node | None]:
+        page_size(len(ids))
+        return list(await asyncio.gather(*(any_node(info, i) for i in ids)))
+
     @resolver("A paper by id; null when there is none.")
     async def paper(self, info: Ctx, id: strawberry.ID) -> Paper | None:
         return maybe(Paper, await info.context.item(BY_ID["Paper"], id))
@@ -95,39 +193,52 @@ class Query:
     async def topic(self, info: Ctx, id: strawberry.ID | None = None, name: str | None = None) -> Topic | None:
         return maybe(Topic, await lookup(info, "Topic", id, name, "name"))
 
-    @resolver("Papers, newest first or by relevance to `search`, filtered by what is given "
-              "(author, institution, topic: id or name; repo: id or owner/name).")
+    @resolver("Papers, newest first or by relevance to `search` (or in `orderBy`), filtered by what is given "
+              "(author, institution, topic: id or name; repo: id or owner/name; the same and more in `where`).")
     async def papers(self, info: Ctx, search: Search = None, author: str | None = None,
                      institution: str | None = None, topic: str | None = None, repo: str | None = None,
                      year: int | None = None, first: First = DEFAULT_PAGE,
-                     after: str | None = None) -> Connection[Paper]:
-        wanted = [(arg, label, value) for arg, label, value in (
-            ("author", "Author", author), ("institution", "Institution", institution),
-            ("topic", "Topic", topic), ("repo", "Repo", repo)) if value is not None]
-        found = await asyncio.gather(*(refs.require(info.context, label, value) for _, label, value in wanted))
-        params: dict[str, Any] = {arg: n["id"] for (arg, _, _), n in zip(wanted, found)}
-        if year is not None:
-            params["year"] = year
-        queries: tuple[Page, str] = cypher.paper_page(list(params), search is not None)
+                     after: After = None, where: PaperWhere | None = None,
+                     order_by: PaperOrder | None = None) -> Connection[Paper]:
+        merged = merge_where(where, author=author, institution=institution, topic=topic, repo=repo,
+                             year_from=year, year_to=year)
+        found = await filters(info.context, merged, PAPER_FILTERS)
+        params: dict[str, Any] = dict(found.params)
         if search is not None:
             params["search"] = lucene_query(search)
-            if len(params) == 1:  # no filters: Lucene's top hits, not a sort of every match
+            if not found.lines and order_by is None:  # no filters: Lucene's top hits, not a sort of every match
                 text = params["search"]
-                queries = (lambda skip, limit: top_hits(info.context, text, skip, limit), queries[1])
-        return await connection(info.context, queries, lambda n: node(Paper, n), first, after, **params)
+                queries: tuple[Page, str] = (lambda skip, limit: top_hits(info.context, text, skip, limit),
+                                             paper_texts(None, (), None, True).count)
+                return await connection(info.context, queries, lambda n: node(Paper, n), first, after, **params)
+        return await keyset_connection(info.context, paper_texts(None, found.lines, order_by, search is not None),
+                                       paper_order(order_by, search is not None), lambda n: node(Paper, n),
+                                       first, after, **params)
 
-    @resolver("Authors by name, or by relevance to `search`.")
+    @resolver("Authors by name, or by relevance to `search` (or in `orderBy`), filtered by `where`.")
     async def authors(self, info: Ctx, search: Search = None, first: First = DEFAULT_PAGE,
-                      after: str | None = None) -> Connection[Author]:
-        params = {} if search is None else {"search": lucene_query(search)}
-        return await connection(info.context, cypher.author_page(search is not None),
-                                lambda n: node(Author, n), first, after, **params)
+                      after: After = None, where: AuthorWhere | None = None,
+                      order_by: AuthorOrder | None = None) -> Connection[Author]:
+        found = await filters(info.context, where, AUTHOR_FILTERS)
+        params: dict[str, Any] = dict(found.params)
+        if search is not None:
+            params["search"] = lucene_query(search)
+        return await keyset_connection(info.context, author_texts(None, found.lines, order_by, search is not None),
+                                       author_order(None, order_by, search is not None),
+                                       lambda n: node(Author, n), first, after, **params)
 
-    @resolver("The shortest co-authorship path between two authors (ids or names); null "
-              "when there is none within maxHops.")
-    async def coauthor_path(self, info: Ctx, from_: FromRef,
-                            to: AuthorRef, max_hops: MaxHops = 6) -> CoauthorPath | None:
-        found = await find_paths(info, from_, to, max_hops, cypher.SHORTEST_PATH, 1)
+    @resolver("The shortest co-authorship path between two authors (ids or names); null when there is none "
+              "within maxHops. `avoid`: authors it must not pass; `through`: authors it must pass, in that "
+              "order; `strongest`: of the shortest paths, the one whose hops share the most papers.")
+    async def coauthor_path(self, info: Ctx, from_: FromRef, to: AuthorRef, max_hops: MaxHops = 6,
+                            avoid: PathAuthors = None, through: PathAuthors = None,
+                            strongest: bool = False) -> CoauthorPath | None:
+        avoid_ids = [a["id"] for a in await path_authors(info, avoid)]
+        queries = cypher.STRONGEST_PATH if strongest else cypher.SHORTEST_PATH
+        if through:
+            await path_authors(info, through)  # an unknown name is an error, not "no path"
+            return await through_path(info, from_, to, hops(max_hops), queries, through, avoid_ids)
+        found = await find_paths(info, from_, to, max_hops, queries, 1, avoid_ids)
         return found[0] if found else None
 
     @resolver(f"Every shortest co-authorship path between two authors, at most `first` "
@@ -147,8 +258,8 @@ class Query:
         def build(n: Row) -> SharedRepo:
             return SharedRepo(repo=node(Repo, n["repo"]), count=n["count"])
 
-        return await connection(info.context, (cypher.SHARED_REPOS_PAGE, cypher.SHARED_REPOS_COUNT), build,
-                                first, after, repo=repo_id)
+        return await keyset_connection(info.context, SHARED_REPOS, SHARED_REPOS_ORDER, build, first, after,
+                                       repo=repo_id)
 
     @resolver("How many nodes of each type, and relationships, the graph holds.")
     async def stats(self, info: Ctx) -> Stats:

@@ -13,7 +13,8 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
 from api.errors import masked, should_mask
-from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, refuse_costly
+from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, limit_of, refuse_costly
+from api.ops.context import current, refused
 from api.query import Query
 from kg.graph.files import SCHEMA_DIR
 
@@ -27,6 +28,14 @@ LIMIT_RULES = (query_depth_limiter.create_validator(MAX_DEPTH, None), max_aliase
 SDL_PATH = SCHEMA_DIR / "schema.graphql"
 
 
+def traced(ctx: ExecutionContext, errors: list[GraphQLError] | None) -> None:
+    """Tell the request's trace (for its log line and metrics) the operation, its errors and refusals."""
+    if trace := current():
+        trace.graphql, trace.operation, trace.errors = True, ctx.operation_name, bool(errors)
+        for limit in filter(None, map(limit_of, errors or ())):
+            refused(limit)
+
+
 class Guard(SchemaExtension):
     """Every per-request step in one extension (each extension adds hooks to every request): parse and
     validate through the caches, within the token, depth and alias limits; refuse an operation above
@@ -37,8 +46,14 @@ class Guard(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         ctx = self.execution_context
         ctx.validation_rules = (*ctx.validation_rules, *LIMIT_RULES)
-        yield
-        if errors := getattr(ctx.result, "errors", None):
+        try:
+            yield
+        except GraphQLError as exc:  # raised by on_parse (too many tokens, bad syntax): no result follows
+            traced(ctx, [exc])
+            raise
+        errors = getattr(ctx.result, "errors", None)
+        traced(ctx, errors)
+        if errors:
             ctx.result.errors = [masked(e) for e in errors]  # type: ignore[union-attr]
 
     def on_parse(self) -> Iterator[None]:

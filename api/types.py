@@ -10,10 +10,25 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import strawberry
 from strawberry import Info
 
-from api import cypher
+from api import cypher, identity
+from api.connections import (
+    AUTHOR_FILTERS,
+    PAPER_FILTERS,
+    AuthorOrder,
+    AuthorWhere,
+    PaperOrder,
+    PaperWhere,
+    author_order,
+    author_texts,
+    filters,
+    paper_order,
+    paper_texts,
+)
 from api.context import Context
 from api.db import Row
+from api.fields import resolver
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
+from api.pagination import Connection, nested_connection
 from kg.graph.model import LABELS
 
 N = TypeVar("N")
@@ -38,13 +53,6 @@ def nodes(cls: type[N], maps: list[Row]) -> list[N]:
     return [node(cls, m) for m in maps]
 
 
-def resolver(description: str) -> Callable[[R], R]:
-    """`@strawberry.field(description=...)` for a resolver method, typed: strawberry types that decorator as
-    Any, but strawberry.type leaves the resolver itself on the class, so the method is what it gives."""
-    decorate: Callable[[R], R] = strawberry.field(description=description)
-    return decorate
-
-
 def described(label: str, prop: str) -> Any:
     """A plain field whose description is the model's for that property."""
     return strawberry.field(description=LABELS[label].prop(prop).doc)
@@ -58,9 +66,74 @@ def papers_field(label: str, description: str) -> Any:
     return strawberry.field(resolver=papers, description=description)
 
 
+After = Annotated[str | None, strawberry.argument(description="The endCursor of the page before.")]
+
+
+def papers_connection_field(label: str, description: str) -> Any:
+    """The `papersConnection` of an Author, Repo, Topic or Institution: keyset pages, filters, orders."""
+    async def papers_connection(root: Any, info: Ctx, first: First = DEFAULT_PAGE, after: After = None,
+                                where: PaperWhere | None = None,
+                                order_by: PaperOrder | None = None) -> Connection[Paper]:
+        found = await filters(info.context, where, PAPER_FILTERS)
+        return await nested_connection(info.context, paper_texts(label, found.lines, order_by), root.id,
+                                       paper_order(order_by), lambda n: node(Paper, n), first, after,
+                                       **dict(found.params))
+
+    return strawberry.field(resolver=papers_connection, description=description + " Newest first unless "
+                            "orderBy says otherwise; keyset cursors, totalCount.")
+
+
+def authors_connection_field(label: str, description: str) -> Any:
+    """The `authorsConnection` of a Paper or an Institution."""
+    async def authors_connection(root: Any, info: Ctx, first: First = DEFAULT_PAGE, after: After = None,
+                                 where: AuthorWhere | None = None,
+                                 order_by: AuthorOrder | None = None) -> Connection[Author]:
+        found = await filters(info.context, where, AUTHOR_FILTERS)
+        return await nested_connection(info.context, author_texts(label, found.lines, order_by), root.id,
+                                       author_order(label, order_by), lambda n: node(Author, n), first, after,
+                                       **dict(found.params))
+
+    return strawberry.field(resolver=authors_connection, description=description)
+
+
+@strawberry.interface(description="A node of the graph, found again by `node(id:)`; `iri` names it in RDF.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Its key in the graph; `node(id:)` finds it again.")
+
+    @resolver("The IRI that names it in the RDF export and at /resource (KG_BASE_IRI/resource/type/id).")
+    def iri(self) -> str:
+        return identity.iri(type(self).__name__, self.id)
+
+
+@strawberry.type(description="How many papers in one year.")
+class YearCount:
+    year: int
+    count: int
+
+
+def per_year_field(label: str) -> Any:
+    """`papersPerYear` of an Author, Topic or Institution."""
+    async def papers_per_year(root: Any, info: Ctx) -> list[YearCount]:
+        return [YearCount(year=r["year"], count=r["count"])
+                for r in await info.context.items(cypher.PER_YEAR[label], root.id)]
+
+    return strawberry.field(resolver=papers_per_year, description="How many of its papers each year, oldest "
+                            "first (papers without a year left out).")
+
+
+def top_field(text: str, count_type: str, node_type: str, description: str) -> Any:
+    """A ranking of the `node_type` nodes beside a node's papers (see cypher.top), as `count_type` items."""
+    async def ranked(root: Any, info: Ctx, first: First = 10) -> Any:
+        count_cls, node_cls = globals()[count_type], globals()[node_type]
+        return [count_cls(node=node(node_cls, r["node"]), count=r["count"])
+                for r in await info.context.items(text, root.id, first=page_size(first))]
+
+    ranked.__annotations__["return"] = f"list[{count_type}]"  # the types are defined below
+    return strawberry.field(resolver=ranked, description=description)
+
+
 @strawberry.type(description="A paper, merged from every page that lists it.")
-class Paper:
-    id: strawberry.ID
+class Paper(Node):
     title: str
     abstract: str | None
     date: str | None = strawberry.field(description='"YYYY-MM-DD", or "--MM-DD" when no page gave the year.')
@@ -77,6 +150,9 @@ class Paper:
     @resolver("Authors in the order the page lists them.")
     async def authors(self, info: Ctx, first: First = MAX_PAGE) -> list[Author]:
         return nodes(Author, await info.context.items(cypher.PAPER_AUTHORS, self.id, first=page_size(first)))
+
+    authors_connection: Connection[Author] = authors_connection_field(
+        "Paper", "Its authors, in the order the page lists them unless orderBy says otherwise.")
 
     @resolver("Code repositories and Hugging Face models, datasets and spaces.")
     async def repos(self, info: Ctx) -> list[Repo]:
@@ -108,9 +184,14 @@ class Paper:
                 for r in rows]
 
 
+@strawberry.type(description="One spelling of an author's name, and the evidence that it is theirs.")
+class MergedName:
+    name: str = strawberry.field(description="The spelling, as pages give it; empty for a namesake kept apart.")
+    evidence: str = strawberry.field(description="The decision and the signals behind it.")
+
+
 @strawberry.type(description="A person who wrote papers.")
-class Author:
-    id: strawberry.ID
+class Author(Node):
     name: str
     h_index: int | None = described("Author", "h_index")
     citations: int | None = described("Author", "citations")
@@ -118,6 +199,14 @@ class Author:
     novelty: int | None = described("Author", "novelty")
     ai_score: int | None = described("Author", "ai_score")
     main_category: str | None = described("Author", "main_category")
+    aliases: list[str] | None = described("Author", "aliases")
+
+    @resolver("Why kg takes these spellings for one person, and keeps namesakes apart: per spelling the "
+              "signals that joined it (shared co-authors, institutions, topics, years), then any namesake "
+              "kept apart (name empty). `kg authors merge|split` overrides a decision.")
+    async def merged_from(self, info: Ctx) -> list[MergedName]:
+        lines: list[str] = await info.context.items(cypher.AUTHOR_EVIDENCE, self.id)
+        return [MergedName(name=name, evidence=why) for name, _, why in (line.partition("\t") for line in lines)]
 
     @resolver("How many of their papers the graph holds (paperCount is how many they have).")
     async def known_paper_count(self, info: Ctx) -> int:
@@ -134,6 +223,7 @@ class Author:
         return nodes(Snapshot, await info.context.items(cypher.AUTHOR_HISTORY, self.id))
 
     papers: list[Paper] = papers_field("Author", "Their papers, newest first.")
+    papers_connection: Connection[Paper] = papers_connection_field("Author", "Their papers.")
 
     @resolver("People they wrote with, most shared papers first.")
     async def coauthors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Coauthor]:
@@ -141,18 +231,28 @@ class Author:
         return [Coauthor(author=node(Author, r["author"]), papers=nodes(Paper, r["papers"]), count=r["count"])
                 for r in rows]
 
+    papers_per_year: list[YearCount] = per_year_field("Author")
+    top_topics: list[TopicCount] = top_field(cypher.AUTHOR_TOP_TOPICS, "TopicCount", "Topic",
+                                             "The topics of their papers, most papers first, with the count.")
+    top_institutions: list[InstitutionCount] = top_field(
+        cypher.AUTHOR_TOP_INSTITUTIONS, "InstitutionCount", "Institution",
+        "The institutions of their papers, most papers first, with the count.")
+
     @resolver("Institutions of their papers, most papers first.")
     async def institutions(self, info: Ctx) -> list[Institution]:
         return nodes(Institution, await info.context.items(cypher.AUTHOR_INSTITUTIONS, self.id))
 
 
 @strawberry.type(description="A lab, company or university, under every name the pages use.")
-class Institution:
-    id: strawberry.ID
+class Institution(Node):
     name: str
     aliases: list[str] | None
 
     papers: list[Paper] = papers_field("Institution", "Papers affiliated with it, newest first.")
+    papers_connection: Connection[Paper] = papers_connection_field("Institution", "Papers affiliated with it.")
+    papers_per_year: list[YearCount] = per_year_field("Institution")
+    authors_connection: Connection[Author] = authors_connection_field(
+        "Institution", "Authors of its papers, most papers there first unless orderBy says otherwise.")
 
     @resolver("Authors of its papers, most papers first.")
     async def authors(self, info: Ctx, first: First = DEFAULT_PAGE) -> list[Author]:
@@ -160,8 +260,7 @@ class Institution:
 
 
 @strawberry.type(description="A code repository, or a Hugging Face model, dataset or space.")
-class Repo:
-    id: strawberry.ID
+class Repo(Node):
     host: str
     kind: str = strawberry.field(description="code, model, dataset or space.")
     owner: str
@@ -173,20 +272,23 @@ class Repo:
         return f"{self.owner}/{self.name}"
 
     papers: list[Paper] = papers_field("Repo", "Papers that link to it, newest first.")
+    papers_connection: Connection[Paper] = papers_connection_field("Repo", "Papers that link to it.")
 
 
 @strawberry.type(description="A subject: an arXiv category or a keyphrase.")
-class Topic:
-    id: strawberry.ID
+class Topic(Node):
     name: str
     scheme: str = strawberry.field(description="arxiv or keyphrase.")
 
     papers: list[Paper] = papers_field("Topic", "Papers on it, newest first.")
+    papers_connection: Connection[Paper] = papers_connection_field("Topic", "Papers on it.")
+    papers_per_year: list[YearCount] = per_year_field("Topic")
+    top_authors: list[AuthorCount] = top_field(cypher.TOPIC_TOP_AUTHORS, "AuthorCount", "Author",
+                                               "The authors of its papers, most papers first, with the count.")
 
 
 @strawberry.type(description="One save of a page, named by its content: its date and the header figures it showed.")
-class Snapshot:
-    id: strawberry.ID
+class Snapshot(Node):
     saved_at: str = described("Snapshot", "saved_at")
     listed: int = described("Snapshot", "listed")
     h_index: int | None = described("Snapshot", "h_index")
@@ -202,8 +304,7 @@ class Snapshot:
 
 
 @strawberry.type(description="A listing page, named by what it shows: an author's profile, a daily feed or a search.")
-class Page:
-    id: strawberry.ID
+class Page(Node):
     format: str = strawberry.field(description="profile, feed or search.")
     title: str | None = described("Page", "title")
 
@@ -217,6 +318,24 @@ class Source:
     page: Page
     position: int
     owner: Author | None = strawberry.field(description="The author whose profile the page is.")
+
+
+@strawberry.type(description="A topic and how many of the papers in question are on it.")
+class TopicCount:
+    node: Topic
+    count: int
+
+
+@strawberry.type(description="An institution and how many of the papers in question it is affiliated with.")
+class InstitutionCount:
+    node: Institution
+    count: int
+
+
+@strawberry.type(description="An author and how many of the papers in question they wrote.")
+class AuthorCount:
+    node: Author
+    count: int
 
 
 @strawberry.type(description="Someone an author wrote with, and the papers they share.")

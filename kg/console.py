@@ -1,10 +1,13 @@
-"""Terminal output: errors as one line on stderr, progress bars only on a terminal."""
+"""Terminal output: errors as one line on stderr, progress bars only on a terminal; for scripts (`--json`),
+progress and summaries as JSON lines on stdout."""
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -27,8 +30,36 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def progress(items: Iterable[T], label: str, total: int | None = None) -> Iterator[T]:
-    """`items`, with a progress bar on stderr when it is a terminal."""
+EVENT_EVERY_S = 1.0  # progress events at most this often (and one at the end)
+
+
+def event(kind: str, **fields: Any) -> None:
+    """One JSON line on stdout: {"event": kind, ...fields}."""
+    sys.stdout.buffer.write(orjson.dumps({"event": kind, **fields}) + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def progress_events(items: Iterable[T], stage: str, total: int | None = None) -> Iterator[T]:
+    """`items`, with {"event": "progress", "stage", "done", "total", "seconds"} lines on stdout: at most one
+    a second, and one when they are all through."""
+    started = last = time.monotonic()
+    done = shown = 0
+    for item in items:
+        yield item
+        done += 1
+        now = time.monotonic()
+        if now - last >= EVENT_EVERY_S:
+            event("progress", stage=stage, done=done, total=total, seconds=round(now - started, 3))
+            last, shown = now, done
+    if shown != done or done == 0:
+        event("progress", stage=stage, done=done, total=total, seconds=round(time.monotonic() - started, 3))
+
+
+def progress(items: Iterable[T], label: str, total: int | None = None, json: bool = False) -> Iterator[T]:
+    """`items`, with progress events on stdout with `json`, else a progress bar on stderr when it is a terminal."""
+    if json:
+        yield from progress_events(items, label, total)
+        return
     if not err.is_terminal:
         yield from items
         return

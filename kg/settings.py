@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,8 +29,20 @@ class Settings(BaseSettings):
     # RDF and the API.
     base_iri: str = Field("http://localhost:8000", alias="KG_BASE_IRI")
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
+    sparql_timeout: float = Field(10.0, alias="KG_SPARQL_TIMEOUT", gt=0)
     cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
-    graphiql_assets: Path | None = Field(None, alias="KG_GRAPHIQL_ASSETS")
+    # Operations: logs, the slow-query log and /metrics (docs/operations.md).
+    log_format: Literal["auto", "json", "text"] = Field("auto", alias="KG_LOG_FORMAT")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", alias="KG_LOG_LEVEL")
+    slow_query_ms: float = Field(500.0, alias="KG_SLOW_QUERY_MS", ge=0)
+    metrics_key: str = Field("", alias="KG_METRICS_KEY", repr=False)
+    # Persisted queries: a JSON file {sha256: query} loaded at start; with KG_API_PERSISTED_ONLY, the allowlist.
+    persisted_queries: Path | None = Field(None, alias="KG_API_PERSISTED_QUERIES")
+    persisted_only: bool = Field(False, alias="KG_API_PERSISTED_ONLY")
+    # Author identity (kg/graph/identity.py): the scores two clusters of one name block must reach to merge;
+    # unset keeps the defaults there.
+    authors_same_name: float | None = Field(None, alias="KG_AUTHORS_SAME_NAME")
+    authors_variant: float | None = Field(None, alias="KG_AUTHORS_VARIANT")
 
     def cors(self) -> list[str]:
         """The origins of KG_CORS_ORIGINS."""

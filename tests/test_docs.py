@@ -13,9 +13,9 @@ Conventions (docs/testing.md says the same for writers):
 - ```graphql, then a ```json block: the query is posted to the real app (`create_app`) and the answer
   (data, errors, extensions) compared as parsed JSON, exactly, except that a list whose last element is
   the string "…" stands for a list that starts with the elements before it and has at least one more.
-- ```sparql, then a plain ``` block: the query, after the PREFIX lines of the export's prefixes (schema:,
-  kg:, paper:, author:, ...), runs in pyoxigraph on the N-Triples export of the graph; the output is a
-  header line of the variable names, then the rows, values joined by " | ".
+- ```sparql, then a plain ``` block: the query is posted to /sparql of the docs' own `kg serve` (which
+  declares the export's prefixes: schema:, kg:, paper:, author:, ...); the output is a header line of the
+  variable names, then the rows, values joined by " | ".
 - ```python, then a plain ``` block: the code runs with `python -` in the docs folder; the output is what
   it prints (stdout and stderr).
 - ```console: lines starting with "$ " are commands (a trailing "\\" continues one on the next line) and
@@ -212,7 +212,7 @@ def kg_env(conf: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "KG_"))}
     env.update(NEO4J_URI=conf.uri, NEO4J_USER=conf.user or "neo4j", NEO4J_PASSWORD=conf.password,
                NEO4J_DATABASE=conf.database, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", COLUMNS="80",
-               KG_DOCS_PYTHON=sys.executable)
+               KG_DOCS_PYTHON=sys.executable, KG_HOME=str(HOME / ".kg"))  # the docs' own SPARQL store
     return env
 
 
@@ -259,7 +259,7 @@ def api_server(neo4j_settings: Settings) -> Iterator[Server]:
     """`kg serve` on a free port, for the docs' curl commands."""
     import httpx
 
-    server = Server(neo4j_settings)
+    server = Server(neo4j_settings, {"KG_HOME": str(HOME / ".kg")})
     try:
         with httpx.Client(timeout=30) as client:
             server.wait(client)
@@ -295,12 +295,17 @@ def run_graphql(example: Example, request: pytest.FixtureRequest) -> list:
 
 
 def run_sparql(example: Example, request: pytest.FixtureRequest) -> list:
-    store: pyoxigraph.Store = request.getfixturevalue("rdf_store")
-    prefixes = "".join(f"PREFIX {name}: <{ns}>\n" for name, ns in IRIS.prefixes.items())
-    solutions = store.query(prefixes + "\n".join(example.block.lines))
-    assert isinstance(solutions, pyoxigraph.QuerySolutions), "a SELECT query"
-    names = [v.value for v in solutions.variables]
-    rows = [["" if term is None else term.value for term in row] for row in solutions]
+    import httpx
+
+    request.getfixturevalue("docs_graph")
+    server: Server = request.getfixturevalue("api_server")
+    response = httpx.post(f"http://127.0.0.1:{server.port}/sparql", content="\n".join(example.block.lines),
+                          headers={"content-type": "application/sparql-query",
+                                   "accept": "application/sparql-results+json"}, timeout=60)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    names = answer["head"]["vars"]
+    rows = [[b[n]["value"] if n in b else "" for n in names] for b in answer["results"]["bindings"]]
     return [text_result(example.output, table(names, rows))]
 
 
@@ -331,7 +336,7 @@ def console_commands(block: Block) -> Iterator[tuple[str, int, int]]:
         command = lines[i][2:]
         while command.endswith("\\") and i + 1 < len(lines):
             i += 1
-            command = command[:-1] + "\n" + lines[i]
+            command += "\n" + lines[i]  # the shell joins a backslash-newline itself
         first = i = i + 1
         while i < len(lines) and not lines[i].startswith("$ "):
             i += 1

@@ -26,7 +26,6 @@ import uvicorn
 
 from api import graphiql
 from api.app import create_app
-from kg.errors import KgError
 from kg.store.connection import Settings
 from tests.corpora import SYNTH, Corpus
 
@@ -46,10 +45,7 @@ def _free_port() -> int:
 @pytest.fixture
 def live_api(seeded: neo4j.Driver, neo4j_settings: Settings) -> Iterator[str]:
     """The real app under uvicorn on a loopback port, serving the graph of a corpus; its base URL."""
-    try:
-        graphiql.fetch()
-    except KgError as exc:
-        pytest.fail(f"GraphiQL's assets are missing and could not be fetched: {exc}", pytrace=False)
+    assert not graphiql.missing(), "GraphiQL's vendored files are missing or altered"
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(neo4j_settings), host="127.0.0.1", port=port,
                                            log_level="warning"))

@@ -126,7 +126,8 @@ def test_cli_ingest_names_rejected_files(clean_db: neo4j.Driver, neo4j_settings:
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00" * 64)
     env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USER": neo4j_settings.user,
-           "NEO4J_PASSWORD": neo4j_settings.password, "PATH": "/usr/bin:/bin"}
+           "NEO4J_PASSWORD": neo4j_settings.password, "PATH": "/usr/bin:/bin",
+           "KG_HOME": str(tmp_path / "kg")}  # its SPARQL store too
     result = subprocess.run([sys.executable, "-m", "kg", "ingest", str(SYNTH.feed), str(junk)],
                             capture_output=True, text=True, env=env)
     assert result.returncode == 1, result.stderr

@@ -97,9 +97,9 @@ def test_the_schema_file_is_the_derived_schema() -> None:
 
 def test_internal_properties_are_neither_served_nor_exported() -> None:
     internal = [(rel.type, p.name) for rel in RELATIONSHIPS.values() for p in rel.props if p.internal]
-    assert internal == [("SEEN_IN", "authors")]
-    assert [(label.name, p.name) for label in LABELS.values() for p in label.props if p.internal] == [
-        ("Snapshot", "content")]
+    assert internal == [("AUTHORED", "names"), ("SEEN_IN", "authors")]
+    internal_nodes = [(label.name, p.name) for label in LABELS.values() for p in label.props if p.internal]
+    assert internal_nodes == [("Author", "block"), ("Author", "evidence"), ("Snapshot", "content")]
     assert all(p.merge is not Merge.ORDER for label in LABELS.values() for p in label.props)
 
 

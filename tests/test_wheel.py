@@ -14,11 +14,12 @@ import httpx
 import neo4j
 import pytest
 
+from api.graphiql import ASSETS, missing, sri
 from kg.store.connection import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("pyproject.toml", "README.md", "kg", "api", "schema")  # what a wheel is built from
-LOCAL_STATE = shutil.ignore_patterns("__pycache__", "*.egg-info", "graphiql")  # caches, fetched assets
+SOURCES = ("pyproject.toml", "README.md", "kg", "api", "schema", "docs")  # what a wheel is built from
+LOCAL_STATE = shutil.ignore_patterns("__pycache__", "*.egg-info")  # caches
 START_TIMEOUT_S = 60
 
 
@@ -68,16 +69,16 @@ def env_for(venv: Path, conf: Settings) -> dict[str, str]:
 
 def test_the_venv_imports_kg_from_the_wheel(venv: Path, outside: Path) -> None:
     code = ("import api, kg; from kg.graph.files import SCHEMA_DIR; from kg.server.provision import _pom_text; "
-            "print(kg.__file__, api.__file__, SCHEMA_DIR, len(_pom_text()), sep='\\n')")
+            "print(kg.__file__, api.__file__, SCHEMA_DIR, len(_pom_text()), len(_pom_text('neo4j_plugins_pom.xml')), sep='\\n')")
     done = run(venv / "bin" / "python", "-c", code, cwd=outside, env={"PATH": str(venv / "bin")})
     assert done.returncode == 0, done.stderr
-    kg_file, api_file, schema_dir, pom = done.stdout.splitlines()
+    kg_file, api_file, schema_dir, pom, plugins_pom = done.stdout.splitlines()
     site = next((venv / "lib").glob("python3*/site-packages"))
     assert Path(kg_file).parent == site / "kg" and Path(api_file).parent == site / "api"
     assert Path(schema_dir) == site / "kg" / "schema" and not Path(schema_dir).is_symlink()
     assert {p.name for p in Path(schema_dir).iterdir()} >= {
         "constraints.cypher", "shapes.ttl", "ontology.ttl", "schema.graphql"}
-    assert int(pom) > 0
+    assert int(pom) > 0 and int(plugins_pom) > 0
 
 
 def free_port() -> int:
@@ -110,14 +111,18 @@ def test_the_wheel_ingests_validates_and_serves(venv: Path, outside: Path, clean
                                   stdout=subprocess.DEVNULL, stderr=log)
         try:
             answer = post_when_up(f"http://127.0.0.1:{port}/graphql", "{ stats { papers } }", server)
+            page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"accept": "text/html"})
+            script = httpx.get(f"http://127.0.0.1:{port}/graphiql-assets/graphiql.min.js")
         finally:
             server.terminate()
             server.wait(20)
         log.seek(0)
         stderr = log.read()
     assert answer["data"] == {"stats": {"papers": 30}}, stderr
-    # no npm on PATH: GraphiQL's files cannot be fetched, which is a warning, not a failure
-    assert "GraphiQL will not load in a browser" in stderr and "Traceback" not in stderr
+    # no npm on PATH and no network needed: GraphiQL's files come inside the wheel
+    assert "GraphiQL" not in stderr and "Traceback" not in stderr
+    assert page.status_code == 200 and "graphiql.min.js" in page.text and "missing" not in page.text
+    assert script.status_code == 200 and sri(script.content) == ASSETS["graphiql.min.js"][2]
 
 
 def post_when_up(url: str, query: str, server: subprocess.Popen) -> dict:
@@ -133,11 +138,13 @@ def post_when_up(url: str, query: str, server: subprocess.Popen) -> dict:
     pytest.fail("kg serve did not answer in time", pytrace=False)
 
 
-def test_graphiql_files_that_cannot_be_written_are_one_clear_error(tmp_path: Path) -> None:
-    from api.graphiql import fetch
-    from kg.errors import KgError
-
-    blocked = tmp_path / "a-file"
-    blocked.write_text("not a folder")
-    with pytest.raises(KgError, match="cannot write GraphiQL's files into .*KG_GRAPHIQL_ASSETS"):
-        fetch(blocked / "graphiql")
+def test_the_wheel_carries_graphiql_with_its_licenses(venv: Path, outside: Path) -> None:
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    folder = site / "api" / "static" / "graphiql"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(ASSETS)
+    assert missing(folder) == []
+    # the docs the Browser guide quotes come as files, not as links back into a checkout
+    docs = site / "api" / "static" / "docs"
+    assert sorted(p.name for p in docs.iterdir()) == ["cypher.md", "neo4j.md"]
+    assert not any(p.is_symlink() for p in docs.iterdir())
+    assert (docs / "cypher.md").read_text() == (ROOT / "docs" / "cypher.md").read_text()

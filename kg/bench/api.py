@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -80,11 +80,11 @@ def _free_port() -> int:
 class Server:
     """`kg serve` in a subprocess on a loopback port, pointed at `conf`."""
 
-    def __init__(self, conf: Settings) -> None:
+    def __init__(self, conf: Settings, env: Mapping[str, str] | None = None) -> None:
         self.port = _free_port()
         self.log = tempfile.TemporaryFile()  # its stderr: a pipe nobody reads would block it once full
-        env = {**os.environ, "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user, "NEO4J_PASSWORD": conf.password,
-               "NEO4J_DATABASE": conf.database}
+        env = {**os.environ, **(env or {}), "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user,
+               "NEO4J_PASSWORD": conf.password, "NEO4J_DATABASE": conf.database}
         self.proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(self.port)], env=env,
                                      stdout=subprocess.DEVNULL, stderr=self.log)
         self.url = f"http://127.0.0.1:{self.port}/graphql"

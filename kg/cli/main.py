@@ -1,8 +1,10 @@
 """The `kg` command line: parse, ingest, export, serve and the local Neo4j server."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
+import time
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 import orjson
 import typer
 
-from kg.console import error, fail, progress
+from kg.console import error, event, fail, progress
 from kg.errors import KgError, PageError
 from kg.ingest.pages import expand, pages
 from kg.ingest.resolve import Resolver
@@ -22,9 +24,13 @@ if TYPE_CHECKING:
 app = typer.Typer(help="kg: research-literature pages into a knowledge graph.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
+from kg.cli import sparql  # noqa: E402
+from kg.cli.authors import app as authors_app  # noqa: E402
 from kg.cli.neo4j import app as neo4j_app  # noqa: E402
 
 app.add_typer(neo4j_app, name="neo4j", help="Provision, start, stop and inspect the local Neo4j server.")
+app.add_typer(sparql.app, name="sparql")
+app.add_typer(authors_app, name="authors")
 from kg.cli.pages import app as pages_app  # noqa: E402
 
 app.add_typer(pages_app, name="pages", help="The pages the graph holds; forget one as if never loaded.")
@@ -75,6 +81,7 @@ def ingest_cmd(
     saved_at: str | None = typer.Option(None, "--saved-at", metavar="YYYY-MM-DD",
                                         help="The date these pages were saved (default: the date a page shows, "
                                              "else its file's modification date)."),
+    as_json: bool = typer.Option(False, "--json", help="Progress and the summary as JSON lines on stdout."),
 ) -> None:
     """Parse pages and load them into Neo4j: idempotent, atomic per page, schema applied first."""
     from kg.store.connection import driver, settings
@@ -83,19 +90,29 @@ def ingest_cmd(
     if saved_at is not None:
         saved_at = iso_day(saved_at)
     files = list(expand(paths))
+    started = time.monotonic()
+    if as_json:
+        event("start", command="ingest", files=len(files))
     if bulk:
         from kg.store.bulk import bulk_ingest, prepared
 
         if env_settings().neo4j_uri:
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
-        summary = bulk_ingest(progress(prepared(files, workers, saved_at), "reading", total=len(files)),
+        summary = bulk_ingest(progress(prepared(files, workers, saved_at), "reading", total=len(files), json=as_json),
                               workers=workers)
+        sparql.build()  # the store of the graph imported: a load this large is rebuilt, not refreshed
     else:
+        from kg.rdf.sparql_store import Sync
+
         conf = settings()
-        with driver(conf) as db:
-            stream = progress(pages(files, workers, saved_at=saved_at), "ingesting", total=len(files))
-            summary = Loader(db, conf.database, batch).load(stream)
-    print_summary(summary)
+        with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
+            stream = progress(pages(files, workers, saved_at=saved_at), "ingesting", total=len(files), json=as_json)
+            summary = Loader(db, conf.database, batch, on_commit=sync).load(stream)
+        sparql.report(sync.error)
+    if as_json:
+        event("summary", **dataclasses.asdict(summary), seconds=round(time.monotonic() - started, 3))
+    else:
+        print_summary(summary)
     for reason in summary.rejected:
         error(reason)
     if summary.rejected:
@@ -161,6 +178,8 @@ def export_cmd(
     repo: str | None = typer.Option(None, "--repo", help="Only papers with this repository (id or owner/name)."),
     year: int | None = typer.Option(None, "--year", help="Only papers of this year."),
     batch: int = typer.Option(2000, help="Nodes per Neo4j query.", min=1),
+    as_json: bool = typer.Option(False, "--json", help="Progress and the summary as JSON lines on stdout "
+                                 "(needs -o: without it stdout is the RDF)."),
 ) -> None:
     """The graph as RDF, streamed from Neo4j in batches; filters export the papers they match and all
     those link to, and name a node as GraphQL does (an unknown one is an error). Resource IRIs are
@@ -168,7 +187,9 @@ def export_cmd(
     from kg.rdf.commands import export
     from kg.rdf.source import Filters
 
-    export(fmt.value, output, Filters(author, topic, institution, repo, year), batch)
+    if as_json and output is None:
+        raise fail("--json writes JSON lines to stdout, where the RDF goes without -o: give -o FILE")
+    export(fmt.value, output, Filters(author, topic, institution, repo, year), batch, as_json)
 
 
 @app.command("validate")
@@ -192,20 +213,25 @@ def serve_cmd(
     import uvicorn
 
     from api.app import app as api_app
-    from api.graphiql import fetch
+    from api.graphiql import missing
+    from api.ops.setup import serving
     from kg.store.connection import driver
 
     driver().close()  # fail now, in one line, when Neo4j cannot be reached
-    try:
-        fetch()
-    except KgError as exc:
-        error(f"GraphiQL will not load in a browser ({exc}); POST /graphql still works")
-    uvicorn.run(api_app, host=host, port=port)
+    sparql.ensure()
+    if gone := missing():
+        error(f"GraphiQL will not load in a browser (its files are missing or altered: {', '.join(gone)}); "
+              "POST /graphql still works")
+    serving(api_app, host)  # /metrics open on loopback only; kg's log lines (KG_LOG_FORMAT), no access log
+    uvicorn.run(api_app, host=host, port=port, access_log=False, log_config=None)
+
+
+BENCH_PAPERS = 200_000
 
 
 @app.command("bench")
 def bench_cmd(
-    papers: int = typer.Option(200_000, "--papers", min=100, help="Papers in the synthetic corpus."),
+    papers: int = typer.Option(BENCH_PAPERS, "--papers", min=100, help="Papers in the synthetic corpus."),
     quick: bool = typer.Option(False, "--quick", help="A 20k-paper corpus: a few minutes."),
     corpus: Path | None = typer.Option(None, "--corpus", help="Benchmark these pages instead of a synthetic corpus."),
     output: Path | None = typer.Option(None, "-o", "--output",
@@ -213,6 +239,9 @@ def bench_cmd(
     replace: bool = typer.Option(False, "--replace", help="Write the report over BENCHMARKS.md."),
     only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, export, "
                                    "coauthor_path, load; the later ones use the graph an earlier run loaded."),
+    authors: bool = typer.Option(False, "--authors", help="Only author identity: B³ of the graph's authors on a "
+                                 "`kg synth --identities` corpus (--papers, default 1000) beside the exact-name "
+                                 "baseline, as the report's author identity section."),
 ) -> None:
     """Measure every figure beside its baseline in the same run; the report goes to a new file, or over
     BENCHMARKS.md with --replace."""
@@ -223,6 +252,13 @@ def bench_cmd(
     if replace and output is not None:
         raise fail("give --replace (BENCHMARKS.md) or -o FILE, not both")
     output = Path("BENCHMARKS.md") if replace else output or Path(f"bench-{datetime.now():%Y-%m-%d-%H%M%S}.md")
+    if authors:
+        from kg.bench.authors import AUTHORS_PAPERS, run_authors
+
+        section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output)
+        print(section, end="")
+        print(f"wrote {output}")
+        return
     if unknown := set(only) - set(step_names()):
         raise fail(f"unknown step {', '.join(sorted(unknown))}; the steps are {', '.join(step_names())}")
 
@@ -247,11 +283,13 @@ def synth_cmd(
                                 help="Processes that write pages (the output is the same for any number)."),
     resaves: int = typer.Option(0, "--resaves", min=0, help="Also write this many earlier, dated saves of one "
                                 "profile, papers joining and leaving it and its figures changing."),
+    identities: bool = typer.Option(False, "--identities", help="Plant variant spellings and homonyms, and "
+                                    "write who is who (identities.tsv) for `kg bench --authors`."),
 ) -> None:
     """Write a synthetic corpus: profile, feed and search pages holding exactly N papers, and a manifest."""
     from kg.synth.corpus import synthesize
 
-    manifest = synthesize(output, papers, seed, workers, force=force, resaves=resaves)
+    manifest = synthesize(output, papers, seed, workers, force=force, resaves=resaves, identities=identities)
     pages = manifest["pages"]
     print(f"wrote {pages['total']:,} pages ({pages['profile']:,} profile, {pages['feed']:,} feed, "
           f"{pages['search']:,} search; {manifest['bytes'] / 1e6:,.1f} MB) to {output / 'pages'}, "

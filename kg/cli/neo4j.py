@@ -9,7 +9,7 @@ from rich.console import Console
 
 from kg.console import err
 from kg.errors import KgError
-from kg.server.home import ServerInfo, neo4j_home
+from kg.server.home import ServerInfo, browser_connect_url, neo4j_home, read_ports
 from kg.server.process import running_pid, start, status, stop
 
 console = Console()
@@ -54,6 +54,30 @@ def stop_cmd() -> None:
     except KgError as exc:
         raise _fail(exc) from None
     console.print(f"Neo4j (pid {pid}) stopped." if pid else "Neo4j was not running.")
+
+
+@app.command("browser")
+def browser_cmd(
+    open_: bool = typer.Option(False, "--open", help="Open it in the default web browser too."),
+    guide: str = typer.Option("http://localhost:8000/guide", help="The guide to play (`kg serve` serves it); "
+                              "'' for none. Its host must be localhost or 127.0.0.1."),
+) -> None:
+    """Print Neo4j Browser's URL with the connection filled in, and the password to paste once."""
+    home = neo4j_home()
+    try:
+        info = status(home)
+    except KgError as exc:
+        raise _fail(exc) from None
+    bolt, http = read_ports(home)
+    url = browser_connect_url(http, bolt, guide or None)
+    print(url)
+    err.print(f"password: {info.password}  (paste it in Browser's form and Connect; Browser keeps it "
+              "for this browser profile)", markup=False, highlight=False, soft_wrap=True)
+    if open_:
+        import webbrowser
+
+        if not webbrowser.open(url):
+            err.print("no web browser found: open the URL above yourself", markup=False, highlight=False)
 
 
 @app.command("status")

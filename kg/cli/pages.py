@@ -29,6 +29,8 @@ def list_cmd(
 def forget_cmd(page: str = typer.Argument(..., help="The page's id, or its title when only one page has it.")) -> None:
     """Remove a page: its saves, its listings, the nodes only it gave, and what it added to nodes other
     pages share (recomputed from those pages' stored saves); the graph is as if it had never been loaded."""
+    from kg.cli import sparql
+    from kg.rdf.sparql_store import Layout, store_root
     from kg.store.connection import driver, settings
     from kg.store.pages import forget
 
@@ -36,3 +38,5 @@ def forget_cmd(page: str = typer.Argument(..., help="The page's id, or its title
     with driver(conf) as db:
         done = forget(db, page, conf.database)
     typer.echo(f"forgot {page}: {done['papers']} papers recomputed from {done['reloaded']} other saves")
+    if Layout(store_root()).current() is not None:  # a refresh only adds; forgetting deletes
+        sparql.build(", a page was forgotten")

@@ -102,6 +102,11 @@ LABELS: dict[str, Label] = {label.name: label for label in (
     Label("Author", "authors", (
         _id('"a-" and a slug of the name'),
         Prop("name", "string", Merge.LONGEST, "as pages spell it", index=True),
+        Prop("aliases", "string[]", Merge.UNION, "every spelling pages use for them"),
+        Prop("block", "string", Merge.MIN, "their name block (family name and first initial): only names in "
+             "one block are compared", internal=True, index=True),
+        Prop("evidence", "string[]", Merge.UNION, 'why their spellings are one person and apart from namesakes: '
+             '"<spelling>\t<signals>" (kg/graph/identity.py)', internal=True),
         Prop("h_index", "int", Merge.LATEST, "their h-index, from the newest save of their profile page"),
         Prop("citations", "int", Merge.LATEST, "citations of their papers, from the newest save of their profile page"),
         Prop("paper_count", "int", Merge.LATEST, "how many papers they have, from the newest save of their profile page"),
@@ -154,7 +159,9 @@ LABELS: dict[str, Label] = {label.name: label for label in (
 
 RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
     Rel("AUTHORED", "Author", "Paper", "The author wrote the paper; `position` orders a paper's authors.",
-        (Prop(POSITION, "int", Merge.ORDER, "the author's place in the paper's author list, from 0"),)),
+        (Prop(POSITION, "int", Merge.ORDER, "the author's place in the paper's author list, from 0"),
+         Prop("names", "string[]", Merge.UNION, "ids of the spellings the pages name the author by on the paper: "
+              "the evidence identity resolution reads", internal=True))),
     Rel("HAS_CODE", "Paper", "Repo", "The paper links to the repository."),
     Rel("HAS_TOPIC", "Paper", "Topic", "The paper is about the topic."),
     Rel("AFFILIATED_WITH", "Paper", "Institution", "The paper comes from the institution."),
@@ -173,6 +180,19 @@ RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
     Rel("PROFILE_OF", "Page", "Author", "The page is the author's profile."),
 )}
 
+
+# kg's own nodes: written by `kg authors merge|split`, read by identity resolution (kg/store/authors.py);
+# never loaded from pages, served or exported, so they survive every ingest.
+BOOKKEEPING: dict[str, Label] = {label.name: label for label in (
+    Label("Override", "overrides", (
+        _id('"override-" and a digest of what it decides'),
+        Prop("kind", "string", Merge.MIN, "merge (the mentions are one person) or split (each group is its own)"),
+        Prop("blocks", "string[]", Merge.UNION, "the name blocks of its mentions"),
+        Prop("groups", "string[]", Merge.UNION, '"<group>\t<paper id>\t<spelling id>": the mentions it pins, '
+             "each group one person"),
+        Prop("made", "int", Merge.MAX, "its place among overrides: a later one wins a mention"),
+    ), "A user's decision on who is who, applied on every later resolution."),
+)}
 
 # Each label by the name of its rows (`papers` -> Paper).
 BY_PLURAL: dict[str, Label] = {label.plural: label for label in LABELS.values()}

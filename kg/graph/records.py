@@ -48,6 +48,9 @@ class Author(BaseModel):
 
     id: str
     name: str
+    aliases: list[str] = Field(default_factory=list)  # every spelling pages use
+    block: str | None = None  # family name and first initial (kg/graph/names.py)
+    evidence: list[str] = Field(default_factory=list)  # "<spelling>\t<why>", from identity resolution
     h_index: int | None = None
     citations: int | None = None
     paper_count: int | None = None

@@ -98,7 +98,8 @@ class Page:
         name = self.records[0].paper.sources[0].page
         if self.format != "profile" or not name:
             return None
-        return next((a for a in self.records[0].authors if a.name == name), None)
+        key = text_key(name)  # the parser lists the owner once by this key (kg/ingest/profile.py)
+        return next((a for a in self.records[0].authors if text_key(a.name) == key), None)
 
     def snapshot_node(self) -> SnapshotNode:
         """The Snapshot node of this save, with the owner's header figures on a profile."""

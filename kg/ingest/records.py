@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kg.graph.ids import paper_id
+from kg.graph.ids import paper_id, text_key
 from kg.graph.merge import AUTHOR, merge_nodes
+from kg.graph.names import block_key
 from kg.graph.records import Author, PageFormat, Paper, Record, Source
 from kg.ingest import institutions, topics
 from kg.ingest.links import extract_links
@@ -17,7 +18,8 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
     links = extract_links(entry.abstract)
     match = author_matcher()
     figures = entry.owner_figures if fmt == "profile" else {}
-    authors = unique_authors(Author(id=match.author_id(name), name=name, **(figures if name == page else {}))
+    authors = unique_authors(Author(id=match.author_id(name), name=name, aliases=[name], block=block_key(name),
+                                    **(figures if page and text_key(name) == text_key(page) else {}))
                              for name in entry.authors)
     insts = []
     if entry.organization:

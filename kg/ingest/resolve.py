@@ -7,6 +7,7 @@ from kg.graph.merge import add_nodes, merge_papers
 from kg.graph.model import BY_PLURAL, LABELS
 from kg.graph.records import Graph, Paper, Record
 from kg.ingest import topics
+from kg.ingest.identities import resolve_graph, weights
 
 # The Graph's lists, each of one label's nodes (pages and their saves are the loader's, not the parser's).
 KINDS = {plural: label.name for plural, label in BY_PLURAL.items() if plural not in ("pages", "snapshots")}
@@ -37,5 +38,7 @@ class Resolver:
         return list(self.tables["papers"].values())  # type: ignore[arg-type]
 
     def graph(self) -> Graph:
-        """The resolved entities, each list sorted by id so output is stable."""
-        return Graph(**{kind: [table[k] for k in sorted(table)] for kind, table in self.tables.items()})
+        """The resolved entities, authors resolved into people (kg/ingest/identities.py), each list sorted
+        by id so output is stable."""
+        graph = Graph(**{kind: [table[k] for k in sorted(table)] for kind, table in self.tables.items()})
+        return resolve_graph(graph, weights())

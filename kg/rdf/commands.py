@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.console import err, progress
+from kg.console import err, event, progress
 from kg.errors import KgError
 from kg.rdf.export import FORMATS, Batch, batch_count, collector_paused, triple_batches, write
 from kg.rdf.source import Filters
@@ -27,8 +27,9 @@ class Counter:
             yield batch
 
 
-def export(fmt_name: str, output: Path | None, filters: Filters, batch: int) -> None:
-    """Stream the export to `output` (atomically, through a .part file) or to stdout."""
+def export(fmt_name: str, output: Path | None, filters: Filters, batch: int, as_json: bool = False) -> None:
+    """Stream the export to `output` (atomically, through a .part file) or to stdout; with `as_json`,
+    progress (in batches) and the summary as JSON lines on stdout."""
     from kg.store.connection import driver, settings
 
     fmt, iris, counter = FORMATS[fmt_name], Iris(base_iri()), Counter()
@@ -37,8 +38,10 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int) -> 
     with driver(conf) as db, collector_paused():
         scope = filters.resolve(db, conf.database)  # an unknown name fails here, before any output
         batches = counter(triple_batches(db, conf.database, iris, scope, batch))
-        if err.is_terminal:
-            batches = progress(batches, "exporting", total=batch_count(db, conf.database, scope, batch))
+        if as_json:
+            event("start", command="export", format=fmt_name, output=str(output))
+        if err.is_terminal or as_json:
+            batches = progress(batches, "exporting", total=batch_count(db, conf.database, scope, batch), json=as_json)
         if output is None:
             _to_stdout(batches, fmt_name, iris)
         else:
@@ -52,6 +55,9 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int) -> 
             finally:
                 part.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
+    if as_json:
+        event("summary", triples=counter.triples, format=fmt_name, output=str(output), seconds=round(seconds, 3))
+        return
     where = output or "stdout"
     print(f"exported {counter.triples:,} triples as {fmt_name} to {where} in {seconds:.1f} s "
           f"({counter.triples / max(seconds, 1e-9):,.0f} triples/s)", file=sys.stderr)

@@ -9,6 +9,7 @@ from typing import cast
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from kg.rdf.picture import STYLE as PICTURE_STYLE
 from kg.rdf.vocab import RDF, VOCAB_PREFIXES, Iris
 
 _MEMBER = re.compile(re.escape(RDF.iri) + r"_(\d+)\Z")
@@ -47,8 +48,9 @@ class Page:
         href = iri[len(self.iris.base):] if local else iri
         return f'<a href="{escape(href)}">{escape(label)}</a>'
 
-    def render(self, triples: Iterable[Triple], alternates: Mapping[str, str]) -> str:
-        """The page: the resource's properties, its ordered lists, and what refers to it."""
+    def render(self, triples: Iterable[Triple], alternates: Mapping[str, str], picture: str = "") -> str:
+        """The page: a picture (SVG, already escaped), the resource's properties, its ordered lists, and what
+        refers to it."""
         subject = NamedNode(self.subject)
         own: dict[str, list[str]] = defaultdict(list)
         lists: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -67,8 +69,9 @@ class Page:
                 incoming[short(predicate)].append(self.term(t_subject))
         title = self.names.get(subject.value) or subject.value
         parts = [f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>",
-                 f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>",
-                 f"<p class=iri>{escape(subject.value)}</p><p>Also as: {_links(alternates)}</p>", _table(own)]
+                 f"<style>{STYLE}{PICTURE_STYLE}</style></head><body><h1>{escape(title)}</h1>",
+                 f"<p class=iri>{escape(subject.value)}</p><p>Also as: {_links(alternates)}</p>", picture,
+                 _table(own)]
         for fragment, members in lists.items():
             items = "".join(f"<li value={n}>{cell}</li>" for n, cell in sorted(members))
             parts.append(f"<h2 id={escape(fragment)}>{escape(fragment)} (in order)</h2><ol>{items}</ol>")

@@ -18,6 +18,7 @@ class Description:
     subject: NamedNode
     triples: list[Triple]
     names: dict[str, str]
+    neighbours: list[tuple[str, str]]  # (relationship type, the other end's IRI), as Neo4j gave them
 
 
 def describe(driver: neo4j.Driver, database: str | None, iris: Iris, kind: str,
@@ -30,7 +31,9 @@ def describe(driver: neo4j.Driver, database: str | None, iris: Iris, kind: str,
     node = row["node"]
     subject = iris.resource(kind, node_id)
     names = {subject.value: node.get("title") or node.get("name") or node_id}
+    neighbours = []
     for rel, start, end, _, other_label, other_name in row["edges"]:
-        other = end if start == node_id else start
-        names[iris.resource(TYPES[other_label], other).value] = other_name
-    return Description(subject, Describer(iris).node(label, row), names)
+        other = iris.resource(TYPES[other_label], end if start == node_id else start).value
+        names[other] = other_name
+        neighbours.append((rel, other))
+    return Description(subject, Describer(iris).node(label, row), names, neighbours)

@@ -37,6 +37,11 @@ RETURN collect([{columns}]) AS rows
 """
 # The links of one owned relationship type: the other ends' ids, or [id, position] pairs in position
 # order (authors and listings keep their order).
+IDS_QUERY = """
+UNWIND $ids AS id
+MATCH (n:{label} {{id: id}})
+RETURN collect([{columns}]) AS rows
+"""
 OWNED_EDGES = "[(n){arrow}(x:{other}) WHERE {scope} | x.id]"
 OWNED_POSITIONED_EDGES = ("COLLECT {{ MATCH (n){arrow}(x:{other}) WHERE {scope} RETURN [x.id, r.position] "
                           "ORDER BY r.position }}")
@@ -122,6 +127,11 @@ class Scope:
 
 def page_query(label: str, scope: Scope) -> str:
     """The query of one page of `label` rows after `$after`, in id order."""
+    return PAGE_QUERY.format(label=label, scope=scope.scope(label, "n"), columns=row_columns(label, scope))
+
+
+def row_columns(label: str, scope: Scope) -> str:
+    """The Cypher list of one export row of the node `n` of `label`."""
     columns = [f"n.{key}" for key in PROPERTIES[label]]
     for rel in OWNED.get(label, ()):
         outward = RELATIONSHIPS[rel].start == label
@@ -131,7 +141,15 @@ def page_query(label: str, scope: Scope) -> str:
         linked = "true" if label == "Paper" else scope.scope(other, "x")
         edges = OWNED_POSITIONED_EDGES if RELATIONSHIPS[rel].listing else OWNED_EDGES
         columns.append(edges.format(arrow=arrow, other=other, scope=linked))
-    return PAGE_QUERY.format(label=label, scope=scope.scope(label, "n"), columns=", ".join(columns))
+    return ", ".join(columns)
+
+
+def rows_of(driver: neo4j.Driver, database: str | None, label: str, ids: list[str]) -> list[list[Any]]:
+    """The export rows of the nodes of `label` with these ids (those that exist), in the order given."""
+    query = IDS_QUERY.format(label=label, columns=row_columns(label, Scope()))
+    records, _, _ = driver.execute_query(query, ids=ids, database_=database, routing_=neo4j.RoutingControl.READ)
+    found: list[list[Any]] = records[0]["rows"]
+    return found
 
 
 def rows(driver: neo4j.Driver, database: str | None, scope: Scope = Scope(),

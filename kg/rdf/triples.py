@@ -120,7 +120,7 @@ def fields(iris: Iris) -> dict[str, list[Field]]:
             ("organization", KG.organizationName, text), ("links", RDFS.seeAlso, link),
         ],
         "Author": [
-            ("name", SCHEMA.name, text), ("h_index", KG.hIndex, integer), ("citations", KG.citationCount, integer),
+            ("name", SCHEMA.name, text), ("aliases", SCHEMA.alternateName, text), ("h_index", KG.hIndex, integer), ("citations", KG.citationCount, integer),
             ("paper_count", KG.paperCount, integer), ("novelty", KG.novelty, integer),
             ("ai_score", KG.aiScore, integer), ("main_category", KG.mainCategory, text),
         ],

@@ -34,6 +34,16 @@ JVM_SERVER_FLAGS: tuple[str, ...] = (
     *JVM_BASE_FLAGS,
 )
 
+# The APOC Core procedures and functions a read-mostly graph needs: schema, paths, algorithms, and the
+# collection/text/map/conversion helpers. Nothing that reads or writes files or the network (apoc.load.*,
+# apoc.export.*, apoc.import.*, apoc.log.*, apoc.cypher.runFile...) is loaded. docker-compose.yml lists the same.
+APOC_ALLOWLIST: tuple[str, ...] = (
+    "apoc.help", "apoc.version", "apoc.meta.*", "apoc.path.*", "apoc.algo.*", "apoc.neighbors.*",
+    "apoc.node.*", "apoc.nodes.*", "apoc.rel.*", "apoc.label.*", "apoc.any.*", "apoc.agg.*", "apoc.coll.*",
+    "apoc.text.*", "apoc.map.*", "apoc.convert.*", "apoc.number.*", "apoc.math.*", "apoc.date.*",
+    "apoc.temporal.*", "apoc.hashing.*", "apoc.scoring.*", "apoc.stats.*",
+)
+
 
 def neo4j_conf(bolt_port: int, http_port: int) -> str:
     """The text of conf/neo4j.conf: loopback only, sized for a 2-core / 24 GB machine."""
@@ -58,6 +68,11 @@ def neo4j_conf(bolt_port: int, http_port: int) -> str:
         "dbms.usage_report.enabled=false",
         # Netty's default 5 s quiet period, once per Bolt connector, made every stop take 10 s.
         "internal.dbms.bolt.netty_server_shutdown_quiet_period=0",
+        # APOC: only these load (allowlist), and they may use Neo4j's internal API (unrestricted).
+        f"dbms.security.procedures.allowlist={','.join(APOC_ALLOWLIST)}",
+        f"dbms.security.procedures.unrestricted={','.join(APOC_ALLOWLIST)}",
+        # Browser guides (`:play <url>`) may come from kg serve on this machine.
+        "browser.remote_content_hostname_whitelist=localhost,127.0.0.1",
         f"server.memory.heap.initial_size={HEAP_INITIAL}",
         f"server.memory.heap.max_size={HEAP_MAX}",
         f"server.memory.pagecache.size={PAGECACHE}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from kg.errors import KgError
 from kg.settings import env_name, settings
@@ -114,6 +115,14 @@ def bolt_uri(port: int) -> str:
 def browser_url(port: int) -> str:
     """The Neo4j Browser of a local HTTP port."""
     return f"http://127.0.0.1:{port}/browser/"
+
+
+def browser_connect_url(http_port: int, bolt_port: int, guide: str | None = None) -> str:
+    """Neo4j Browser with its connect form filled in (URL, user, database) and, given, a guide to open (`:guide <url>`)."""
+    params = {"dbms": f"bolt://{USER}@127.0.0.1:{bolt_port}", "db": "neo4j", "preselectAuthMethod": "NATIVE"}
+    if guide:
+        params |= {"cmd": "guide", "arg": guide}
+    return browser_url(http_port) + "?" + urlencode(params, safe=":/@")
 
 
 def ports_from_env() -> tuple[int, int]:

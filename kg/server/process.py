@@ -30,7 +30,7 @@ from kg.server.home import (
     ports_from_env,
     read_ports,
 )
-from kg.server.provision import java_executable, provision
+from kg.server.provision import is_provisioned, java_executable, provision
 from kg.server.secrets import ensure_initial_password, read_password
 
 START_TIMEOUT_S = 180.0
@@ -202,8 +202,13 @@ def start(home: Neo4jHome | None = None, ports: tuple[int, int] | None = None,
 
 
 def _start_unlocked(home: Neo4jHome, ports: tuple[int, int] | None, timeout: float) -> ServerInfo:
-    if running_pid(home) is not None:
-        return status(home)
+    if (pid := running_pid(home)) is not None:
+        if is_provisioned(home):
+            return status(home)
+        # Started before its jars or plugins (APOC) changed: restart it on the new ones, on the same ports.
+        err.print(f"Neo4j (pid {pid}) runs without its current jars or plugins (APOC); restarting it")
+        ports = ports or read_ports(home)
+        _terminate(home, pid, STOP_TIMEOUT_S)
     java = java_executable()
     bolt, http = ports or ports_from_env()
     _check_ports_free(bolt, http)

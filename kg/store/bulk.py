@@ -35,8 +35,10 @@ from kg.errors import KgError, PageError
 from kg.graph.merge import current_listing, merge_values, newest, newest_day
 from kg.graph.model import LABELS, RELATIONSHIPS, Merge
 from kg.graph.records import Paper, Record
+from kg.ingest.identities import weights
 from kg.ingest.pages import Page, pages
 from kg.ingest.resolve import Resolver
+from kg.store.authors import all_blocks, resolve_authors
 from kg.store.connection import driver, local_settings
 from kg.store.load import Summary
 from kg.store.rows import NODES, PAPER_LINKS, row, sighting_rows
@@ -285,7 +287,7 @@ def reduce_bucket(folder: Path, k: int, latest: Mapping[str, Mapping[str, Any]])
             out[stem].writerows(node_cells(stem, values) for values in table.values())
         for paper in papers:
             out["papers"].writerow(node_cells("papers", row(NODES["papers"], paper)))
-            out["authored"].writerows(rel_cells("authored", {"from": a, "to": paper.id, "position": i})
+            out["authored"].writerows(rel_cells("authored", {"from": a, "to": paper.id, "position": i, "names": [a]})
                                       for i, a in enumerate(paper.author_ids))
             for key, attr in PAPER_LINKS.items():
                 out[key].writerows(rel_cells(key, {"from": paper.id, "to": other}) for other in getattr(paper, attr))
@@ -396,6 +398,8 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
         raise KgError(f"neo4j-admin import failed, the database is still empty: {import_error(done)}")
     with stage("built constraints and indexes"), driver(settings) as db:
         apply_schema(db, settings.database)
+    with stage("resolved the authors"), driver(settings) as db:
+        resolve_authors(db, settings.database, all_blocks(db, settings.database), weights())
         counted, _, _ = db.execute_query("MATCH ()-[r]->() RETURN count(r)", database_=settings.database)
     shutil.rmtree(folder, ignore_errors=True)
     summary.pages = mapper.pages

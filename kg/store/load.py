@@ -5,7 +5,7 @@ written in batches, and a batch that fails is retried page by page so only the b
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,13 +14,19 @@ from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
 from kg.errors import PageError
-from kg.graph.merge import current_listing, newest
+from kg.graph.merge import current_listing
+from kg.graph.model import BY_PLURAL
+from kg.ingest.identities import weights
 from kg.ingest.pages import Page
+from kg.store import authors
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
-from kg.store.statements import AUTHOR_LISTS, LATEST_QUERY, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES
+from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
+# Called after each committed transaction with the ids of the nodes it wrote, by label (every
+# relationship a load writes has one of them as its start or end): kg ingest refreshes the SPARQL store.
+OnCommit = Callable[[dict[str, list[str]]], None]
 
 
 @dataclass
@@ -35,8 +41,9 @@ class Summary:
     rejected: list[str] = field(default_factory=list)
 
 
-def write_rows(tx: ManagedTransaction, rows: Rows) -> dict[str, int]:
+def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = None) -> dict[str, int]:
     """Run every MERGE of one batch in one transaction; nodes created per label, and relationships.
+    `relisted` gets the papers that joined or left a page's current listing.
 
     A paper's author positions come last: from every page's list of its authors, those of earlier
     loads included, so they stay 0..n-1 whatever order the pages come in.
@@ -46,46 +53,49 @@ def write_rows(tx: ManagedTransaction, rows: Rows) -> dict[str, int]:
         if params := rows.node_rows(plural):
             created[plural] = tx.run(query, rows=params).consume().counters.nodes_created
     rels = 0
-    latest: list[dict[str, str]] = []
     for key, query in LINK_QUERIES.items():
         if key == "authored":
             lists = tx.run(AUTHOR_LISTS, ids=list(rows.nodes("papers"))).values()
             params = [r for paper_id, paper_lists in lists for r in authored_rows(paper_id, paper_lists)]
         elif key == "listed_on":
-            params, latest = current_rows(tx, list(rows.nodes("pages")))
+            params = current_rows(tx, list(rows.nodes("pages")), relisted)
         else:
             params = rows.link_rows(key)
         if params:
             rels += tx.run(query, rows=params).consume().counters.relationships_created
-    if latest:
-        tx.run(LATEST_QUERY, rows=latest).consume()
+    authors.latest_figures(tx, list(rows.nodes("pages")))
     created["relationships"] = rels
     return created
 
 
-def current_rows(tx: ManagedTransaction, page_ids: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """For each page, its current listing (of its newest day's saves) and its newest save, from every
-    save the graph holds: so the order pages and saves are loaded in does not matter."""
-    listings: list[dict[str, Any]] = []
-    newest_saves: list[dict[str, str]] = []
-    for page, saves, sightings in tx.run(PAGE_SAVES, ids=page_ids).values():
-        listings.append({"page": page, "papers": current_listing(map(tuple, sightings))})
-        if (snapshot := newest(map(tuple, saves))) is not None:
-            newest_saves.append({"page": page, "snapshot": snapshot})
-    return listings, newest_saves
+def current_rows(tx: ManagedTransaction, page_ids: list[str], relisted: set[str] | None = None
+                 ) -> list[dict[str, Any]]:
+    """For each page, its current listing (of its newest day's saves), from every save the graph holds:
+    so the order pages and saves are loaded in does not matter. `relisted` gets the papers joining or leaving."""
+    out = []
+    for page, _, sightings, listed in tx.run(PAGE_SAVES, ids=page_ids).values():
+        papers = current_listing(map(tuple, sightings))
+        if relisted is not None:
+            relisted.update(set(papers) ^ set(listed))
+        out.append({"page": page, "papers": papers})
+    return out
 
 
 class Loader:
     """Writes pages to Neo4j in batches, parsing the next batch while the last one is written."""
 
-    def __init__(self, driver: Driver, database: str | None = None, batch_papers: int = BATCH_PAPERS) -> None:
+    def __init__(self, driver: Driver, database: str | None = None, batch_papers: int = BATCH_PAPERS,
+                 on_commit: OnCommit | None = None) -> None:
         self.driver = driver
         self.database = database
         self.batch_papers = batch_papers
+        self.on_commit = on_commit
         self.summary = Summary()
+        self.blocks: set[str] = set()  # name blocks of the authors written
 
     def load(self, pages: Iterable[Page | PageError]) -> Summary:
-        """Load every page; rejected ones (parse or write failures) are listed in the summary."""
+        """Load every page, then resolve the authors of the name blocks it touched (kg/store/authors.py);
+        rejected pages (parse or write failures) are listed in the summary."""
         apply_schema(self.driver, self.database)
         with ThreadPoolExecutor(max_workers=1) as writer:
             pending: Future[None] | None = None
@@ -95,6 +105,13 @@ class Loader:
                 pending = writer.submit(self._write, rows)
             if pending is not None:
                 pending.result()
+        if self.blocks:
+            blocks = authors.affected(self.driver, self.database, self.blocks)
+            before = authors.members(self.driver, self.database, blocks) if self.on_commit else {}
+            authors.resolve_authors(self.driver, self.database, blocks, weights())
+            if self.on_commit is not None:  # authors merged or split since their batch was committed
+                after = authors.members(self.driver, self.database, blocks)
+                self.on_commit({label: sorted(ids | after[label]) for label, ids in before.items()})
         return self.summary
 
     def _batches(self, pages: Iterable[Page | PageError]) -> Iterator[Rows]:
@@ -130,8 +147,13 @@ class Loader:
         self.summary.rejected.append(f"{page.path}: not loaded ({exc.message or exc})")
 
     def _commit(self, rows: Rows) -> None:
+        relisted: set[str] = set()  # papers of other batches may join or leave a page's listing
         with self.driver.session(database=self.database) as session:
-            created = session.execute_write(write_rows, rows)
+            created = session.execute_write(write_rows, rows, relisted)
+        if self.on_commit is not None:
+            touched = {kind: list(rows.nodes(kind)) for kind in NODE_QUERIES}
+            touched["papers"] = sorted(set(touched["papers"]) | relisted)
+            self.on_commit({BY_PLURAL[kind].name: ids for kind, ids in touched.items()})
         summary = self.summary
         for kind in summary.created:
             table = rows.nodes(kind)
@@ -139,5 +161,6 @@ class Loader:
             summary.created[kind] += made
             summary.updated[kind] += len(table) - made
         summary.relationships += created["relationships"]
+        self.blocks.update(a.block for a in rows.nodes("authors").values() if a.block)  # type: ignore[attr-defined]
         summary.pages += len(rows.pages)
         summary.papers += rows.papers

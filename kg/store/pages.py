@@ -3,7 +3,8 @@
 Forgetting a page deletes its saves, its papers and every node they name (authors, institutions,
 repositories, keyphrases), and every paper those nodes name in turn; then it reloads, from their stored
 content, the other saves that listed any of those papers. What comes back is exactly what the other pages
-say, merged by the same rules, so the graph equals one loaded without the page. All in one transaction.
+say, merged by the same rules, and the name blocks it touched are resolved again (kg/store/authors.py), so
+the graph equals one loaded without the page. All in one transaction.
 """
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from kg.errors import KgError, PageError
+from kg.ingest.identities import weights
 from kg.ingest.pages import content_bytes, parse_bytes
+from kg.store import authors
 from kg.store.load import write_rows
 from kg.store.rows import Rows
 from kg.store.schema import apply_schema
@@ -47,6 +50,8 @@ CALL (mine, named) {
   RETURN collect(DISTINCT p) AS theirs
 }
 RETURN [p IN mine | p.id] + [p IN theirs | p.id] AS papers, [x IN named | elementId(x)] AS named,
+       COLLECT { UNWIND mine + theirs AS p MATCH (p)<-[:AUTHORED]-(a:Author) WHERE a.block IS NOT NULL
+                 RETURN DISTINCT a.block } AS blocks,
        COLLECT { UNWIND mine AS p MATCH (p)-[:HAS_TOPIC]->(t:Topic) WHERE t.id STARTS WITH 'arxiv:'
                  RETURN DISTINCT t.id } AS topics
 """
@@ -101,4 +106,10 @@ def _forget(tx: ManagedTransaction, page: str) -> dict[str, int]:
         write_rows(tx, rows)
     if record:
         tx.run(ORPHANS, topics=record["topics"]).consume()
+    # The blocks whose mentions changed (the deleted papers' authors', the reloaded ones'), resolved again as
+    # a load resolves what it wrote (kg/store/authors.py), so identities are those of a graph without the page.
+    blocks = set(record["blocks"] if record else [])
+    blocks.update(a.block for a in rows.nodes("authors").values() if a.block)  # type: ignore[attr-defined]
+    if blocks:
+        authors.resolve_in(tx, blocks, weights())
     return {"papers": len(papers), "reloaded": len(saves)}

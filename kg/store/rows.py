@@ -36,7 +36,7 @@ def sighting_rows(paper: Paper) -> list[dict[str, Any]]:
 
 def authored_rows(paper_id: str, lists: list[list[str]]) -> list[dict[str, Any]]:
     """A paper's AUTHORED rows, positioned by `author_order` of every page's author list."""
-    return [{"from": a, "to": paper_id, "position": i} for i, a in enumerate(author_order(lists))]
+    return [{"from": a, "to": paper_id, "position": i, "names": [a]} for i, a in enumerate(author_order(lists))]
 
 
 @dataclass

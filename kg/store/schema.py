@@ -5,12 +5,13 @@ writes it; a test keeps it current).
 """
 from __future__ import annotations
 
+import re
 import sys
 
 from neo4j import Driver
 
 from kg.graph.files import SCHEMA_DIR
-from kg.graph.model import LABELS
+from kg.graph.model import BOOKKEEPING, LABELS
 
 CONSTRAINTS_FILE = SCHEMA_DIR / "constraints.cypher"
 
@@ -18,7 +19,7 @@ CONSTRAINTS_FILE = SCHEMA_DIR / "constraints.cypher"
 def statements() -> list[str]:
     """Every constraint and index, each statement idempotent."""
     out = []
-    for label in LABELS.values():
+    for label in (*LABELS.values(), *BOOKKEEPING.values()):
         name = label.name.lower()
         out.append(f"CREATE CONSTRAINT {name}_id IF NOT EXISTS FOR (n:{label.name}) REQUIRE n.id IS UNIQUE")
         out += [f"CREATE INDEX {name}_{p.name} IF NOT EXISTS FOR (n:{label.name}) ON (n.{p.name})"
@@ -26,6 +27,19 @@ def statements() -> list[str]:
         if label.fulltext:
             fields = ", ".join(f"n.{f}" for f in label.fulltext)
             out.append(f"CREATE FULLTEXT INDEX {name}_text IF NOT EXISTS FOR (n:{label.name}) ON EACH [{fields}]")
+    return out
+
+
+_NAMED = re.compile(r"CREATE (CONSTRAINT|(?:FULLTEXT )?INDEX) (\w+) ")
+
+
+def names() -> dict[str, list[str]]:
+    """The names `statements` gives its constraints and its indexes: {"constraints": [...], "indexes": [...]}."""
+    out: dict[str, list[str]] = {"constraints": [], "indexes": []}
+    for stmt in statements():
+        found = _NAMED.match(stmt)
+        assert found, stmt
+        out["constraints" if found[1] == "CONSTRAINT" else "indexes"].append(found[2])
     return out
 
 

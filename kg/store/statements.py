@@ -36,9 +36,9 @@ def set_listing(rel: Rel) -> str:
 
 
 def set_latest(label: Label) -> str:
-    """The LATEST properties of each profile owner, from the save `row.snapshot` of their page `row.page`."""
+    """The LATEST properties of each profile owner `row.author`, from the save `row.snapshot`."""
     sets = ", ".join(f"a.{p.name} = s.{p.name}" for p in label.props if p.merge is Merge.LATEST)
-    return (f"UNWIND $rows AS row\nMATCH (:Page {{id: row.page}})-[:PROFILE_OF]->(a:{label.name})\n"
+    return (f"UNWIND $rows AS row\nMATCH (a:{label.name} {{id: row.author}})\n"
             f"MATCH (s:Snapshot {{id: row.snapshot}})\nSET {sets}")
 
 
@@ -52,12 +52,22 @@ UNWIND $ids AS id
 MATCH (:Paper {id: id})-[l:SEEN_IN]->()
 RETURN id, collect(l.authors) AS lists
 """
-# Each page's saves, and the sightings of those of its newest day.
+# The owners of the given pages, and every save of every profile page of theirs (one person may have
+# several once author identity joins spellings).
+OWNER_SAVES = """
+UNWIND $ids AS id
+MATCH (:Page {id: id})-[:PROFILE_OF]->(a:Author)
+WITH DISTINCT a
+RETURN a.id AS author, COLLECT {
+  MATCH (a)<-[:PROFILE_OF]-(:Page)<-[:SNAPSHOT_OF]-(s:Snapshot) RETURN [s.id, s.saved_at]
+} AS saves
+"""
+# Each page's saves, the sightings of those of its newest day, and the papers it lists so far.
 PAGE_SAVES = """
 UNWIND $ids AS id
 MATCH (g:Page {id: id})<-[:SNAPSHOT_OF]-(s:Snapshot)
 WITH g, collect([s.id, s.saved_at]) AS saves, max(s.saved_at) AS day
 RETURN g.id AS page, saves, COLLECT {
   MATCH (g)<-[:SNAPSHOT_OF]-(s:Snapshot {saved_at: day})<-[v:SEEN_IN]-(p:Paper) RETURN [s.id, p.id, v.position]
-} AS sightings
+} AS sightings, COLLECT { MATCH (g)<-[:LISTED_ON]-(p:Paper) RETURN p.id } AS listed
 """

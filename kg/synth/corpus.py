@@ -28,6 +28,7 @@ from kg.graph.ids import author_id, paper_id, slug
 from kg.ingest.institutions import from_organization, from_slug
 from kg.ingest.links import repo_from_url
 from kg.synth import words as W
+from kg.synth.identities import Planted
 
 TODAY = date(2026, 3, 1)  # fixed, so output never depends on the clock; this year's dates show no year
 SPAN_DAYS = 11 * 365
@@ -211,7 +212,7 @@ class Paper:
 class World:
     """All of a corpus that follows from (papers, seed): communities, names, labs and each paper on demand."""
 
-    def __init__(self, papers: int, seed: int) -> None:
+    def __init__(self, papers: int, seed: int, identities: bool = False) -> None:
         if papers < 1:
             raise ValueError("a corpus needs at least one paper")
         self.papers, self.seed = papers, seed
@@ -233,6 +234,13 @@ class World:
         # A community's hubs list the same papers one after another: recent papers and names are reused.
         self.paper = lru_cache(maxsize=4096)(self._paper)
         self.name = lru_cache(maxsize=1 << 16)(self.names)
+        self.planted = Planted.of(self) if identities else None
+        if self.planted is not None:
+            self.name = lru_cache(maxsize=1 << 16)(self.planted.name)
+
+    def shown(self, k: int, paper: int, owner: int) -> str:
+        """Author k's name as owner's profile page spells it on one paper (a planted variant, or their name)."""
+        return self.planted.shown(k, paper, owner) if self.planted is not None else self.name(k)
 
     # -- structure ---------------------------------------------------------------------------------
 
@@ -487,7 +495,8 @@ def search_entry(paper: Paper, rng: random.Random) -> str:
     return f"{variant_title(rng, paper.title)}\n{paper.abstract}"
 
 
-def profile_entry(world: World, paper: Paper, rng: random.Random, seen: bytearray) -> tuple[str, str | None]:
+def profile_entry(world: World, paper: Paper, rng: random.Random, seen: bytearray,
+                  owner: int = -1) -> tuple[str, str | None]:
     """One paper on a profile: header, title, author line (3 names, then et al.), abstract; and the slug shown."""
     meta = paper.meta
     code = "Code" if any(kind not in ("page", "cut") for kind, _ in meta.links) or rng.random() < 0.15 else ""
@@ -495,7 +504,7 @@ def profile_entry(world: World, paper: Paper, rng: random.Random, seen: bytearra
     names = []
     for k in meta.authors[:3]:
         seen[k] = 1
-        name = world.name(k)
+        name = world.shown(k, meta.index, owner)
         names.append(ascii_fold(name) if rng.random() < 0.05 else name)
     line = ", ".join(names) + (" et al." if len(meta.authors) > 3 else "")
     inst = world.institution(meta.community)[0] if rng.random() < 0.2 else None
@@ -651,7 +660,7 @@ def write_profiles(world: World, pages: PageWriter, owners: dict[int, array[int]
             chunk = papers[start:start + PROFILE_PAGE]
             entries = []
             for i in chunk:
-                entry, inst = profile_entry(world, world.paper(i), rng, seen)
+                entry, inst = profile_entry(world, world.paper(i), rng, seen, owner)
                 entries.append(entry)
                 if inst:
                     pages.written.institutions.add(from_slug(inst).id)
@@ -737,14 +746,14 @@ def shared_repo(world: World, shared: dict[int, list[int]]) -> SharedRepoFact | 
 # -- the run -------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def world_for(papers: int, seed: int) -> World:
+def world_for(papers: int, seed: int, identities: bool = False) -> World:
     """The World of (papers, seed), built once per process."""
-    return World(papers, seed)
+    return World(papers, seed, identities)
 
 
-def _listing_job(papers: int, seed: int, out: Path) -> Written:
+def _listing_job(papers: int, seed: int, out: Path, identities: bool = False) -> Written:
     """The daily feeds and the search result pages."""
-    world = world_for(papers, seed)
+    world = world_for(papers, seed, identities)
     written = Written()
     pages = PageWriter(out, written)
     write_feeds(world, pages)
@@ -752,11 +761,11 @@ def _listing_job(papers: int, seed: int, out: Path) -> Written:
     return written
 
 
-def _profile_job(papers: int, seed: int, out: Path, owners: dict[int, array[int]], dated: int = -1
-                 ) -> tuple[Written, bytes]:
+def _profile_job(papers: int, seed: int, out: Path, owners: dict[int, array[int]], dated: int = -1,
+                 identities: bool = False) -> tuple[Written, bytes]:
     """The profile pages of some owners, and which authors they name."""
     written = Written()
-    seen = write_profiles(world_for(papers, seed), PageWriter(out, written), owners, dated)
+    seen = write_profiles(world_for(papers, seed, identities), PageWriter(out, written), owners, dated)
     return written, bytes(seen)
 
 
@@ -827,26 +836,27 @@ class InlineExecutor:
         return future
 
 
-def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool = False, resaves: int = 0
-               ) -> dict[str, Any]:
+def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool = False, resaves: int = 0,
+               identities: bool = False) -> dict[str, Any]:
     """Write the corpus of `papers` papers for `seed` under `out` (pages/ and manifest.json); return the manifest.
     With `resaves`, one profile is also saved that many times before (see write_resaves).
 
     The bytes written are the same for any number of `workers`. An earlier run's pages/ is an error
-    (its stale pages would change the corpus) unless `force` removes it.
+    (its stale pages would change the corpus) unless `force` removes it. `identities` plants variant
+    spellings and homonyms (kg/synth/identities.py) and writes who is who beside the manifest.
     """
     if (out / "pages").exists():
         if not force:
             raise KgError(f"{out / 'pages'} already exists: remove it or pass --force to replace it")
         shutil.rmtree(out / "pages")
     out.mkdir(parents=True, exist_ok=True)
-    world = world_for(papers, seed)
+    world = world_for(papers, seed, identities)
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else InlineExecutor()
     with pool:
-        listing = pool.submit(_listing_job, papers, seed, out)
+        listing = pool.submit(_listing_job, papers, seed, out, identities)
         found = census(world)  # meanwhile, in this process
         dated = resaved_owner(found.owner_papers) if resaves else -1
-        jobs = [pool.submit(_profile_job, papers, seed, out, share, dated)
+        jobs = [pool.submit(_profile_job, papers, seed, out, share, dated, identities)
                 for share in shares(found.owner_papers, 2 * workers)]
         facts: dict[str, Any] = {"two_hop": two_hop(world, found.owner_papers), "shared_repo": shared_repo(world, found.shared_papers)}
         written = listing.result()
@@ -868,5 +878,7 @@ def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool 
                       "profile_owners": len(found.owner_papers)},
         "facts": facts,
     }
+    if world.planted is not None:
+        manifest["identities"] = world.planted.write_truth(out, found.owner_papers)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest

@@ -1,0 +1,120 @@
+"""`kg bench --authors`: B³ precision, recall and F1 of the graph's authors against a planted truth, beside
+the exact-name baseline on the same graph.
+
+The corpus is `kg synth --identities` (variant spellings of one person, namesakes in separate
+communities); it is loaded with `kg ingest` into the bench server, and each mention (a paper and the
+spelling id a page names on it, kept on AUTHORED.names) is scored twice: by the Author node it hangs from
+(kg's identities), and by its spelling id (what merging by the folded name alone gives).
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.bench.context import Context, bench_home
+from kg.synth.identities import TRUTH_FILE, read_truth
+
+AUTHORS_PAPERS, AUTHORS_SEED = 1000, 1
+SECTION = "## Author identity"
+
+MENTIONS = """
+MATCH (a:Author)-[r:AUTHORED]->(p:Paper)
+UNWIND coalesce(r.names, [a.id]) AS name
+RETURN p.id AS paper, name, a.id AS author
+"""
+
+
+@dataclass(frozen=True)
+class BCubed:
+    """B³ precision, recall and F1 of a clustering of mentions, and how many mentions were scored."""
+
+    precision: float
+    recall: float
+    f1: float
+    mentions: int
+
+
+def b_cubed(predicted: Mapping[tuple[str, str], Hashable], truth: Mapping[tuple[str, str], Hashable]) -> BCubed:
+    """B³ over the mentions both name: per mention, the share of its predicted cluster that is truly it
+    (precision) and of its true cluster that was predicted with it (recall), averaged."""
+    keys = [k for k in truth if k in predicted]
+    if not keys:
+        return BCubed(0.0, 0.0, 0.0, 0)
+    by_pred: dict[Hashable, set[tuple[str, str]]] = defaultdict(set)
+    by_true: dict[Hashable, set[tuple[str, str]]] = defaultdict(set)
+    for k in keys:
+        by_pred[predicted[k]].add(k)
+        by_true[truth[k]].add(k)
+    precision = recall = 0.0
+    for k in keys:
+        pred, true = by_pred[predicted[k]], by_true[truth[k]]
+        both = len(pred & true)
+        precision += both / len(pred)
+        recall += both / len(true)
+    precision, recall = precision / len(keys), recall / len(keys)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return BCubed(precision, recall, f1, len(keys))
+
+
+def identities_corpus(papers: int, seed: int) -> Path:
+    """A cached `kg synth --identities` corpus under the bench folder."""
+    folder = bench_home().root.parent / f"corpus-identities-{papers}-{seed}"
+    if not (folder / "manifest.json").is_file():
+        subprocess.run([sys.executable, "-m", "kg", "synth", "--papers", str(papers), "--seed", str(seed),
+                        "--identities", "-o", str(folder), "--force"], check=True)
+    return folder
+
+
+def score_graph(ctx: Context, truth: Mapping[tuple[str, str], str]) -> tuple[BCubed, BCubed, int, int]:
+    """(kg's identities, the exact-name baseline, kg's author count, the baseline's) on the loaded graph."""
+    records, _, _ = ctx.driver.execute_query(MENTIONS, database_=ctx.settings.database)
+    resolved = {(r["paper"], r["name"]): r["author"] for r in records}
+    exact = {key: key[1] for key in resolved}
+    return (b_cubed(resolved, truth), b_cubed(exact, truth), len(set(resolved.values())), len(set(exact.values())))
+
+
+def bench_authors(ctx: Context, papers: int = AUTHORS_PAPERS, seed: int = AUTHORS_SEED) -> str:
+    """Load the identities corpus into the wiped bench database and report the B³ figures as Markdown."""
+    folder = identities_corpus(papers, seed)
+    ctx.wipe()
+    subprocess.run([sys.executable, "-m", "kg", "ingest", str(folder / "pages")], env=ctx.env(), check=True,
+                   stdout=subprocess.DEVNULL)
+    truth = read_truth(folder / TRUTH_FILE)
+    kg, exact, kg_authors, exact_authors = score_graph(ctx, truth)
+    people = len(set(truth.values()))
+    rows = [("kg (identity resolution)", kg, kg_authors), ("exact folded name (baseline)", exact, exact_authors)]
+    lines = [SECTION, "",
+             f"Made by `kg bench --authors --papers {papers}` on `kg synth --papers {papers} --seed {seed} "
+             f"--identities`: {len(truth):,} mentions of {people:,} people, scored on the Author nodes of the "
+             "graph `kg ingest` built.", "",
+             "| authors by | B³ precision | B³ recall | B³ F1 | author nodes |", "|---|---:|---:|---:|---:|"]
+    lines += [f"| {name} | {s.precision:.4f} | {s.recall:.4f} | {s.f1:.4f} | {n:,} |" for name, s, n in rows]
+    return "\n".join(lines) + "\n"
+
+
+def with_section(text: str, section: str) -> str:
+    """`text` with its author identity section replaced by `section` (or `section` appended)."""
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        return pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
+    return (text.rstrip("\n") + "\n\n" if text.strip() else "") + section
+
+
+def run_authors(papers: int, out: Path, seed: int = AUTHORS_SEED) -> str:
+    """`kg bench --authors`: measure on the bench server and write the section into `out`."""
+    from kg.bench.run import bench_server
+    from kg.store.connection import driver
+
+    settings = bench_server()
+    ctx = Context(Path(), papers, settings, driver(settings))
+    try:
+        section = bench_authors(ctx, papers, seed)
+    finally:
+        ctx.driver.close()
+    out.write_text(with_section(out.read_text() if out.is_file() else "", section))
+    return section

@@ -1,0 +1,82 @@
+"""`kg authors merge|split|show|overrides`: read and override who is who; overrides are stored in the graph
+and applied on every later ingest."""
+from __future__ import annotations
+
+import typer
+
+from kg.console import err
+from kg.errors import KgError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Author identity: why spellings are one person, and overrides of that decision.")
+
+
+def _fail(exc: KgError) -> typer.Exit:
+    err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+@app.command("merge")
+def merge_cmd(authors: list[str] = typer.Argument(..., help="Two or more author ids or names.")) -> None:
+    """Make these authors one person, now and after every later ingest."""
+    from kg.store.connection import driver, settings
+    from kg.store.overrides import merge
+
+    conf = settings()
+    try:
+        with driver(conf) as db:
+            override, now = merge(db, conf.database, authors)
+    except KgError as exc:
+        raise _fail(exc) from None
+    print(f"{override}: merged into {', '.join(now)}")
+
+
+@app.command("split")
+def split_cmd(
+    author: str = typer.Argument(..., help="An author id or name."),
+    names: list[str] = typer.Option(..., "--name", help="A spelling to split off (repeatable)."),
+) -> None:
+    """Make the mentions of AUTHOR spelled --name a person of their own, now and after every later ingest."""
+    from kg.store.connection import driver, settings
+    from kg.store.overrides import split
+
+    conf = settings()
+    try:
+        with driver(conf) as db:
+            override, now = split(db, conf.database, author, names)
+    except KgError as exc:
+        raise _fail(exc) from None
+    print(f"{override}: split into {', '.join(now)}")
+
+
+@app.command("show")
+def show_cmd(author: str = typer.Argument(..., help="An author id or name.")) -> None:
+    """An author's spellings and the evidence for each, and the namesakes kept apart."""
+    from kg.store.connection import driver, settings
+    from kg.store.overrides import find
+
+    conf = settings()
+    try:
+        with driver(conf) as db:
+            person = find(db, conf.database, author)
+            records, _, _ = db.execute_query("MATCH (a:Author {id: $id}) RETURN a.evidence AS e", id=person.id,
+                                             database_=conf.database)
+    except KgError as exc:
+        raise _fail(exc) from None
+    print(f"{person.id} ({len({p for p, _ in person.mentions})} papers, block {person.block!r})")
+    for line in records[0]["e"] or []:
+        name, _, why = line.partition("\t")
+        print(f"  {name or '(namesake)'}: {why}")
+
+
+@app.command("overrides")
+def overrides_cmd() -> None:
+    """Every stored override, oldest first."""
+    from kg.store.connection import driver, settings
+    from kg.store.overrides import overrides
+
+    conf = settings()
+    with driver(conf) as db:
+        for o in overrides(db, conf.database):
+            groups = o.get("groups") or []
+            print(f"{o['id']}: {o['kind']} of {len(groups)} mentions in {', '.join(o.get('blocks') or [])}")  # type: ignore[arg-type]

@@ -1,0 +1,296 @@
+"""Who is who in one name block: mentions of a name on papers clustered into people, with the evidence.
+
+Deterministic and order-free: the clusters are a function of the set of mentions, whatever order they
+come in. Mentions that share a spelling and a co-author start together; a profile page's owner anchors
+their mentions; then the best-scoring pair of clusters whose names are compatible merges while its score
+(shared co-authors, institutions, topics, years) reaches the threshold, ties broken by content.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kg.graph.ids import author_id
+from kg.graph.names import PersonName, compatible_names, natural, parse
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The score's weights and the thresholds a merge must reach (kg/settings.py holds the user's)."""
+
+    coauthor: float = 1.0  # per shared co-author (by block key), at most three count
+    community: float = 2.0  # times the share of their co-authors who wrote with the other's co-authors
+    unconnected: float = 0.0  # against, when both have co-authors and none of them ever wrote together
+    institution: float = 0.6  # a shared institution; half of it against when both name others
+    topic: float = 0.5  # times (the cosine similarity of their arXiv categories - 0.5)
+    year: float = 0.1  # papers within three years of each other
+    same_name: float = -0.4  # threshold when the clusters share a spelling: merged unless evidence says no
+    variant: float = 0.5  # threshold when their spellings only are compatible
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One name on one paper, with what the paper says around it."""
+
+    paper: str
+    name: str
+    coauthors: frozenset[str] = frozenset()  # block keys of the paper's other authors
+    community: frozenset[str] = frozenset()  # block keys of those co-authors' own co-authors
+    topics: frozenset[str] = frozenset()
+    institutions: frozenset[str] = frozenset()
+    year: int | None = None
+    anchor: str | None = None  # the profile page whose owner this mention is
+    closed: bool = False  # that profile lists every paper of its owner: no other paper is theirs
+    pin: str | None = None  # a user's override ("<why>#<group>"): mentions with one pin are one person
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(paper id, the name's id): how the graph and a truth file name a mention."""
+        return self.paper, author_id(self.name)
+
+
+@dataclass
+class Cluster:
+    """Mentions taken for one person, the union of their features, and how they came together."""
+
+    mentions: list[Mention]
+    steps: dict[str, str] = field(default_factory=dict)  # spelling -> why it joined
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return min(m.key for m in self.mentions)
+
+    @property
+    def names(self) -> set[str]:
+        return {m.name for m in self.mentions}
+
+    @property
+    def parsed(self) -> set[PersonName]:
+        return {parse(m.name) for m in self.mentions}
+
+    @property
+    def pin(self) -> str | None:
+        return next((m.pin for m in self.mentions if m.pin), None)
+
+    def union(self, attr: str) -> set[str]:
+        return {v for m in self.mentions for v in getattr(m, attr)}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One person: an id, a display name, every spelling, their mentions, and why (spelling -> evidence)."""
+
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    mentions: tuple[Mention, ...]
+    evidence: tuple[tuple[str, str], ...]
+    anchored: bool
+
+
+def _categories(c: Cluster) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for m in c.mentions:
+        for t in m.topics:
+            if t.startswith("arxiv:"):
+                counts[t] = counts.get(t, 0) + 1
+    return counts
+
+
+def _cosine(a: dict[str, int], b: dict[str, int]) -> float:
+    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> tuple[float, list[str]]:
+    """The score of `a` and `b` being one person, and its parts in words."""
+    co = sorted((a.union("coauthors") & b.union("coauthors")) - {block})
+    ia, ib = a.union("institutions"), b.union("institutions")
+    inst = sorted(ia & ib)
+    ca, cb = _categories(a), _categories(b)
+    topics = _cosine(ca, cb) if ca and cb else None
+    ya = sorted({m.year for m in a.mentions if m.year is not None})
+    yb = sorted({m.year for m in b.mentions if m.year is not None})
+    close = bool(ya and yb and min(abs(x - y) for x in ya for y in yb) <= 3)
+    wa, wb = a.union("coauthors") - {block}, b.union("coauthors") - {block}
+    linked = len(a.union("community") & wb) + len(b.union("community") & wa)
+    near = linked / (len(wa) + len(wb)) if wa or wb else 0.0
+    unconnected = bool(wa and wb and not co and not linked)
+    far = bool(ya and yb and not close)
+    score = (weights.coauthor * min(len(co), 3) + weights.community * near + weights.year * (close - far)
+             - weights.unconnected * unconnected)
+    if inst:
+        score += weights.institution
+    elif ia and ib:
+        score -= weights.institution / 2
+    if topics is not None:
+        score += weights.topic * (topics - 0.5)
+    words = [f"{len(co)} shared co-author{'s' * (len(co) != 1)}" + (f" ({', '.join(co[:3])})" if co else ""),
+             f"{near:.0%} of their co-authors wrote with the other's",
+             f"shared institution {inst[0]}" if inst else ("different institutions" if ia and ib else
+                                                          "no institution to compare"),
+             f"topic similarity {topics:.2f}" if topics is not None else "no topics to compare",
+             "years close" if close else ("years apart" if far else "no years to compare")]
+    if unconnected:
+        words.insert(2, "unconnected co-author communities")
+    return round(score, 4), words
+
+
+def _compatible(a: Cluster, b: Cluster) -> bool:
+    if a.pin and b.pin and a.pin != b.pin:
+        return False  # a user kept them apart
+    if any(m.closed for m in a.mentions) or any(m.closed for m in b.mentions):
+        return False  # a complete profile already holds every paper of its owner
+    if {m.paper for m in a.mentions} & {m.paper for m in b.mentions}:
+        return False  # one person is named once per paper
+    return all(compatible_names(x, y) for x in a.parsed for y in b.parsed)
+
+
+def _seed(mentions: list[Mention]) -> list[Cluster]:
+    """Starting clusters: one per mention, joined when they share a spelling and a co-author, or a profile
+    page's owner (and a compatible name beside the owner on one of their papers)."""
+    parent = list(range(len(mentions)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(i: int, j: int) -> None:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    first: dict[object, int] = {}
+    for i, m in enumerate(mentions):
+        keys: list[object] = [("co", parse(m.name), c) for c in m.coauthors]
+        if m.anchor is not None:
+            keys.append(("anchor", m.anchor))
+        if m.pin is not None:
+            keys = [("pin", m.pin)]  # a user's decision replaces the evidence
+        for key in keys:
+            if key in first:
+                join(first[key], i)
+            else:
+                first[key] = i
+    by_paper: dict[str, list[int]] = {}
+    for i, m in enumerate(mentions):
+        by_paper.setdefault(m.paper, []).append(i)
+    for ids in by_paper.values():
+        owners = [i for i in ids if mentions[i].anchor is not None and mentions[i].pin is None]
+        for o in owners:
+            for i in ids:
+                if (i != o and mentions[i].pin is None
+                        and compatible_names(parse(mentions[i].name), parse(mentions[o].name))):
+                    join(o, i)
+    groups: dict[int, list[Mention]] = {}
+    for i, m in enumerate(mentions):
+        groups.setdefault(find(i), []).append(m)
+    clusters = []
+    for group in groups.values():
+        cluster = Cluster(sorted(group, key=lambda m: m.key))
+        names = sorted(cluster.names)
+        pin = cluster.pin
+        for name in names:
+            cluster.steps[name] = ("the profile page's owner" if any(m.anchor for m in group if m.name == name)
+                                   else "one spelling")
+        if pin:
+            for name in names:
+                cluster.steps[name] = f"set by the user: {pin.rpartition('#')[0]}"
+        elif len(names) > 1:
+            owner = min(m.name for m in group if m.anchor) if any(m.anchor for m in group) else names[0]
+            for name in names:
+                if name != owner and cluster.steps[name] == "one spelling":
+                    cluster.steps[name] = f"beside the profile page's owner {owner!r} on one paper"
+        clusters.append(cluster)
+    return clusters
+
+
+def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = Weights()) -> list[Identity]:
+    """The people behind one block's mentions, sorted by id."""
+    distinct = sorted(set(mentions), key=lambda m: (m.key, m.anchor or ""))
+    clusters = _seed(distinct)
+    scores: dict[tuple[tuple[str, str], tuple[str, str]], tuple[float, list[str]]] = {}
+    apart: list[tuple[Cluster, Cluster, float, list[str]]] = []
+
+    def score(a: Cluster, b: Cluster) -> tuple[float, list[str]]:
+        k = (a.key, b.key) if a.key < b.key else (b.key, a.key)
+        if k not in scores:
+            scores[k] = signals(a, b, block, weights)
+        return scores[k]
+
+    while True:
+        best: tuple[float, tuple[tuple[str, str], tuple[str, str]], Cluster, Cluster, list[str]] | None = None
+        for i, a in enumerate(clusters):
+            for b in clusters[i + 1:]:
+                if not _compatible(a, b):
+                    continue
+                s, words = score(a, b)
+                threshold = weights.same_name if a.parsed & b.parsed else weights.variant
+                if s < threshold:
+                    continue
+                pair = (a.key, b.key) if a.key < b.key else (b.key, a.key)
+                if best is None or (-s, pair) < (-best[0], best[1]):
+                    best = (s, pair, a, b, words)
+        if best is None:
+            break
+        s, _, a, b, words = best
+        keep, join = (a, b) if a.key < b.key else (b, a)
+        threshold = weights.same_name if a.parsed & b.parsed else weights.variant
+        why = f"score {s:.2f} >= {threshold:.2f}: {'; '.join(words)}"
+        for name, step in join.steps.items():
+            if name not in keep.steps:
+                keep.steps[name] = f"joined {sorted(keep.names)[0]!r}: {why}" if step == "one spelling" else step
+        keep.mentions = sorted(keep.mentions + join.mentions, key=lambda m: m.key)
+        clusters.remove(join)
+    for i, a in enumerate(clusters):
+        for b in clusters[i + 1:]:
+            if a.parsed & b.parsed:
+                s, words = score(a, b)
+                apart.append((a, b, s, [_apart(a, b, s, words, weights)]))
+    return _identities(clusters, apart, weights)
+
+
+def _apart(a: Cluster, b: Cluster, s: float, words: list[str], weights: Weights) -> str:
+    """Why two clusters sharing a spelling stayed two people."""
+    if a.pin and b.pin and a.pin != b.pin:
+        return "the user split them"
+    if any(m.closed for m in (*a.mentions, *b.mentions)):
+        return "a complete profile page lists every paper of one of them, and not the other's"
+    if {m.paper for m in a.mentions} & {m.paper for m in b.mentions}:
+        return "they share a paper"
+    if s < weights.same_name:
+        return f"score {s:.2f} < {weights.same_name:.2f}: {'; '.join(words)}"
+    return "their other spellings do not agree"
+
+
+def _identities(clusters: list[Cluster], apart: list[tuple[Cluster, Cluster, float, list[str]]],
+                weights: Weights) -> list[Identity]:
+    """Each cluster as an Identity with a stable id; clusters sharing a name's id number on from -2."""
+    def display(c: Cluster) -> str:
+        return min((natural(n) for n in c.names), key=lambda v: (-len(v), v.encode("utf-16-be")))
+
+    def rank(c: Cluster) -> tuple[bool, int, tuple[str, str]]:
+        return not any(m.anchor for m in c.mentions), -len(c.mentions), c.key
+
+    by_id: dict[str, list[Cluster]] = {}
+    for c in clusters:
+        by_id.setdefault(author_id(display(c)), []).append(c)
+    ids: dict[int, str] = {}
+    for base, group in by_id.items():
+        for n, c in enumerate(sorted(group, key=rank)):
+            ids[id(c)] = base if n == 0 else f"{base}-{n + 1}"
+    notes: dict[int, list[str]] = {}
+    for a, b, _, (why,) in apart:
+        for x, y in ((a, b), (b, a)):
+            notes.setdefault(id(x), []).append(f"kept apart from {ids[id(y)]}: {why}")
+    out = []
+    for c in clusters:
+        evidence = [(name, c.steps[name]) for name in sorted(c.names)]
+        evidence += [("", note) for note in sorted(notes.get(id(c), []))]
+        out.append(Identity(ids[id(c)], display(c), tuple(sorted(c.names)), tuple(c.mentions), tuple(evidence),
+                            any(m.anchor for m in c.mentions)))
+    return sorted(out, key=lambda i: i.id)

@@ -1,0 +1,391 @@
+"""The SPARQL store: the export's triples in an embedded Oxigraph on disk (<kg_home>/sparql), kept current.
+
+Each node's export row (kg/rdf/triples.py: its properties and the relationships it carries) is one named
+graph, named by the node's IRI: refreshing a node clears its graph and loads its row again, and queries
+read the union of the graphs, which is exactly the export.
+
+RocksDB lets one process write a store and no other read it meanwhile, so readers never open the
+store a writer writes: the writer (one at a time, under `lock`) changes `master/`, then publishes a
+checkpoint of it (`g<N>/`, hard links: cheap) and names it in `CURRENT`. Readers open the current
+generation read-only and reopen when `CURRENT` names another; `state.json` in a generation records the
+graph it reflects (the Neo4j database's id, the base IRI, the node and relationship counts), so `sparql_current()` can
+tell a stale store, and a `loading-<pid>` file marks a load whose changes are not all published yet.
+"""
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import neo4j
+import orjson
+from pyoxigraph import NamedNode, RdfFormat, Store
+
+from kg.errors import KgError
+from kg.graph.model import LABELS, RELATIONSHIPS
+from kg.rdf.source import EXPORT_BATCH, rows, rows_of
+from kg.rdf.triples import Describer
+from kg.rdf.vocab import Iris, base_iri
+from kg.server.home import find_kg_home
+
+STATE = "state.json"
+KEEP = 2  # generations kept besides the current one when no reader holds them
+# Counts read from Neo4j's count store (constant time): a load that adds anything changes them.
+FINGERPRINT = " UNION ALL ".join(
+    [f"MATCH (n:{label}) RETURN '{label}' AS k, count(n) AS n" for label in LABELS]
+    + [f"MATCH ()-[r:{rel}]->() RETURN '{rel}' AS k, count(r) AS n" for rel in RELATIONSHIPS])
+
+
+def store_root(kg_home: Path | None = None) -> Path:
+    """Where the SPARQL store lives: `<kg_home>/sparql`."""
+    return (kg_home or find_kg_home()) / "sparql"
+
+
+def fingerprint(driver: neo4j.Driver, database: str | None) -> dict[str, int]:
+    """Nodes per label and relationships per type in Neo4j now."""
+    records, _, _ = driver.execute_query(FINGERPRINT, database_=database, routing_=neo4j.RoutingControl.READ)
+    return {r["k"]: r["n"] for r in records}
+
+
+def graph_state(driver: neo4j.Driver, database: str | None, iris: Iris) -> dict[str, Any]:
+    """What a generation records of the graph it reflects: the database, the base IRI, the counts."""
+    return {"database": database_id(driver, database), "base": iris.base, "counts": fingerprint(driver, database)}
+
+
+def database_id(driver: neo4j.Driver, database: str | None) -> str:
+    """Neo4j's id of the database (its server's address and name where SHOW DATABASE is not allowed)."""
+    name = database or "neo4j"
+    try:
+        records, _, _ = driver.execute_query("SHOW DATABASE $name YIELD databaseID", name=name, database_=name,
+                                             routing_=neo4j.RoutingControl.READ)
+        if records:
+            return str(records[0]["databaseID"])
+    except neo4j.exceptions.ClientError:
+        pass
+    host, port = driver.get_server_info().address[:2]
+    return f"{host}:{port}/{name}"
+
+
+def same_graph(state: Mapping[str, Any], now: Mapping[str, Any]) -> bool:
+    """Does a recorded state describe the graph `now` describes?"""
+    return all(state.get(key) == now[key] for key in ("database", "base", "counts"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files of one SPARQL store folder."""
+
+    root: Path
+
+    @property
+    def master(self) -> Path:
+        return self.root / "master"
+
+    @property
+    def dirty(self) -> Path:
+        """Present while master holds changes not yet published (a crash there means a rebuild)."""
+        return self.root / "master.dirty"
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    def generation(self, name: str) -> Path:
+        return self.root / name
+
+    def current(self) -> str | None:
+        """The name of the published generation, or None when there is none."""
+        try:
+            return self.pointer.read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def state(self, name: str | None = None) -> dict[str, Any] | None:
+        """The recorded state of a generation (the current one by default)."""
+        name = name or self.current()
+        if name is None:
+            return None
+        try:
+            state: dict[str, Any] = orjson.loads((self.generation(name) / STATE).read_bytes())
+            return state
+        except FileNotFoundError:
+            return None
+
+    def loading(self) -> list[Path]:
+        """The marks of loads whose changes are not all published."""
+        return sorted(self.root.glob("loading-*"))
+
+
+@contextmanager
+def _locked(path: Path, mode: int) -> Iterator[IO[str]]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fcntl.flock(fh, mode)
+        yield fh
+
+
+class Writer:
+    """The one writer of a store folder (others wait for the lock): changes master, then publishes.
+
+    `fresh`: master starts empty (asked, or master may be damaged, is missing or has another base)."""
+
+    def __init__(self, layout: Layout, describer: Describer, fresh: bool) -> None:
+        self.layout = layout
+        self.describer = describer
+        self.fresh = fresh
+        layout.dirty.touch()
+        if fresh:
+            shutil.rmtree(layout.master, ignore_errors=True)
+        self.store = Store(str(layout.master))
+
+    def load_all(self, batches: Iterable[bytes]) -> None:
+        """Bulk-load N-Quads into an empty master (fast, not transactional: master is private)."""
+        self.store.bulk_load(io.BufferedReader(_Reader(iter(batches)), 1 << 16), RdfFormat.N_QUADS, lenient=True)
+
+    def replace(self, label: str, ids: list[str], page: list[list[Any]]) -> None:
+        """The graphs of these nodes cleared, and loaded again from their rows (a node gone has none)."""
+        subjects = self.describer.subjects[label]
+        graphs = [subjects[node] for node in ids]
+        # New nodes (most of a load of new pages) have no graph yet: only the others need clearing.
+        known = [g for g in graphs if self.store.contains_named_graph(NamedNode(g[1:-1]))]
+        if known:
+            self.store.update(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {' '.join(known)} }} "
+                              "GRAPH ?g { ?s ?p ?o } }")
+        if page:
+            self.store.load(quads(self.describer, label, page), RdfFormat.N_QUADS, lenient=True)
+
+    def publish(self, state: dict[str, Any]) -> str:
+        """Checkpoint master as the next generation, record `state` in it, and make it current."""
+        self.store.flush()
+        layout = self.layout
+        previous = layout.current()
+        name = f"g{int(previous[1:]) + 1 if previous else 1:06d}"
+        target = layout.generation(name)
+        shutil.rmtree(target, ignore_errors=True)  # left by a writer that died before naming it
+        self.store.backup(str(target))
+        (target / STATE).write_bytes(orjson.dumps({**state, "published": time.time()}))
+        part = layout.pointer.with_suffix(".part")
+        part.write_text(name + "\n")
+        part.replace(layout.pointer)
+        layout.dirty.unlink(missing_ok=True)
+        _collect(layout, name)
+        return name
+
+    def close(self) -> None:
+        del self.store
+
+
+def _collect(layout: Layout, current: str) -> None:
+    """Remove old generations that no reader holds, but the newest KEEP."""
+    names = sorted(p.name for p in layout.root.glob("g[0-9]*") if p.is_dir() and p.name != current)
+    for name in names[:-KEEP] if KEEP else names:
+        folder = layout.generation(name)
+        with (folder / "readers.lock").open("a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a reader has it open
+            (folder / STATE).unlink(missing_ok=True)  # readers check it after taking their lock
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+class _Reader(io.RawIOBase):
+    """A binary file over an iterator of byte chunks, for pyoxigraph's bulk loader."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.rest = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.rest:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return 0
+            self.rest = chunk
+        size = min(len(buffer), len(self.rest))
+        buffer[:size] = self.rest[:size]
+        self.rest = self.rest[size:]
+        return size
+
+
+def quads(describer: Describer, label: str, page: list[list[Any]]) -> bytes:
+    """The export rows of one label as N-Quads, each node's triples in the graph named by its IRI."""
+    subjects = describer.subjects[label]
+    out = []
+    for row in page:
+        graph = f" {subjects[row[0]]} .\n"
+        out += [line[:-3] + graph for line in describer.row(label, row)]
+    return "".join(out).encode()
+
+
+@contextmanager
+def writing(layout: Layout, iris: Iris, fresh: bool = False) -> Iterator[Writer]:
+    """The store folder's writer, under its lock."""
+    layout.root.mkdir(parents=True, exist_ok=True)
+    with _locked(layout.root / "lock", fcntl.LOCK_EX):
+        state = layout.state()
+        fresh = (fresh or layout.dirty.exists() or not layout.master.is_dir() or state is None
+                 or state.get("base") != iris.base)
+        writer = Writer(layout, Describer(iris), fresh)
+        try:
+            yield writer
+        finally:
+            writer.close()
+
+
+def rebuild(driver: neo4j.Driver, database: str | None, iris: Iris | None = None,
+            root: Path | None = None, batch: int = EXPORT_BATCH) -> str:
+    """Build the store anew from the whole graph and publish it; the new generation's name."""
+    iris = iris or Iris(base_iri())
+    layout = Layout(root or store_root())
+    with writing(layout, iris, fresh=True) as writer:
+        state = graph_state(driver, database, iris)  # before the rows: a write meanwhile reads as stale
+        writer.load_all(quads(writer.describer, label, page) for label, page in rows(driver, database, batch=batch))
+        name = writer.publish(state)
+    for mark in layout.loading():  # a full rebuild covers every load that ended before it
+        if not _alive(mark):
+            mark.unlink(missing_ok=True)
+    return name
+
+
+def refresh(driver: neo4j.Driver, database: str | None, touched: Mapping[str, list[str]],
+            iris: Iris | None = None, root: Path | None = None, batch: int = EXPORT_BATCH) -> str:
+    """Refresh the nodes with these ids (by label) from Neo4j, and publish; the whole graph when the
+    writer starts fresh. The new generation's name."""
+    iris = iris or Iris(base_iri())
+    layout = Layout(root or store_root())
+    with writing(layout, iris) as writer:
+        state = graph_state(driver, database, iris)
+        if writer.fresh:
+            writer.load_all(quads(writer.describer, label, page)
+                            for label, page in rows(driver, database, batch=batch))
+        else:
+            for label, ids in touched.items():
+                for start in range(0, len(ids), batch):
+                    chunk = ids[start:start + batch]
+                    writer.replace(label, chunk, rows_of(driver, database, label, chunk))
+        return writer.publish(state)
+
+
+def _alive(mark: Path) -> bool:
+    try:
+        os.kill(int(mark.name.rsplit("-", 1)[1]), 0)
+        return True
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+
+
+class Sync:
+    """The SPARQL store kept current during one `kg ingest`: each committed batch's nodes refreshed and
+    published (Loader's on_commit), or the whole store built after the load when there is none yet.
+
+    A refresh that fails stops the refreshing and leaves the load marked, so the store reads as stale
+    until `kg sparql sync`; `error` says why."""
+
+    def __init__(self, driver: neo4j.Driver, database: str | None, root: Path | None = None) -> None:
+        self.driver = driver
+        self.database = database
+        self.iris = Iris(base_iri())
+        self.layout = Layout(root or store_root())
+        self.mark = self.layout.root / f"loading-{os.getpid()}"
+        self.full = False
+        self.error: str | None = None
+
+    def __enter__(self) -> Sync:
+        # Refreshing the nodes a load writes keeps a current store current (loads never delete); a store
+        # that is not current already (none yet, nodes deleted since, a load not synced) is built anew.
+        self.full = not is_current(self.driver, self.database, self.layout.root)
+        self.layout.root.mkdir(parents=True, exist_ok=True)
+        self.mark.touch()
+        return self
+
+    def __call__(self, touched: dict[str, list[str]]) -> None:
+        if self.full or self.error is not None:
+            return
+        try:
+            refresh(self.driver, self.database, touched, self.iris, self.layout.root)
+        except (OSError, KgError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is not None:  # the load stopped part way: its mark stays, the store reads as stale
+            return
+        if self.full and self.error is None:
+            try:
+                rebuild(self.driver, self.database, self.iris, self.layout.root)
+            except (OSError, KgError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as err:
+                self.error = f"{type(err).__name__}: {err}"
+        if self.error is None:
+            self.mark.unlink(missing_ok=True)
+
+
+def is_current(driver: neo4j.Driver, database: str | None, root: Path | None = None) -> bool:
+    """Does the published store reflect the graph in Neo4j now (the same database, base IRI and counts,
+    and no load still marked)?"""
+    layout = Layout(root or store_root())
+    state = layout.state()
+    if state is None or layout.loading():
+        return False
+    return same_graph(state, graph_state(driver, database, Iris(base_iri())))
+
+
+def sparql_current() -> bool:
+    """Is the SPARQL store current with the graph of kg's settings (False when Neo4j cannot be reached)?"""
+    from kg.store.connection import driver, settings
+
+    try:
+        conf = settings()
+        with driver(conf) as db:
+            return is_current(db, conf.database)
+    except (KgError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError):
+        return False
+
+
+class Reader:
+    """The current generation, opened read-only and held against removal; reopened when another is current."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.layout = Layout(root or store_root())
+        self.name: str | None = None
+        self.store: Store | None = None
+        self.lock: IO[str] | None = None
+
+    def current(self, attempts: int = 5) -> Store | None:
+        """The current generation's store (None when there is none)."""
+        for _ in range(attempts):
+            name = self.layout.current()
+            if name is None or name == self.name:
+                return self.store if name is not None else None
+            folder = self.layout.generation(name)
+            try:
+                lock = (folder / "readers.lock").open("a")
+            except FileNotFoundError:
+                continue  # removed since CURRENT was read
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            if not (folder / STATE).exists():
+                lock.close()
+                continue
+            store = Store.read_only(str(folder))
+            self.close()
+            self.name, self.store, self.lock = name, store, lock
+            return store
+        raise KgError(f"{self.layout.root}: no readable generation of the SPARQL store")
+
+    def close(self) -> None:
+        """Let go of the generation."""
+        self.store = None
+        if self.lock is not None:
+            self.lock.close()
+        self.name = self.lock = None

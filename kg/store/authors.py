@@ -1,0 +1,307 @@
+"""Author identity in the graph: after a load, each affected name block is re-resolved from what the graph
+holds and rewritten, a few blocks per transaction.
+
+The loader writes one Author per spelling id (`a-<slug of the name>`) and AUTHORED links carrying that id
+in `names`; this step reads every mention of a block (the spelling ids on its links, whatever node they
+hang from now), the papers around them and the profile pages, clusters them as kg/graph/identity.py does
+for `kg parse` (kg/ingest/identities.py), and replaces the block's nodes and links with one node per
+person. Its input is only what loads add (merged order-free), so any page order, batch size, `--bulk`
+and any number of re-ingests give the same graph.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction
+
+from kg.graph.identity import Identity, Mention, Weights, resolve_block
+from kg.graph.ids import author_id, text_key
+from kg.graph.merge import AUTHOR, author_order, combine, newest, order_key
+from kg.graph.model import BY_PLURAL
+from kg.graph.names import block_key
+from kg.ingest.identities import FIGURES, evidence_lines, figures
+from kg.store.statements import LATEST_QUERY, OWNER_SAVES
+
+BLOCKS_PER_TRANSACTION = 200
+
+# Every node of the blocks: its spellings, figures and the profile pages pointing at it.
+_NODES = """
+UNWIND $blocks AS block
+MATCH (a:Author {block: block})
+RETURN a.id AS id, a.aliases AS aliases, a.name AS name, a {""" + ", ".join(f".{f}" for f in FIGURES) + """} AS figures,
+  COLLECT { MATCH (g:Page)-[:PROFILE_OF]->(a) RETURN g.id } AS pages
+"""
+# Every mention of the blocks: (spelling id, paper) from the links' names.
+_MENTIONS = """
+UNWIND $blocks AS block
+MATCH (a:Author {block: block})-[r:AUTHORED]->(p:Paper)
+UNWIND coalesce(r.names, [a.id]) AS name
+RETURN DISTINCT block, name, p.id AS paper
+"""
+# What a paper says around its names: every save that lists it (its author lists, the profiles it was on).
+_PAPERS = """
+UNWIND $papers AS pid
+MATCH (p:Paper {id: pid})
+RETURN pid AS id, p.year AS year,
+  COLLECT { MATCH (p)-[:HAS_TOPIC]->(t) RETURN t.id } AS topics,
+  COLLECT { MATCH (p)-[:AFFILIATED_WITH]->(i) RETURN i.id } AS institutions,
+  COLLECT { MATCH (p)<-[:AUTHORED]-(o:Author) RETURN DISTINCT o.block } AS blocks,
+  COLLECT { MATCH (p)-[:SEEN_IN]->(:Snapshot)-[:SNAPSHOT_OF]->(g:Page {format: 'profile'})
+            RETURN DISTINCT [g.id, g.title] } AS profiles,
+  COLLECT { MATCH (p)-[l:SEEN_IN]->() RETURN l.authors } AS lists
+"""
+# The blocks each given block's authors wrote with.
+_CIRCLES = """
+UNWIND $blocks AS block
+MATCH (:Author {block: block})-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(o:Author)
+WHERE o.block <> block
+RETURN block, collect(DISTINCT o.block) AS circle
+"""
+# Papers on every profile page titled as one of the owners.
+_PROFILES = """
+UNWIND $pages AS gid
+MATCH (g:Page {id: gid})
+RETURN gid AS id, g.title AS title, COLLECT { MATCH (p:Paper)-[:LISTED_ON]->(g) RETURN p.id } AS papers
+"""
+# The user's overrides of the blocks, oldest first: a later one wins a mention.
+_OVERRIDES = "MATCH (o:Override) RETURN o {.*} AS o"  # few; no property named, so no warning when none exist
+_DROP = """
+UNWIND $blocks AS block
+MATCH (a:Author {block: block})
+WHERE NOT a.id IN $keep
+DETACH DELETE a
+"""
+_UNLINK = """
+UNWIND $keep AS id
+MATCH (a:Author {id: id})
+OPTIONAL MATCH (a)-[r:AUTHORED]->()
+OPTIONAL MATCH ()-[q:PROFILE_OF]->(a)
+DELETE r, q
+"""
+_WRITE = """
+UNWIND $nodes AS row
+MERGE (a:Author {id: row.id})
+SET a = row
+"""
+_LINK = """
+UNWIND $links AS row
+MATCH (a:Author {id: row.from}) MATCH (p:Paper {id: row.to})
+CREATE (a)-[:AUTHORED {position: row.position, names: row.names}]->(p)
+"""
+_PROFILE_OF = """
+UNWIND $rows AS row
+MATCH (g:Page {id: row.from}) MATCH (a:Author {id: row.to})
+MERGE (g)-[:PROFILE_OF]->(a)
+"""
+# The authors of the given papers, to number them again.
+_AUTHORS_OF = """
+UNWIND $papers AS pid
+MATCH (:Paper {id: pid})<-[r:AUTHORED]-(a:Author)
+RETURN pid AS paper, a.id AS author, r.names AS names
+"""
+_POSITION = """
+UNWIND $rows AS row
+MATCH (:Author {id: row.from})-[r:AUTHORED]->(:Paper {id: row.to})
+SET r.position = row.position
+"""
+_NEIGHBOURS = """
+UNWIND $blocks AS block
+MATCH (:Author {block: block})-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(o:Author)
+RETURN DISTINCT o.block AS block
+"""
+# The nodes whose exported triples a block's resolution can change: its authors and their papers.
+_MEMBERS = """
+UNWIND $blocks AS block
+MATCH (a:Author {block: block})
+RETURN a.id AS author, COLLECT { MATCH (a)-[:AUTHORED]->(p:Paper) RETURN p.id } AS papers
+"""
+_ALL_BLOCKS = "MATCH (a:Author) WHERE a.block IS NOT NULL RETURN DISTINCT a.block AS block"
+
+
+@dataclass
+class BlockData:
+    """What one transaction read of its blocks."""
+
+    mentions: dict[str, list[Mention]]
+    spellings: dict[str, list[str]]  # spelling id -> every spelling
+    anchor_figures: dict[str, dict[str, Any]]
+    page_anchor: dict[str, str]  # profile page id -> its anchor
+    lists: dict[str, list[list[str]]]  # paper -> every page's list of its spelling ids
+
+
+def _spelling(spellings: list[str]) -> str:
+    return min(spellings, key=lambda v: (-len(v), order_key(v)))
+
+
+def read_blocks(tx: ManagedTransaction, blocks: list[str]) -> BlockData:
+    """Every mention of `blocks` with what kg/ingest/identities.py gives a mention in memory."""
+    spellings: dict[str, set[str]] = {}
+    node_figures: dict[str, dict[str, Any]] = {}
+    node_pages: dict[str, list[str]] = {}
+    for rec in tx.run(_NODES, blocks=blocks):
+        for s in rec["aliases"] or [rec["name"]]:
+            spellings.setdefault(author_id(s), set()).add(s)
+        node_figures[rec["id"]] = rec["figures"]
+        node_pages[rec["id"]] = rec["pages"]
+    found = [(r["block"], r["name"], r["paper"]) for r in tx.run(_MENTIONS, blocks=blocks)]
+    papers = sorted({p for _, _, p in found})
+    context = {r["id"]: r for r in tx.run(_PAPERS, papers=papers)}
+    co_blocks = sorted({b for r in context.values() for b in r["blocks"]})
+    circles = {r["block"]: set(r["circle"]) for r in tx.run(_CIRCLES, blocks=co_blocks)}
+    pages = sorted({g for ps in node_pages.values() for g in ps})
+    profiles = {r["id"]: r for r in tx.run(_PROFILES, pages=pages)}
+    listed: dict[str, set[str]] = {}
+    for g in profiles.values():
+        listed.setdefault(text_key(g["title"] or ""), set()).update(g["papers"])
+    complete: set[str] = set()
+    for node, gids in node_pages.items():
+        count = node_figures[node].get("paper_count")
+        for gid in gids:
+            key = text_key(profiles[gid]["title"] or "")
+            if count is not None and len(listed.get(key, ())) == count:
+                complete.add(key)
+    page_anchor = {gid: (f"owner:{text_key(g['title'] or '')}" if text_key(g["title"] or "") in complete
+                         else gid) for gid, g in profiles.items()}
+    anchor_figures: dict[str, dict[str, Any]] = {}
+    for node, gids in node_pages.items():
+        for gid in gids:
+            anchor = page_anchor[gid]
+            known = anchor_figures.get(anchor, {})
+            anchor_figures[anchor] = {f: combine(AUTHOR.prop(f).merge, known.get(f), node_figures[node].get(f))
+                                      for f in FIGURES}
+    spelled = {n: _spelling(sorted(s)) for n, s in spellings.items()}
+    pins: dict[tuple[str, str], str] = {}
+    wanted = set(blocks)
+    stored = sorted((r["o"] for r in tx.run(_OVERRIDES)), key=lambda o: (o.get("made", 0), o["id"]))
+    for o in (o for o in stored if wanted & set(o.get("blocks") or [])):
+        for line in o.get("groups") or []:
+            group, paper_id, name_id = line.split("\t")
+            pins[(paper_id, name_id)] = f"kg authors {o['kind']} ({o['id']})#{group}"
+    mentions: dict[str, list[Mention]] = {}
+    for block, name_id, paper in found:
+        ctx = context[paper]
+        spelling = spelled.get(name_id, name_id)
+        own = block_key(spelling)
+        owners: dict[str, str] = {}
+        for gid, title in ctx["profiles"]:
+            if gid in page_anchor:
+                key = text_key(title or "")
+                owners[key] = min(owners.get(key, page_anchor[gid]), page_anchor[gid])
+        coauthors = frozenset(b for b in ctx["blocks"] if b != own)
+        near = frozenset(b for c in coauthors for b in circles.get(c, ())) - coauthors
+        key = text_key(spelling)
+        mentions.setdefault(block, []).append(Mention(
+            paper, spelling, coauthors=coauthors, community=near, topics=frozenset(ctx["topics"]),
+            institutions=frozenset(ctx["institutions"]), year=ctx["year"], anchor=owners.get(key),
+            closed=key in complete and key in owners, pin=pins.get((paper, name_id))))
+    return BlockData(mentions, {n: sorted(s, key=order_key) for n, s in spellings.items()}, anchor_figures,
+                     page_anchor, {p: context[p]["lists"] for p in papers})
+
+
+def write_blocks(tx: ManagedTransaction, blocks: list[str], data: BlockData,
+                 identities: list[Identity]) -> int:
+    """Replace the blocks' nodes and links with one node per identity; the people written."""
+    nodes, links, profile_rows = [], [], []
+    for identity in identities:
+        nids = sorted({author_id(m.name) for m in identity.mentions})
+        nodes.append({"id": identity.id, "name": identity.name, "block": block_key(identity.name),
+                      "aliases": sorted({s for n in nids for s in data.spellings.get(n, [])}, key=order_key),
+                      "evidence": evidence_lines(identity),
+                      **{k: v for k, v in figures(identity, data.anchor_figures).items() if v is not None}})
+        per_paper: dict[str, set[str]] = {}
+        for m in identity.mentions:
+            per_paper.setdefault(m.paper, set()).add(author_id(m.name))
+        links += [{"from": identity.id, "to": p, "names": sorted(ns), "position": 0} for p, ns in per_paper.items()]
+        anchors = {m.anchor for m in identity.mentions if m.anchor}
+        profile_rows += [{"from": gid, "to": identity.id} for gid, a in data.page_anchor.items() if a in anchors]
+    keep = [n["id"] for n in nodes]
+    tx.run(_DROP, blocks=blocks, keep=keep).consume()
+    tx.run(_UNLINK, keep=keep).consume()
+    tx.run(_WRITE, nodes=nodes).consume()
+    tx.run(_LINK, links=links).consume()
+    tx.run(_PROFILE_OF, rows=profile_rows).consume()
+    latest_figures(tx, sorted({r["from"] for r in profile_rows}))
+    renumber(tx, sorted(data.lists), data.lists)
+    return len(nodes)
+
+
+def latest_figures(tx: ManagedTransaction, pages: list[str]) -> None:
+    """The header figures (Merge.LATEST) of the owners of `pages`: those of the newest save of any profile
+    page of theirs, whatever merged, split or loaded before."""
+    rows = [{"author": author, "snapshot": snap} for author, saves in tx.run(OWNER_SAVES, ids=pages).values()
+            if (snap := newest(map(tuple, saves))) is not None]
+    if rows:
+        tx.run(LATEST_QUERY, rows=rows).consume()
+
+
+def renumber(tx: ManagedTransaction, papers: list[str], lists: dict[str, list[list[str]]]) -> None:
+    """Each paper's AUTHORED positions 0..n-1: by the first place any of a link's spellings takes in the
+    paper's author order (kg/graph/merge.author_order)."""
+    by_paper: dict[str, list[tuple[str, list[str]]]] = {}
+    for r in tx.run(_AUTHORS_OF, papers=papers):
+        by_paper.setdefault(r["paper"], []).append((r["author"], r["names"] or [r["author"]]))
+    rows = []
+    for paper, authors in by_paper.items():
+        order = {a: i for i, a in enumerate(author_order(lists[paper]))}
+        ranked = sorted(authors, key=lambda an: (min(order.get(n, len(order)) for n in an[1]), an[0]))
+        rows += [{"from": a, "to": paper, "position": i} for i, (a, _) in enumerate(ranked)]
+    tx.run(_POSITION, rows=rows).consume()
+
+
+def _resolve(tx: ManagedTransaction, blocks: list[str], weights: Weights) -> int:
+    data = read_blocks(tx, blocks)
+    identities = [i for b in blocks for i in resolve_block(b, data.mentions.get(b, []), weights)]
+    return write_blocks(tx, blocks, data, identities)
+
+
+def affected(driver: Driver, database: str | None, blocks: Iterable[str]) -> list[str]:
+    """`blocks` and every block that wrote with them: a mention's features reach its co-authors' co-authors."""
+    given = sorted(set(blocks))
+    out = set(given)
+    for chunk in _chunks(given):
+        records, _, _ = driver.execute_query(_NEIGHBOURS, blocks=chunk, database_=database)
+        out.update(r["block"] for r in records)
+    return sorted(out)
+
+
+def resolve_in(tx: ManagedTransaction, blocks: Iterable[str], weights: Weights) -> None:
+    """Re-resolve `blocks` and every block that wrote with them inside `tx` (for `kg pages forget`)."""
+    wanted = sorted(set(blocks))
+    found = set(wanted)
+    for chunk in _chunks(wanted):
+        found.update(r["block"] for r in tx.run(_NEIGHBOURS, blocks=chunk))
+    for chunk in _chunks(sorted(found)):
+        _resolve(tx, chunk, weights)
+
+
+def all_blocks(driver: Driver, database: str | None) -> list[str]:
+    """Every name block in the graph."""
+    records, _, _ = driver.execute_query(_ALL_BLOCKS, database_=database)
+    return sorted(r["block"] for r in records)
+
+
+def members(driver: Driver, database: str | None, blocks: Iterable[str]) -> dict[str, set[str]]:
+    """The ids of the blocks' authors and of their papers, by label: what a re-resolution may rewrite."""
+    found: dict[str, set[str]] = {BY_PLURAL["authors"].name: set(), BY_PLURAL["papers"].name: set()}
+    for chunk in _chunks(sorted(set(blocks))):
+        records, _, _ = driver.execute_query(_MEMBERS, blocks=chunk, database_=database, routing_="r")
+        for record in records:
+            found[BY_PLURAL["authors"].name].add(record["author"])
+            found[BY_PLURAL["papers"].name].update(record["papers"])
+    return found
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), BLOCKS_PER_TRANSACTION):
+        yield items[start:start + BLOCKS_PER_TRANSACTION]
+
+
+def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights) -> int:
+    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written."""
+    people = 0
+    with driver.session(database=database) as session:
+        for chunk in _chunks(sorted(set(blocks))):
+            people += session.execute_write(_resolve, chunk, weights)
+    return people

@@ -1,0 +1,89 @@
+"""`kg ingest --json` and `kg export --json`: progress and a summary as JSON lines on stdout, for scripts."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import neo4j
+import pytest
+
+from kg import console
+from kg.store.connection import Settings
+from tests.corpora import CORPORA
+
+SYNTH = CORPORA[0]
+
+
+def kg(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"NEO4J_URI": settings.uri, "NEO4J_USER": settings.user, "NEO4J_PASSWORD": settings.password,
+           "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def events(stdout: str) -> list[dict]:
+    """Every stdout line, each of which must be one JSON object with an "event"."""
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    assert all(isinstance(line, dict) and "event" in line for line in lines)
+    return lines
+
+
+def test_ingest_json_reports_progress_and_a_summary(clean_db: neo4j.Driver, neo4j_settings: Settings,
+                                                    tmp_path: Path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00" * 64)
+    done = kg(neo4j_settings, "ingest", "--json", str(SYNTH.feed), str(junk))
+    assert done.returncode == 1  # a rejected file still fails the command
+    lines = events(done.stdout)
+    assert lines[0] == {"event": "start", "command": "ingest", "files": 2}
+    progress = [line for line in lines if line["event"] == "progress"]
+    assert progress[-1]["done"] == progress[-1]["total"] == 2 and progress[-1]["stage"] == "ingesting"
+    summary = lines[-1]
+    assert summary["event"] == "summary" and summary["pages"] == 1 and summary["papers"] == SYNTH.feed_papers
+    assert summary["created"]["papers"] == SYNTH.feed_papers and summary["updated"]["papers"] == 0
+    assert summary["relationships"] > 0 and summary["seconds"] >= 0
+    assert summary["rejected"] == [f"{junk}: binary file, not a text page"]
+    # the human lines stay on stderr, and no table is printed
+    assert f"error: {junk}: binary file, not a text page" in done.stderr and "created" not in done.stderr
+    again = events(kg(neo4j_settings, "ingest", "--json", str(SYNTH.feed)).stdout)[-1]
+    assert again["created"]["papers"] == 0 and again["updated"]["papers"] == SYNTH.feed_papers
+
+
+def test_export_json_reports_the_triples_it_wrote(clean_db: neo4j.Driver, neo4j_settings: Settings,
+                                                  tmp_path: Path) -> None:
+    assert kg(neo4j_settings, "ingest", str(SYNTH.feed)).returncode == 0
+    out = tmp_path / "graph.nt"
+    done = kg(neo4j_settings, "export", "--json", "-f", "nt", "-o", str(out), "--batch", "5")
+    assert done.returncode == 0, done.stderr
+    lines = events(done.stdout)
+    assert lines[0] == {"event": "start", "command": "export", "format": "nt", "output": str(out)}
+    progress = [line for line in lines if line["event"] == "progress"]
+    assert progress and progress[-1]["done"] == progress[-1]["total"] > 1  # batches of 5 nodes
+    summary = lines[-1]
+    assert summary["event"] == "summary" and summary["format"] == "nt" and summary["output"] == str(out)
+    assert summary["triples"] == len(out.read_text().splitlines()) > 0
+    assert done.stderr == ""
+
+
+def test_export_json_needs_a_file(neo4j_settings: Settings) -> None:
+    done = kg(neo4j_settings, "export", "--json")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == "error: --json writes JSON lines to stdout, where the RDF goes without -o: give -o FILE\n"
+
+
+@pytest.mark.parametrize("every_s, shown", [(0.0, [1, 2, 3, 4, 5]), (3600.0, [5])])
+def test_progress_events_are_throttled_and_end_with_the_total(monkeypatch: pytest.MonkeyPatch,
+                                                              capsysbinary: pytest.CaptureFixture[bytes],
+                                                              every_s: float, shown: list[int]) -> None:
+    monkeypatch.setattr(console, "EVENT_EVERY_S", every_s)
+    assert list(console.progress(range(5), "counting", total=5, json=True)) == list(range(5))
+    lines = events(capsysbinary.readouterr().out.decode())
+    assert [line["done"] for line in lines] == shown
+    assert all(line["event"] == "progress" and line["total"] == 5 and line["stage"] == "counting" for line in lines)
+
+
+def test_progress_events_of_nothing_say_so(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    assert list(console.progress([], "reading", json=True)) == []
+    [line] = events(capsysbinary.readouterr().out.decode())
+    assert line["done"] == 0 and line["total"] is None

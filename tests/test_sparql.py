@@ -1,0 +1,256 @@
+"""/sparql: the SPARQL 1.1 Protocol over a real `kg serve`, asked by SPARQLWrapper (a client nobody here
+wrote), checked against a fresh `kg export` of the same graph in pyoxigraph, and kept current by `kg ingest`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.error import HTTPError
+
+import httpx
+import neo4j
+import pyoxigraph
+import pytest
+import rdflib
+from hypothesis import given
+from hypothesis import strategies as st
+from SPARQLWrapper import CSV, JSON, JSONLD, TSV, TURTLE, XML, SPARQLWrapper
+
+from api.sparql import uses_service
+from kg.bench.api import Server
+from kg.rdf.export import FORMATS, triple_batches, write
+from kg.rdf.sparql_store import Layout, is_current, rebuild
+from kg.rdf.vocab import Iris
+from kg.settings import Settings as EnvSettings
+from kg.store.connection import Settings
+from kg.store.load import Loader
+from kg.store.schema import wipe_graph
+from kg.synth.corpus import synthesize
+
+IRIS = Iris(EnvSettings.model_fields["base_iri"].default)
+PREFIXES = "".join(f"PREFIX {name}: <{ns}>\n" for name, ns in IRIS.prefixes.items())
+TIMEOUT_S = 5
+# Queries whose rows the endpoint and a fresh export must agree on (ordered where the query orders).
+QUERIES = [
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    "SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class",
+    "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p",
+    """SELECT ?name ?title WHERE { ?paper schema:author ?a ; schema:name ?title . ?a schema:name ?name }
+       ORDER BY ?name ?title LIMIT 50""",
+    """SELECT ?paper ?i ?author WHERE { ?paper kg:authorList ?list . ?list ?m ?author .
+       FILTER(STRSTARTS(STR(?m), STR(rdf:_))) BIND(xsd:integer(STRAFTER(STR(?m), "_")) AS ?i) }
+       ORDER BY ?paper ?i""",
+    """SELECT ?owner (COUNT(DISTINCT ?other) AS ?coauthors) WHERE {
+       ?page kg:pageFormat "profile" ; schema:mainEntity ?person . ?person schema:name ?owner .
+       ?paper schema:author ?person, ?other . FILTER(?other != ?person) } GROUP BY ?owner ORDER BY ?owner""",
+    "SELECT ?s ?o WHERE { ?s kg:listedOn ?o } ORDER BY ?s ?o",
+    "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1",  # no named graphs: the export has none
+    "ASK { ?s schema:codeRepository ?url FILTER(!ISIRI(?url)) }",
+]
+
+
+def kg(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run this checkout's `kg`; fail the test on a non-zero exit."""
+    done = subprocess.run([sys.executable, "-m", "kg", *args], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def halves(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[str]]:
+    """A synthetic corpus's pages in two halves: one loaded first, the other later."""
+    folder = tmp_path_factory.mktemp("sparql-corpus")
+    synthesize(folder, 120, 3, 1, force=True)
+    files = sorted(str(p) for p in (folder / "pages").rglob("*.txt"))
+    return files[::2], files[1::2]
+
+
+@pytest.fixture(scope="module")
+def env(neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """kg's environment for these tests: the tests' Neo4j and a KG_HOME of their own (the store's folder)."""
+    import os
+
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "KG_"))},
+            "NEO4J_URI": neo4j_settings.uri, "NEO4J_USER": neo4j_settings.user,
+            "NEO4J_PASSWORD": neo4j_settings.password, "NEO4J_DATABASE": neo4j_settings.database,
+            "KG_HOME": str(tmp_path_factory.mktemp("sparql-home")), "KG_SPARQL_TIMEOUT": str(TIMEOUT_S),
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+
+
+@pytest.fixture(scope="module")
+def endpoint(neo4j_settings: Settings, env: dict[str, str], halves: tuple[list[str], list[str]]) -> Iterator[str]:
+    """`kg serve` over the first half, loaded by `kg ingest` (which builds the store); its /sparql URL."""
+    with neo4j.GraphDatabase.driver(neo4j_settings.uri, auth=(neo4j_settings.user, neo4j_settings.password)) as db:
+        wipe_graph(db, neo4j_settings.database)
+    kg(env, "ingest", *halves[0])
+    assert Layout(Path(env["KG_HOME"]) / "sparql").current() is not None, "kg ingest built no store"
+    server = Server(neo4j_settings, env)
+    try:
+        with httpx.Client(timeout=60) as client:
+            server.wait(client)
+        yield f"http://127.0.0.1:{server.port}/sparql"
+    finally:
+        server.stop()
+
+
+def client(url: str, query: str, fmt: str = JSON) -> SPARQLWrapper:
+    wrapper = SPARQLWrapper(url, returnFormat=fmt)
+    wrapper.setQuery(PREFIXES + query)
+    return wrapper
+
+
+def endpoint_rows(url: str, query: str) -> list[tuple[str | None, ...]] | bool:
+    """The rows (term values, in order) or boolean of a query at the endpoint, by SPARQLWrapper in JSON."""
+    answer = client(url, query).queryAndConvert()
+    assert isinstance(answer, dict)
+    if "boolean" in answer:
+        return bool(answer["boolean"])
+    names = answer["head"]["vars"]
+    return [tuple(b[n]["value"] if n in b else None for n in names) for b in answer["results"]["bindings"]]
+
+
+def export_rows(store: pyoxigraph.Store, query: str) -> list[tuple[str | None, ...]] | bool:
+    """The same from pyoxigraph over an export loaded into memory."""
+    answer = store.query(PREFIXES + query)
+    if isinstance(answer, pyoxigraph.QueryBoolean):
+        return bool(answer)
+    assert isinstance(answer, pyoxigraph.QuerySolutions)
+    return [tuple(None if term is None else term.value for term in row) for row in answer]
+
+
+def fresh_export(neo4j_settings: Settings) -> pyoxigraph.Store:
+    """`kg export` of the graph now, as N-Triples, in an in-memory pyoxigraph store."""
+    buffer = io.BytesIO()
+    with neo4j.GraphDatabase.driver(neo4j_settings.uri, auth=(neo4j_settings.user, neo4j_settings.password)) as db:
+        write(triple_batches(db, neo4j_settings.database, IRIS), buffer, FORMATS["nt"], IRIS)
+    store = pyoxigraph.Store()
+    store.load(buffer.getvalue(), pyoxigraph.RdfFormat.N_TRIPLES)
+    return store
+
+
+def assert_same_answers(url: str, store: pyoxigraph.Store) -> None:
+    for query in QUERIES:
+        ours, theirs = endpoint_rows(url, query), export_rows(store, query)
+        ordered = "ORDER BY" in query or isinstance(ours, bool)
+        assert (ours if ordered else sorted(ours)) == (theirs if ordered else sorted(theirs)), query  # type: ignore
+    assert endpoint_rows(url, QUERIES[0]) == [(str(len(store)),)]
+
+
+def test_the_endpoint_answers_as_a_fresh_export_does(endpoint: str, neo4j_settings: Settings) -> None:
+    assert_same_answers(endpoint, fresh_export(neo4j_settings))
+
+
+def test_every_result_format_parses(endpoint: str) -> None:
+    select = "SELECT ?paper ?title WHERE { ?paper a schema:ScholarlyArticle ; schema:name ?title } ORDER BY ?paper LIMIT 5"
+    rows = endpoint_rows(endpoint, select)
+    assert isinstance(rows, list) and len(rows) == 5
+    xml = client(endpoint, select, XML).queryAndConvert()  # a DOM document
+    assert [n.firstChild.data for n in xml.getElementsByTagName("uri")] == [r[0] for r in rows]
+    for fmt, delimiter in ((CSV, ","), (TSV, "\t")):
+        text = client(endpoint, select, fmt).queryAndConvert().decode()
+        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        assert len(table) == 6 and table[0] == (["paper", "title"] if fmt == CSV else ["?paper", "?title"])
+    ask = client(endpoint, "ASK { ?s a schema:Person }", XML).queryAndConvert()
+    assert ask.getElementsByTagName("boolean")[0].firstChild.data == "true"
+    construct = "CONSTRUCT { ?paper schema:name ?title } WHERE { ?paper schema:name ?title ; a schema:ScholarlyArticle }"
+    expected = {(r[0], r[1]) for r in endpoint_rows(endpoint, select.replace(" LIMIT 5", ""))}  # type: ignore
+    turtle = client(endpoint, construct, TURTLE).queryAndConvert()
+    jsonld = client(endpoint, construct, JSONLD).queryAndConvert()  # rdflib graphs, both
+    nt = httpx.get(endpoint, params={"query": PREFIXES + construct}, headers={"accept": "application/n-triples"})
+    assert nt.headers["content-type"].startswith("application/n-triples")
+    for graph in (rdflib.Graph().parse(data=turtle, format="turtle") if isinstance(turtle, bytes) else turtle,
+                  jsonld, rdflib.Graph().parse(data=nt.text, format="nt")):
+        assert {(str(s), str(o)) for s, _, o in graph} == expected
+    described = httpx.get(endpoint, params={"query": f"DESCRIBE <{rows[0][0]}>", "format": "jsonld"})
+    assert any(node["@id"] == rows[0][0] for node in json.loads(described.text))
+
+
+def test_updates_federation_and_bad_queries_are_refused(endpoint: str) -> None:
+    update = "INSERT DATA { <http://example.org/a> <http://example.org/b> <http://example.org/c> }"
+    for method in ("GET", "POST"):  # SPARQLWrapper sends an update as the protocol's update operation
+        wrapper = SPARQLWrapper(endpoint)
+        wrapper.setMethod(method)
+        wrapper.setQuery(update)
+        with pytest.raises(HTTPError) as refused:
+            wrapper.query()
+        assert refused.value.code == 405
+    as_query = httpx.get(endpoint, params={"query": update})
+    assert (as_query.status_code, as_query.text) == (400, "bad query: this endpoint is read-only: SPARQL Update "
+                                                          "is not accepted")
+    for body, status in (({"update": update}, 405), ({"query": "SELECT * { SERVICE <http://example.org/s> "
+                                                              "{ ?s ?p ?o } }"}, 400), ({"query": "SELEC"}, 400)):
+        response = httpx.post(endpoint, data=body)
+        assert response.status_code == status, response.text
+    answer = httpx.post(endpoint, content="ASK { FILTER(\"SERVICE\" != \"\") }",
+                        headers={"content-type": "application/sparql-query"})
+    assert answer.status_code == 200 and answer.json()["boolean"] is True
+    assert httpx.get(endpoint, params={"query": "SELECT * {?s ?p ?o}"},
+                     headers={"accept": "image/png"}).status_code == 406
+    assert httpx.get(endpoint).status_code == 400
+
+
+def test_a_query_over_its_time_is_stopped(endpoint: str) -> None:
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    response = httpx.get(endpoint, params={"query": slow}, timeout=60)
+    assert response.status_code == 503
+    assert response.json()["detail"] == (f"the query took longer than its {TIMEOUT_S} s limit (KG_SPARQL_TIMEOUT); "
+                                         "ask for less or add a LIMIT")
+    assert endpoint_rows(endpoint, "ASK { ?s ?p ?o }") is True  # the killed worker was replaced
+
+
+def test_ingesting_more_pages_shows_at_once(endpoint: str, env: dict[str, str], neo4j_settings: Settings,
+                                            halves: tuple[list[str], list[str]]) -> None:
+    before = endpoint_rows(endpoint, QUERIES[0])
+    kg(env, "ingest", *halves[1])
+    assert endpoint_rows(endpoint, QUERIES[0]) != before
+    assert_same_answers(endpoint, fresh_export(neo4j_settings))
+    root = Path(env["KG_HOME"]) / "sparql"
+    with neo4j.GraphDatabase.driver(neo4j_settings.uri, auth=(neo4j_settings.user, neo4j_settings.password)) as db:
+        assert is_current(db, neo4j_settings.database, root)
+        db.execute_query("MATCH (a:Author) WITH a LIMIT 1 CREATE (:Topic {id: 'kp:sparql-test', name: 'x'})",
+                         database_=neo4j_settings.database)  # a write no ingest refreshed
+        assert not is_current(db, neo4j_settings.database, root)
+        kg(env, "sparql", "sync")
+        assert is_current(db, neo4j_settings.database, root)
+        assert endpoint_rows(endpoint, "ASK { ?t schema:name 'x' }") is True
+
+
+def test_a_store_of_another_graph_reads_as_stale(clean_db: neo4j.Driver, neo4j_settings: Settings,
+                                                tmp_path: Path, halves: tuple[list[str], list[str]]) -> None:
+    from kg.ingest.pages import pages
+
+    root = tmp_path / "sparql"
+    rebuild(clean_db, neo4j_settings.database, IRIS, root)
+    assert is_current(clean_db, neo4j_settings.database, root)
+    Loader(clean_db, neo4j_settings.database).load(pages(halves[0][:2]))  # no sync hook
+    assert not is_current(clean_db, neo4j_settings.database, root)
+    rebuild(clean_db, neo4j_settings.database, IRIS, root)
+    assert is_current(clean_db, neo4j_settings.database, root)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    mark = root / f"loading-{gone.pid}"  # a load that died before publishing its changes
+    mark.touch()
+    assert not is_current(clean_db, neo4j_settings.database, root)
+    rebuild(clean_db, neo4j_settings.database, IRIS, root)
+    assert is_current(clean_db, neo4j_settings.database, root) and not mark.exists()
+
+
+IN_A_STRING = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\\n\r'), max_size=40)
+
+
+@given(IN_A_STRING)
+def test_service_inside_a_string_is_not_federation(text: str) -> None:
+    assert not uses_service(f'SELECT * {{ ?s ?p "{text} SERVICE {text}" }} # SERVICE')
+    assert not uses_service("SELECT ?service ?SERVICE { ?s <http://x/SERVICE> ex:service }")
+
+
+@given(st.sampled_from(["SERVICE", "service", "Service", "SERVICE SILENT"]), st.text(" \t\n", max_size=4))
+def test_a_service_clause_is_found(keyword: str, space: str) -> None:
+    assert uses_service(f"SELECT * {{{space}{keyword} <http://example.org/sparql> {{ ?s ?p ?o }} }}")
+    assert uses_service(f"SELECT * {{ ?s ?p ?o .\n{keyword}{space or ' '}?endpoint {{ ?s ?p ?o }} }}")
