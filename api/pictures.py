@@ -40,7 +40,7 @@ def neighbourhood(iris: Iris, found: Description) -> str:
 
 def _path_rows(driver: neo4j.Driver, database: str | None, start: str, end: str, max_hops: int) -> neo4j.Record:
     records, _, _ = driver.execute_query(SHORTEST_PATH[max_hops], {"first": 1, "from": refs.ref("Author", start),
-                                                                   "to": refs.ref("Author", end)},
+                                                                   "to": refs.ref("Author", end), "avoid": []},
                                          database_=database, routing_=neo4j.RoutingControl.READ)
     return records[0]
 
