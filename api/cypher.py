@@ -72,11 +72,33 @@ WITH key, g ORDER BY g.id
 RETURN key, collect(g {.*}) AS items
 """
 
+# A page's saves, oldest first (of one day, by id).
+PAGE_SNAPSHOTS = """
+UNWIND $keys AS key
+MATCH (:Page {id: key})<-[:SNAPSHOT_OF]-(s:Snapshot)
+WITH key, s ORDER BY s.saved_at, s.id
+RETURN key, collect(s {.*, content: null}) AS items
+"""
+
+AUTHOR_HISTORY = """
+UNWIND $keys AS key
+MATCH (:Author {id: key})<-[:PROFILE_OF]-(:Page)<-[:SNAPSHOT_OF]-(s:Snapshot)
+WITH key, s ORDER BY s.saved_at, s.id
+RETURN key, collect(s {.*, content: null}) AS items
+"""
+
+SNAPSHOT_PAPERS = """
+UNWIND $keys AS key
+MATCH (:Snapshot {id: key})<-[v:SEEN_IN]-(p:Paper)
+WITH key, p ORDER BY v.position
+RETURN key, collect(p {.*}) AS items
+"""
+
 PAPER_SOURCES = """
 UNWIND $keys AS key
 MATCH (:Paper {id: key})-[l:LISTED_ON]->(g:Page)
 OPTIONAL MATCH (g)-[:PROFILE_OF]->(o:Author)
-WITH key, g, l, o ORDER BY g.name
+WITH key, g, l, o ORDER BY g.id
 RETURN key, collect({position: l.position, page: g {.*}, owner: o {.*}}) AS items
 """
 

@@ -49,6 +49,7 @@ from api.types import (
     Paper,
     Repo,
     SharedRepo,
+    Snapshot,
     Stats,
     Topic,
     node,
@@ -57,7 +58,8 @@ from api.types import (
 from api.types import Page as PageNode
 
 BY_ID = {label: cypher.by_id(label) for label in identity.NODE_LABELS}
-NODE_TYPES: dict[str, type[Node]] = {cls.__name__: cls for cls in (Paper, Author, Institution, Repo, Topic, PageNode)}
+NODE_TYPES: dict[str, type[Node]] = {cls.__name__: cls for cls in (Paper, Author, Institution, Repo, Topic, PageNode,
+                                                                   Snapshot)}
 AuthorRef = Annotated[str, strawberry.argument(description="An author's id or name.")]
 FromRef = Annotated[str, strawberry.argument(name="from", description="An author's id or name.")]
 Search = Annotated[str | None, strawberry.argument(
@@ -160,7 +162,7 @@ async def through_path(info: Ctx, start: str, end: str, max_hops: int, queries: 
 
 @strawberry.type
 class Query:
-    @resolver("Any node by id (Relay's Node): a Paper, Author, Institution, Repo, Topic or Page; null when "
+    @resolver("Any node by id (Relay's Node): a Paper, Author, Institution, Repo, Topic, Page or Snapshot; null when "
               "there is none. A key two types share must be given as Type:id.")
     async def node(self, info: Ctx, id: strawberry.ID) -> Node | None:
         return await any_node(info, id)

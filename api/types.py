@@ -219,6 +219,10 @@ class Author(Node):
         pages = await info.context.items(cypher.AUTHOR_PROFILES, self.id)
         return node(Page, pages[0]) if pages else None
 
+    @resolver("Every save of their profile page, oldest first: how their header figures changed.")
+    async def profile_history(self, info: Ctx) -> list[Snapshot]:
+        return nodes(Snapshot, await info.context.items(cypher.AUTHOR_HISTORY, self.id))
+
     papers: list[Paper] = papers_field("Author", "Their papers, newest first.")
     papers_connection: Connection[Paper] = papers_connection_field("Author", "Their papers.")
 
@@ -286,12 +290,30 @@ class Topic(Node):
                                                "The authors of its papers, most papers first, with the count.")
 
 
-@strawberry.type(description="A listing page that was loaded: an author's profile, a daily feed or a search.")
+@strawberry.type(description="One save of a page, named by its content: its date and the header figures it showed.")
+class Snapshot(Node):
+    saved_at: str = described("Snapshot", "saved_at")
+    listed: int = described("Snapshot", "listed")
+    h_index: int | None = described("Snapshot", "h_index")
+    citations: int | None = described("Snapshot", "citations")
+    paper_count: int | None = described("Snapshot", "paper_count")
+    novelty: int | None = described("Snapshot", "novelty")
+    ai_score: int | None = described("Snapshot", "ai_score")
+    main_category: str | None = described("Snapshot", "main_category")
+
+    @resolver("The papers this save lists, in its order.")
+    async def papers(self, info: Ctx) -> list[Paper]:
+        return nodes(Paper, await info.context.items(cypher.SNAPSHOT_PAPERS, self.id))
+
+
+@strawberry.type(description="A listing page, named by what it shows: an author's profile, a daily feed or a search.")
 class Page(Node):
-    file: str
-    name: str
     format: str = strawberry.field(description="profile, feed or search.")
-    title: str | None
+    title: str | None = described("Page", "title")
+
+    @resolver("Every save of the page, oldest first; the papers it lists now are its newest day's.")
+    async def snapshots(self, info: Ctx) -> list[Snapshot]:
+        return nodes(Snapshot, await info.context.items(cypher.PAGE_SNAPSHOTS, self.id))
 
 
 @strawberry.type(description="Where a page lists a paper.")

@@ -138,7 +138,7 @@ def clean_db(neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driv
 
 
 SAMPLE_STATE = """
-MATCH (g:Page) WITH collect(g.id) AS pages
+MATCH (g:Snapshot) WITH collect(g.id) AS pages
 RETURN pages, COUNT { MATCH (:Paper) } AS papers, COUNT { MATCH ()-[:AUTHORED]->() } AS authored
 """
 
@@ -152,11 +152,11 @@ def corpus(request: pytest.FixtureRequest) -> Corpus:
 @pytest.fixture
 def seeded(corpus: Corpus, neo4j_driver: neo4j.Driver, neo4j_settings: Settings) -> neo4j.Driver:
     """The session's driver on a graph holding exactly the pages of `corpus` (reloaded if a test changed it)."""
-    from kg.ingest.pages import page_id, pages
+    from kg.ingest.pages import pages, snapshot_id
     from kg.store.load import Loader
 
     files = corpus.files()
-    want = sorted(page_id(f) for f in files)
+    want = sorted({snapshot_id(f.read_bytes()) for f in files})
     records, _, _ = neo4j_driver.execute_query(SAMPLE_STATE, database_=neo4j_settings.database)
     state = records[0]
     if sorted(state["pages"]) != want or state["papers"] != corpus.papers or state["authored"] == 0:

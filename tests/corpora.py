@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from kg.graph.ids import author_id
-from kg.ingest.pages import expand
+from kg.ingest.pages import expand, parse_file
 from kg.synth.corpus import census, world_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +82,14 @@ class Corpus:
         return list(expand([self.pages]))
 
     @property
-    def page_count(self) -> int:
+    def save_count(self) -> int:
+        """The page files: each one save (Snapshot) of a page."""
         return len(self.files())
+
+    @property
+    def page_count(self) -> int:
+        """The pages the files are saves of (a long profile saved as several files is one page)."""
+        return len({parse_file(f).id for f in self.files()})
 
     @property
     def owner(self) -> str:

@@ -41,7 +41,7 @@ def test_bulk_equals_incremental(clean_db: neo4j.Driver, corpus: Corpus, test_ho
     files = [corpus.pages, write(tmp_path, "a.txt", PROFILE), write(tmp_path, "b.txt", feed),
              write(tmp_path, "c.txt", SEARCH)]
     summary = bulk_ingest(prepared(files), home=test_home)
-    assert summary.rejected == [] and summary.pages == corpus.page_count + 3
+    assert summary.rejected == [] and summary.pages == corpus.save_count + 3
     bulk = snapshot(clean_db)
     digest = save(clean_db, None, tmp_path / "bulk.txt")
     wipe_graph(clean_db)
@@ -60,8 +60,8 @@ def test_profile_page_whose_papers_all_came_earlier(clean_db: neo4j.Driver, test
     summary = bulk_ingest(prepared(files), home=test_home)
     assert summary.rejected == []
     records, _, _ = clean_db.execute_query(
-        "MATCH (g:Page)-[:PROFILE_OF]->(a:Author)-[:AUTHORED]->(p) RETURN g.name, a.name, count(p)")
-    assert [tuple(r) for r in records] == [("c.txt", "Ada Lovelace", 2)]
+        "MATCH (g:Page)-[:PROFILE_OF]->(a:Author)-[:AUTHORED]->(p) RETURN g.title, a.name, count(p)")
+    assert [tuple(r) for r in records] == [("Ada Lovelace", "Ada Lovelace", 2)]
 
 
 def test_bulk_refuses_a_database_with_data(seeded: neo4j.Driver, corpus: Corpus, test_home) -> None:

@@ -54,7 +54,7 @@ from typer.core import TyperGroup
 from api.app import create_app
 from kg.bench.api import Server
 from kg.cli.main import app as kg_app
-from kg.ingest.pages import expand, page_id
+from kg.ingest.pages import expand, snapshot_id
 from kg.rdf.export import FORMATS, triple_batches, write
 from kg.rdf.source import Filters
 from kg.rdf.vocab import Iris
@@ -216,7 +216,7 @@ def kg_env(conf: Settings) -> dict[str, str]:
     return env
 
 
-SAMPLE_STATE = "MATCH (g:Page) WITH collect(g.id) AS pages RETURN pages, COUNT { MATCH (:Paper) } AS papers"
+SAMPLE_STATE = "MATCH (g:Snapshot) WITH collect(g.id) AS pages RETURN pages, COUNT { MATCH (:Paper) } AS papers"
 
 
 @pytest.fixture(scope="session")
@@ -231,7 +231,7 @@ def docs_graph(docs_home: Path, neo4j_driver: neo4j.Driver, neo4j_settings: Sett
     """The tests' Neo4j holding exactly the sample, loaded as the docs load it (reloaded if it is not)."""
     files = list(expand([docs_home / SAMPLE_DIR / "pages"]))
     records, _, _ = neo4j_driver.execute_query(SAMPLE_STATE, database_=neo4j_settings.database)
-    if sorted(records[0]["pages"]) != sorted(map(page_id, files)) or records[0]["papers"] != SAMPLE["papers"]:
+    if sorted(records[0]["pages"]) != sorted({snapshot_id(f.read_bytes()) for f in files}) or records[0]["papers"] != SAMPLE["papers"]:
         wipe_graph(neo4j_driver, neo4j_settings.database)
         done = subprocess.run([sys.executable, "-m", "kg", "ingest", str(SAMPLE_DIR / "pages")], cwd=docs_home,
                               env=kg_env(neo4j_settings), capture_output=True, text=True, timeout=600)

@@ -30,7 +30,7 @@ def load(driver: neo4j.Driver, *paths: Path | str, batch: int = 2000):
 
 def test_counts_per_label(clean_db: neo4j.Driver, corpus: Corpus) -> None:
     summary = load(clean_db, corpus.pages)
-    assert summary.rejected == [] and summary.pages == corpus.page_count
+    assert summary.rejected == [] and summary.pages == corpus.save_count
     graph = Resolver()
     for path in corpus.files():
         for record in parse_file(path).records:
@@ -38,7 +38,8 @@ def test_counts_per_label(clean_db: neo4j.Driver, corpus: Corpus) -> None:
     expected = graph.graph()
     assert counts(clean_db) == {
         "Paper": corpus.papers, "Author": corpus.authors, "Institution": len(expected.institutions),
-        "Repo": len(expected.repos), "Topic": len(expected.topics), "Page": corpus.page_count}
+        "Repo": len(expected.repos), "Topic": len(expected.topics), "Page": corpus.page_count,
+        "Snapshot": corpus.save_count}
     assert summary.created["papers"] == corpus.papers and summary.updated["papers"] == 0
     owner_papers, _, _ = clean_db.execute_query(
         "MATCH (:Page {format: 'profile'})-[:PROFILE_OF]->(a:Author)-[:AUTHORED]->(p) RETURN a.name, count(p)")
@@ -103,8 +104,8 @@ def test_a_page_that_fails_to_write_is_rejected_alone(clean_db: neo4j.Driver, tm
     assert [r.split(":")[0] for r in summary.rejected] == [str(bad.path)]
     titles, _, _ = clean_db.execute_query("MATCH (p:Paper) RETURN p.title ORDER BY p.title")
     assert [r[0] for r in titles] == ["A Loom for Numbers", "Graph networks that transfer!"]
-    sources, _, _ = clean_db.execute_query("MATCH (g:Page) RETURN g.name")
-    assert [r[0] for r in sources] == ["good.txt"]
+    sources, _, _ = clean_db.execute_query("MATCH (g:Snapshot) RETURN g.id")
+    assert [r[0] for r in sources] == [good.snapshot]
 
 
 @pytest.mark.parametrize("title", [

@@ -23,7 +23,8 @@ from kg.store.statements import LINK_QUERIES, NODE_QUERIES
 
 PY_TYPES = {"string": str, "int": int, "float": float, "boolean": bool, "string[]": list}
 RECORDS = {"Paper": records.Paper, "Author": records.Author, "Institution": records.Institution,
-           "Repo": records.Repo, "Topic": records.Topic, "Page": records.PageNode}
+           "Repo": records.Repo, "Topic": records.Topic, "Page": records.PageNode,
+           "Snapshot": records.SnapshotNode}
 
 
 @pytest.mark.parametrize("label", LABELS)
@@ -96,9 +97,9 @@ def test_the_schema_file_is_the_derived_schema() -> None:
 
 def test_internal_properties_are_neither_served_nor_exported() -> None:
     internal = [(rel.type, p.name) for rel in RELATIONSHIPS.values() for p in rel.props if p.internal]
-    assert internal == [("AUTHORED", "names"), ("LISTED_ON", "authors")]
+    assert internal == [("AUTHORED", "names"), ("SEEN_IN", "authors")]
     internal_nodes = [(label.name, p.name) for label in LABELS.values() for p in label.props if p.internal]
-    assert internal_nodes == [("Author", "block"), ("Author", "evidence")]
+    assert internal_nodes == [("Author", "block"), ("Author", "evidence"), ("Snapshot", "content")]
     assert all(p.merge is not Merge.ORDER for label in LABELS.values() for p in label.props)
 
 

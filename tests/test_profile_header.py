@@ -60,14 +60,14 @@ def test_the_figures_reach_cypher_graphql_and_rdf(clean_db: neo4j.Driver, neo4j_
     assert Loader(clean_db, neo4j_settings.database).load([parse_file(page)]).rejected == []
     records, _, _ = clean_db.execute_query(
         "MATCH (g:Page)-[:PROFILE_OF]->(a:Author {name: 'Ada Lovelace'}) "
-        "RETURN a.h_index AS h, a.paper_count AS n, a.main_category AS c, g.name AS page",
+        "RETURN a.h_index AS h, a.paper_count AS n, a.main_category AS c, g.title AS page",
         database_=neo4j_settings.database)
-    assert [dict(r) for r in records] == [{"h": 12, "n": 3, "c": "cs.LG", "page": "ada.txt"}]
+    assert [dict(r) for r in records] == [{"h": 12, "n": 3, "c": "cs.LG", "page": "Ada Lovelace"}]
     with TestClient(create_app(neo4j_settings)) as client:
         answer = client.post("/graphql", json={"query": """{ author(name: "Ada Lovelace") {
-            hIndex paperCount knownPaperCount mainCategory citations profile { name format } } }"""}).json()
+            hIndex paperCount knownPaperCount mainCategory citations profile { title format } } }"""}).json()
     assert answer["data"]["author"] == {"hIndex": 12, "paperCount": 3, "knownPaperCount": 3, "mainCategory": "cs.LG",
-                                        "citations": None, "profile": {"name": "ada.txt", "format": "profile"}}
+                                        "citations": None, "profile": {"title": "Ada Lovelace", "format": "profile"}}
     triples = store(export(clean_db, neo4j_settings.database, "nt"))
     rows = select(triples, "SELECT ?h ?n WHERE { ?a schema:name 'Ada Lovelace' ; kg:hIndex ?h ; kg:paperCount ?n }")
     assert rows == [("12", "3")] and IRIS.resource("author", "a-ada-lovelace").value in {

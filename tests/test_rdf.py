@@ -65,10 +65,11 @@ def nt(seeded: neo4j.Driver, neo4j_settings: Settings) -> bytes:
 
 
 CLASS_OF = {"Paper": "ScholarlyArticle", "Author": "Person", "Institution": "Organization",
-            "Repo": "SoftwareSourceCode", "Topic": "DefinedTerm", "Page": "WebPage"}
+            "Repo": "SoftwareSourceCode", "Topic": "DefinedTerm", "Page": "WebPage",
+            "Snapshot": "CreativeWork"}
 PREDICATE_OF = {"AUTHORED": "schema:author", "HAS_CODE": "kg:hasRepository", "HAS_TOPIC": "schema:about",
                 "AFFILIATED_WITH": "schema:sourceOrganization", "LISTED_ON": "kg:listedOn",
-                "PROFILE_OF": "schema:mainEntity"}
+                "PROFILE_OF": "schema:mainEntity", "SEEN_IN": "kg:seenIn", "SNAPSHOT_OF": "schema:exampleOfWork"}
 
 
 def test_every_node_and_relationship_is_in_the_export(nt: bytes, seeded: neo4j.Driver, neo4j_settings: Settings,

@@ -36,6 +36,9 @@ from kg.cli.soak import soak_cmd  # noqa: E402
 
 app.command("soak")(soak_cmd)  # faults, concurrency and abuse
 app.command("topics")(topics_cmd)
+from kg.cli.pages import app as pages_app  # noqa: E402
+
+app.add_typer(pages_app, name="pages", help="The pages the graph holds; forget one as if never loaded.")
 
 
 @app.callback()
@@ -81,12 +84,17 @@ def ingest_cmd(
     batch: int = typer.Option(2000, help="Papers per transaction.", min=1),
     workers: int = WorkersOpt,
     bulk: bool = typer.Option(False, "--bulk", help="First load into an empty local database via neo4j-admin import."),
+    saved_at: str | None = typer.Option(None, "--saved-at", metavar="YYYY-MM-DD",
+                                        help="The date these pages were saved (default: the date a page shows, "
+                                             "else its file's modification date)."),
     as_json: bool = typer.Option(False, "--json", help="Progress and the summary as JSON lines on stdout."),
 ) -> None:
     """Parse pages and load them into Neo4j: idempotent, atomic per page, schema applied first."""
     from kg.store.connection import driver, settings
     from kg.store.load import Loader
 
+    if saved_at is not None:
+        saved_at = iso_day(saved_at)
     files = list(expand(paths))
     started = time.monotonic()
     if as_json:
@@ -96,7 +104,7 @@ def ingest_cmd(
 
         if env_settings().neo4j_uri:
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
-        summary = bulk_ingest(progress(prepared(files, workers), "reading", total=len(files), json=as_json),
+        summary = bulk_ingest(progress(prepared(files, workers, saved_at), "reading", total=len(files), json=as_json),
                               workers=workers)
         sparql.build()  # the store of the graph imported: a load this large is rebuilt, not refreshed
     else:
@@ -104,7 +112,7 @@ def ingest_cmd(
 
         conf = settings()
         with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
-            stream = progress(pages(files, workers), "ingesting", total=len(files), json=as_json)
+            stream = progress(pages(files, workers, saved_at=saved_at), "ingesting", total=len(files), json=as_json)
             summary = Loader(db, conf.database, batch, on_commit=sync).load(stream)
         sparql.report(sync.error)
     if as_json:
@@ -115,6 +123,16 @@ def ingest_cmd(
         error(reason)
     if summary.rejected:
         raise fail(f"rejected {len(summary.rejected)} of {len(files)} files; nothing from them was stored")
+
+
+def iso_day(text: str) -> str:
+    """A YYYY-MM-DD date as given, or a one-line error."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise fail(f"--saved-at {text!r}: not a date, give YYYY-MM-DD") from None
 
 
 def print_summary(summary: "Summary") -> None:
@@ -278,13 +296,15 @@ def synth_cmd(
     force: bool = typer.Option(False, "--force", help="Replace the pages/ of an earlier run."),
     workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", "-j", min=1,
                                 help="Processes that write pages (the output is the same for any number)."),
+    resaves: int = typer.Option(0, "--resaves", min=0, help="Also write this many earlier, dated saves of one "
+                                "profile, papers joining and leaving it and its figures changing."),
     identities: bool = typer.Option(False, "--identities", help="Plant variant spellings and homonyms, and "
                                     "write who is who (identities.tsv) for `kg bench --authors`."),
 ) -> None:
     """Write a synthetic corpus: profile, feed and search pages holding exactly N papers, and a manifest."""
     from kg.synth.corpus import synthesize
 
-    manifest = synthesize(output, papers, seed, workers, force=force, identities=identities)
+    manifest = synthesize(output, papers, seed, workers, force=force, resaves=resaves, identities=identities)
     pages = manifest["pages"]
     print(f"wrote {pages['total']:,} pages ({pages['profile']:,} profile, {pages['feed']:,} feed, "
           f"{pages['search']:,} search; {manifest['bytes'] / 1e6:,.1f} MB) to {output / 'pages'}, "

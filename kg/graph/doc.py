@@ -13,8 +13,20 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
 RULES = {
     Merge.KEY: "the key", Merge.MIN: "smallest", Merge.MAX: "largest", Merge.LONGEST: "longest",
     Merge.ANY: "true if any page says so", Merge.UNION: "union, sorted", Merge.DATE: "full date, then earliest",
-    Merge.ORDER: "from every page's author list",
+    Merge.ORDER: "computed from every sighting", Merge.LATEST: "the newest save's",
 }
+HISTORY = [
+    "## Pages over time", "",
+    "A `Page` is named by what it shows (a profile's owner, a feed's day, a search's query), never by its file,",
+    "and each save of it is a `Snapshot` named by a digest of its content; so loading a copied or moved folder,",
+    "or the same content twice, changes nothing. Every sighting of a paper is a dated `SEEN_IN` of a snapshot",
+    "and is never lost; `LISTED_ON` is the page's current listing: the papers of its newest day's saves. A",
+    "profile owner's header figures (`latest` above) are those of the newest save, and each snapshot keeps the",
+    "figures it showed. Both are computed from every save the graph holds after each load, so an older save",
+    "loaded after a newer one adds its snapshot and rolls nothing back. `kg pages forget` removes a page's",
+    "snapshots and reloads the saves that share papers with it from their stored content (see docs/pages.md).",
+    "",
+]
 
 
 def _meaning(prop: Prop) -> str:
@@ -38,6 +50,7 @@ def text() -> str:
                                                          f"{', '.join(label.fulltext)}." if label.fulltext else ""),
                   "", "| property | type | when pages disagree | meaning |", "|---|---|---|---|",
                   *_rows(label.props), ""]
+    lines += HISTORY
     lines += ["## Relationships", "", "| type | from | to | meaning |", "|---|---|---|---|"]
     lines += [f"| `{rel.type}` | {rel.start} | {rel.end} | {rel.doc} |" for rel in RELATIONSHIPS.values()]
     for rel in RELATIONSHIPS.values():

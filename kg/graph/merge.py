@@ -48,6 +48,8 @@ def combine(rule: Merge, a: Any, b: Any) -> Any:
         return normal(rule, [*a, *b])
     if rule is Merge.DATE:
         return min(a, b, key=_date_key)
+    if rule is Merge.LATEST:  # sightings with no save to date them: the largest, to stay order-free
+        return max(a, b, key=order_key)
     raise ValueError(f"{rule} values are computed, not combined")
 
 
@@ -62,6 +64,8 @@ def cypher(rule: Merge, old: str, new: str) -> str:
         return old
     if rule is Merge.ORDER:
         return new
+    if rule is Merge.LATEST:  # set from the newest save after each load, not by the node's MERGE
+        return old
     if rule is Merge.MIN:
         return f"CASE WHEN {old} IS NULL OR {new} < {old} THEN {new} ELSE {old} END"
     if rule is Merge.MAX:
@@ -81,9 +85,19 @@ def cypher(rule: Merge, old: str, new: str) -> str:
     raise ValueError(f"no Cypher for {rule}")
 
 
+SAVED = "saved"  # a sighting's "<saved_at> <snapshot id>": of two dated ones, the newer gives the LATEST values
+
+
 def merge_values(label: Label, a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
-    """The property values of one node of `label` from two sightings' values, property by property."""
-    return {p.name: combine(p.merge, a.get(p.name), b.get(p.name)) for p in label.props}
+    """The property values of one node of `label` from two sightings' values, property by property;
+    LATEST ones all from the newer dated sighting."""
+    out = {p.name: combine(p.merge, a.get(p.name), b.get(p.name)) for p in label.props}
+    saved_a, saved_b = a.get(SAVED), b.get(SAVED)
+    if saved_a is None and saved_b is None:
+        return out
+    newer = b if saved_a is None or (saved_b is not None and saved_b > saved_a) else a
+    out.update({p.name: newer.get(p.name) for p in label.props if p.merge is Merge.LATEST}, saved=newer[SAVED])
+    return out
 
 
 def merge_nodes(label: Label, a: M, b: M) -> M:
@@ -107,14 +121,39 @@ def author_order(lists: Iterable[Sequence[str]]) -> list[str]:
 
 
 def listings(sources: Iterable[Source]) -> dict[str, Source]:
-    """A paper's sightings merged per page (file): the earliest position, the longest author list."""
-    rel = {p.name: p.merge for p in _LISTED_ON_PROPS}
+    """A paper's sightings merged per save (snapshot): the earliest position, the longest author list."""
+    rel = {p.name: p.merge for p in _SEEN_IN_PROPS}
     out: dict[str, Source] = {}
     for source in sources:
-        known = out.get(source.file)
-        out[source.file] = source if known is None else known.model_copy(update={
+        key = source.snapshot or source.file
+        known = out.get(key)
+        out[key] = source if known is None else known.model_copy(update={
             name: combine(rule, getattr(known, name), getattr(source, name)) for name, rule in rel.items()})
     return out
+
+
+def newest_day(saves: Iterable[tuple[str, str]]) -> set[str]:
+    """Of a page's saves (snapshot id, saved_at), the ids of those of the newest day: its current listing."""
+    saves = list(saves)
+    day = max((saved for _, saved in saves), default=None)
+    return {snap for snap, saved in saves if saved == day}
+
+
+def newest(saves: Iterable[tuple[str, str]]) -> str | None:
+    """Of a page's saves (snapshot id, saved_at), the one whose header figures are current: the newest,
+    of one day's, the largest id."""
+    return max(saves, key=lambda s: (s[1], s[0]), default=(None,))[0]
+
+
+def current_listing(sightings: Iterable[tuple[str, str, int]]) -> list[str]:
+    """A page's listing from its newest saves' sightings (snapshot id, paper id, position): each save's
+    papers in order, the saves one after another by id, each paper once."""
+    first: dict[str, tuple[str, int]] = {}
+    for snap, paper, position in sightings:
+        key = (snap, position)
+        if paper not in first or order_key(list(key)) < order_key(list(first[paper])):
+            first[paper] = key
+    return sorted(first, key=lambda paper: order_key(list(first[paper])))
 
 
 def merge_papers(a: Paper, b: Paper) -> Paper:
@@ -152,4 +191,4 @@ def add_nodes(table: dict[str, M], label: Label, found: Iterable[M]) -> None:
 
 
 PAPER, AUTHOR = LABELS["Paper"], LABELS["Author"]
-_LISTED_ON_PROPS = RELATIONSHIPS["LISTED_ON"].props
+_SEEN_IN_PROPS = RELATIONSHIPS["SEEN_IN"].props

@@ -26,6 +26,7 @@ class Merge(str, Enum):
     UNION = "union"  # every value any sighting gives, distinct and sorted
     DATE = "date"  # a full date beats a --MM-DD one (no year); then the earliest
     ORDER = "order"  # a position in an ordered list, computed from every sighting (see merge.author_order)
+    LATEST = "latest"  # the value the newest save of a page gives (see merge.newest), computed after each load
 
 
 @dataclass(frozen=True)
@@ -107,12 +108,12 @@ LABELS: dict[str, Label] = {label.name: label for label in (
              "one block are compared", internal=True, index=True),
         Prop("evidence", "string[]", Merge.UNION, 'why their spellings are one person and apart from namesakes: '
              '"<spelling>\t<signals>" (kg/graph/identity.py)', internal=True),
-        Prop("h_index", "int", Merge.MAX, "their h-index, from their profile page's header"),
-        Prop("citations", "int", Merge.MAX, "citations of their papers, from their profile page's header"),
-        Prop("paper_count", "int", Merge.MAX, "how many papers their profile page says they have"),
-        Prop("novelty", "int", Merge.MAX, "their profile page's novelty score, in percent"),
-        Prop("ai_score", "int", Merge.MAX, "their profile page's AI score"),
-        Prop("main_category", "string", Merge.MIN, "the arXiv category their profile page leads with"),
+        Prop("h_index", "int", Merge.LATEST, "their h-index, from the newest save of their profile page"),
+        Prop("citations", "int", Merge.LATEST, "citations of their papers, from the newest save of their profile page"),
+        Prop("paper_count", "int", Merge.LATEST, "how many papers they have, from the newest save of their profile page"),
+        Prop("novelty", "int", Merge.LATEST, "their novelty score, in percent, from the newest save of their profile page"),
+        Prop("ai_score", "int", Merge.LATEST, "their AI score, from the newest save of their profile page"),
+        Prop("main_category", "string", Merge.LATEST, "the arXiv category they lead with, from the newest save of their profile page"),
     ), "A person who wrote papers.", fulltext=("name",)),
     Label("Institution", "institutions", (
         _id("a slug of its best-known name"),
@@ -135,12 +136,28 @@ LABELS: dict[str, Label] = {label.name: label for label in (
              "an abbreviation, the concepts it stands for"),
     ), "A subject: an arXiv category or a concept (a noun phrase) of titles and abstracts."),
     Label("Page", "pages", (
-        _id('"page-" and a digest of the file\'s path'),
-        Prop("file", "string", Merge.MIN, "the file it was loaded from"),
-        Prop("name", "string", Merge.MIN, "the file's name"),
+        _id('"page-" and a digest of its format and subject: whose profile, which day\'s feed, which search'),
         Prop("format", "string", Merge.MIN, "profile, feed or search"),
-        Prop("title", "string", Merge.MIN, "the profile owner's name or the feed's date"),
-    ), "A listing page that was loaded: an author's profile, a daily feed or a search."),
+        Prop("title", "string", Merge.MIN, "its subject: the profile owner's name, the feed's date, the search's "
+             "query (or, when a page names none, its first title)"),
+    ), "A listing page, named by what it shows (not by its file): an author's profile, a daily feed or a "
+       "search. Each save of it is a Snapshot; it lists the papers of its newest save."),
+    Label("Snapshot", "snapshots", (
+        _id('"snap-" and a digest of the saved page\'s content'),
+        Prop("saved_at", "string", Merge.MIN, '"YYYY-MM-DD": the date the page shows it was saved on, else its '
+             "file's modification date, else `kg ingest --saved-at`; the earliest of the loads of one content",
+             index=True),
+        Prop("listed", "int", Merge.MIN, "how many papers the save lists"),
+        Prop("content", "string", Merge.MIN, "the saved text, compressed: what `kg pages forget` reloads the "
+             "pages that share papers with a forgotten one from", internal=True),
+        Prop("h_index", "int", Merge.MIN, "the profile owner's h-index this save shows"),
+        Prop("citations", "int", Merge.MIN, "the profile owner's citations this save shows"),
+        Prop("paper_count", "int", Merge.MIN, "the profile owner's paper count this save shows"),
+        Prop("novelty", "int", Merge.MIN, "the profile owner's novelty score this save shows"),
+        Prop("ai_score", "int", Merge.MIN, "the profile owner's AI score this save shows"),
+        Prop("main_category", "string", Merge.MIN, "the arXiv category this save's owner leads with"),
+    ), "One save of a page, named by its content: loading the same content again (from any folder) changes "
+       "nothing. A page's history is its snapshots by `saved_at`."),
 )}
 
 RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
@@ -152,11 +169,18 @@ RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
     Rel("HAS_TOPIC", "Paper", "Topic", "The paper is about the topic; `found_in` says where it was found.",
         (Prop(FOUND_IN, "string[]", Merge.UNION, "title, abstract (the concept's phrase) or category"),)),
     Rel("AFFILIATED_WITH", "Paper", "Institution", "The paper comes from the institution."),
-    Rel("LISTED_ON", "Paper", "Page", "The page lists the paper; `position` orders a page's papers.", (
-        Prop(POSITION, "int", Merge.MIN, "the paper's place on the page, from 0"),
+    Rel("LISTED_ON", "Paper", "Page", "The page lists the paper now: its newest save does (saves of the "
+        "newest day together, such as the parts of a long profile). A paper that left the page keeps its "
+        "dated SEEN_IN of the older saves; `position` orders a page's papers.", (
+            Prop(POSITION, "int", Merge.ORDER, "the paper's place on the page's current listing, from 0: the "
+                 "newest saves' listings one after another, by snapshot id"),
+        )),
+    Rel("SEEN_IN", "Paper", "Snapshot", "The save lists the paper: every sighting, dated by the snapshot.", (
+        Prop(POSITION, "int", Merge.MIN, "the paper's place on the saved page, from 0"),
         Prop("authors", "string[]", Merge.LONGEST, "author ids in the page's order: the evidence for "
              "the paper's author order", internal=True),
     )),
+    Rel("SNAPSHOT_OF", "Snapshot", "Page", "The snapshot is a save of the page."),
     Rel("PROFILE_OF", "Page", "Author", "The page is the author's profile."),
 )}
 

@@ -16,6 +16,7 @@ class Source(BaseModel):
     position: int
     page: str | None = None  # the profile owner's name or the feed's date, when the page names one
     authors: list[str] = Field(default_factory=list)  # author ids in this page's order
+    snapshot: str | None = None  # the id of the save (Snapshot) this sighting is from
 
 
 class Paper(BaseModel):
@@ -57,6 +58,8 @@ class Author(BaseModel):
     novelty: int | None = None  # percent
     ai_score: int | None = None
     main_category: str | None = None
+    # For a profile's owner: "<saved_at> <snapshot id>", the newest of which gives the figures (not printed).
+    saved: str | None = Field(default=None, exclude=True)
 
 
 class Institution(BaseModel):
@@ -88,13 +91,26 @@ class Topic(BaseModel):
 
 
 class PageNode(BaseModel):
-    """A page that was loaded: its file and format, and whom or what it lists."""
+    """A page, named by what it shows: its format and whom or what it lists."""
 
     id: str
-    file: str
-    name: str
     format: PageFormat
-    title: str | None = None  # the profile owner's name or the feed's date
+    title: str | None = None  # the profile owner's name, the feed's date or the search's query
+
+
+class SnapshotNode(BaseModel):
+    """One save of a page, named by a digest of its content: its date and header figures."""
+
+    id: str
+    saved_at: str
+    listed: int
+    content: str  # the page's text, zlib-compressed and base64-encoded: what `kg pages forget` reloads
+    h_index: int | None = None
+    citations: int | None = None
+    paper_count: int | None = None
+    novelty: int | None = None
+    ai_score: int | None = None
+    main_category: str | None = None
 
 
 class Record(BaseModel):

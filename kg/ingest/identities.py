@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from kg.graph.identity import Identity, Mention, Weights, resolve_block
@@ -45,7 +44,7 @@ def paper_mentions(paper: Paper, complete: set[str] | frozenset[str] = frozenset
     for source in paper.sources:
         if source.format == "profile" and source.page:
             key = text_key(source.page)
-            anchor = f"owner:{key}" if key in complete else page_id(Path(source.file))
+            anchor = f"owner:{key}" if key in complete else page_id("profile", author_id(source.page))
             owners[key] = min(owners.get(key, anchor), anchor)
     names = [spelled.get(i, n) if spelled else n for i, n in zip(paper.author_ids, paper.authors)]
     blocks = [block_key(name) for name in names]

@@ -1,27 +1,30 @@
 """Pages to records: detect the format from the content, parse it, build one Record per paper."""
 from __future__ import annotations
 
-import codecs
+import base64
+import hashlib
 import itertools
 import os
+import re
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from kg.errors import PageError
 from kg.graph.ids import digest, paper_id, text_key
-from kg.graph.records import Author, PageFormat, PageNode, Record
+from kg.graph.records import Author, PageFormat, PageNode, Record, SnapshotNode
 from kg.ingest import feed, profile, search
 from kg.ingest.records import build_record
-from kg.ingest.text import clean, is_boilerplate, looks_like_abstract, strip_subscribe
+from kg.ingest.text import SAVED_LINE, clean, date_line, is_boilerplate, looks_like_abstract, strip_subscribe
 
 _PARSERS = {"profile": profile.parse, "feed": feed.parse, "search": search.parse}
 _HEAD_LINES = 400
-_CHUNK = 1 << 16
 # A saved listing page is a few MB at most; beyond these, a file is refused before it is held in memory.
 MAX_PAGE_BYTES = 32 << 20
 MAX_LINE_CHARS = 1 << 20
@@ -52,48 +55,46 @@ def _alternates(lines: list[str]) -> bool:
     return pairs >= 1 and pairs * 2 >= 0.6 * len(body)
 
 
-def read_lines(path: Path) -> Iterator[str]:
-    """Decoded lines of a text file; PageError for binary or non-UTF-8 content."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    rest = ""
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            if b"\x00" in chunk:
-                raise PageError(f"{path}: binary file, not a text page")
-            try:
-                text = rest + decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                raise PageError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-            *lines, rest = text.split("\n")
-            if len(rest) > MAX_LINE_CHARS:
-                raise PageError(f"{path}: a line longer than {MAX_LINE_CHARS:,} characters; not a listing page")
-            yield from lines
-    if rest:
-        yield rest
+def decode(data: bytes, name: str | Path) -> str:
+    """A page's text; PageError for binary or non-UTF-8 content."""
+    if b"\x00" in data:
+        raise PageError(f"{name}: binary file, not a text page")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PageError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-def page_id(path: Path) -> str:
-    """A page's id: a digest of its absolute path, so a re-ingest of the same file finds it."""
-    return "page-" + digest(str(path.resolve()))
+def page_id(fmt: PageFormat, subject: str) -> str:
+    """A page's id: a digest of what it is (its format and its subject's key), wherever its file lies."""
+    return "page-" + digest(f"{fmt}\n{subject}")
+
+
+def snapshot_id(data: bytes) -> str:
+    """A save's id: a digest of its content."""
+    return "snap-" + hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
 @dataclass
 class Page:
-    """One parsed page: its file, its format and one record per paper on it."""
+    """One parsed save of a page: its file, format, subject, save date and one record per paper on it."""
 
     path: Path
     format: PageFormat
     records: list[Record]
+    saved_at: str = ""  # YYYY-MM-DD
+    snapshot: str = ""  # the snapshot id: a digest of the content
+    content: str = ""  # the content, compressed (see SnapshotNode.content)
+    subject: tuple[str, str] = ("", "")  # (key, title): the page id's key and how the page names it
 
     @property
     def id(self) -> str:
         """The Page node's id."""
-        return page_id(self.path)
+        return page_id(self.format, self.subject[0])
 
     def node(self) -> PageNode:
         """The Page node."""
-        return PageNode(id=self.id, file=str(self.path), name=self.path.name, format=self.format,
-                        title=self.records[0].paper.sources[0].page)
+        return PageNode(id=self.id, format=self.format, title=self.subject[1] or None)
 
     def owner(self) -> Author | None:
         """The author whose profile this page is, when it is one."""
@@ -103,15 +104,27 @@ class Page:
         key = text_key(name)  # the parser lists the owner once by this key (kg/ingest/profile.py)
         return next((a for a in self.records[0].authors if text_key(a.name) == key), None)
 
+    def snapshot_node(self) -> SnapshotNode:
+        """The Snapshot node of this save, with the owner's header figures on a profile."""
+        owner = self.owner()
+        figures = {k: getattr(owner, k) for k in FIGURES} if owner else {}
+        return SnapshotNode(id=self.snapshot, saved_at=self.saved_at, listed=len({r.paper.id for r in self.records}),
+                            content=self.content, **figures)
 
-def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], Any] | None = None) -> Iterator[Any]:
+
+FIGURES = ("h_index", "citations", "paper_count", "novelty", "ai_score", "main_category")
+
+
+def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], Any] | None = None,
+          saved_at: str | None = None) -> Iterator[Any]:
     """Each file named by `paths` parsed, in order; a bad one yields its PageError and the rest go on.
 
     With `workers` > 1, files are parsed in that many processes, at most 2 per worker in flight.
-    `then` (a module-level function) turns each Page into what is yielded, in the worker.
+    `then` (a module-level function) turns each Page into what is yielded, in the worker; `saved_at`
+    dates every save (see parse_file).
     """
     files = expand(paths)
-    task = partial(_parse_or_error, then=then)
+    task = partial(_parse_or_error, then=then, saved_at=saved_at)
     if workers <= 1:
         yield from map(task, files)
         return
@@ -125,17 +138,18 @@ def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], 
             yield window.popleft().result()
 
 
-def _parse_or_error(path: Path, then: Callable[[Page], Any] | None = None) -> Any:
+def _parse_or_error(path: Path, then: Callable[[Page], Any] | None = None, saved_at: str | None = None) -> Any:
     try:
-        page = parse_file(path)
+        page = parse_file(path, saved_at)
     except PageError as exc:
         return exc
     return then(page) if then else page
 
 
-def parse_file(path: str | Path) -> Page:
+def parse_file(path: str | Path, saved_at: str | None = None) -> Page:
     """All records of one page, or PageError: a page is parsed whole or not at all.
 
+    The save date is `saved_at` if given, else the one the page shows, else the file's modification date.
     """
     path = Path(path)
     if not path.exists():
@@ -148,17 +162,78 @@ def parse_file(path: str | Path) -> Page:
     if size > MAX_PAGE_BYTES:
         raise PageError(f"{path}: {size / (1 << 20):,.0f} MB, above the {MAX_PAGE_BYTES >> 20} MB a page may be")
     try:
-        lines = read_lines(path)
-        head = list(itertools.islice(lines, _HEAD_LINES))
-        fmt = detect(head)
-        if fmt is None:
-            raise PageError(f"{path}: not a page in a known format (profile, feed or search results)")
-        records = list(_records(itertools.chain(head, lines), fmt, str(path)))
+        data = path.read_bytes()
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date().isoformat()
     except OSError as exc:
         raise PageError(f"{path}: {exc.strerror or exc}") from None
+    return parse_bytes(data, path, saved_at, mtime)
+
+
+def parse_bytes(data: bytes, path: Path, saved_at: str | None = None, fallback_date: str = "") -> Page:
+    """One save of a page from its content (see parse_file); `fallback_date` when the page shows none."""
+    if not data:
+        raise PageError(f"{path}: empty file")
+    lines = decode(data, path).split("\n")
+    if max(map(len, lines)) > MAX_LINE_CHARS:
+        raise PageError(f"{path}: a line longer than {MAX_LINE_CHARS:,} characters; not a listing page")
+    fmt = detect(lines[:_HEAD_LINES])
+    if fmt is None:
+        raise PageError(f"{path}: not a page in a known format (profile, feed or search results)")
+    records = list(_records(lines, fmt, str(path)))
     if not records:
         raise PageError(f"{path}: a {fmt} page with no papers on it")
-    return Page(path, fmt, records)
+    snap = snapshot_id(data)
+    saved = saved_at or saved_date(lines[:_HEAD_LINES]) or fallback_date
+    page = Page(path, fmt, records, saved, snap, base64.b64encode(zlib.compress(data, 6)).decode("ascii"))
+    page.subject = subject(page)
+    owner = page.owner()
+    for record in records:
+        record.paper.sources[0].snapshot = snap
+        if owner is not None:
+            for author in record.authors:
+                if author.id == owner.id:
+                    author.saved = f"{saved} {snap}"
+    return page
+
+
+def content_bytes(content: str) -> bytes:
+    """A snapshot's stored content as the bytes that were saved."""
+    return zlib.decompress(base64.b64decode(content))
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def saved_date(head: list[str]) -> str | None:
+    """The date a page says it was saved on ("Saved on 2026-03-01", "Retrieved: Mar 1, 2026"), or None."""
+    for raw in head:
+        found = SAVED_LINE.match(clean(raw))
+        if not found:
+            continue
+        text = found["date"]
+        if iso := _ISO.match(text):
+            try:
+                return date(*map(int, iso.groups())).isoformat()
+            except ValueError:
+                return None
+        dated = date_line(text)
+        if dated and dated[1] is not None and dated[0]:
+            return dated[0]
+    return None
+
+
+def subject(page: Page) -> tuple[str, str]:
+    """What a page is of, as (key, title): a profile's owner, a feed's day, a search's query; a page that
+    names none falls back to its first title."""
+    named = page.records[0].paper.sources[0].page
+    if page.format == "profile" and (owner := page.owner()) is not None:
+        return owner.id, owner.name
+    if page.format == "feed" and named and (dated := date_line(named)) and dated[0]:
+        return dated[0], dated[0]
+    if page.format == "search" and named:
+        return "query:" + text_key(named), named
+    title = page.records[0].paper.title
+    return "title:" + text_key(title), title
 
 
 def _records(lines: Iterable[str], fmt: PageFormat, file: str) -> Iterator[Record]:

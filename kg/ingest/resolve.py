@@ -8,8 +8,8 @@ from kg.graph.model import BY_PLURAL, LABELS
 from kg.graph.records import Graph, Paper, Record
 from kg.ingest.identities import resolve_graph, weights
 
-# The Graph's lists, each of one label's nodes (pages are the loader's, not the parser's).
-KINDS = {plural: label.name for plural, label in BY_PLURAL.items() if plural != "pages"}
+# The Graph's lists, each of one label's nodes (pages and their saves are the loader's, not the parser's).
+KINDS = {plural: label.name for plural, label in BY_PLURAL.items() if plural not in ("pages", "snapshots")}
 
 
 class Resolver:

@@ -57,9 +57,14 @@ def date_line(line: str) -> tuple[str | None, int | None, int | None] | None:
     return date, year, int(upvotes.replace(",", "")) if upvotes else None
 
 
+SAVED_LINE = re.compile(r"^(?:saved|retrieved|accessed|captured|archived)(?:\s+on)?\s*:?\s*(?P<date>"
+                        r"\d{4}-\d{2}-\d{2}|" + DATE + r")\.?$", re.IGNORECASE)
+
+
 def is_boilerplate(line: str) -> bool:
-    """Site chrome that is never a title: banners, buttons, section names."""
-    return bool(_BOILERPLATE.match(line.strip()))
+    """Site chrome that is never a title: banners, buttons, section names, a saved-on line."""
+    line = line.strip()
+    return bool(_BOILERPLATE.match(line) or SAVED_LINE.match(line))
 
 
 def strip_subscribe(line: str) -> str:

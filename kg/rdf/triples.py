@@ -135,9 +135,12 @@ def fields(iris: Iris) -> dict[str, list[Field]]:
             ("scheme", SCHEMA.inDefinedTermSet, term(TERM_SETS)),
             ("id", SCHEMA.termCode, lambda i: quoted(i[6:]) if i.startswith("arxiv:") else None),
         ],
-        "Page": [
-            ("name", SCHEMA.name, text), ("title", DCTERMS.title, text),
-            ("format", KG.pageFormat, text), ("file", KG.sourceFile, text),
+        "Page": [("title", DCTERMS.title, text), ("format", KG.pageFormat, text)],
+        "Snapshot": [
+            ("saved_at", SCHEMA.dateCreated, date), ("listed", KG.listingSize, integer),
+            ("h_index", KG.hIndex, integer), ("citations", KG.citationCount, integer),
+            ("paper_count", KG.paperCount, integer), ("novelty", KG.novelty, integer),
+            ("ai_score", KG.aiScore, integer), ("main_category", KG.mainCategory, text),
         ],
     }
 
@@ -147,6 +150,7 @@ REPO_KIND_CLASSES = {"dataset": SCHEMA.Dataset, "space": SCHEMA.SoftwareApplicat
 CLASSES = {
     "Paper": SCHEMA.ScholarlyArticle, "Author": SCHEMA.Person, "Institution": SCHEMA.Organization,
     "Repo": SCHEMA.SoftwareSourceCode, "Topic": SCHEMA.DefinedTerm, "Page": SCHEMA.WebPage,
+    "Snapshot": SCHEMA.CreativeWork,
 }
 # Each label's served properties (kg/graph/model.py) in the order an export row carries them, the id first.
 PROPERTIES = {label.name: tuple(p.name for p in shown(label.props)) for label in LABELS.values()}
@@ -178,6 +182,8 @@ RELATIONSHIPS = {rel.type: rel for rel in (
     Relationship("HAS_TOPIC", SCHEMA.about),
     Relationship("AFFILIATED_WITH", SCHEMA.sourceOrganization),
     Relationship("LISTED_ON", KG.listedOn, listing=LISTING),
+    Relationship("SEEN_IN", KG.seenIn, listing=LISTING),
+    Relationship("SNAPSHOT_OF", SCHEMA.exampleOfWork),
     Relationship("PROFILE_OF", SCHEMA.mainEntity),
 )}
 
@@ -193,7 +199,7 @@ OWNED: dict[str, tuple[str, ...]] = {
     label: tuple(rel.type for rel in RELATIONSHIPS.values() if carrier(rel) == label)
     for label in dict.fromkeys(carrier(rel) for rel in RELATIONSHIPS.values())}
 # The ordered list each label has: (its fragment, the predicate linking the node to it).
-LISTS = {"Paper": (AUTHORS, KG.authorList), "Page": (LISTING, KG.listing)}
+LISTS = {"Paper": (AUTHORS, KG.authorList), "Page": (LISTING, KG.listing), "Snapshot": (LISTING, KG.listing)}
 
 Links = Sequence[Any]  # of one relationship type: the other ends' ids, or [id, position] if it is listed
 
@@ -254,7 +260,7 @@ class Describer:
                     out.append(f"{subject} {predicate} {obj} .\n")
         # Other subjects' triples (list members) go last: serializers group runs of one subject.
         tail: list[str] = []
-        if label == "Page" or (label == "Paper" and edges.get("AUTHORED")):
+        if label in ("Page", "Snapshot") or (label == "Paper" and edges.get("AUTHORED")):
             seq = self.lists[label][node_id]
             out.append(subject + self.list_links[label] + seq + " .\n")
             tail.append(seq + self.seq)

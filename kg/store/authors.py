@@ -18,10 +18,11 @@ from neo4j import Driver, ManagedTransaction
 
 from kg.graph.identity import Identity, Mention, Weights, resolve_block
 from kg.graph.ids import author_id, text_key
-from kg.graph.merge import AUTHOR, author_order, combine, order_key
+from kg.graph.merge import AUTHOR, author_order, combine, newest, order_key
 from kg.graph.model import BY_PLURAL
 from kg.graph.names import block_key
 from kg.ingest.identities import FIGURES, evidence_lines, figures
+from kg.store.statements import LATEST_QUERY, OWNER_SAVES
 
 BLOCKS_PER_TRANSACTION = 200
 
@@ -39,7 +40,7 @@ MATCH (a:Author {block: block})-[r:AUTHORED]->(p:Paper)
 UNWIND coalesce(r.names, [a.id]) AS name
 RETURN DISTINCT block, name, p.id AS paper
 """
-# What a paper says around its names.
+# What a paper says around its names: every save that lists it (its author lists, the profiles it was on).
 _PAPERS = """
 UNWIND $papers AS pid
 MATCH (p:Paper {id: pid})
@@ -47,8 +48,9 @@ RETURN pid AS id, p.year AS year,
   COLLECT { MATCH (p)-[:HAS_TOPIC]->(t) RETURN t.id } AS topics,
   COLLECT { MATCH (p)-[:AFFILIATED_WITH]->(i) RETURN i.id } AS institutions,
   COLLECT { MATCH (p)<-[:AUTHORED]-(o:Author) RETURN DISTINCT o.block } AS blocks,
-  COLLECT { MATCH (p)-[:LISTED_ON]->(g:Page {format: 'profile'}) RETURN [g.id, g.title] } AS profiles,
-  COLLECT { MATCH (p)-[l:LISTED_ON]->() RETURN l.authors } AS lists
+  COLLECT { MATCH (p)-[:SEEN_IN]->(:Snapshot)-[:SNAPSHOT_OF]->(g:Page {format: 'profile'})
+            RETURN DISTINCT [g.id, g.title] } AS profiles,
+  COLLECT { MATCH (p)-[l:SEEN_IN]->() RETURN l.authors } AS lists
 """
 # The blocks each given block's authors wrote with.
 _CIRCLES = """
@@ -220,8 +222,18 @@ def write_blocks(tx: ManagedTransaction, blocks: list[str], data: BlockData,
     tx.run(_WRITE, nodes=nodes).consume()
     tx.run(_LINK, links=links).consume()
     tx.run(_PROFILE_OF, rows=profile_rows).consume()
+    latest_figures(tx, sorted({r["from"] for r in profile_rows}))
     renumber(tx, sorted(data.lists), data.lists)
     return len(nodes)
+
+
+def latest_figures(tx: ManagedTransaction, pages: list[str]) -> None:
+    """The header figures (Merge.LATEST) of the owners of `pages`: those of the newest save of any profile
+    page of theirs, whatever merged, split or loaded before."""
+    rows = [{"author": author, "snapshot": snap} for author, saves in tx.run(OWNER_SAVES, ids=pages).values()
+            if (snap := newest(map(tuple, saves))) is not None]
+    if rows:
+        tx.run(LATEST_QUERY, rows=rows).consume()
 
 
 def renumber(tx: ManagedTransaction, papers: list[str], lists: dict[str, list[list[str]]]) -> None:
@@ -252,6 +264,16 @@ def affected(driver: Driver, database: str | None, blocks: Iterable[str]) -> lis
         records, _, _ = driver.execute_query(_NEIGHBOURS, blocks=chunk, database_=database)
         out.update(r["block"] for r in records)
     return sorted(out)
+
+
+def resolve_in(tx: ManagedTransaction, blocks: Iterable[str], weights: Weights) -> None:
+    """Re-resolve `blocks` and every block that wrote with them inside `tx` (for `kg pages forget`)."""
+    wanted = sorted(set(blocks))
+    found = set(wanted)
+    for chunk in _chunks(wanted):
+        found.update(r["block"] for r in tx.run(_NEIGHBOURS, blocks=chunk))
+    for chunk in _chunks(sorted(found)):
+        _resolve(tx, chunk, weights)
 
 
 def all_blocks(driver: Driver, database: str | None) -> list[str]:

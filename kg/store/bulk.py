@@ -2,12 +2,15 @@
 
 Three stages, memory bounded by a bucket rather than the corpus:
 1. map: parse workers turn each page into spool lines (one per paper sighting, author and repository);
-   the main process writes the pages, and each line to the bucket its id hashes to;
+   the main process keeps the pages and their saves (spooling each save's content and listing), and
+   writes each line to the bucket its id hashes to;
 2. reduce: each bucket is read back and resolved exactly as the incremental loader resolves a batch
    (kg/ingest/resolve.py, kg/store/rows.py: the same merge rules, the same topics, the same author
    order), and the nodes and relationships written as CSV shards, in parallel;
 3. neo4j-admin imports the CSVs; the schema is applied after.
-Institutions and topics are few: the main process merges those in memory.
+Institutions and topics are few: the main process merges those in memory. It also writes, after the map,
+the pages, their saves, and each page's current listing (of its newest day's saves, read back from the
+spool) and passes each profile owner's newest header figures to the reduce: as kg/store/load.py does.
 """
 from __future__ import annotations
 
@@ -29,8 +32,8 @@ import orjson
 from kg import server
 from kg.console import err
 from kg.errors import KgError, PageError
-from kg.graph.merge import merge_values
-from kg.graph.model import LABELS, RELATIONSHIPS
+from kg.graph.merge import current_listing, merge_values, newest, newest_day
+from kg.graph.model import LABELS, RELATIONSHIPS, Merge
 from kg.graph.records import Paper, Record
 from kg.ingest.identities import weights
 from kg.ingest.pages import Page, pages
@@ -39,7 +42,7 @@ from kg.settings import settings as env_settings
 from kg.store.authors import all_blocks, resolve_authors
 from kg.store.connection import driver, local_settings
 from kg.store.load import Summary
-from kg.store.rows import NODES, PAPER_LINKS, listing_rows, row, topic_rows
+from kg.store.rows import NODES, PAPER_LINKS, row, sighting_rows, topic_rows
 from kg.store.schema import apply_schema
 
 ARRAY_DELIMITER = "\x1f"  # the unit separator: clean() folds it away as white space, so no value holds it
@@ -51,8 +54,9 @@ NODE_FILES = {label.plural: [f"id:ID({label.name})", *(f"{p.name}:{p.type}" for 
 REL_FILES = {rel.key: [f":START_ID({rel.start})", f":END_ID({rel.end})", *(f"{p.name}:{p.type}" for p in rel.props),
                        ":TYPE"] for rel in RELATIONSHIPS.values()}
 IN_MEMORY = ("institutions", "topics")  # merged by the main process
-MAPPED = ("pages", "profile_of")  # written by the main process as they come
-REDUCED = ("papers", "authors", "repos", *(rel.key for rel in RELATIONSHIPS.values() if rel.key != "profile_of"))
+MAPPED = ("pages", "snapshots", "profile_of", "snapshot_of", "listed_on")  # written by the main process
+REDUCED = ("papers", "authors", "repos", *(rel.key for rel in RELATIONSHIPS.values() if rel.key not in MAPPED))
+LATEST = tuple(p.name for p in LABELS["Author"].props if p.merge is Merge.LATEST)
 
 
 def cells(values: Iterable[Any], tag: str) -> list[Any]:
@@ -90,16 +94,20 @@ class Prepared:
     """One page made ready for the import inside a parse worker: rows, and spool lines by bucket."""
 
     page: dict[str, Any]
+    snapshot: dict[str, Any]  # its stored values
     owner: str | None  # the profile owner's author id
     small: dict[str, list[dict[str, Any]]]  # institutions and topics: stored values
     lines: list[tuple[int, bytes]] = field(default_factory=list)  # (bucket, spool line)
+    listing: list[tuple[str, int]] = field(default_factory=list)  # (paper id, position) of this save
 
 
 def prepare(page: Page) -> Prepared:
     """The import rows of one parsed page (runs in the parse workers)."""
     node = page.node()
     owner = page.owner()
-    prepared = Prepared(row(NODES["pages"], node), owner.id if owner else None, {k: [] for k in IN_MEMORY})
+    prepared = Prepared(row(NODES["pages"], node), row(NODES["snapshots"], page.snapshot_node()),
+                        owner.id if owner else None, {k: [] for k in IN_MEMORY})
+    prepared.listing = list({r.paper.id: r.paper.sources[0].position for r in page.records}.items())
     for record in page.records:
         for kind in IN_MEMORY:
             prepared.small[kind] += [row(NODES[kind], n) for n in getattr(record, kind)]
@@ -107,14 +115,14 @@ def prepare(page: Page) -> Prepared:
             prepared.lines += [(bucket_of(n.id), b"%s %s\n" % (kind.encode(), orjson.dumps(row(NODES[kind], n))))
                                for n in getattr(record, kind)]
         paper = record.paper
-        prepared.lines.append((bucket_of(paper.id), b"papers %s %s\n" % (node.id.encode(),
-                                                                           paper.model_dump_json().encode())))
+        prepared.lines.append((bucket_of(paper.id), b"papers %s\n" % paper.model_dump_json().encode()))
     return prepared
 
 
-def prepared(paths: Iterable[str | Path], workers: int = 1) -> Iterator[Prepared | PageError]:
-    """The pages named by `paths`, parsed and prepared in `workers` processes."""
-    return pages(paths, workers, then=prepare)
+def prepared(paths: Iterable[str | Path], workers: int = 1, saved_at: str | None = None
+             ) -> Iterator[Prepared | PageError]:
+    """The pages named by `paths`, parsed and prepared in `workers` processes (`saved_at`: see parse_file)."""
+    return pages(paths, workers, then=prepare, saved_at=saved_at)
 
 
 class Merged(dict[str, dict[str, Any]]):
@@ -130,35 +138,118 @@ class Merged(dict[str, dict[str, Any]]):
         self[values["id"]] = values if known is None else merge_values(self.label, known, values)
 
 
+@dataclass
+class Save:
+    """What the main process keeps of one save: its page, date, owner and header figures."""
+
+    page: str
+    saved_at: str
+    owner: str | None
+    figures: dict[str, Any]
+
+
 class Mapper:
-    """Stage 1: pages and profiles to CSV, institutions and topics merged, the rest to their buckets."""
+    """Stage 1: pages, saves and profiles kept, institutions and topics merged, the rest to their buckets."""
 
     def __init__(self, folder: Path, stack: ExitStack) -> None:
-        self.out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem).open("w", newline="")))
-                    for stem in MAPPED}
+        self.folder = folder
         self.buckets = [stack.enter_context(bucket_file(folder, k).open("wb")) for k in range(BUCKETS)]
+        self.snapshots = stack.enter_context((folder / "snapshots.spool").open("wb"))
+        self.listings = stack.enter_context((folder / "listings.spool").open("wb"))
         self.small = {kind: Merged(kind) for kind in IN_MEMORY}
+        self.page_rows = Merged("pages")
+        self.saves: dict[str, Save] = {}
+        self.profiles: set[tuple[str, str]] = set()
         self.pages = 0
         self.sightings = 0
 
     def add(self, page: Prepared) -> None:
-        """Write one prepared page."""
+        """Keep one prepared page, spool its sightings."""
         for kind, rows in page.small.items():
             for values in rows:
                 self.small[kind].add(values)
-        self.out["pages"].writerow(node_cells("pages", page.page))
+        page_id, snap = page.page["id"], page.snapshot
+        self.page_rows.add(page.page)
         if page.owner:
-            self.out["profile_of"].writerow(rel_cells("profile_of", {"from": page.page["id"], "to": page.owner}))
+            self.profiles.add((page_id, page.owner))
+        known = self.saves.get(snap["id"])
+        if known is None:
+            self.saves[snap["id"]] = Save(page_id, snap["saved_at"], page.owner, {k: snap[k] for k in LATEST})
+            self.snapshots.write(orjson.dumps(snap) + b"\n")
+            self.listings.write(orjson.dumps([snap["id"], page.listing]) + b"\n")
+        else:  # the same content again: one save, of the earliest date
+            known.saved_at = min(known.saved_at, snap["saved_at"])
         for k, line in page.lines:
             self.buckets[k].write(line)
         self.pages += 1
         self.sightings += sum(1 for _, line in page.lines if line.startswith(b"papers "))
 
-    def write_small(self, folder: Path) -> None:
-        """The institutions and topics, merged over every page (and the reduce stage's keyphrases)."""
+    def latest(self) -> dict[str, dict[str, Any]]:
+        """Each profile owner's header figures, from the newest save of their page."""
+        by_page: dict[str, list[tuple[str, str]]] = {}
+        for snap, save in self.saves.items():
+            by_page.setdefault(save.page, []).append((snap, save.saved_at))
+        out = {}
+        for saves in by_page.values():
+            save = self.saves[newest(saves) or ""]
+            if save.owner is not None:
+                out[save.owner] = save.figures
+        return out
+
+    def write(self) -> None:
+        """The pages, saves and profiles, each page's current listing, the institutions and topics."""
+        folder = self.folder
+        self.snapshots.close()
+        self.listings.close()
+        with _data_file(folder, "pages").open("w", newline="") as fh:
+            csv.writer(fh).writerows(node_cells("pages", values) for values in self.page_rows.values())
+        with _data_file(folder, "snapshots").open("w", newline="") as fh, \
+                (folder / "snapshots.spool").open("rb") as spool:
+            out = csv.writer(fh)
+            for line in spool:
+                values = orjson.loads(line)
+                out.writerow(node_cells("snapshots", {**values, "saved_at": self.saves[values["id"]].saved_at}))
+        with _data_file(folder, "snapshot_of").open("w", newline="") as fh:
+            csv.writer(fh).writerows(rel_cells("snapshot_of", {"from": snap, "to": save.page})
+                                     for snap, save in self.saves.items())
+        with _data_file(folder, "profile_of").open("w", newline="") as fh:
+            csv.writer(fh).writerows(rel_cells("profile_of", {"from": page, "to": owner})
+                                     for page, owner in sorted(self.profiles))
+        self.write_listings()
         for kind, table in self.small.items():
             with _data_file(folder, kind).open("w", newline="") as fh:
                 csv.writer(fh).writerows(node_cells(kind, values) for values in table.values())
+
+    def write_listings(self) -> None:
+        """LISTED_ON: each page's newest day's saves, read back from the spool; a page with one such save
+        (the usual case) is written as it is read, the others once all their saves are in."""
+        by_page: dict[str, list[tuple[str, str]]] = {}
+        for snap, save in self.saves.items():
+            by_page.setdefault(save.page, []).append((snap, save.saved_at))
+        current = {page: newest_day(saves) for page, saves in by_page.items()}
+        waiting: dict[str, list[tuple[str, str, int]]] = {}
+        with _data_file(self.folder, "listed_on").open("w", newline="") as fh, \
+                (self.folder / "listings.spool").open("rb") as spool:
+            out = csv.writer(fh)
+
+            def emit(page: str, sightings: list[tuple[str, str, int]]) -> None:
+                out.writerows(rel_cells("listed_on", {"from": paper, "to": page, "position": i})
+                              for i, paper in enumerate(current_listing(sightings)))
+
+            for line in spool:
+                snap, listing = orjson.loads(line)
+                page = self.saves[snap].page
+                if snap not in current[page]:
+                    continue
+                sightings = [(snap, paper, position) for paper, position in listing]
+                if len(current[page]) == 1:
+                    emit(page, sightings)
+                else:
+                    waiting.setdefault(page, []).extend(sightings)
+            for page, sightings in waiting.items():
+                emit(page, sightings)
+        for name in ("snapshots.spool", "listings.spool"):
+            (self.folder / name).unlink()
 
 
 def bucket_file(folder: Path, k: int) -> Path:
@@ -170,25 +261,25 @@ def _data_file(folder: Path, stem: str, shard: int | None = None) -> Path:
     return folder / (f"{stem}.csv" if shard is None else f"{stem}-{shard}.csv")
 
 
-def reduce_bucket(folder: Path, k: int) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """Stage 2 for bucket `k`: resolve its sightings, write its CSV shards.
+def reduce_bucket(folder: Path, k: int, latest: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, int],
+                                                                                       list[dict[str, Any]]]:
+    """Stage 2 for bucket `k`: resolve its sightings, write its CSV shards; `latest`: each profile owner's
+    header figures (from the newest save of their page).
 
     Returns the nodes written per label and the stored values of the keyphrase topics they name.
     """
     resolver = Resolver()
     nodes = {kind: Merged(kind) for kind in ("authors", "repos")}
-    page_ids: dict[str, str] = {}  # file -> page id
     with bucket_file(folder, k).open("rb") as fh:
         for line in fh:
             kind, _, data = line.partition(b" ")
             if kind == b"papers":
-                gid, _, data = data.partition(b" ")
-                paper = Paper.model_validate_json(data)
-                page_ids[paper.sources[0].file] = gid.decode()
-                resolver.add(Record(paper=paper))
+                resolver.add(Record(paper=Paper.model_validate_json(data)))
             else:
                 nodes[kind.decode()].add(orjson.loads(data))
     bucket_file(folder, k).unlink()
+    for values in nodes["authors"].values():
+        values.update({name: latest.get(values["id"], {}).get(name) for name in LATEST})
     papers = resolver.papers()
     with ExitStack() as stack:  # one shard per worker process: neo4j-admin pays for every file it reads
         out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem, os.getpid()).open("a", newline="")))
@@ -201,19 +292,20 @@ def reduce_bucket(folder: Path, k: int) -> tuple[dict[str, int], list[dict[str, 
                                       for i, a in enumerate(paper.author_ids))
             for key, attr in PAPER_LINKS.items():
                 out[key].writerows(rel_cells(key, {"from": paper.id, "to": other}) for other in getattr(paper, attr))
-            out["listed_on"].writerows(rel_cells("listed_on", r) for r in listing_rows(paper, page_ids))
+            out["seen_in"].writerows(rel_cells("seen_in", r) for r in sighting_rows(paper))
             out["has_topic"].writerows(rel_cells("has_topic", r) for r in topic_rows(paper))
     found = [row(NODES["topics"], t) for t in resolver.tables["topics"].values()]
     return {"papers": len(papers), **{kind: len(table) for kind, table in nodes.items()}}, found
 
 
-def reduce_all(folder: Path, workers: int) -> Iterator[tuple[dict[str, int], list[dict[str, Any]]]]:
+def reduce_all(folder: Path, workers: int, latest: Mapping[str, Mapping[str, Any]]
+               ) -> Iterator[tuple[dict[str, int], list[dict[str, Any]]]]:
     """Stage 2 over every bucket, in `workers` processes: what `reduce_bucket` returns, bucket by bucket."""
     if workers <= 1:
-        yield from (reduce_bucket(folder, k) for k in range(BUCKETS))
+        yield from (reduce_bucket(folder, k, latest) for k in range(BUCKETS))
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS))
+        yield from pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS), [latest] * BUCKETS)
 
 
 def write_headers(folder: Path) -> None:
@@ -319,14 +411,14 @@ def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, 
                 mapper.add(item)
     if mapper.pages == 0:
         return summary
-    imported = {"pages": mapper.pages}
+    imported = {"pages": len(mapper.page_rows), "snapshots": len(mapper.saves)}
     with stage("merged the papers"):
-        for counts, topic_rows in reduce_all(folder, workers):
+        for counts, topic_rows in reduce_all(folder, workers, mapper.latest()):
             for kind, count in counts.items():
                 imported[kind] = imported.get(kind, 0) + count
             for values in topic_rows:
                 mapper.small["topics"].add(values)
-        mapper.write_small(folder)
+        mapper.write()
         write_headers(folder)
     pending_marker(home).touch()
     with stage("stopped Neo4j"):

@@ -8,18 +8,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
 from kg.errors import PageError
+from kg.graph.merge import current_listing
 from kg.graph.model import BY_PLURAL
 from kg.ingest.identities import weights
 from kg.ingest.pages import Page
 from kg.store import authors
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
-from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES
+from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
 # Called after each committed transaction with the ids of the nodes it wrote, by label (every
@@ -39,8 +41,9 @@ class Summary:
     rejected: list[str] = field(default_factory=list)
 
 
-def write_rows(tx: ManagedTransaction, rows: Rows) -> dict[str, int]:
+def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = None) -> dict[str, int]:
     """Run every MERGE of one batch in one transaction; nodes created per label, and relationships.
+    `relisted` gets the papers that joined or left a page's current listing.
 
     A paper's author positions come last: from every page's list of its authors, those of earlier
     loads included, so they stay 0..n-1 whatever order the pages come in.
@@ -54,12 +57,28 @@ def write_rows(tx: ManagedTransaction, rows: Rows) -> dict[str, int]:
         if key == "authored":
             lists = tx.run(AUTHOR_LISTS, ids=list(rows.nodes("papers"))).values()
             params = [r for paper_id, paper_lists in lists for r in authored_rows(paper_id, paper_lists)]
+        elif key == "listed_on":
+            params = current_rows(tx, list(rows.nodes("pages")), relisted)
         else:
             params = rows.link_rows(key)
         if params:
             rels += tx.run(query, rows=params).consume().counters.relationships_created
+    authors.latest_figures(tx, list(rows.nodes("pages")))
     created["relationships"] = rels
     return created
+
+
+def current_rows(tx: ManagedTransaction, page_ids: list[str], relisted: set[str] | None = None
+                 ) -> list[dict[str, Any]]:
+    """For each page, its current listing (of its newest day's saves), from every save the graph holds:
+    so the order pages and saves are loaded in does not matter. `relisted` gets the papers joining or leaving."""
+    out = []
+    for page, _, sightings, listed in tx.run(PAGE_SAVES, ids=page_ids).values():
+        papers = current_listing(map(tuple, sightings))
+        if relisted is not None:
+            relisted.update(set(papers) ^ set(listed))
+        out.append({"page": page, "papers": papers})
+    return out
 
 
 class Loader:
@@ -128,10 +147,13 @@ class Loader:
         self.summary.rejected.append(f"{page.path}: not loaded ({exc.message or exc})")
 
     def _commit(self, rows: Rows) -> None:
+        relisted: set[str] = set()  # papers of other batches may join or leave a page's listing
         with self.driver.session(database=self.database) as session:
-            created = session.execute_write(write_rows, rows)
+            created = session.execute_write(write_rows, rows, relisted)
         if self.on_commit is not None:
-            self.on_commit({BY_PLURAL[kind].name: list(rows.nodes(kind)) for kind in NODE_QUERIES})
+            touched = {kind: list(rows.nodes(kind)) for kind in NODE_QUERIES}
+            touched["papers"] = sorted(set(touched["papers"]) | relisted)
+            self.on_commit({BY_PLURAL[kind].name: ids for kind, ids in touched.items()})
         summary = self.summary
         for kind in summary.created:
             table = rows.nodes(kind)

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from kg.graph.merge import author_order, listings, normal
-from kg.graph.model import BY_PLURAL, FOUND_IN, RELATIONSHIPS, Label, Prop
-from kg.graph.records import PageNode, Paper
+from kg.graph.merge import add_nodes, author_order, listings, normal
+from kg.graph.model import BY_PLURAL, FOUND_IN, LABELS, RELATIONSHIPS, Label, Prop
+from kg.graph.records import Paper
 from kg.ingest.pages import Page
 from kg.ingest.resolve import Resolver
 
@@ -28,11 +28,11 @@ def row(label: Label, node: BaseModel) -> dict[str, Any]:
     return {p.name: stored(p, getattr(node, p.name)) for p in label.props}
 
 
-def listing_rows(paper: Paper, page_ids: dict[str, str]) -> list[dict[str, Any]]:
-    """A paper's LISTED_ON rows, one per page (`page_ids`: file -> page id)."""
-    props = RELATIONSHIPS["LISTED_ON"].props
-    return [{"from": paper.id, "to": page_ids[file], **{p.name: stored(p, getattr(s, p.name)) for p in props}}
-            for file, s in listings(paper.sources).items()]
+def sighting_rows(paper: Paper) -> list[dict[str, Any]]:
+    """A paper's SEEN_IN rows, one per save that lists it."""
+    props = RELATIONSHIPS["SEEN_IN"].props
+    return [{"from": paper.id, "to": snap, **{p.name: stored(p, getattr(s, p.name)) for p in props}}
+            for snap, s in listings(paper.sources).items()]
 
 
 def topic_rows(paper: Paper) -> list[dict[str, Any]]:
@@ -47,13 +47,14 @@ def authored_rows(paper_id: str, lists: list[list[str]]) -> list[dict[str, Any]]
 
 @dataclass
 class Rows:
-    """One transaction's rows: its pages' records resolved into nodes, and the pages themselves."""
+    """One transaction's rows: its pages' records resolved into nodes, and the pages and saves themselves."""
 
     resolver: Resolver = field(default_factory=Resolver)
-    page_nodes: dict[str, PageNode] = field(default_factory=dict)
-    profiles: list[dict[str, str]] = field(default_factory=list)
+    page_nodes: dict[str, BaseModel] = field(default_factory=dict)
+    snapshot_nodes: dict[str, BaseModel] = field(default_factory=dict)
+    links: dict[str, dict[tuple[str, str], dict[str, str]]] = field(
+        default_factory=lambda: {"profile_of": {}, "snapshot_of": {}})
     pages: list[Page] = field(default_factory=list)
-    page_ids: dict[str, str] = field(default_factory=dict)  # file -> page id
 
     @property
     def papers(self) -> int:
@@ -64,28 +65,30 @@ class Rows:
         """Add every row one page contributes."""
         self.pages.append(page)
         node = page.node()
-        self.page_nodes[node.id] = node
-        self.page_ids[node.file] = node.id
+        add_nodes(self.page_nodes, LABELS["Page"], [node])
+        add_nodes(self.snapshot_nodes, LABELS["Snapshot"], [page.snapshot_node()])
+        self.links["snapshot_of"][page.snapshot, node.id] = {"from": page.snapshot, "to": node.id}
         for record in page.records:
             self.resolver.add(record)
         if owner := page.owner():
-            self.profiles.append({"from": node.id, "to": owner.id})
+            self.links["profile_of"][node.id, owner.id] = {"from": node.id, "to": owner.id}
 
     def nodes(self, plural: str) -> dict[str, BaseModel]:
         """One label's nodes by id."""
-        return dict(self.page_nodes) if plural == "pages" else self.resolver.tables[plural]
+        own = {"pages": self.page_nodes, "snapshots": self.snapshot_nodes}
+        return own[plural] if plural in own else self.resolver.tables[plural]
 
     def node_rows(self, plural: str) -> list[dict[str, Any]]:
         """The rows of one label's nodes."""
         return [row(NODES[plural], node) for node in self.nodes(plural).values()]
 
     def link_rows(self, key: str) -> list[dict[str, Any]]:
-        """The rows of one relationship type but AUTHORED (whose positions need every page's lists)."""
+        """The rows of one relationship type but AUTHORED and LISTED_ON (computed from what the graph holds)."""
         papers = self.resolver.papers()
-        if key == "profile_of":
-            return self.profiles
-        if key == "listed_on":
-            return [r for p in papers for r in listing_rows(p, self.page_ids)]
+        if key in self.links:
+            return list(self.links[key].values())
+        if key == "seen_in":
+            return [r for p in papers for r in sighting_rows(p)]
         if key == "has_topic":
             return [r for p in papers for r in topic_rows(p)]
         return [{"from": p.id, "to": other} for p in papers for other in getattr(p, PAPER_LINKS[key])]

@@ -6,7 +6,7 @@ pages loaded in any order give the same graph.
 from __future__ import annotations
 
 from kg.graph.merge import cypher
-from kg.graph.model import LABELS, RELATIONSHIPS, Label, Merge, Rel
+from kg.graph.model import LABELS, POSITION, RELATIONSHIPS, Label, Merge, Rel
 
 
 def merge_node(label: Label) -> str:
@@ -26,11 +26,48 @@ def merge_rel(rel: Rel) -> str:
     return query
 
 
+def set_listing(rel: Rel) -> str:
+    """A page's current listing (`row.page`, `row.papers` in order): the papers no longer on it lose
+    their `rel`, the others get it at their place."""
+    return (f"UNWIND $rows AS row\nMATCH (g:{rel.end} {{id: row.page}})\n"
+            f"OPTIONAL MATCH (gone:{rel.start})-[old:{rel.type}]->(g) WHERE NOT gone.id IN row.papers\n"
+            f"DELETE old\nWITH DISTINCT g, row\nUNWIND range(0, size(row.papers) - 1) AS i\n"
+            f"MATCH (s:{rel.start} {{id: row.papers[i]}})\nMERGE (s)-[r:{rel.type}]->(g)\nSET r.{POSITION} = i")
+
+
+def set_latest(label: Label) -> str:
+    """The LATEST properties of each profile owner `row.author`, from the save `row.snapshot`."""
+    sets = ", ".join(f"a.{p.name} = s.{p.name}" for p in label.props if p.merge is Merge.LATEST)
+    return (f"UNWIND $rows AS row\nMATCH (a:{label.name} {{id: row.author}})\n"
+            f"MATCH (s:Snapshot {{id: row.snapshot}})\nSET {sets}")
+
+
 NODE_QUERIES = {label.plural: merge_node(label) for label in LABELS.values()}
-# AUTHORED goes last: its positions are computed from the LISTED_ON author lists written before it.
-LINK_QUERIES = {rel.key: merge_rel(rel) for rel in sorted(RELATIONSHIPS.values(), key=lambda r: r.type == "AUTHORED")}
+# Written in this order: AUTHORED's positions come from the SEEN_IN author lists, LISTED_ON from the saves.
+LINK_QUERIES = {rel.key: set_listing(rel) if rel.type == "LISTED_ON" else merge_rel(rel)
+                for rel in sorted(RELATIONSHIPS.values(), key=lambda r: (r.type == "LISTED_ON", r.type == "AUTHORED"))}
+LATEST_QUERY = set_latest(LABELS["Author"])
 AUTHOR_LISTS = """
 UNWIND $ids AS id
-MATCH (:Paper {id: id})-[l:LISTED_ON]->()
+MATCH (:Paper {id: id})-[l:SEEN_IN]->()
 RETURN id, collect(l.authors) AS lists
+"""
+# The owners of the given pages, and every save of every profile page of theirs (one person may have
+# several once author identity joins spellings).
+OWNER_SAVES = """
+UNWIND $ids AS id
+MATCH (:Page {id: id})-[:PROFILE_OF]->(a:Author)
+WITH DISTINCT a
+RETURN a.id AS author, COLLECT {
+  MATCH (a)<-[:PROFILE_OF]-(:Page)<-[:SNAPSHOT_OF]-(s:Snapshot) RETURN [s.id, s.saved_at]
+} AS saves
+"""
+# Each page's saves, the sightings of those of its newest day, and the papers it lists so far.
+PAGE_SAVES = """
+UNWIND $ids AS id
+MATCH (g:Page {id: id})<-[:SNAPSHOT_OF]-(s:Snapshot)
+WITH g, collect([s.id, s.saved_at]) AS saves, max(s.saved_at) AS day
+RETURN g.id AS page, saves, COLLECT {
+  MATCH (g)<-[:SNAPSHOT_OF]-(s:Snapshot {saved_at: day})<-[v:SEEN_IN]-(p:Paper) RETURN [s.id, p.id, v.position]
+} AS sightings, COLLECT { MATCH (g)<-[:LISTED_ON]-(p:Paper) RETURN p.id } AS listed
 """

@@ -531,12 +531,13 @@ def profile_entry(world: World, paper: Paper, rng: random.Random, seen: bytearra
     return f"{header}\n{variant_title(rng, paper.title)}\n\n{line}\n\n{abstract}", inst
 
 
-def profile_head(world: World, owner: int, total: int, rng: random.Random) -> str:
-    """The top of a profile page: name, main category, statistics, paper count."""
+def profile_head(world: World, owner: int, total: int, rng: random.Random, saved: date | None = None) -> str:
+    """The top of a profile page: name, (the day it was saved,) main category, statistics, paper count."""
     cat = W.CATEGORIES[world.community_cat[world.community_of(owner)]][0]
     h = max(1, int(math.sqrt(total) * rng.uniform(1.5, 3.5)))
     citations = int(h * h * rng.uniform(3, 9))
-    return (f"{world.name(owner)}\n\n{cat}\nh-index{h}\n{total}papers\n{citations:,}citations\n"
+    dated = f"Saved on {saved.isoformat()}\n\n" if saved else ""
+    return (f"{world.name(owner)}\n\n{dated}{cat}\nh-index{h}\n{total}papers\n{citations:,}citations\n"
             f"Novelty{rng.randint(20, 90)}%\nAI Score{rng.randint(20, 95)}\n\n{total} Papers\n\n")
 
 
@@ -661,8 +662,9 @@ def census(world: World) -> Census:
     return found
 
 
-def write_profiles(world: World, pages: PageWriter, owners: dict[int, array[int]]) -> bytearray:
-    """One or more profile pages per owner listing all their papers; returns which authors the pages name."""
+def write_profiles(world: World, pages: PageWriter, owners: dict[int, array[int]], dated: int = -1) -> bytearray:
+    """One or more profile pages per owner listing all their papers; returns which authors the pages name.
+    The profile of owner `dated` (the one `--resaves` saves again) says it was saved on TODAY."""
     seen = bytearray(world.n_authors)
     for owner in sorted(owners):
         rng = stream(world.seed, _PROFILE, owner + 1)
@@ -677,7 +679,8 @@ def write_profiles(world: World, pages: PageWriter, owners: dict[int, array[int]
                 entries.append(entry)
                 if inst:
                     pages.written.institutions.add(from_slug(inst).id)
-            text = profile_head(world, owner, len(papers), rng) + "\n\n".join(entries)
+            text = profile_head(world, owner, len(papers), rng, TODAY if owner == dated else None) + \
+                "\n\n".join(entries)
             pages.write("profile", owner, text, len(chunk), part)
     return seen
 
@@ -773,12 +776,52 @@ def _listing_job(papers: int, seed: int, out: Path, identities: bool = False) ->
     return written
 
 
-def _profile_job(papers: int, seed: int, out: Path, owners: dict[int, array[int]],
+def _profile_job(papers: int, seed: int, out: Path, owners: dict[int, array[int]], dated: int = -1,
                  identities: bool = False) -> tuple[Written, bytes]:
     """The profile pages of some owners, and which authors they name."""
     written = Written()
-    seen = write_profiles(world_for(papers, seed, identities), PageWriter(out, written), owners)
+    seen = write_profiles(world_for(papers, seed, identities), PageWriter(out, written), owners, dated)
     return written, bytes(seen)
+
+
+RESAVE_DAYS = 30  # between two saves of the re-saved profile
+
+
+def resaved_owner(owners: dict[int, array[int]]) -> int:
+    """The owner `--resaves` saves again: the first whose profile is one page of at least 3 papers (-1: none)."""
+    return next((k for k in sorted(owners) if 3 <= len(owners[k]) <= PROFILE_PAGE), -1)
+
+
+def write_resaves(world: World, pages: PageWriter, owner: int, theirs: Sequence[int], count: int,
+                  named: bytearray) -> dict[str, Any]:
+    """`count` earlier saves of `owner`'s profile, RESAVE_DAYS apart before TODAY: the older the save, the
+    fewer of their papers it lists (the rest joined later) and the lower its figures; every earlier save
+    also lists one paper that has left the current page. Returns the facts a test checks them by."""
+    rng = stream(world.seed, _PROFILE, -owner - 1)
+    papers = sorted(theirs)
+    left = next(i for i in range(world.papers) if i not in set(theirs))
+    folder = pages.out / "pages" / "profile" / f"{owner // 1000:04d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    saves = []
+    for r in range(1, count + 1):
+        saved = TODAY - timedelta(days=RESAVE_DAYS * r)
+        listed = [*papers[:max(1, len(papers) - r)], left]
+        h = max(1, len(listed) - 1)
+        head = (f"{world.name(owner)}\n\nSaved on {saved.isoformat()}\n\nh-index{h}\n{len(listed) + r}papers\n"
+                f"{h * h * 7:,}citations\n\n{len(listed)} Papers\n\n")
+        text = head + "\n\n".join(profile_entry(world, world.paper(i), rng, named)[0]
+                                   for i in listed)
+        path = folder / f"profile-{owner:07d}-saved-{saved.isoformat()}.txt"
+        data = text.encode("utf-8")
+        path.write_bytes(data)
+        pages.written.pages["profile"] += 1
+        pages.written.listings["profile"] += len(listed)
+        pages.written.bytes += len(data)
+        saves.append({"file": str(path.relative_to(pages.out)), "saved_at": saved.isoformat(),
+                      "papers": [paper_id(world.paper(i).title) for i in listed], "h_index": h})
+    return {"owner": _author(world, owner), "current_saved_at": TODAY.isoformat(),
+            "current_papers": sorted(paper_id(world.paper(i).title) for i in papers), "earlier": saves[::-1],
+            "left": paper_id(world.paper(left).title)}
 
 
 def shares(owners: dict[int, array[int]], count: int) -> list[dict[int, array[int]]]:
@@ -808,9 +851,10 @@ class InlineExecutor:
         return future
 
 
-def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool = False,
+def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool = False, resaves: int = 0,
                identities: bool = False) -> dict[str, Any]:
     """Write the corpus of `papers` papers for `seed` under `out` (pages/ and manifest.json); return the manifest.
+    With `resaves`, one profile is also saved that many times before (see write_resaves).
 
     The bytes written are the same for any number of `workers`. An earlier run's pages/ is an error
     (its stale pages would change the corpus) unless `force` removes it. `identities` plants variant
@@ -826,15 +870,19 @@ def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool 
     with pool:
         listing = pool.submit(_listing_job, papers, seed, out, identities)
         found = census(world)  # meanwhile, in this process
-        jobs = [pool.submit(_profile_job, papers, seed, out, share, identities)
+        dated = resaved_owner(found.owner_papers) if resaves else -1
+        jobs = [pool.submit(_profile_job, papers, seed, out, share, dated, identities)
                 for share in shares(found.owner_papers, 2 * workers)]
-        facts = {"two_hop": two_hop(world, found.owner_papers), "shared_repo": shared_repo(world, found.shared_papers)}
+        facts: dict[str, Any] = {"two_hop": two_hop(world, found.owner_papers), "shared_repo": shared_repo(world, found.shared_papers)}
         written = listing.result()
         named = bytearray(world.n_authors)
         for job in jobs:
             part, seen = job.result()
             written.merge(part)
             named = bytearray(map(operator.or_, named, seen))
+    if dated >= 0:
+        facts["resaves"] = write_resaves(world, PageWriter(out, written), dated, found.owner_papers[dated], resaves,
+                                          named)
     manifest = {
         "generator": "kg synth", "papers": papers, "seed": seed,
         "pages": {**written.pages, "total": sum(written.pages.values())},
