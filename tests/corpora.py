@@ -116,7 +116,7 @@ def synth_corpus() -> Corpus:
     return Corpus(
         name="synth", pages=SYNTH_DIR / "pages", listings=manifest["listings"], papers=expected["papers"],
         authors=expected["authors"], profiles=synth_profiles(**SYNTH_ARGS),
-        feed=feed, feed_papers=manifest["listings"]["feed"], triples=1767,
+        feed=feed, feed_papers=manifest["listings"]["feed"], triples=1924,
         paper=Paper(two_hop["ab_paper"]["id"], two_hop["ab_paper"]["title"], 3, "arxiv:cs.AI"),
         institution=Institution("apple", "Apple", 4), alias=("deepmind Google DeepMind", "google-deepmind"),
         shared_repo=(facts["shared_repo"]["id"], len(facts["shared_repo"]["papers"])),
@@ -129,7 +129,7 @@ def synth_corpus() -> Corpus:
 
 SEEDS = Corpus(
     name="seeds", pages=SEEDS_DIR, listings={"profile": 50, "feed": 30, "search": 248}, papers=328, authors=106,
-    profiles={"Yuandong Tian": 50}, feed=SEEDS_DIR / "001_783017a71752c3b7.txt", feed_papers=30, triples=17793,
+    profiles={"Yuandong Tian": 50}, feed=SEEDS_DIR / "001_783017a71752c3b7.txt", feed_papers=30, triples=18468,
     paper=Paper("p-8b3dcd25376950b3", "A Cookbook of Self-Supervised Learning", 4, "arxiv:cs.LG"),
     institution=Institution("meta-ai", "Meta AI", 5), alias=("Harvard University", "harvard"),
     shared_repo=("facebookresearch/luckmatters", 2),
