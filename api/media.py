@@ -14,6 +14,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from api import persisted
+from api.accept import ranges
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -25,17 +26,7 @@ def negotiate(accept: str | None) -> str:
     if not accept:
         return JSON
     best: dict[str, float] = {}
-    for part in accept.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        media = media.lower()
+    for q, _, media in ranges(accept):
         best[media] = max(best.get(media, 0.0), q)
     ours = best.get(GRAPHQL_RESPONSE, 0.0)
     return GRAPHQL_RESPONSE if ours > 0 and ours >= best.get(JSON, 0.0) else JSON

@@ -23,6 +23,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from api.accept import ranges
 from kg.settings import env_name, settings
 
 TIMEOUT_ENV = env_name("sparql_timeout")
@@ -62,19 +63,7 @@ def negotiate(accept: str | None, kind: str) -> str | None:
     offered = ACCEPT[kind]
     if not accept:
         return DEFAULT[kind]
-    ranges = []
-    for order, part in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranges.append((-q, order, media.lower()))
-    for neg_q, _, media in sorted(ranges):
+    for neg_q, _, media in sorted((-q, order, media) for q, order, media in ranges(accept)):
         if neg_q >= 0:
             break
         if media in offered:
