@@ -24,6 +24,7 @@ from kg.ingest.institutions import known
 from kg.ingest.topics import arxiv_category, normalise_phrase
 from kg.rdf.source import FILTER_LABELS, Filters
 from kg.rdf.vocab import BASE_ENV
+from kg.settings import env_name
 from kg.store import refs
 from kg.store.connection import Settings
 from tests.corpora import Corpus
@@ -52,6 +53,7 @@ def client(neo4j_settings: Settings) -> Iterator[TestClient]:
     """The real app, its lifespan run, resource IRIs under BASE."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(BASE_ENV, BASE)
+        patch.setenv(env_name("rate"), "0")  # hypothesis sends hundreds of requests: the rate limit is not tested here
         with TestClient(create_app(neo4j_settings)) as test_client:
             yield test_client
 
