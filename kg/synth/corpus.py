@@ -12,7 +12,6 @@ import math
 import operator
 import random
 import shutil
-import unicodedata
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -30,6 +29,7 @@ from kg.ingest.institutions import from_organization, from_slug
 from kg.ingest.links import repo_from_url
 from kg.synth import words as W
 from kg.synth.identities import Planted
+from kg.synth.primitives import ascii_fold, mix64
 
 TODAY = date(2026, 3, 1)  # fixed, so output never depends on the clock; this year's dates show no year
 SPAN_DAYS = 11 * 365
@@ -42,14 +42,6 @@ T = TypeVar("T")
 
 # One random stream per purpose: the salts keep them independent of each other.
 _WORLD, _PAPER, _FEED, _SEARCH, _PROFILE, _HOMES = 0x5EED, 0xA11CE, 0xFEED, 0x5EA4C, 0x9F0F, 0x4053
-
-
-def mix64(x: int) -> int:
-    """SplitMix64's finaliser: a stable 64-bit hash of an integer."""
-    x = (x + 0x9E3779B97F4A7C15) & _MASK
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
-    return x ^ (x >> 31)
 
 
 def stream(seed: int, salt: int, index: int = 0) -> random.Random:
@@ -156,11 +148,6 @@ class AuthorNames:
         tier, x = divmod(x, self.latin_base)
         first, last = divmod(self.latin_shuffle(x), len(W.LATIN_LAST))
         return " ".join(p for p in (W.LATIN_FIRST[first], _initials(tier), W.LATIN_LAST[last]) if p)
-
-
-def ascii_fold(text: str) -> str:
-    """`text` without accents ("José" -> "Jose"), as some pages write names and titles."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def sentence_case(title: str) -> str:

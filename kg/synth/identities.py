@@ -10,12 +10,27 @@ import random
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from kg.graph.ids import author_id, paper_id
+from kg.synth.primitives import ascii_fold, mix64
 
-if TYPE_CHECKING:
-    from kg.synth.corpus import World
+
+class World(Protocol):
+    """What planting reads of kg.synth.corpus.World (a protocol, so this module need not import it)."""
+
+    seed: int
+    papers: int
+    n_authors: int
+    starts: Any
+    community_cat: Any
+
+    @property
+    def n_communities(self) -> int: ...
+    def community_of(self, k: int) -> int: ...
+    def names(self, k: int) -> str: ...
+    def meta(self, i: int) -> Any: ...
+    def paper(self, i: int) -> Any: ...
 
 _SALT = 0x1D3E7
 LEADER_TWINS = 0.5  # share of communities whose leader shares a name with another community's leader
@@ -25,14 +40,7 @@ SYLLABLES = ("Yan", "Min", "Lin", "Hui", "Wei", "Jie", "Li", "Na")
 TRUTH_FILE = "identities.tsv"
 
 
-def ascii_fold(text: str) -> str:
-    """`text` without accents."""
-    from kg.synth.corpus import ascii_fold as fold
-    return fold(text)
-
-
 def _mix(*parts: int) -> int:
-    from kg.synth.corpus import mix64
     x = 0
     for part in parts:
         x = mix64(x + part)
