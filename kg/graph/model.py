@@ -185,8 +185,8 @@ RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
 )}
 
 
-# kg's own nodes: written by `kg authors merge|split`, read by identity resolution (kg/store/authors.py);
-# never loaded from pages, served or exported, so they survive every ingest.
+# kg's own nodes, never loaded from pages, served or exported: overrides (written by `kg authors merge|split`,
+# read by identity resolution in kg/store/authors.py), which survive every ingest, and the loads' write lock.
 BOOKKEEPING: dict[str, Label] = {label.name: label for label in (
     Label("Override", "overrides", (
         _id('"override-" and a digest of what it decides'),
@@ -196,6 +196,10 @@ BOOKKEEPING: dict[str, Label] = {label.name: label for label in (
              "each group one person"),
         Prop("made", "int", Merge.MAX, "its place among overrides: a later one wins a mention"),
     ), "A user's decision on who is who, applied on every later resolution."),
+    Label("WriteLock", "writelocks", (
+        _id('always "kg"'),
+    ), "Never stored: every write transaction of a load creates and deletes it first, and its uniqueness "
+       "constraint keeps the entry locked until that commit, so loads in several processes take turns."),
 )}
 
 # Each label by the name of its rows (`papers` -> Paper).

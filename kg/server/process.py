@@ -7,7 +7,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict
 
@@ -134,15 +134,17 @@ def _wrong_password(home: Neo4jHome, uri: str) -> KgError:
                    "was it changed by hand? Put the current one in that file")
 
 
-def _wait_until_up(home: Neo4jHome, proc: subprocess.Popen[bytes], uri: str, password: str,
-                   timeout: float) -> str:
-    """Poll Bolt until the server answers a query; returns its version."""
+def _wait_until_up(home: Neo4jHome, pid: int, exit_code: Callable[[], int | None], uri: str,
+                   password: str, timeout: float) -> str:
+    """Poll Bolt until the server answers a query; returns its version.
+
+    exit_code: None while the server process lives (it may still be starting: another process launched it).
+    """
     deadline = time.monotonic() + timeout
     while True:
-        if proc.poll() is not None:
+        if (code := exit_code()) is not None:
             home.pid_file.unlink(missing_ok=True)
-            raise KgError(f"Neo4j exited during start-up (exit {proc.returncode}); "
-                          f"see {_logs_hint(home)}")
+            raise KgError(f"Neo4j exited during start-up (exit {code}); see {_logs_hint(home)}")
         try:
             return query_version(uri, USER, password)
         except AuthError:
@@ -151,7 +153,7 @@ def _wait_until_up(home: Neo4jHome, proc: subprocess.Popen[bytes], uri: str, pas
             pass
         if time.monotonic() > deadline:
             raise KgError(f"Neo4j did not answer on {uri} within {timeout:.0f}s "
-                          f"(pid {proc.pid} still running); see {_logs_hint(home)}")
+                          f"(pid {pid} still running); see {_logs_hint(home)}")
         time.sleep(0.5)
 
 
@@ -204,7 +206,12 @@ def start(home: Neo4jHome | None = None, ports: tuple[int, int] | None = None,
 def _start_unlocked(home: Neo4jHome, ports: tuple[int, int] | None, timeout: float) -> ServerInfo:
     if (pid := running_pid(home)) is not None:
         if is_provisioned(home):
-            return status(home)
+            # It may still be starting (launched by a process that was then killed): wait for it as for our own.
+            def exit_code() -> int | None:
+                return None if _is_our_server(pid, home) else -1
+            version = _wait_until_up(home, pid, exit_code, bolt_uri(read_ports(home)[0]), read_password(home),
+                                     timeout)
+            return _info(home, pid, version)
         # Started before its jars or plugins (APOC) changed: restart it on the new ones, on the same ports.
         err.print(f"Neo4j (pid {pid}) runs without its current jars or plugins (APOC); restarting it")
         ports = ports or read_ports(home)
@@ -216,7 +223,7 @@ def _start_unlocked(home: Neo4jHome, ports: tuple[int, int] | None, timeout: flo
     write_conf(home, bolt, http)
     ensure_initial_password(home, lambda args: run_admin(args, home=home))
     proc = _launch(home, java)
-    version = _wait_until_up(home, proc, bolt_uri(bolt), read_password(home), timeout)
+    version = _wait_until_up(home, proc.pid, proc.poll, bolt_uri(bolt), read_password(home), timeout)
     return _info(home, proc.pid, version)
 
 

@@ -22,7 +22,7 @@ from kg.graph.merge import AUTHOR, author_order, combine, newest, order_key
 from kg.graph.model import BY_PLURAL
 from kg.graph.names import block_key
 from kg.ingest.identities import FIGURES, evidence_lines, figures
-from kg.store.statements import LATEST_QUERY, OWNER_SAVES
+from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN
 
 BLOCKS_PER_TRANSACTION = 200
 
@@ -251,6 +251,7 @@ def renumber(tx: ManagedTransaction, papers: list[str], lists: dict[str, list[li
 
 
 def _resolve(tx: ManagedTransaction, blocks: list[str], weights: Weights) -> int:
+    tx.run(TAKE_TURN).consume()
     data = read_blocks(tx, blocks)
     identities = [i for b in blocks for i in resolve_block(b, data.mentions.get(b, []), weights)]
     return write_blocks(tx, blocks, data, identities)

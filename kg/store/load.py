@@ -21,7 +21,7 @@ from kg.ingest.pages import Page
 from kg.store import authors
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
-from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES
+from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES, TAKE_TURN
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
 # Called after each committed transaction with the ids of the nodes it wrote, by label (every
@@ -48,6 +48,7 @@ def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = N
     A paper's author positions come last: from every page's list of its authors, those of earlier
     loads included, so they stay 0..n-1 whatever order the pages come in.
     """
+    tx.run(TAKE_TURN).consume()
     created: dict[str, int] = {}
     for plural, query in NODE_QUERIES.items():
         if params := rows.node_rows(plural):

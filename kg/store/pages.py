@@ -21,6 +21,7 @@ from kg.store import authors
 from kg.store.load import write_rows
 from kg.store.rows import Rows
 from kg.store.schema import apply_schema
+from kg.store.statements import TAKE_TURN
 
 LIST = """
 MATCH (g:Page) WHERE $format IS NULL OR g.format = $format
@@ -91,6 +92,7 @@ def forget(driver: Driver, ref: str, database: str | None = None) -> dict[str, i
 
 
 def _forget(tx: ManagedTransaction, page: str) -> dict[str, int]:
+    tx.run(TAKE_TURN).consume()
     record = tx.run(NEIGHBOURS, page=page).single()
     papers = sorted(set(record["papers"])) if record else []
     saves = tx.run(OTHER_SAVES, papers=papers, page=page).data()

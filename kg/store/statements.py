@@ -47,6 +47,10 @@ NODE_QUERIES = {label.plural: merge_node(label) for label in LABELS.values()}
 LINK_QUERIES = {rel.key: set_listing(rel) if rel.type == "LISTED_ON" else merge_rel(rel)
                 for rel in sorted(RELATIONSHIPS.values(), key=lambda r: (r.type == "LISTED_ON", r.type == "AUTHORED"))}
 LATEST_QUERY = set_latest(LABELS["Author"])
+# The first statement of every write transaction of a load (kg/store/load.py, authors.py, pages.py): the
+# constraint on WriteLock.id holds the MERGEd entry locked until commit, so a second process's transaction
+# waits here. Two loads then interleave whole transactions, each reading what the other committed.
+TAKE_TURN = "MERGE (l:WriteLock {id: 'kg'}) WITH l DELETE l"
 AUTHOR_LISTS = """
 UNWIND $ids AS id
 MATCH (:Paper {id: id})-[l:SEEN_IN]->()
