@@ -129,7 +129,10 @@ def spellings(label: str, node: dict[str, Any]) -> st.SearchStrategy[str]:
         if node["kind"] == "code":
             urls.append(node["url"] + ".git")
         return st.one_of(st.sampled_from([node["id"], full, *urls]), any_case(full))
-    names = [node["name"], *node.get("aliases", [])]
+    # Aliases are names only where the rule says so (an institution's); a topic's alias is the abbreviation
+    # whose own topic that spelling names.
+    aliases = node.get("aliases", []) if "n.aliases" in refs.NAME_MATCH[label] else []
+    names = [node["name"], *aliases]
     exact = st.sampled_from([node["id"], *names])
     if label == "Topic" and node["scheme"] == "arxiv":
         code = node["name"].rpartition(".")[2]
