@@ -18,6 +18,7 @@ from kg.bench.soak import Corpus, bad_input, concurrent_loads, full_disk, ingest
 from tests.conftest import TEST_BOLT_PORT, TEST_HTTP_PORT, TEST_KG_HOME
 
 PAPERS = 150
+BATCH = 20  # papers per transaction of the killed loads: several batches, so a kill lands inside the load
 STATS = {"query": "{ stats { papers } }"}
 
 
@@ -47,9 +48,12 @@ def _server_up(lab: Lab) -> Iterator[None]:
     lab.start()
 
 
-def _killed_mid_load(lab: Lab, args: list[str], at: float) -> int | None:
-    """Start `kg args`, wait `at` seconds, SIGKILL `kg` (and its workers); its exit code (None: it had ended)."""
+def _killed_mid_load(lab: Lab, args: list[str], at: float, papers: int = 0) -> int | None:
+    """Start `kg args`, wait until the graph holds `papers` papers, then `at` seconds more, and SIGKILL `kg`
+    (and its workers); its exit code (None: it had ended)."""
     proc = lab.popen(args)
+    if papers:
+        lab.wait_for_papers(proc, papers)
     time.sleep(at)
     killed = proc.poll() is None and kill_tree(proc)
     proc.communicate()
@@ -61,9 +65,8 @@ def test_neo4j_killed_mid_load_the_api_answers_at_once_and_a_rerun_restores_the_
     lab.wipe()
     with TestClient(create_app(lab.settings())) as client:
         assert client.post("/graphql", json=STATS).status_code == 200
-        proc = lab.popen(["ingest", str(synth.pages), "--batch", "20"])
-        time.sleep(max(1.5, 0.6 * synth.ingest_s))
-        assert proc.poll() is None, "the load ended before the kill: give it more pages"
+        proc = lab.popen(["ingest", str(synth.pages), "--batch", str(BATCH)])
+        assert lab.wait_for_papers(proc, BATCH), "the load ended before its first batch was seen"
         assert lab.kill()
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 1 and "Traceback" not in err
@@ -87,9 +90,11 @@ def test_neo4j_killed_mid_load_the_api_answers_at_once_and_a_rerun_restores_the_
 def test_kg_killed_mid_load_then_a_rerun_gives_the_clean_graph(lab: Lab, synth: Corpus, bulk: bool) -> None:
     lab.wipe()
     rng = random.Random(3)
-    span = 3.0 if bulk else synth.ingest_s  # --bulk: while it spools, or while neo4j-admin imports
-    args = ["ingest", str(synth.pages), "--batch", "20", *(["--bulk"] if bulk else [])]
-    code = _killed_mid_load(lab, args, rng.uniform(0.3, 0.8) * span)
+    args = ["ingest", str(synth.pages), "--batch", str(BATCH), *(["--bulk"] if bulk else [])]
+    if bulk:  # while it spools, or while neo4j-admin imports: nothing to see in the graph until it ends
+        code = _killed_mid_load(lab, args, rng.uniform(0.3, 0.8) * 3.0)
+    else:  # after the first batch committed, within the next few
+        code = _killed_mid_load(lab, args, rng.uniform(0.0, 0.2), papers=BATCH)
     assert code is not None, "the load ended before the kill"
     lab.start()
     ingest(lab, synth, bulk=bulk)

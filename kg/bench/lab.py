@@ -117,6 +117,19 @@ class Lab:
             pass
         return True
 
+    def wait_for_papers(self, proc: subprocess.Popen[str], at_least: int, timeout: float = 120) -> bool:
+        """Wait until the graph holds `at_least` papers while `proc` runs: a point inside a load whatever the
+        machine's speed. False if `proc` ended (or the time ran out) first."""
+        deadline = time.monotonic() + timeout
+        with driver(self.settings(), liveness_check_timeout=0) as db:
+            while proc.poll() is None and time.monotonic() < deadline:
+                records, _, _ = db.execute_query("MATCH (p:Paper) RETURN count(p) AS n",
+                                                 database_=self.settings().database)
+                if records[0]["n"] >= at_least:
+                    return True
+                time.sleep(0.02)
+        return False
+
     def wipe(self) -> None:
         """Empty the graph (schema kept)."""
         with driver(self.settings(), liveness_check_timeout=0) as db:
