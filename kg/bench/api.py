@@ -151,9 +151,13 @@ def figures(times: dict[str, list[float]]) -> list[Figure]:
     found = [n for n in times["lengths"] if n >= 0]
     note = (f"{len(times['api'])} random author pairs, {len(found)} connected within {HOPS} hops "
             f"(mean length {sum(found) / max(1, len(found)):.1f}); API = HTTP + GraphQL + name resolution")
-    return [Figure(f"coauthorPath {name} via the API", percentile(times["api"], pct) * 1e3, "ms",
-                   f"raw shortestPath over the driver, {name}", percentile(times["raw"], pct) * 1e3,
-                   higher_is_better=False, note=note)
+    return latency_figures("coauthorPath", "raw shortestPath over the driver", times, note)
+
+
+def latency_figures(read: str, baseline: str, times: dict[str, list[float]], note: str) -> list[Figure]:
+    """p50 and p99 of `read` via the API (times["api"]) next to its baseline (times["raw"]), in milliseconds."""
+    return [Figure(f"{read} {name} via the API", percentile(times["api"], pct) * 1e3, "ms",
+                   f"{baseline}, {name}", percentile(times["raw"], pct) * 1e3, higher_is_better=False, note=note)
             for name, pct in (("p50", 50), ("p99", 99))]
 
 

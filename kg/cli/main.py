@@ -100,13 +100,14 @@ def ingest_cmd(
     if as_json:
         event("start", command="ingest", files=len(files))
     if bulk:
-        from kg.store.bulk import bulk_ingest, prepared
+        from kg.store.bulk import bulk_ingest, prepared, stage
 
         if env_settings().neo4j_uri:
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
         summary = bulk_ingest(progress(prepared(files, workers, saved_at), "reading", total=len(files), json=as_json),
                               workers=workers)
-        sparql.build()  # the store of the graph imported: a load this large is rebuilt, not refreshed
+        with stage("built the SPARQL store"):  # of the graph imported: a load this large is rebuilt, not refreshed
+            sparql.build()
     else:
         from kg.rdf.sparql_store import Sync
 
@@ -253,7 +254,7 @@ def bench_cmd(
                                        help="Where the report goes (default: a new bench-<date>.md)."),
     replace: bool = typer.Option(False, "--replace", help="Write the report over BENCHMARKS.md."),
     only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, export, "
-                                   "coauthor_path, load; the later ones use the graph an earlier run loaded."),
+                                   "coauthor_path, nested, load, grow; the later ones use the graph an earlier run loaded."),
     authors: bool = typer.Option(False, "--authors", help="Only author identity: B³ of the graph's authors on a "
                                  "`kg synth --identities` corpus (--papers, default 1000) beside the exact-name "
                                  "baseline, as the report's author identity section."),
