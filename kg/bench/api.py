@@ -80,14 +80,14 @@ def _free_port() -> int:
 class Server:
     """`kg serve` in a subprocess on a loopback port, pointed at `conf`."""
 
-    def __init__(self, conf: Settings, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, conf: Settings, env: Mapping[str, str] | None = None, workers: int = 1) -> None:
         self.port = _free_port()
         self.log = tempfile.TemporaryFile()  # its stderr: a pipe nobody reads would block it once full
         env = {**os.environ, **(env or {}), "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user,
                "NEO4J_PASSWORD": conf.password, "NEO4J_DATABASE": conf.database,
                "KG_API_RATE": "0"}  # measures the API, not its rate limit
-        self.proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(self.port),
+                                      "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         self.url = f"http://127.0.0.1:{self.port}/graphql"
 
     def wait(self, client: httpx.Client) -> None:
