@@ -93,3 +93,14 @@ def test_no_workers_is_a_one_line_error() -> None:
                           timeout=60, env={**os.environ, "NEO4J_URI": "bolt://127.0.0.1:9"})
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == ["error: --workers must be 1 or more, not 0"]
+
+
+def test_a_bad_allowlist_stops_it_in_one_line_before_any_worker(tmp_path: Path) -> None:
+    bad = tmp_path / "persisted.json"
+    bad.write_text('{"not-a-hash": "{ stats { papers } }"}')
+    done = subprocess.run([sys.executable, "-m", "kg", "serve", "--workers", "2", "--port", "9"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "NEO4J_URI": "bolt://127.0.0.1:9", "KG_API_PERSISTED_QUERIES": str(bad)})
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [f"error: KG_API_PERSISTED_QUERIES={bad}: want a JSON object of "
+                                                "sha256 hex -> query text"]

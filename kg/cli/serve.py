@@ -11,7 +11,8 @@ from kg.settings import settings as env_settings
 
 
 def serve(host: str, port: int, workers: int, open_access: bool) -> None:
-    """Check once (exposure, Neo4j, the SPARQL store, GraphiQL's files), then serve until SIGINT or SIGTERM."""
+    """Check once (exposure, the persisted queries, Neo4j, the SPARQL store, GraphiQL's files), then serve until
+    SIGINT or SIGTERM."""
     import uvicorn
 
     from kg.cli import sparql
@@ -21,9 +22,11 @@ def serve(host: str, port: int, workers: int, open_access: bool) -> None:
         raise fail(f"--workers must be 1 or more, not {workers}")
     check_exposure(host, env_settings().api_key, open_access)
 
+    from api import persisted
     from api.graphiql import missing
     from kg.store.connection import driver
 
+    persisted.store()  # a bad allowlist file: one line now, not a traceback in each worker
     driver().close()  # fail now, in one line, when Neo4j cannot be reached
     sparql.ensure()
     if gone := missing():
