@@ -1,11 +1,13 @@
 """`kg serve --workers 2` as a real process: both workers answer on one port, /metrics counts every request
-whichever worker took it, /readyz and /sparql work from each, and SIGTERM stops it all, metric files too."""
+whichever worker took it, /readyz and /sparql work from each, a killed worker is replaced on its socket, and
+SIGTERM stops it all, metric files too."""
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -28,11 +30,22 @@ def served_connections(server: Server) -> dict[int, int]:
     """The worker processes of `server` (pid) and how many client connections each holds open."""
     held: dict[int, int] = {}
     for child in psutil.Process(server.proc.pid).children():
-        if "--multiprocessing-fork" not in child.cmdline():  # not a worker: multiprocessing's resource tracker
+        try:
+            if "--multiprocessing-fork" not in child.cmdline():  # not a worker: multiprocessing's resource tracker
+                continue
+            held[child.pid] = sum(1 for c in child.net_connections("tcp")
+                                  if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == server.port)
+        except psutil.Error:  # a worker that died, not yet reaped
             continue
-        held[child.pid] = sum(1 for c in child.net_connections("tcp")
-                              if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == server.port)
     return held
+
+
+def scrape(client: httpx.Client, base: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """/metrics parsed: sample (name, sorted labels) -> value."""
+    scraped = client.get(f"{base}/metrics")
+    assert scraped.status_code == 200, scraped.text
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(scraped.text) for s in family.samples}
 
 
 @ONE_CORPUS
@@ -59,10 +72,7 @@ def test_two_workers_share_the_port_and_sum_their_metrics(seeded: neo4j.Driver, 
             assert sparql.status_code == 200 and sparql.json()["boolean"] is True, sparql.text
         ready = clients[0].get(f"{base}/readyz")
         assert ready.status_code == 200 and ready.json()["status"] == "ready", ready.text
-        scraped = clients[1].get(f"{base}/metrics")
-        assert scraped.status_code == 200, scraped.text
-        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
-                   for family in text_string_to_metric_families(scraped.text) for s in family.samples}
+        samples = scrape(clients[1], base)
         key = (("method", "POST"), ("operation", "Count"), ("route", "/graphql"), ("status", "200"))
         assert samples[("kg_http_requests_total", key)] == sent  # summed over both workers
         assert samples[("kg_http_requests_total", (("method", "POST"), ("operation", ""), ("route", "/sparql"),
@@ -74,6 +84,22 @@ def test_two_workers_share_the_port_and_sum_their_metrics(seeded: neo4j.Driver, 
         assert samples[("kg_ready", ())] == 1
         shared = Path(psutil.Process(next(iter(held))).environ()["PROMETHEUS_MULTIPROC_DIR"])
         assert shared.is_dir() and any(shared.iterdir())
+
+        # A worker killed: another takes its socket, no request fails, and /metrics keeps the dead one's counts.
+        victim = min(held)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (victim in (now := served_connections(server)) or len(now) < 2):
+            time.sleep(0.2)
+        assert victim not in now and len(now) == 2, now
+        held = {**held, **now}
+        for client in clients:
+            assert client.post(server.url, json={"query": COUNT}).status_code == 200
+            sent += 1
+        samples = scrape(clients[0], base)
+        assert samples[("kg_http_requests_total", key)] == sent
+        started = {dict(labels)["pid"] for (name, labels) in samples if name == "kg_worker_start_time_seconds"}
+        assert started == {str(pid) for pid in now}
     finally:
         for client in clients:
             client.close()

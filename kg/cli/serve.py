@@ -1,7 +1,8 @@
 """`kg serve`: the one-time checks in this process, then the API in it, or in N uvicorn worker processes that
-share the port and sum their /metrics through prometheus_client's multiprocess files."""
+share the port (kg/cli/workers.py) and sum their /metrics through prometheus_client's multiprocess files."""
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 
@@ -40,12 +41,21 @@ def serve(host: str, port: int, workers: int, open_access: bool) -> None:
         return
     from api.ops import logs
     from api.serve import FACTORY
+    from kg.cli.workers import Spread, listen
 
     conf = env_settings()
     logs.configure(conf.log_format, conf.log_level)  # the supervisor's lines, as the workers' are
+    config = uvicorn.Config(FACTORY, factory=True, workers=workers, host=host, port=port, access_log=False,
+                            log_config=None)
+    sockets = listen(host, port, workers, config.backlog)
     # Workers start from a fresh folder of metric files: /metrics counts this server's requests, none older.
-    with tempfile.TemporaryDirectory(prefix="kg-metrics-") as shared:
-        os.environ[env_name("metrics_dir")] = shared
-        os.environ[env_name("serve_bind")] = host
-        uvicorn.run(FACTORY, factory=True, workers=workers, host=host, port=port, access_log=False,
-                    log_config=None)
+    try:
+        with tempfile.TemporaryDirectory(prefix="kg-metrics-") as shared:
+            os.environ[env_name("metrics_dir")] = shared
+            os.environ[env_name("serve_bind")] = host
+            logging.getLogger("uvicorn.error").info(f"Uvicorn running on http://{host}:{port} with {workers} "
+                                                    "workers (Press CTRL+C to quit)")
+            Spread(config, sockets).run()
+    finally:
+        for sock in sockets:
+            sock.close()
