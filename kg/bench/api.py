@@ -180,7 +180,9 @@ LOAD_SECONDS = 60.0  # and at most this long for both sides together, after a sh
 LOAD_ROUNDS = 4  # the sides take turns, so the machine's noise falls on both alike
 REQUEST_TIMEOUT_S = 10.0
 SAMPLE = 200  # papers, authors and author pairs the reads are drawn from
-SERVE_WORKERS = os.cpu_count() or 1  # `kg serve --workers` of the load: a process per core
+# `kg serve --workers` of the load: a process per core beyond the two that Neo4j and the load generator keep busy.
+# On the 2-core bench machine, 2 workers measured slower than 1 (no idle core for the second one).
+SERVE_WORKERS = max(1, (os.cpu_count() or 1) - 2)
 MIX = {"paper": 4, "author": 3, "search": 2, "coauthorPath": 1}  # relative frequency of each read
 PAPER_QUERY = "query($id: ID!) { paper(id: $id) { id title authors { id name } topics { id name } } }"
 AUTHOR_QUERY = """query($name: String!) {
