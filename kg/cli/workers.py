@@ -13,6 +13,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess, Process
 from kg.errors import KgError
 
 log = logging.getLogger("uvicorn.error")
+READY_S = 60.0  # for a new worker to start serving (imports and the app take several seconds on a busy host)
 
 
 def listen(host: str, port: int, count: int, backlog: int) -> list[socket.socket]:
@@ -78,7 +79,7 @@ class Spread(Multiprocess):
             if self.should_exit.is_set():
                 return
             new = self.start(index)
-            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
+            if not new.wait_until_ready(READY_S, self.should_exit):
                 new.kill()
                 new.join()
                 log.error(f"New child process [{new.pid}] was not ready in time; keeping worker [{old.pid}]")
