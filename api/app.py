@@ -85,11 +85,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from kg.store.connection import settings as env_settings
 
         persisted.store()  # a bad allowlist file stops the server as it starts
-        app.state.db = Database(settings or env_settings())
+        metrics = app.state.metrics
+        app.state.db = Database(settings or env_settings(), sessions=metrics.sessions)
+        metrics.pool_size.set(app.state.db.pool_size)
         try:
             yield
         finally:
             await app.state.db.close()
+            metrics.close()
 
     app = FastAPI(title="kg", summary="Research literature as a knowledge graph", lifespan=lifespan)
     # Starlette types add_route's endpoint as a request handler; a Route serves an ASGI app like GraphQL too.

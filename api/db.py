@@ -8,6 +8,7 @@ from typing import Any
 import neo4j
 from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from prometheus_client import Gauge
 
 from api.errors import Unavailable
 from api.limits import LimitError
@@ -31,7 +32,7 @@ def query_timeout() -> float:
 class Database:
     """An async driver and the database to read from; counts the queries it runs."""
 
-    def __init__(self, settings: Settings, timeout: float | None = None) -> None:
+    def __init__(self, settings: Settings, timeout: float | None = None, sessions: Gauge | None = None) -> None:
         self.settings = settings
         self.timeout = timeout or query_timeout()
         # Connect with a short timeout: a request must not hang while the database is down.
@@ -39,7 +40,7 @@ class Database:
                                                 connection_timeout=CONNECT_S, max_connection_pool_size=POOL_SIZE)
         self.pool_size = POOL_SIZE
         self.queries = 0
-        self.in_use = 0  # sessions open now
+        self.sessions = sessions  # /metrics' sessions in use (a gauge of every process with --workers)
 
     async def close(self) -> None:
         """Close the driver's connections."""
@@ -79,7 +80,8 @@ class Database:
         """`query` as an auto-commit transaction in READ mode (the server refuses writes in it)."""
         # Auto-commit sends RUN and PULL in one write; a managed transaction (execute_read) adds BEGIN and
         # COMMIT, which doubles the messages and socket writes on both sides for these one-query reads.
-        self.in_use += 1
+        if self.sessions is not None:
+            self.sessions.inc()
         try:
             async with self.driver.session(database=self.settings.database,
                                            default_access_mode=neo4j.READ_ACCESS) as session:
@@ -89,4 +91,5 @@ class Database:
                 # the per-value conversion that result.data() does.
                 return [dict(zip(keys, values)) for values in await result.values()]
         finally:
-            self.in_use -= 1
+            if self.sessions is not None:
+                self.sessions.dec()

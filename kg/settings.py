@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", alias="KG_LOG_LEVEL")
     slow_query_ms: float = Field(500.0, alias="KG_SLOW_QUERY_MS", ge=0)
     metrics_key: str = Field("", alias="KG_METRICS_KEY", repr=False)
+    # `kg serve --workers N` sets these for its worker processes: the address they serve, and prometheus_client's
+    # folder of per-process metric files (its own variable), which /metrics sums.
+    serve_bind: str | None = Field(None, alias="KG_SERVE_BIND")
+    metrics_dir: Path | None = Field(None, alias="PROMETHEUS_MULTIPROC_DIR")
     # Persisted queries: a JSON file {sha256: query} loaded at start; with KG_API_PERSISTED_ONLY, the allowlist.
     persisted_queries: Path | None = Field(None, alias="KG_API_PERSISTED_QUERIES")
     persisted_only: bool = Field(False, alias="KG_API_PERSISTED_ONLY")

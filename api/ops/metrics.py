@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 import secrets
+from pathlib import Path
 from typing import Any
 
+import psutil
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, PlatformCollector, ProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 # Limits that refuse requests: api/limits.py's, the body's, the query timeout's, and "rate" for a rate limiter.
 LIMITS = ("depth", "cost", "hops", "rate", "tokens", "aliases", "page", "search", "body", "timeout")
@@ -17,12 +22,21 @@ CYPHER_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 
 
 class Metrics:
-    """Every series of /metrics (docs/operations.md lists them)."""
+    """Every series of /metrics (docs/operations.md lists them). With `shared` (PROMETHEUS_MULTIPROC_DIR, set
+    by `kg serve --workers N` before prometheus_client is imported), each process writes its series to files
+    there and `registry`, the one /metrics reads, sums them over the processes."""
 
-    def __init__(self) -> None:
-        self.registry = registry = CollectorRegistry(auto_describe=True)
-        ProcessCollector(registry=registry)
-        PlatformCollector(registry=registry)
+    def __init__(self, shared: Path | None = None) -> None:
+        self.shared = shared
+        self.registry = CollectorRegistry(auto_describe=True)
+        PlatformCollector(registry=self.registry)
+        if shared is None:
+            registry = self.registry
+            ProcessCollector(registry=registry)  # not with workers: it would describe whichever one answered
+        else:
+            registry = CollectorRegistry()  # this process's own series, read back through the files
+            MultiProcessCollector(self.registry, path=str(shared))  # type: ignore[no-untyped-call]
+            forget_dead(shared)
         self.requests = Counter("kg_http_requests", "HTTP requests by route, method, status and GraphQL operation",
                                 ["route", "method", "status", "operation"], registry=registry)
         self.latency = Histogram("kg_http_request_duration_seconds", "Time to answer a request, by route and "
@@ -37,10 +51,16 @@ class Metrics:
         for limit in LIMITS:
             self.rejected.labels(limit=limit)
         self.sessions = Gauge("kg_neo4j_sessions_in_use", "Neo4j sessions the API holds now (each holds one "
-                              "pooled connection)", registry=registry)
+                              "pooled connection)", registry=registry, multiprocess_mode="livesum")
         self.pool_size = Gauge("kg_neo4j_pool_max_size", "The Neo4j driver's connection pool size, per server",
-                               registry=registry)
-        self.ready = Gauge("kg_ready", "1 when the last readiness check passed, else 0", registry=registry)
+                               registry=registry, multiprocess_mode="livesum")
+        self.ready = Gauge("kg_ready", "1 when the last readiness check passed, else 0", registry=registry,
+                           multiprocess_mode="livemostrecent")
+        self.ready.set(0)  # a series from the start, as without workers (most recent: the last check wins)
+        self.started = Gauge("kg_worker_start_time_seconds", "When the serving process started (Unix time); "
+                             "with --workers, one series per live worker, by pid", registry=registry,
+                             multiprocess_mode="liveall")
+        self.started.set(psutil.Process().create_time())
         self._operations: set[str] = set()
         self._children: dict[tuple[str, str, int, str], tuple[Any, Any]] = {}  # labelled series, by labels
 
@@ -54,6 +74,11 @@ class Metrics:
                 self.latency.labels(route=route, operation=operation))
         children[0].inc()
         children[1].observe(seconds)
+
+    def close(self) -> None:
+        """As the process stops serving: its live gauges leave /metrics (its counts stay in the sums)."""
+        if self.shared is not None:
+            mark_process_dead(os.getpid(), str(self.shared))  # type: ignore[no-untyped-call]
 
     @staticmethod
     def method(method: str) -> str:
@@ -72,6 +97,17 @@ class Metrics:
             self._operations.add(name)
             return name
         return "other"
+
+
+_LIVE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db")
+
+
+def forget_dead(shared: Path) -> None:
+    """Take the live gauges of processes that died without `Metrics.close` (a killed worker) off /metrics."""
+    pids = {int(m.group(1)) for f in os.listdir(shared) if (m := _LIVE_FILE.fullmatch(f))}
+    for pid in pids - {os.getpid()}:
+        if not psutil.pid_exists(pid):
+            mark_process_dead(pid, str(shared))  # type: ignore[no-untyped-call]
 
 
 def is_loopback(host: str | None) -> bool:

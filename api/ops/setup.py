@@ -17,20 +17,18 @@ def install(app: FastAPI) -> None:
     """Add the ops routes and the tracing middleware (call it after every other middleware: it must be
     the outermost, to see every answer)."""
     conf = settings()
-    metrics = app.state.metrics = Metrics()
+    metrics = app.state.metrics = Metrics(conf.metrics_dir)
     app.state.readiness = readiness = Readiness(metrics)
     app.state.metrics_key = conf.metrics_key
     app.state.bind_host = None  # unknown until `serving` says: /metrics then needs the key
     readiness.register("neo4j", neo4j_check(lambda: app.state.db))
-    metrics.sessions.set_function(lambda: getattr(getattr(app.state, "db", None), "in_use", 0))
-    metrics.pool_size.set_function(lambda: getattr(getattr(app.state, "db", None), "pool_size", 0))
     app.add_route("/healthz", healthz, include_in_schema=False)
     app.add_route("/readyz", readyz, include_in_schema=False)
     app.add_route("/metrics", scrape, include_in_schema=False)
     app.add_middleware(Observe, metrics=metrics, slow_s=conf.slow_query_ms / 1000, routes=lambda: app.routes)
 
 
-def serving(app: FastAPI, host: str) -> None:
+def serving(app: FastAPI, host: str | None) -> None:
     """Tell the app the address it is bound to (/metrics is open on loopback only), and log as kg does."""
     conf = settings()
     app.state.bind_host = host

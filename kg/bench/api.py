@@ -80,14 +80,14 @@ def _free_port() -> int:
 class Server:
     """`kg serve` in a subprocess on a loopback port, pointed at `conf`."""
 
-    def __init__(self, conf: Settings, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, conf: Settings, env: Mapping[str, str] | None = None, workers: int = 1) -> None:
         self.port = _free_port()
         self.log = tempfile.TemporaryFile()  # its stderr: a pipe nobody reads would block it once full
         env = {**os.environ, **(env or {}), "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user,
                "NEO4J_PASSWORD": conf.password, "NEO4J_DATABASE": conf.database,
                "KG_API_RATE": "0"}  # measures the API, not its rate limit
-        self.proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(self.port),
+                                      "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         self.url = f"http://127.0.0.1:{self.port}/graphql"
 
     def wait(self, client: httpx.Client) -> None:
@@ -184,6 +184,9 @@ LOAD_SECONDS = 60.0  # and at most this long for both sides together, after a sh
 LOAD_ROUNDS = 4  # the sides take turns, so the machine's noise falls on both alike
 REQUEST_TIMEOUT_S = 10.0
 SAMPLE = 200  # papers, authors and author pairs the reads are drawn from
+# `kg serve --workers` of the load: a process per core beyond the two that Neo4j and the load generator keep busy.
+# On the 2-core bench machine, 2 workers measured slower than 1 (no idle core for the second one).
+SERVE_WORKERS = max(1, (os.cpu_count() or 1) - 2)
 MIX = {"paper": 4, "author": 3, "search": 2, "coauthorPath": 1}  # relative frequency of each read
 PAPER_QUERY = "query($id: ID!) { paper(id: $id) { id title authors { id name } topics { id name } } }"
 AUTHOR_QUERY = """query($name: String!) {
@@ -223,12 +226,23 @@ class Tally:
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """CPU seconds (user + system) process `pid` has used so far; 0 for none."""
+    """CPU seconds (user + system) process `pid` and its live children (`kg serve`'s workers) have used so far;
+    0 for none."""
+    if not pid:
+        return 0.0
+    total = 0.0
     try:
-        times = psutil.Process(pid).cpu_times() if pid else None
+        process = psutil.Process(pid)
+        processes = [process, *process.children(recursive=True)]
     except psutil.Error:
         return 0.0
-    return times.user + times.system if times else 0.0
+    for one in processes:
+        try:
+            times = one.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def paper_read(paper_id: str) -> Read:
@@ -355,11 +369,11 @@ async def load(conf: Settings, url: str, reads: list[Read], warmup: list[Read], 
 
 
 def measure_load(conf: Settings, requests: int = LOAD_REQUESTS, seconds: float = LOAD_SECONDS,
-                 clients: int = CLIENTS, rounds: int = LOAD_ROUNDS) -> dict[str, Tally]:
-    """The load against a `kg serve` of its own on loopback, pointed at `conf`."""
+                 clients: int = CLIENTS, rounds: int = LOAD_ROUNDS, workers: int = SERVE_WORKERS) -> dict[str, Tally]:
+    """The load against a `kg serve --workers N` of its own on loopback, pointed at `conf`."""
     with driver(conf) as db, httpx.Client(timeout=60) as client:
         plan = load_plan(db, conf.database, requests + 2 * clients)
-        server = Server(conf)
+        server = Server(conf, workers=workers)
         try:
             server.wait(client)
             return asyncio.run(load(conf, server.url, plan[2 * clients:], plan[:2 * clients], clients,
@@ -368,12 +382,12 @@ def measure_load(conf: Settings, requests: int = LOAD_REQUESTS, seconds: float =
             server.stop()
 
 
-def load_figures(tallies: dict[str, Tally], clients: int = CLIENTS) -> list[Figure]:
-    """Requests/s, p99 and errors through the API next to raw Cypher."""
+def load_figures(tallies: dict[str, Tally], clients: int = CLIENTS, workers: int = SERVE_WORKERS) -> list[Figure]:
+    """Requests/s, p99 and errors through the API (`kg serve --workers <workers>`) next to raw Cypher."""
     api, raw = tallies["api"], tallies["raw"]
     mix = ", ".join(f"{kind} {weight}" for kind, weight in MIX.items())
-    note = (f"{len(api.seconds)} GraphQL and {len(raw.seconds)} Cypher requests of one seeded mix "
-            f"({mix}) in {api.wall:.0f} s and {raw.wall:.0f} s")
+    note = (f"{len(api.seconds)} GraphQL requests to `kg serve --workers {workers}` and {len(raw.seconds)} "
+            f"Cypher requests of one seeded mix ({mix}) in {api.wall:.0f} s and {raw.wall:.0f} s")
     if api.server_cpu:  # where the CPU of this shared machine went, whatever else ran on it
         note += (f"; CPU per request: kg serve {api.cpu_ms(api.server_cpu):.2f} ms, load generator "
                  f"{api.cpu_ms(api.client_cpu):.2f} ms (HTTP client) vs {raw.cpu_ms(raw.client_cpu):.2f} ms "
@@ -411,10 +425,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=LOAD_REQUESTS, help="with --load: at most, per side")
     parser.add_argument("--seconds", type=float, default=LOAD_SECONDS, help="with --load: at most, both sides")
     parser.add_argument("--clients", type=int, default=CLIENTS, help="with --load: concurrent clients per side")
+    parser.add_argument("--workers", type=int, default=SERVE_WORKERS, help="with --load: kg serve's processes")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()
     if args.load:
-        rows = load_figures(measure_load(settings(), args.requests, args.seconds, args.clients), args.clients)
+        rows = load_figures(measure_load(settings(), args.requests, args.seconds, args.clients,
+                                         workers=args.workers), args.clients, args.workers)
         text = figure_table(rows) + f"\nLoad average at the end: {os.getloadavg()[0]:.2f} (1 min).\n"
     else:
         text = table(measure(settings(), args.pairs))

@@ -217,29 +217,14 @@ def serve_cmd(
     port: int = typer.Option(8000, help="Port to listen on.", min=1, max=65535),
     open_access: bool = typer.Option(False, "--open", help="Serve off loopback without KG_API_KEY: anyone "
                                      "who can reach the port may query the graph."),
+    workers: int = typer.Option(1, "--workers", help="Processes that serve the port (uvicorn's workers); "
+                                "/metrics sums them."),
 ) -> None:
     """Serve the GraphQL API at /graphql (GraphiQL in a browser); Neo4j as for `kg ingest`. Off loopback it
     needs KG_API_KEY (clients send `Authorization: Bearer <key>`) or --open."""
-    import uvicorn
+    from kg.cli.serve import serve
 
-    from kg.cli.access import check_exposure
-
-    check_exposure(host, env_settings().api_key, open_access)
-
-    from api.app import app as api_app
-    from api.graphiql import missing
-    from api.ops.setup import serving
-    from api.sparql import readiness as sparql_readiness
-    from kg.store.connection import driver
-
-    driver().close()  # fail now, in one line, when Neo4j cannot be reached
-    sparql.ensure()
-    if gone := missing():
-        error(f"GraphiQL will not load in a browser (its files are missing or altered: {', '.join(gone)}); "
-              "POST /graphql still works")
-    api_app.state.readiness.register("sparql", sparql_readiness(api_app))  # the store ensure() built
-    serving(api_app, host)  # /metrics open on loopback only; kg's log lines (KG_LOG_FORMAT), no access log
-    uvicorn.run(api_app, host=host, port=port, access_log=False, log_config=None)
+    serve(host, port, workers, open_access)
 
 
 BENCH_PAPERS = 200_000
