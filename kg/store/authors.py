@@ -135,8 +135,11 @@ def _spelling(spellings: list[str]) -> str:
     return min(spellings, key=lambda v: (-len(v), order_key(v)))
 
 
-def read_blocks(tx: ManagedTransaction, blocks: list[str]) -> BlockData:
-    """Every mention of `blocks` with what kg/ingest/identities.py gives a mention in memory."""
+def read_blocks(tx: ManagedTransaction, blocks: list[str], circles: dict[str, set[str]] | None = None) -> BlockData:
+    """Every mention of `blocks` with what kg/ingest/identities.py gives a mention in memory.
+
+    circles: the co-author blocks of each block read so far, kept across the transactions of one run where
+    no other process writes (resolution never changes them: it keeps every author in its block)."""
     spellings: dict[str, set[str]] = {}
     node_figures: dict[str, dict[str, Any]] = {}
     node_pages: dict[str, list[str]] = {}
@@ -149,7 +152,10 @@ def read_blocks(tx: ManagedTransaction, blocks: list[str]) -> BlockData:
     papers = sorted({p for _, _, p in found})
     context = {r["id"]: r for r in tx.run(_PAPERS, papers=papers)}
     co_blocks = sorted({b for r in context.values() for b in r["blocks"]})
-    circles = {r["block"]: set(r["circle"]) for r in tx.run(_CIRCLES, blocks=co_blocks)}
+    circles = {} if circles is None else circles
+    missing = [b for b in co_blocks if b not in circles]
+    circles.update({b: set() for b in missing})  # a block that wrote with no other block has no row
+    circles.update({r["block"]: set(r["circle"]) for r in tx.run(_CIRCLES, blocks=missing)})
     pages = sorted({g for ps in node_pages.values() for g in ps})
     profiles = {r["id"]: r for r in tx.run(_PROFILES, pages=pages)}
     listed: dict[str, set[str]] = {}
@@ -250,9 +256,10 @@ def renumber(tx: ManagedTransaction, papers: list[str], lists: dict[str, list[li
     tx.run(_POSITION, rows=rows).consume()
 
 
-def _resolve(tx: ManagedTransaction, blocks: list[str], weights: Weights) -> int:
+def _resolve(tx: ManagedTransaction, blocks: list[str], weights: Weights,
+             circles: dict[str, set[str]] | None = None) -> int:
     tx.run(TAKE_TURN).consume()
-    data = read_blocks(tx, blocks)
+    data = read_blocks(tx, blocks, circles)
     identities = [i for b in blocks for i in resolve_block(b, data.mentions.get(b, []), weights)]
     return write_blocks(tx, blocks, data, identities)
 
@@ -299,10 +306,14 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[start:start + BLOCKS_PER_TRANSACTION]
 
 
-def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights) -> int:
-    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written."""
+def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights,
+                    alone: bool = False) -> int:
+    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written.
+
+    alone: no other process writes meanwhile (`--bulk`), so co-author circles are read once for the run."""
     people = 0
+    circles: dict[str, set[str]] | None = {} if alone else None
     with driver.session(database=database) as session:
         for chunk in _chunks(sorted(set(blocks))):
-            people += session.execute_write(_resolve, chunk, weights)
+            people += session.execute_write(_resolve, chunk, weights, circles)
     return people

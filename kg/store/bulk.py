@@ -437,7 +437,7 @@ def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, 
     with stage("built constraints and indexes"), driver(settings) as db:
         apply_schema(db, settings.database)
     with stage("resolved the authors"), driver(settings) as db:
-        resolve_authors(db, settings.database, all_blocks(db, settings.database), weights())
+        resolve_authors(db, settings.database, all_blocks(db, settings.database), weights(), alone=True)
         counted, _, _ = db.execute_query("MATCH ()-[r]->() RETURN count(r)", database_=settings.database)
     pending_marker(home).unlink()
     shutil.rmtree(folder, ignore_errors=True)
