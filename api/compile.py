@@ -16,11 +16,13 @@ from graphql import (
     GraphQLField,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    IntValueNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
 )
-from graphql.execution.values import VariableValues, get_argument_values
 from strawberry import Info
+from strawberry.types.nodes import get_variable_values
 
 from api import cypher
 from api.context import Context
@@ -62,12 +64,12 @@ class Plan:
     level: Level
     firsts: tuple[tuple[str, GraphQLField, FieldNode], ...]
 
-    def params(self, variables: VariableValues) -> dict[str, int] | None:
+    def params(self, variables: dict[str, Any]) -> dict[str, int] | None:
         """The `first` of each compiled list; None when one is out of range (its resolver says so)."""
         params: dict[str, int] = {}
         for name, field, field_node in self.firsts:
-            first = get_argument_values(field, field_node, variables)["first"]
-            if not 0 <= first <= MAX_PAGE:
+            first = _first(field, field_node, variables)
+            if first is None or not 0 <= first <= MAX_PAGE:
                 return None
             params[name] = first
         return params
@@ -75,6 +77,19 @@ class Plan:
     def build(self, item: Row) -> Any:
         """The root object of a row's item, its compiled lists attached all the way down."""
         return _build(self.level, item)
+
+
+def _first(field: GraphQLField, field_node: FieldNode, variables: dict[str, Any]) -> int | None:
+    """The `first` a field is given: a literal, a variable's value or the default; None for anything else."""
+    default = field.args["first"].default_value
+    given = next((a.value for a in field_node.arguments or () if a.name.value == "first"), None)
+    if isinstance(given, IntValueNode):
+        value = int(given.value)
+    elif isinstance(given, VariableNode):
+        value = variables.get(given.name.value, default)
+    else:
+        value = default
+    return value if type(value) is int else None
 
 
 def _build(level: Level, item: Row) -> Any:
@@ -127,14 +142,14 @@ class _Compiler:
         if step is None or sel.selection_set is None or any(a.name.value != "first" for a in sel.arguments or ()):
             return None
         self.count += 1
-        y, r, param = f"n{self.count}", f"r{self.count}", f"first_{self.count}"
+        n = self.count
+        y, r, param, column = f"n{n}", f"r{n}", f"first_{n}", f"_{n}"
         inner = self.projection(y, get_named_type(field.type), sel.selection_set)  # type: ignore[arg-type]
         if inner is None:
             return None
         first = (param, field, sel) if step.limited else None
         if first:
             self.firsts.append(first)
-        column = f"_{self.count}"
         limit = f" LIMIT ${param}" if first else ""
         subquery = (f"{column}: COLLECT {{ {step.match(var, y, r)} WITH {y} ORDER BY {step.order_by(y, r)}{limit} "
                     f"RETURN {inner[1]} }}")
@@ -184,7 +199,7 @@ async def lookup(info: Info[Context, Any], cls: type[N], value: str, by_name: bo
         return False, None
     raw: Raw = info._raw_info
     found = plan(raw, cls.__name__, by_name)
-    params = None if found is None else found.params(raw.variable_values)
+    params = None if found is None else found.params(get_variable_values(raw))
     if found is None or params is None:
         return False, None
     if by_name:
