@@ -8,6 +8,7 @@ import strawberry
 
 from api import cypher, identity, refs
 from api.compile import lookup as compiled
+from api.compile import root_lookup
 from api.connections import (
     AUTHOR_FILTERS,
     PAPER_FILTERS,
@@ -183,23 +184,28 @@ class Query:
         return list(await asyncio.gather(*(any_node(info, i) for i in ids)))
 
     @resolver("A paper by id; null when there is none.")
+    @root_lookup(None)
     async def paper(self, info: Ctx, id: strawberry.ID) -> Paper | None:
         return await find(info, Paper, id)
 
     @resolver("An author by id or by name (give one); null when there is none.")
+    @root_lookup("name")
     async def author(self, info: Ctx, id: strawberry.ID | None = None, name: str | None = None) -> Author | None:
         return await find(info, Author, id, name)
 
     @resolver("An institution by id or by name or alias (give one); null when there is none.")
+    @root_lookup("name")
     async def institution(self, info: Ctx, id: strawberry.ID | None = None,
                           name: str | None = None) -> Institution | None:
         return await find(info, Institution, id, name)
 
     @resolver('A repository by id or by "owner/name" (give one); null when there is none.')
+    @root_lookup("fullName")
     async def repo(self, info: Ctx, id: strawberry.ID | None = None, full_name: str | None = None) -> Repo | None:
         return await find(info, Repo, id, full_name, "fullName")
 
     @resolver("A topic by id or by name (give one); null when there is none.")
+    @root_lookup("name")
     async def topic(self, info: Ctx, id: strawberry.ID | None = None, name: str | None = None) -> Topic | None:
         return await find(info, Topic, id, name)
 
