@@ -4,7 +4,8 @@ The list fields that read a fixed `cypher.Step` (Author.papers, Paper.authors, P
 COLLECT subqueries with the step's own order and `first`; their objects come back attached to their parents
 (api/prefetch.py), so their resolvers read nothing. Any other field resolves as before, from the node's
 properties or its DataLoader; a selection the compiler does not handle (fragments, directives, a field given
-twice) leaves its list, or the whole root field, to the resolvers.
+twice) leaves its list, or the whole root field, to the resolvers. An operation made only of lookups whose
+selections compile whole is answered by `execute` straight from the rows, with no resolver at all.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ class Level:
     lists: tuple[Child, ...]
     # The answer's fields in order, when each is a property, __typename or a compiled list all the way down:
     # (key, "typename", type name), (key, "value", (property, GraphQL type)) or (key, "list", Child).
-    answer: tuple[tuple[str, str, Any], ...] | None
+    shape: tuple[tuple[str, str, Any], ...] | None
 
 
 @dataclass(frozen=True)
@@ -126,9 +127,9 @@ def _complete(kind: GraphQLOutputType, value: Any) -> Any:
 
 def answer(level: Level, item: Row) -> dict[str, Any]:
     """The JSON of a compiled map, as execution would give it (Miss when it would give an error)."""
-    assert level.answer is not None
+    assert level.shape is not None
     out: dict[str, Any] = {}
-    for key, what, how in level.answer:
+    for key, what, how in level.shape:
         if what == "value":
             out[key] = _complete(how[1], item.get(how[0]))
         elif what == "list":
@@ -152,6 +153,7 @@ def _first(field: GraphQLField, field_node: FieldNode, variables: dict[str, Any]
 
 
 def _build(level: Level, item: Row) -> Any:
+    """A `level.cls` object of `item`, with its compiled lists attached."""
     found: Any = node(level.cls, item)
     if level.lists:
         attach(found, {c.key: [_build(c.level, m) for m in item[c.column]] for c in level.lists})
@@ -197,7 +199,7 @@ class _Compiler:
             out.append((key, "list", compiled[0]))
         cls = parent.extensions[DEFINITION].origin
         fields = [".*"] if complete else [f".{p}" for p in dict.fromkeys(props)]
-        whole = not complete and all(c.level.answer is not None for c in lists)
+        whole = not complete and all(c.level.shape is not None for c in lists)
         return Level(cls, tuple(lists), tuple(out) if whole else None), f"{var} {{{', '.join(fields + columns)}}}"
 
     def child(self, var: str, key: str, field: GraphQLField, sel: FieldNode,
@@ -318,7 +320,7 @@ async def execute(schema: GraphQLSchema, document: DocumentNode, operation_name:
         if name_arg == "" or (by_id is None) == (by_name is None) or key in reads:
             return None
         found = plan(sel, parent, operation, by_id is None)
-        params = None if found is None or found.level.answer is None else found.params(coerced.coerced)
+        params = None if found is None or found.level.shape is None else found.params(coerced.coerced)
         if found is None or params is None:
             return None
         reads[key] = (found, parent.name, str(by_id if by_id is not None else by_name), by_id is None, params)
