@@ -45,7 +45,7 @@ class GraphQL(GraphQLOverHTTP, StrawberryASGI):
         return graphiql.page()
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
-        return Context(request.app.state.db)
+        return Context(request.app.state.db, request.app.state.compile_queries)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # its JSONDecodeError is json's, which the view answers with a 400
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pictures.router)
     app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
     app.state.access_policy, app.state.access_limiter = Policy.from_settings(kg_settings()), Limiter()
+    app.state.compile_queries = kg_settings().compile_queries  # see api/compile.py
     app.add_middleware(AccessGuard, policy=app.state.access_policy, limiter=app.state.access_limiter)
     if origins := cors_origins():
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],

@@ -16,8 +16,9 @@ def _keys(keys: list[str]) -> dict[str, Any]:
 class Context:
     """One request's view of the graph: every Cypher query of the request goes through `read`."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, compiled: bool = True) -> None:
         self.db = db
+        self.compiled = compiled  # root lookups read with their selection in one statement (api/compile.py)
         self.queries = 0  # Cypher round trips of this request, reported in the response's extensions
         self._loaders: dict[tuple[str, str], DataLoader[str, Row | None]] = {}
 

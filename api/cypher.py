@@ -2,11 +2,15 @@
 formatted into a text are fixed labels, relationship types and validated integers from this module."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 from kg.graph.model import LABELS
 from kg.store.refs import find_ref
 
-# Newest first; "--MM-DD" dates (no year) sort last.
-PAPER_ORDER = "coalesce(p.year, 0) DESC, coalesce(p.date, '') DESC, p.id"  # as connections.PAPER_ORDERS
+# Newest first; "--MM-DD" dates (no year) sort last. NEWEST is the rule for any variable, PAPER_ORDER for p.
+NEWEST = "coalesce({y}.year, 0) DESC, coalesce({y}.date, '') DESC, {y}.id"
+PAPER_ORDER = NEWEST.format(y="p")  # as connections.PAPER_ORDERS
 
 
 def by_id(label: str) -> str:
@@ -14,44 +18,60 @@ def by_id(label: str) -> str:
     return f"UNWIND $keys AS key MATCH (n:{label} {{id: key}}) RETURN key, n {{.*}} AS item"
 
 
-def papers_of(pattern: str) -> str:
-    """The papers of each `x` in `pattern` (binding x and p), newest first: rows {key, items}."""
-    return f"""
+@dataclass(frozen=True)
+class Step:
+    """A list field's walk from a node `x` of `source` over `pattern` to nodes `y` (`r`: the relationship), in
+    `order`, at most $first of them when `limited`; its DataLoader query and api/compile.py both read it."""
+
+    source: str
+    pattern: str  # with {x}, {y} and {r} for the variables
+    order: str  # of {y} and {r}
+    limited: bool = False
+
+    def match(self, x: str, y: str, r: str) -> str:
+        """The MATCH clause from `x` to `y` (`r` the relationship, when the order needs it)."""
+        return "MATCH " + self.pattern.format(x=x, y=y, r=r)
+
+    def order_by(self, y: str, r: str) -> str:
+        """The order of the `y` nodes."""
+        return self.order.format(y=y, r=r)
+
+    @cached_property
+    def loader(self) -> str:
+        """Rows {key, items}: the `y` nodes of each x whose id is in $keys."""
+        return f"""
 UNWIND $keys AS key
-MATCH {pattern}
-WITH key, p ORDER BY {PAPER_ORDER}
-RETURN key, collect(p {{.*}})[..$first] AS items
+MATCH (x:{self.source} {{id: key}})
+{self.match("x", "y", "r")}
+WITH key, y ORDER BY {self.order_by("y", "r")}
+RETURN key, collect(y {{.*}}){"[..$first]" if self.limited else ""} AS items
 """
 
 
-PAPERS_OF = {
-    "Author": papers_of("(x:Author {id: key})-[:AUTHORED]->(p:Paper)"),
-    "Repo": papers_of("(x:Repo {id: key})<-[:HAS_CODE]-(p:Paper)"),
-    "Topic": papers_of("(x:Topic {id: key})<-[:HAS_TOPIC]-(p:Paper)"),
-    "Institution": papers_of("(x:Institution {id: key})<-[:AFFILIATED_WITH]-(p:Paper)"),
+STEP_PAPERS_OF = {
+    "Author": Step("Author", "({x})-[:AUTHORED]->({y}:Paper)", NEWEST, limited=True),
+    "Repo": Step("Repo", "({x})<-[:HAS_CODE]-({y}:Paper)", NEWEST, limited=True),
+    "Topic": Step("Topic", "({x})<-[:HAS_TOPIC]-({y}:Paper)", NEWEST, limited=True),
+    "Institution": Step("Institution", "({x})<-[:AFFILIATED_WITH]-({y}:Paper)", NEWEST, limited=True),
 }
+PAPERS_OF = {label: step.loader for label, step in STEP_PAPERS_OF.items()}
 
-PAPER_AUTHORS = """
-UNWIND $keys AS key
-MATCH (:Paper {id: key})<-[r:AUTHORED]-(a:Author)
-WITH key, a ORDER BY r.position
-RETURN key, collect(a {.*})[..$first] AS items
-"""
+# Authors in the order the page lists them.
+STEP_PAPER_AUTHORS = Step("Paper", "({x})<-[{r}:AUTHORED]-({y}:Author)", "{r}.position", limited=True)
+PAPER_AUTHORS = STEP_PAPER_AUTHORS.loader
 
 
-def paper_neighbours(rel: str, label: str) -> str:
-    """The `label` nodes a paper points to over `rel`, by id: rows {key, items}."""
-    return f"""
-UNWIND $keys AS key
-MATCH (:Paper {{id: key}})-[:{rel}]->(x:{label})
-WITH key, x ORDER BY x.id
-RETURN key, collect(x {{.*}}) AS items
-"""
+def paper_neighbours(rel: str, label: str) -> Step:
+    """The `label` nodes a paper points to over `rel`, by id."""
+    return Step("Paper", f"({{x}})-[:{rel}]->({{y}}:{label})", "{y}.id")
 
 
-PAPER_REPOS = paper_neighbours("HAS_CODE", "Repo")
-PAPER_TOPICS = paper_neighbours("HAS_TOPIC", "Topic")
-PAPER_INSTITUTIONS = paper_neighbours("AFFILIATED_WITH", "Institution")
+STEP_PAPER_REPOS = paper_neighbours("HAS_CODE", "Repo")
+STEP_PAPER_TOPICS = paper_neighbours("HAS_TOPIC", "Topic")
+STEP_PAPER_INSTITUTIONS = paper_neighbours("AFFILIATED_WITH", "Institution")
+PAPER_REPOS = STEP_PAPER_REPOS.loader
+PAPER_TOPICS = STEP_PAPER_TOPICS.loader
+PAPER_INSTITUTIONS = STEP_PAPER_INSTITUTIONS.loader
 
 AUTHOR_PAPER_COUNT = """
 UNWIND $keys AS key

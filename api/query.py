@@ -7,6 +7,8 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from api import cypher, identity, refs
+from api.compile import lookup as compiled
+from api.compile import root_lookup
 from api.connections import (
     AUTHOR_FILTERS,
     PAPER_FILTERS,
@@ -115,6 +117,15 @@ def maybe(cls: type[N], props: Row | None) -> N | None:
     return node(cls, props) if props else None
 
 
+async def find(info: Ctx, cls: type[N], id: str | None, name: str | None = None, name_arg: str = "name") -> N | None:
+    """A root lookup of a `cls` node by id or name: compiled with its selection when it can be, else by lookup."""
+    if (id is None) != (name is None):
+        done, found = await compiled(info, cls, id if id is not None else name, by_name=id is None)  # type: ignore[arg-type]
+        if done:
+            return found
+    return maybe(cls, await lookup(info, cls.__name__, id, name, name_arg))
+
+
 def as_path(nodes_: list[Row]) -> CoauthorPath:
     """A path's alternating author, paper, author... nodes as a CoauthorPath."""
     return CoauthorPath(length=len(nodes_) // 2, authors=nodes(Author, nodes_[0::2]),
@@ -173,25 +184,30 @@ class Query:
         return list(await asyncio.gather(*(any_node(info, i) for i in ids)))
 
     @resolver("A paper by id; null when there is none.")
+    @root_lookup(None)
     async def paper(self, info: Ctx, id: strawberry.ID) -> Paper | None:
-        return maybe(Paper, await info.context.item(BY_ID["Paper"], id))
+        return await find(info, Paper, id)
 
     @resolver("An author by id or by name (give one); null when there is none.")
+    @root_lookup("name")
     async def author(self, info: Ctx, id: strawberry.ID | None = None, name: str | None = None) -> Author | None:
-        return maybe(Author, await lookup(info, "Author", id, name, "name"))
+        return await find(info, Author, id, name)
 
     @resolver("An institution by id or by name or alias (give one); null when there is none.")
+    @root_lookup("name")
     async def institution(self, info: Ctx, id: strawberry.ID | None = None,
                           name: str | None = None) -> Institution | None:
-        return maybe(Institution, await lookup(info, "Institution", id, name, "name"))
+        return await find(info, Institution, id, name)
 
     @resolver('A repository by id or by "owner/name" (give one); null when there is none.')
+    @root_lookup("fullName")
     async def repo(self, info: Ctx, id: strawberry.ID | None = None, full_name: str | None = None) -> Repo | None:
-        return maybe(Repo, await lookup(info, "Repo", id, full_name, "fullName"))
+        return await find(info, Repo, id, full_name, "fullName")
 
     @resolver("A topic by id or by name (give one); null when there is none.")
+    @root_lookup("name")
     async def topic(self, info: Ctx, id: strawberry.ID | None = None, name: str | None = None) -> Topic | None:
-        return maybe(Topic, await lookup(info, "Topic", id, name, "name"))
+        return await find(info, Topic, id, name)
 
     @resolver("Papers, newest first or by relevance to `search` (or in `orderBy`), filtered by what is given "
               "(author, institution, topic: id or name; repo: id or owner/name; the same and more in `where`).")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +12,8 @@ from strawberry.extensions import SchemaExtension, max_aliases, query_depth_limi
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
+from api.compile import execute as compiled
+from api.context import Context
 from api.errors import masked, should_mask
 from api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, limit_of, refuse_costly
 from api.ops.context import current, refused
@@ -39,7 +41,7 @@ def traced(ctx: ExecutionContext, errors: list[GraphQLError] | None) -> None:
 class Guard(SchemaExtension):
     """Every per-request step in one extension (each extension adds hooks to every request): parse and
     validate through the caches, within the token, depth and alias limits; refuse an operation above
-    MAX_COST before any resolver runs; report `cost` and `cypherQueries`; mask unexpected errors."""
+    MAX_COST before any resolver runs; answer compiled lookups without resolvers (api/compile.py); report `cost` and `cypherQueries`; mask unexpected errors."""
 
     cost = 0
 
@@ -66,8 +68,12 @@ class Guard(SchemaExtension):
         ctx.pre_execution_errors = VALIDATE(ctx.schema._schema, ctx.graphql_document, ctx.validation_rules)
         yield
 
-    def on_execute(self) -> Iterator[None]:
-        self.cost = refuse_costly(self.execution_context)
+    async def on_execute(self) -> AsyncIterator[None]:
+        ctx = self.execution_context
+        self.cost = refuse_costly(ctx)
+        if ctx.result is None and isinstance(ctx.context, Context):  # lookups answered by compiled statements
+            ctx.result = await compiled(ctx.schema._schema, ctx.graphql_document,  # type: ignore[arg-type]
+                                        ctx.operation_name, ctx.variables, ctx.context)
         yield
 
     def get_results(self) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from api.db import Row
 from api.fields import resolver
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
 from api.pagination import Connection, nested_connection
+from api.prefetch import attached
 from kg.graph.identity import read_evidence
 from kg.graph.model import LABELS
 
@@ -59,12 +60,33 @@ def described(label: str, prop: str) -> Any:
     return strawberry.field(description=LABELS[label].prop(prop).doc)
 
 
+def step_field(step: cypher.Step, type_name: str, description: str | None, default: int = DEFAULT_PAGE) -> Any:
+    """A list field of `type_name` nodes read by `step`, with `first` when the step is limited: the list a
+    compiled query attached (api/compile.py), else its DataLoader's."""
+    if step.limited:
+        async def limited(root: Any, info: Ctx, first: First = default) -> list[Any]:
+            found = attached(root, info)
+            if found is not None:
+                return found
+            return nodes(globals()[type_name], await info.context.items(step.loader, root.id, first=page_size(first)))
+
+        resolve: Any = limited
+    else:
+        async def unlimited(root: Any, info: Ctx) -> list[Any]:
+            found = attached(root, info)
+            if found is not None:
+                return found
+            return nodes(globals()[type_name], await info.context.items(step.loader, root.id))
+
+        resolve = unlimited
+    resolve.__annotations__["return"] = f"list[{type_name}]"  # the types are defined below
+    resolve.step = step  # what api/compile.py compiles the field from
+    return strawberry.field(resolver=resolve, description=description)
+
+
 def papers_field(label: str, description: str) -> Any:
     """The `papers` field of an Author, Repo, Topic or Institution: its papers, newest first."""
-    async def papers(root: Any, info: Ctx, first: First = DEFAULT_PAGE) -> list[Paper]:
-        return nodes(Paper, await info.context.items(cypher.PAPERS_OF[label], root.id, first=page_size(first)))
-
-    return strawberry.field(resolver=papers, description=description)
+    return step_field(cypher.STEP_PAPERS_OF[label], "Paper", description)
 
 
 After = Annotated[str | None, strawberry.argument(description="The endCursor of the page before.")]
@@ -148,24 +170,14 @@ class Paper(Node):
     organization: str | None
     links: list[str] | None = strawberry.field(description="Project pages and other non-repository links.")
 
-    @resolver("Authors in the order the page lists them.")
-    async def authors(self, info: Ctx, first: First = MAX_PAGE) -> list[Author]:
-        return nodes(Author, await info.context.items(cypher.PAPER_AUTHORS, self.id, first=page_size(first)))
-
     authors_connection: Connection[Author] = authors_connection_field(
         "Paper", "Its authors, in the order the page lists them unless orderBy says otherwise.")
-
-    @resolver("Code repositories and Hugging Face models, datasets and spaces.")
-    async def repos(self, info: Ctx) -> list[Repo]:
-        return nodes(Repo, await info.context.items(cypher.PAPER_REPOS, self.id))
-
-    @resolver("arXiv category and keyphrases.")
-    async def topics(self, info: Ctx) -> list[Topic]:
-        return nodes(Topic, await info.context.items(cypher.PAPER_TOPICS, self.id))
-
-    @strawberry.field
-    async def institutions(self, info: Ctx) -> list[Institution]:
-        return nodes(Institution, await info.context.items(cypher.PAPER_INSTITUTIONS, self.id))
+    authors: list[Author] = step_field(cypher.STEP_PAPER_AUTHORS, "Author", "Authors in the order the page lists them.",
+                                       MAX_PAGE)
+    repos: list[Repo] = step_field(cypher.STEP_PAPER_REPOS, "Repo",
+                                   "Code repositories and Hugging Face models, datasets and spaces.")
+    topics: list[Topic] = step_field(cypher.STEP_PAPER_TOPICS, "Topic", "arXiv category and keyphrases.")
+    institutions: list[Institution] = step_field(cypher.STEP_PAPER_INSTITUTIONS, "Institution", None)
 
     @resolver("The pages that list this paper, and where.")
     async def sources(self, info: Ctx) -> list[Source]:

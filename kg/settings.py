@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     # RDF and the API.
     base_iri: str = Field("http://localhost:8000", alias="KG_BASE_IRI")
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)
+    compile_queries: bool = Field(True, alias="KG_API_COMPILE")  # root lookups as one statement (docs/graphql.md)
     sparql_timeout: float = Field(10.0, alias="KG_SPARQL_TIMEOUT", gt=0)
     cors_origins: str = Field("", alias="KG_CORS_ORIGINS")
     # Operations: logs, the slow-query log and /metrics (docs/operations.md).
