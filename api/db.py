@@ -10,6 +10,7 @@ from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from api.errors import Unavailable
+from api.gate import QUERY_SLOTS, Gate
 from api.limits import LimitError
 from api.ops.context import current, cypher_done
 from kg.settings import env_name, settings
@@ -40,6 +41,7 @@ class Database:
         self.pool_size = POOL_SIZE
         self.queries = 0
         self.in_use = 0  # sessions open now
+        self.gate = Gate(QUERY_SLOTS)
 
     async def close(self) -> None:
         """Close the driver's connections."""
@@ -52,6 +54,7 @@ class Database:
         # The request id goes with the transaction: SHOW TRANSACTIONS and Neo4j's query log show it.
         query = neo4j.Query(text, timeout=self.timeout, metadata={"request_id": trace.id} if trace else None)
         started = time.perf_counter()
+        await self.gate.enter()
         try:
             return await self._retried(query, params)
         except ClientError as exc:
@@ -63,6 +66,7 @@ class Database:
             log.warning("Neo4j unavailable: %s", exc)
             raise Unavailable() from None
         finally:
+            self.gate.leave()
             cypher_done(text, time.perf_counter() - started)
 
     async def _retried(self, query: neo4j.Query, params: dict[str, Any]) -> list[Row]:

@@ -182,11 +182,14 @@ def classify(response: httpx.Response) -> tuple[str, str]:
 
 
 class Serve:
-    """`kg serve` of the lab on a loopback port."""
+    """`kg serve` of the lab on a loopback port, its log lines in a file of the lab's home."""
 
     def __init__(self, lab: Lab, port: int, **env: str) -> None:
         self.url = f"http://127.0.0.1:{port}"
-        self.proc = lab.popen(["serve", "--host", "127.0.0.1", "--port", str(port)], **env)
+        # Not a pipe: nobody reads it while the load runs, and once its 64 KiB are full of log lines every
+        # write blocks, and with it the server's event loop.
+        self.log = lab.kg_home / "serve.log"
+        self.proc = lab.popen(["serve", "--host", "127.0.0.1", "--port", str(port)], log=self.log, **env)
         deadline = time.monotonic() + 60
         with httpx.Client(timeout=5) as http:
             while time.monotonic() < deadline:
@@ -199,7 +202,7 @@ class Serve:
                     break
                 time.sleep(0.3)
         kill_tree(self.proc)
-        raise RuntimeError(f"kg serve did not come up: {self.proc.communicate()[1].strip()[-300:]}")
+        raise RuntimeError(f"kg serve did not come up: {self.log.read_text().strip()[-300:]}")
 
     def stop(self) -> int:
         """Stop it; the peak RSS it reached."""

@@ -1,0 +1,70 @@
+"""Bounds on the reads the API has in flight against Neo4j: a read waits at most WAIT_S for one of its gate's
+slots, then is refused as Busy (GraphQL: DATABASE_UNAVAILABLE; /resource, /rdf, /path: 503 with Retry-After).
+
+Without them, once Neo4j restarts under load (cold caches, no query plans yet), slow reads pile up: exports
+held every one of anyio's 40 worker threads and every later /resource and /rdf request queued behind them."""
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from api.errors import RETRY_AFTER_S, Unavailable
+from api.ops.context import refused
+
+# Reads beyond a few per core only queue inside Neo4j (when it runs on this machine, as `kg neo4j start`'s
+# does) and make every read slow; a request refused at once can come back, one left waiting times out.
+QUERY_SLOTS = max(8, 4 * (os.cpu_count() or 1))  # GraphQL's Cypher queries at once
+# /resource and /path reads, each on one of anyio's 40 worker threads, which GraphiQL's files need too.
+THREAD_SLOTS = min(16, QUERY_SLOTS)
+EXPORT_SLOTS = max(2, os.cpu_count() or 1)  # /rdf exports, each reading Neo4j all along its stream
+WAIT_S = 2.0  # how long a read waits for a slot before its request is told to come back
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Busy(Unavailable):
+    """Every slot stayed taken for WAIT_S."""
+
+    def __init__(self) -> None:
+        super().__init__("the graph database is busy; try again shortly")
+
+
+async def busy_response(request: Request, exc: Exception) -> JSONResponse:
+    """The HTTP answer to Busy: 503 with Retry-After."""
+    return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+class Gate:
+    """`slots` reads at once; `enter` waits at most `wait_s` for a slot (Busy otherwise), `leave` frees it."""
+
+    def __init__(self, slots: int, wait_s: float = WAIT_S) -> None:
+        self.slots = asyncio.Semaphore(slots)
+        self.size = slots
+        self.wait_s = wait_s
+
+    async def enter(self) -> None:
+        """Take a slot, or raise Busy after `wait_s`."""
+        try:
+            async with asyncio.timeout(self.wait_s):
+                await self.slots.acquire()
+        except TimeoutError:
+            refused("busy")
+            raise Busy() from None
+
+    def leave(self) -> None:
+        """Free the slot `enter` took."""
+        self.slots.release()
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fn(*args, **kwargs)` on a worker thread, in a slot."""
+        await self.enter()
+        try:
+            return await run_in_threadpool(fn, *args, **kwargs)
+        finally:
+            self.leave()
