@@ -1,6 +1,7 @@
 """The API's access to Neo4j: the async driver, every call a parameterized read with a timeout."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -10,7 +11,7 @@ from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from api.errors import Unavailable
-from api.gate import QUERY_SLOTS, Gate
+from api.gate import ACQUIRE_S, MARGIN_S, QUERY_SLOTS, Gate, time_left
 from api.limits import LimitError
 from api.ops.context import current, cypher_done
 from kg.settings import env_name, settings
@@ -18,6 +19,7 @@ from kg.store.connection import Settings
 
 TIMEOUT_ENV = env_name("query_timeout")
 CONNECT_S = 2.0
+POOL_TIMEOUT = "failed to obtain a connection from the pool"  # the driver's ClientError for ACQUIRE_S spent
 POOL_SIZE = 100  # the driver's default connections per server, stated for /metrics
 ATTEMPTS = 2  # a read that fails transiently (a pooled connection the server closed) is tried once more
 log = logging.getLogger("kg.api")
@@ -37,7 +39,8 @@ class Database:
         self.timeout = timeout or query_timeout()
         # Connect with a short timeout: a request must not hang while the database is down.
         self.driver = AsyncGraphDatabase.driver(settings.uri, auth=(settings.user, settings.password),
-                                                connection_timeout=CONNECT_S, max_connection_pool_size=POOL_SIZE)
+                                                connection_timeout=CONNECT_S, connection_acquisition_timeout=ACQUIRE_S,
+                                                max_connection_pool_size=POOL_SIZE)
         self.pool_size = POOL_SIZE
         self.queries = 0
         self.in_use = 0  # sessions open now
@@ -48,19 +51,30 @@ class Database:
         await self.driver.close()
 
     async def read(self, text: str, **params: Any) -> list[Row]:
-        """Rows of one Cypher query, a read with the timeout (a server-side limit)."""
+        """Rows of one Cypher query, a read with the timeout (a server-side limit); all the reads of one
+        request end within the timeout and MARGIN_S (a LimitError "timeout" past it)."""
         self.queries += 1
         trace = current()
+        left = time_left(self.timeout)
+        if left <= 0:
+            raise self._late()
         # The request id goes with the transaction: SHOW TRANSACTIONS and Neo4j's query log show it.
-        query = neo4j.Query(text, timeout=self.timeout, metadata={"request_id": trace.id} if trace else None)
+        query = neo4j.Query(text, timeout=min(self.timeout, left),
+                            metadata={"request_id": trace.id} if trace else None)
         started = time.perf_counter()
-        await self.gate.enter()
+        await self.gate.enter(left)
         try:
-            return await self._retried(query, params)
+            async with asyncio.timeout(left):  # the connection's opening and a retry included
+                return await self._retried(query, params)
+        except TimeoutError:
+            raise self._late() from None
         except ClientError as exc:
             if "TransactionTimedOut" in (exc.code or ""):
                 raise LimitError("timeout", f"the query took longer than its {self.timeout:g} s limit; "
                                 "ask for fewer results or fewer nested fields") from None
+            if POOL_TIMEOUT in str(exc):
+                log.warning("Neo4j unavailable: no connection within %g s", ACQUIRE_S)
+                raise Unavailable() from None
             raise
         except (ServiceUnavailable, SessionExpired) as exc:
             log.warning("Neo4j unavailable: %s", exc)
@@ -68,6 +82,10 @@ class Database:
         finally:
             self.gate.leave()
             cypher_done(text, time.perf_counter() - started)
+
+    def _late(self) -> LimitError:
+        return LimitError("timeout", f"the request's queries took longer than their {self.timeout + MARGIN_S:g} s "
+                          "limit; try again shortly, or ask for fewer results or fewer nested fields")
 
     async def _retried(self, query: neo4j.Query, params: dict[str, Any]) -> list[Row]:
         """`_run`, tried again once after a transient failure."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -15,15 +16,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.errors import RETRY_AFTER_S, Unavailable
-from api.ops.context import refused
+from api.ops.context import current, refused
 
 # Reads beyond a few per core only queue inside Neo4j (when it runs on this machine, as `kg neo4j start`'s
 # does) and make every read slow; a request refused at once can come back, one left waiting times out.
-QUERY_SLOTS = max(8, 4 * (os.cpu_count() or 1))  # GraphQL's Cypher queries at once
+QUERY_SLOTS = max(4, 2 * (os.cpu_count() or 1))  # GraphQL's Cypher queries at once
 # /resource and /path reads, each on one of anyio's 40 worker threads, which GraphiQL's files need too.
 THREAD_SLOTS = min(16, QUERY_SLOTS)
 EXPORT_SLOTS = max(2, os.cpu_count() or 1)  # /rdf exports, each reading Neo4j all along its stream
 WAIT_S = 2.0  # how long a read waits for a slot before its request is told to come back
+# A connection's whole opening (pool, TCP, handshake, HELLO): a Neo4j that is still starting accepts
+# connections and holds their HELLO; the driver's default would keep a request waiting 60 s.
+ACQUIRE_S = 3.0
+MARGIN_S = WAIT_S + ACQUIRE_S  # a request's reads all end within the query timeout and this
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -40,6 +45,13 @@ async def busy_response(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+def time_left(query_s: float) -> float:
+    """Seconds left to the current request's reads: `query_s` (a query timeout) and MARGIN_S from its start."""
+    trace = current()
+    started = trace.started if trace is not None else time.monotonic()
+    return started + query_s + MARGIN_S - time.monotonic()
+
+
 class Gate:
     """`slots` reads at once; `enter` waits at most `wait_s` for a slot (Busy otherwise), `leave` frees it."""
 
@@ -48,10 +60,10 @@ class Gate:
         self.size = slots
         self.wait_s = wait_s
 
-    async def enter(self) -> None:
-        """Take a slot, or raise Busy after `wait_s`."""
+    async def enter(self, wait_s: float | None = None) -> None:
+        """Take a slot, or raise Busy after `wait_s` (at most the gate's)."""
         try:
-            async with asyncio.timeout(self.wait_s):
+            async with asyncio.timeout(self.wait_s if wait_s is None else min(wait_s, self.wait_s)):
                 await self.slots.acquire()
         except TimeoutError:
             refused("busy")
@@ -63,7 +75,7 @@ class Gate:
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`fn(*args, **kwargs)` on a worker thread, in a slot."""
-        await self.enter()
+        await self.enter(time_left(0))
         try:
             return await run_in_threadpool(fn, *args, **kwargs)
         finally:

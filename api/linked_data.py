@@ -21,7 +21,7 @@ from api import pictures
 from api.access import check_whole_graph_export
 from api.db import CONNECT_S, query_timeout
 from api.errors import RETRY_AFTER_S
-from api.gate import EXPORT_SLOTS, THREAD_SLOTS, Gate
+from api.gate import ACQUIRE_S, EXPORT_SLOTS, THREAD_SLOTS, Gate, time_left
 from kg.rdf.export import FORMATS, Format, chunks, triple_batches
 from kg.rdf.html import Page
 from kg.rdf.identity import describe_identity
@@ -56,7 +56,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Short connection and retry times: while the database is down a request gets its 503 at once.
     app.state.rdf = (neo4j.GraphDatabase.driver(conf.uri, auth=(conf.user, conf.password),
                                                 connection_timeout=CONNECT_S, max_transaction_retry_time=RETRY_S,
-                                                connection_acquisition_timeout=query_timeout()),
+                                                connection_acquisition_timeout=ACQUIRE_S),
                      conf.database)
     app.state.gate, app.state.exports = Gate(THREAD_SLOTS), Gate(EXPORT_SLOTS)  # its reads at once
     try:
@@ -81,6 +81,11 @@ def negotiate(accept: str | None, offered: list[str] = OFFERED) -> Format | None
         canonical = [t for t in (HTML, *(f.media_type for f in FORMATS.values())) if t in offered]
         raise HTTPException(406, "acceptable: " + ", ".join(canonical))
     return MEDIA_TYPES[best]
+
+
+def read_timeout() -> float:
+    """The timeout of a read the request waits for: the query timeout, or what is left of the request's."""
+    return max(0.1, min(query_timeout(), time_left(query_timeout())))
 
 
 def unavailable(exc: Exception) -> HTTPException:
@@ -124,7 +129,7 @@ async def _serve(request: Request, format: str | None, find: Describe, missing: 
         from pyoxigraph import serialize
 
         try:
-            found = find(driver, database, iris, query_timeout())
+            found = find(driver, database, iris, read_timeout())
         except (DriverError, Neo4jError) as exc:
             raise unavailable(exc) from None
         if found is None:
@@ -161,13 +166,13 @@ async def rdf(request: Request,
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
     gate: Gate = request.app.state.exports
-    await gate.enter()  # held until the response ends: an export reads Neo4j all along
+    await gate.enter(time_left(0))  # held until the response ends: an export reads Neo4j all along
     started = False
     try:
         # Each query within the API's query timeout: a stream may last, but none of its reads hangs.
         scope = await run_in_threadpool(Filters(author, topic, institution, repo, year).resolve, driver, database,
-                                        query_timeout())
-        stream = chunks(triple_batches(driver, database, iris, scope, timeout=query_timeout()), fmt, iris)
+                                        read_timeout())
+        stream = chunks(triple_batches(driver, database, iris, scope, timeout=read_timeout()), fmt, iris)
         try:  # the first chunk before the headers, so an unreachable database is a 503, not a cut stream
             first = await run_in_threadpool(next, stream, b"")
         except BaseException:
