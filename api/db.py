@@ -11,7 +11,7 @@ from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from api.errors import Unavailable
-from api.gate import ACQUIRE_S, MARGIN_S, QUERY_SLOTS, Gate, time_left
+from api.gate import ACQUIRE_S, QUERY_SLOTS, Busy, Gate, time_left
 from api.limits import LimitError
 from api.ops.context import current, cypher_done
 from kg.settings import env_name, settings
@@ -51,13 +51,13 @@ class Database:
         await self.driver.close()
 
     async def read(self, text: str, **params: Any) -> list[Row]:
-        """Rows of one Cypher query, a read with the timeout (a server-side limit); all the reads of one
-        request end within the timeout and MARGIN_S (a LimitError "timeout" past it)."""
+        """Rows of one Cypher query, a read with the timeout (a server-side limit; LimitError past it); all
+        the reads of one request end within the timeout and MARGIN_S (Busy past it)."""
         self.queries += 1
         trace = current()
         left = time_left(self.timeout)
         if left <= 0:
-            raise self._late()
+            raise Busy()
         # The request id goes with the transaction: SHOW TRANSACTIONS and Neo4j's query log show it.
         query = neo4j.Query(text, timeout=min(self.timeout, left),
                             metadata={"request_id": trace.id} if trace else None)
@@ -66,9 +66,11 @@ class Database:
         try:
             async with asyncio.timeout(left):  # the connection's opening and a retry included
                 return await self._retried(query, params)
-        except TimeoutError:
-            raise self._late() from None
+        except TimeoutError:  # what the request had left ran out: Neo4j is slow to answer, not the query heavy
+            raise Busy() from None
         except ClientError as exc:
+            if "TransactionTimedOut" in (exc.code or "") and left < self.timeout:
+                raise Busy() from None
             if "TransactionTimedOut" in (exc.code or ""):
                 raise LimitError("timeout", f"the query took longer than its {self.timeout:g} s limit; "
                                 "ask for fewer results or fewer nested fields") from None
@@ -82,10 +84,6 @@ class Database:
         finally:
             self.gate.leave()
             cypher_done(text, time.perf_counter() - started)
-
-    def _late(self) -> LimitError:
-        return LimitError("timeout", f"the request's queries took longer than their {self.timeout + MARGIN_S:g} s "
-                          "limit; try again shortly, or ask for fewer results or fewer nested fields")
 
     async def _retried(self, query: neo4j.Query, params: dict[str, Any]) -> list[Row]:
         """`_run`, tried again once after a transient failure."""

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,7 +30,6 @@ WAIT_S = 2.0  # how long a read waits for a slot before its request is told to c
 # connections and holds their HELLO; the driver's default would keep a request waiting 60 s.
 ACQUIRE_S = 3.0
 MARGIN_S = WAIT_S + ACQUIRE_S  # a request's reads all end within the query timeout and this
-P = ParamSpec("P")
 T = TypeVar("T")
 
 
@@ -73,10 +73,61 @@ class Gate:
         """Free the slot `enter` took."""
         self.slots.release()
 
-    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """`fn(*args, **kwargs)` on a worker thread, in a slot."""
-        await self.enter(time_left(0))
+    async def run(self, fn: Callable[[], T], within: float, keep: bool = False,
+                  undo: Callable[[T], None] | None = None) -> T:
+        """`fn()` on a worker thread, in a slot (taken here, waiting at most WAIT_S); Busy when it has not
+        ended `within` seconds. The slot is freed once `fn` has ended (at once, or later when its request
+        gave up on it: no more reads run than there are slots), except after a success in time with `keep`
+        (the caller leaves then). `undo(result)` runs on the worker thread for a success too late to use."""
+        await self.enter(within)
+        loop = asyncio.get_running_loop()
+        lock = threading.Lock()
+        state = {"abandoned": False, "ended": False}
+
+        def work() -> T:
+            try:
+                result = fn()
+            except BaseException:
+                with lock:
+                    state["ended"] = True
+                    abandoned = state["abandoned"]
+                if abandoned:
+                    loop.call_soon_threadsafe(self.leave)
+                raise
+            with lock:
+                state["ended"] = True
+                abandoned = state["abandoned"]
+            if abandoned:
+                try:
+                    if undo is not None:
+                        undo(result)
+                finally:
+                    loop.call_soon_threadsafe(self.leave)
+            return result
+
+        task = asyncio.ensure_future(run_in_threadpool(work))
+        task.add_done_callback(_retrieved)
         try:
-            return await run_in_threadpool(fn, *args, **kwargs)
-        finally:
+            result = await asyncio.wait_for(asyncio.shield(task), max(within, 0.0))
+        except BaseException as exc:  # fn failed, or its time is up, or the request was cancelled
+            with lock:
+                ended = state["ended"]
+                state["abandoned"] = not ended
+            if ended:  # its outcome is ours: free the slot now (and undo a result that comes too late)
+                self.leave()
+                if isinstance(exc, TimeoutError | asyncio.CancelledError) and undo is not None:
+                    task.add_done_callback(lambda t: t.cancelled() or t.exception() or loop.run_in_executor(
+                        None, undo, t.result()))
+            if isinstance(exc, TimeoutError):
+                refused("late")
+                raise Busy() from None
+            raise
+        if not keep:
             self.leave()
+        return result
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Retrieve a worker's outcome, so a late failure is not logged as an exception nobody saw."""
+    if not task.cancelled():
+        task.exception()

@@ -144,7 +144,7 @@ async def _serve(request: Request, format: str | None, find: Describe, missing: 
         body = serialize(found.triples, None, fmt.rdf, prefixes=iris.prefixes)
         return Response(body, media_type=fmt.media_type, headers=headers)
 
-    response: Response = await request.app.state.gate.run(answer)
+    response: Response = await request.app.state.gate.run(answer, time_left(query_timeout()))
     return response
 
 
@@ -166,26 +166,24 @@ async def rdf(request: Request,
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
     gate: Gate = request.app.state.exports
-    await gate.enter(time_left(0))  # held until the response ends: an export reads Neo4j all along
-    started = False
-    try:
-        # Each query within the API's query timeout: a stream may last, but none of its reads hangs.
-        scope = await run_in_threadpool(Filters(author, topic, institution, repo, year).resolve, driver, database,
-                                        read_timeout())
-        stream = chunks(triple_batches(driver, database, iris, scope, timeout=read_timeout()), fmt, iris)
+    timeout = read_timeout()  # each of the export's queries, the stream's later ones too
+
+    def opening() -> tuple[Generator[bytes, None, None], bytes]:
+        scope = Filters(author, topic, institution, repo, year).resolve(driver, database, timeout)
+        stream = chunks(triple_batches(driver, database, iris, scope, timeout=timeout), fmt, iris)
         try:  # the first chunk before the headers, so an unreachable database is a 503, not a cut stream
-            first = await run_in_threadpool(next, stream, b"")
+            return stream, next(stream, b"")
         except BaseException:
-            await run_in_threadpool(stream.close)
+            stream.close()
             raise
-        started = True
+
+    try:  # its slot is held until the response ends (Export): an export reads Neo4j all along
+        stream, first = await gate.run(opening, time_left(query_timeout()), keep=True,
+                                       undo=lambda opened: opened[0].close())
     except UnknownRef as exc:
         raise HTTPException(404, str(exc)) from None
     except (DriverError, Neo4jError) as exc:
         raise unavailable(exc) from None
-    finally:
-        if not started:
-            gate.leave()
     return Export(first, stream, gate, fmt.media_type)
 
 

@@ -11,6 +11,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from api.cypher import SHORTEST_PATH
 from api.db import query_timeout
+from api.gate import time_left
 from api.limits import MAX_HOPS, MIN_HOPS
 from kg.rdf import picture
 from kg.rdf.html import STYLE
@@ -53,7 +54,8 @@ async def path_page(request: Request,
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
     try:
-        row = await request.app.state.gate.run(_path_rows, driver, database, start, end, max_hops)
+        row = await request.app.state.gate.run(lambda: _path_rows(driver, database, start, end, max_hops),
+                                               time_left(query_timeout()))
     except (DriverError, Neo4jError) as exc:
         raise HTTPException(503, f"the graph database is unavailable ({type(exc).__name__}); try again shortly") from None
     for value, found in ((start, row["start"]), (end, row["end"])):
