@@ -11,7 +11,7 @@ from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from api.errors import Unavailable
-from api.gate import ACQUIRE_S, QUERY_SLOTS, Busy, Gate, time_left
+from api.gate import ACQUIRE_S, QUERY_SLOTS, Gate, late, time_left
 from api.limits import LimitError
 from api.ops.context import current, cypher_done
 from kg.settings import env_name, settings
@@ -57,7 +57,7 @@ class Database:
         trace = current()
         left = time_left(self.timeout)
         if left <= 0:
-            raise Busy()
+            raise late()
         # The request id goes with the transaction: SHOW TRANSACTIONS and Neo4j's query log show it.
         query = neo4j.Query(text, timeout=min(self.timeout, left),
                             metadata={"request_id": trace.id} if trace else None)
@@ -67,10 +67,10 @@ class Database:
             async with asyncio.timeout(left):  # the connection's opening and a retry included
                 return await self._retried(query, params)
         except TimeoutError:  # what the request had left ran out: Neo4j is slow to answer, not the query heavy
-            raise Busy() from None
+            raise late() from None
         except ClientError as exc:
             if "TransactionTimedOut" in (exc.code or "") and left < self.timeout:
-                raise Busy() from None
+                raise late() from None
             if "TransactionTimedOut" in (exc.code or ""):
                 raise LimitError("timeout", f"the query took longer than its {self.timeout:g} s limit; "
                                 "ask for fewer results or fewer nested fields") from None

@@ -40,6 +40,12 @@ class Busy(Unavailable):
         super().__init__("the graph database is busy; try again shortly")
 
 
+def late() -> Busy:
+    """Busy, for a request whose time ran out (counted apart from one that found no slot)."""
+    refused("late")
+    return Busy()
+
+
 async def busy_response(request: Request, exc: Exception) -> JSONResponse:
     """The HTTP answer to Busy: 503 with Retry-After."""
     return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
@@ -119,8 +125,7 @@ class Gate:
                     task.add_done_callback(lambda t: t.cancelled() or t.exception() or loop.run_in_executor(
                         None, undo, t.result()))
             if isinstance(exc, TimeoutError):
-                refused("late")
-                raise Busy() from None
+                raise late() from None
             raise
         if not keep:
             self.leave()
