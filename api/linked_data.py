@@ -148,6 +148,28 @@ async def _serve(request: Request, format: str | None, find: Describe, missing: 
     return response
 
 
+class Export(StreamingResponse):
+    """The streamed export; however it ends (done, failed, the client gone before or during the body),
+    its reading threads stop and its slot of the gate is freed."""
+
+    def __init__(self, first: bytes, stream: Generator[bytes, None, None], gate: Gate, media_type: str) -> None:
+        super().__init__(_body(first, stream), media_type=media_type, headers={"Vary": "Accept"})
+        self.stream, self.gate = stream, gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await run_in_threadpool(self.stream.close)
+            self.gate.leave()
+
+
+async def _body(first: bytes, stream: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in iterate_in_threadpool(stream):
+        yield chunk
+
+
 @router.get("/rdf", summary="The whole graph (or a filtered subgraph) as RDF, streamed")
 async def rdf(request: Request,
               format: Choice["turtle", "nt", "jsonld"] | None = Query(
@@ -185,25 +207,3 @@ async def rdf(request: Request,
     except (DriverError, Neo4jError) as exc:
         raise unavailable(exc) from None
     return Export(first, stream, gate, fmt.media_type)
-
-
-class Export(StreamingResponse):
-    """The streamed export; however it ends (done, failed, the client gone before or during the body),
-    its reading threads stop and its slot of the gate is freed."""
-
-    def __init__(self, first: bytes, stream: Generator[bytes, None, None], gate: Gate, media_type: str) -> None:
-        super().__init__(_body(first, stream), media_type=media_type, headers={"Vary": "Accept"})
-        self.stream, self.gate = stream, gate
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            await run_in_threadpool(self.stream.close)
-            self.gate.leave()
-
-
-async def _body(first: bytes, stream: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
-    yield first
-    async for chunk in iterate_in_threadpool(stream):
-        yield chunk
