@@ -55,15 +55,15 @@ class Database:
         the reads of one request end within the timeout and MARGIN_S (Busy past it)."""
         self.queries += 1
         trace = current()
-        left = time_left(self.timeout)
-        if left <= 0:
-            raise late()
-        # The request id goes with the transaction: SHOW TRANSACTIONS and Neo4j's query log show it.
-        query = neo4j.Query(text, timeout=min(self.timeout, left),
-                            metadata={"request_id": trace.id} if trace else None)
         started = time.perf_counter()
-        await self.gate.enter(left)
+        await self.gate.enter(time_left(self.timeout))
+        left = time_left(self.timeout)  # what the wait for a slot left
+        # The request id goes with the transaction: SHOW TRANSACTIONS and Neo4j's query log show it.
+        query = neo4j.Query(text, timeout=max(0.001, min(self.timeout, left)),
+                            metadata={"request_id": trace.id} if trace else None)
         try:
+            if left <= 0:
+                raise TimeoutError
             async with asyncio.timeout(left):  # the connection's opening and a retry included
                 return await self._retried(query, params)
         except TimeoutError:  # what the request had left ran out: Neo4j is slow to answer, not the query heavy
