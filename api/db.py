@@ -19,6 +19,9 @@ from kg.store.connection import Settings
 
 TIMEOUT_ENV = env_name("query_timeout")
 CONNECT_S = 2.0
+# For this long after Neo4j was unreachable, a query past its timeout is the restarted server's cold caches
+# and unplanned queries, not the query's size: it is answered as Busy (try again), not as a limit.
+RECOVERY_S = 60.0
 POOL_TIMEOUT = "failed to obtain a connection from the pool"  # the driver's ClientError for ACQUIRE_S spent
 POOL_SIZE = 100  # the driver's default connections per server, stated for /metrics
 ATTEMPTS = 2  # a read that fails transiently (a pooled connection the server closed) is tried once more
@@ -45,6 +48,7 @@ class Database:
         self.queries = 0
         self.in_use = 0  # sessions open now
         self.gate = Gate(QUERY_SLOTS)
+        self.lost_at = -RECOVERY_S  # when a read last found Neo4j unreachable (time.monotonic)
 
     async def close(self) -> None:
         """Close the driver's connections."""
@@ -69,17 +73,20 @@ class Database:
         except TimeoutError:  # what the request had left ran out: Neo4j is slow to answer, not the query heavy
             raise late() from None
         except ClientError as exc:
-            if "TransactionTimedOut" in (exc.code or "") and left < self.timeout:
+            recovering = time.monotonic() - self.lost_at < RECOVERY_S
+            if "TransactionTimedOut" in (exc.code or "") and (left < self.timeout or recovering):
                 raise late() from None
             if "TransactionTimedOut" in (exc.code or ""):
                 raise LimitError("timeout", f"the query took longer than its {self.timeout:g} s limit; "
                                 "ask for fewer results or fewer nested fields") from None
             if POOL_TIMEOUT in str(exc):
                 log.warning("Neo4j unavailable: no connection within %g s", ACQUIRE_S)
+                self.lost_at = time.monotonic()
                 raise Unavailable() from None
             raise
         except (ServiceUnavailable, SessionExpired) as exc:
             log.warning("Neo4j unavailable: %s", exc)
+            self.lost_at = time.monotonic()
             raise Unavailable() from None
         finally:
             self.gate.leave()
