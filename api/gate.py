@@ -63,7 +63,6 @@ class Gate:
 
     def __init__(self, slots: int, wait_s: float = WAIT_S) -> None:
         self.slots = asyncio.Semaphore(slots)
-        self.size = slots
         self.wait_s = wait_s
 
     async def enter(self, wait_s: float | None = None) -> None:
