@@ -63,7 +63,7 @@ def test_neo4j_killed_mid_load_the_api_answers_at_once_and_a_rerun_restores_the_
     with TestClient(create_app(lab.settings())) as client:
         assert client.post("/graphql", json=STATS).status_code == 200
         proc = lab.popen(["ingest", str(synth.pages), "--batch", "20"])
-        time.sleep(max(1.5, 0.6 * synth.ingest_s))
+        time.sleep(max(1.0, 0.3 * synth.ingest_s))  # the fixture's load ran on a colder server: this one is faster
         assert proc.poll() is None, "the load ended before the kill: give it more pages"
         assert lab.kill()
         _, err = proc.communicate(timeout=120)
