@@ -23,6 +23,7 @@ from api import graphiql, guide, linked_data, persisted, pictures, sparql
 from api.access import AccessGuard, Limiter, Policy
 from api.context import Context
 from api.db import Database
+from api.gate import Busy, busy_response
 from api.limits import MAX_BODY_BYTES
 from api.media import GraphQLOverHTTP
 from api.ops.context import refused
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(guide.router)
     app.include_router(pictures.router)
+    app.add_exception_handler(Busy, busy_response)  # a read that found no slot free: 503 with Retry-After
     app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
     app.state.access_policy, app.state.access_limiter = Policy.from_settings(kg_settings()), Limiter()
     app.state.compile_queries = kg_settings().compile_queries  # see api/compile.py

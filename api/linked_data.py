@@ -15,11 +15,13 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from api import pictures
 from api.access import check_whole_graph_export
 from api.db import CONNECT_S, query_timeout
 from api.errors import RETRY_AFTER_S
+from api.gate import ACQUIRE_S, EXPORT_SLOTS, THREAD_SLOTS, Gate, time_left
 from kg.rdf.export import FORMATS, Format, chunks, triple_batches
 from kg.rdf.html import Page
 from kg.rdf.identity import describe_identity
@@ -54,8 +56,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Short connection and retry times: while the database is down a request gets its 503 at once.
     app.state.rdf = (neo4j.GraphDatabase.driver(conf.uri, auth=(conf.user, conf.password),
                                                 connection_timeout=CONNECT_S, max_transaction_retry_time=RETRY_S,
-                                                connection_acquisition_timeout=query_timeout()),
+                                                connection_acquisition_timeout=ACQUIRE_S),
                      conf.database)
+    app.state.gate, app.state.exports = Gate(THREAD_SLOTS), Gate(EXPORT_SLOTS)  # its reads at once
     try:
         yield
     finally:
@@ -80,6 +83,11 @@ def negotiate(accept: str | None, offered: list[str] = OFFERED) -> Format | None
     return MEDIA_TYPES[best]
 
 
+def read_timeout() -> float:
+    """The timeout of a read the request waits for: the query timeout, or what is left of the request's."""
+    return max(0.1, min(query_timeout(), time_left(query_timeout())))
+
+
 def unavailable(exc: Exception) -> HTTPException:
     """A 503 with Retry-After for a graph database that does not answer."""
     return HTTPException(503, f"the graph database is unavailable ({type(exc).__name__}); try again shortly",
@@ -88,50 +96,78 @@ def unavailable(exc: Exception) -> HTTPException:
 
 FormatChoice = Choice["turtle", "nt", "jsonld", "html"]
 FORMAT_QUERY = Query(None, description="Overrides the Accept header.")
-Describe = Callable[[neo4j.Driver, str | None, Iris], Description | None]
+Describe = Callable[[neo4j.Driver, str | None, Iris, float], Description | None]  # the last: a timeout
 
 
 @router.get("/resource/author/{author_id}/identity",
             summary="Why an author's spellings are one person, and which namesakes are kept apart")
-def identity(author_id: str, request: Request, format: FormatChoice | None = FORMAT_QUERY) -> Response:
+async def identity(author_id: str, request: Request, format: FormatChoice | None = FORMAT_QUERY) -> Response:
     """Each spelling merged into the author with the signals that joined it, each namesake kept apart and
     why; 404 for an unknown author."""
-    return _serve(request, format, lambda driver, database, iris: describe_identity(driver, database, iris, author_id),
-                  f"no author with id {author_id!r}", picture=False)
+    return await _serve(request, format, lambda db, name, iris, s: describe_identity(db, name, iris, author_id, s),
+                        f"no author with id {author_id!r}", picture=False)
 
 
 @router.get("/resource/{kind}/{node_id:path}", summary="One resource, as Turtle, N-Triples, JSON-LD or HTML")
-def resource(kind: str, node_id: str, request: Request, format: FormatChoice | None = FORMAT_QUERY) -> Response:
+async def resource(kind: str, node_id: str, request: Request, format: FormatChoice | None = FORMAT_QUERY) -> Response:
     """The triples about one node and every relationship it takes part in; 404 for an unknown id."""
-    return _serve(request, format, lambda driver, database, iris: describe(driver, database, iris, kind, node_id),
-                  f"no {kind} with id {node_id!r}")
+    return await _serve(request, format, lambda db, name, iris, s: describe(db, name, iris, kind, node_id, s),
+                        f"no {kind} with id {node_id!r}")
 
 
-def _serve(request: Request, format: str | None, find: Describe, missing: str, picture: bool = True) -> Response:
+async def _serve(request: Request, format: str | None, find: Describe, missing: str,
+                 picture: bool = True) -> Response:
     """A description in the format asked for (`format`, else the Accept header); 404 `missing` for none."""
-    from pyoxigraph import serialize
-
     if format:
         fmt = None if format == "html" else FORMATS[format]
     else:
         fmt = negotiate(request.headers.get("accept"))
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
-    try:
-        found = find(driver, database, iris)
-    except (DriverError, Neo4jError) as exc:
-        raise unavailable(exc) from None
-    if found is None:
-        raise HTTPException(404, missing)
-    headers = {"Vary": "Accept"}
-    if fmt is None:
-        path = request.url.path
-        alternates = {f.name: f"{path}?format={f.name}" for f in FORMATS.values()}
-        page = Page(iris, found.subject, found.names).render(
-            found.triples, alternates, pictures.neighbourhood(iris, found) if picture else "")
-        return HTMLResponse(page, headers=headers)
-    body = serialize(found.triples, None, fmt.rdf, prefixes=iris.prefixes)
-    return Response(body, media_type=fmt.media_type, headers=headers)
+
+    def answer() -> Response:  # on a worker thread: the read, then the page or the serialization
+        from pyoxigraph import serialize
+
+        try:
+            found = find(driver, database, iris, read_timeout())
+        except (DriverError, Neo4jError) as exc:
+            raise unavailable(exc) from None
+        if found is None:
+            raise HTTPException(404, missing)
+        headers = {"Vary": "Accept"}
+        if fmt is None:
+            path = request.url.path
+            alternates = {f.name: f"{path}?format={f.name}" for f in FORMATS.values()}
+            page = Page(iris, found.subject, found.names).render(
+                found.triples, alternates, pictures.neighbourhood(iris, found) if picture else "")
+            return HTMLResponse(page, headers=headers)
+        body = serialize(found.triples, None, fmt.rdf, prefixes=iris.prefixes)
+        return Response(body, media_type=fmt.media_type, headers=headers)
+
+    response: Response = await request.app.state.gate.run(answer, time_left(query_timeout()))
+    return response
+
+
+class Export(StreamingResponse):
+    """The streamed export; however it ends (done, failed, the client gone before or during the body),
+    its reading threads stop and its slot of the gate is freed."""
+
+    def __init__(self, first: bytes, stream: Generator[bytes, None, None], gate: Gate, media_type: str) -> None:
+        super().__init__(_body(first, stream), media_type=media_type, headers={"Vary": "Accept"})
+        self.stream, self.gate = stream, gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await run_in_threadpool(self.stream.close)
+            self.gate.leave()
+
+
+async def _body(first: bytes, stream: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in iterate_in_threadpool(stream):
+        yield chunk
 
 
 @router.get("/rdf", summary="The whole graph (or a filtered subgraph) as RDF, streamed")
@@ -143,7 +179,7 @@ async def rdf(request: Request,
               institution: str | None = Query(None, description="Only papers of this institution (id, name "
                                                                 "or alias)."),
               repo: str | None = Query(None, description="Only papers with this repository (id or owner/name)."),
-              year: int | None = Query(None, description="Only papers of this year.")) -> StreamingResponse:
+              year: int | None = Query(None, description="Only papers of this year.")) -> Export:
     """The export of `kg export`, streamed as it is read from Neo4j; 404 for a filter that names nothing."""
     if not any((author, topic, institution, repo, year)):
         check_whole_graph_export(request)
@@ -151,25 +187,23 @@ async def rdf(request: Request,
     assert fmt is not None  # OFFERED_RDF holds no HTML
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
-    try:
-        scope = await run_in_threadpool(Filters(author, topic, institution, repo, year).resolve, driver, database)
+    gate: Gate = request.app.state.exports
+    timeout = read_timeout()  # each of the export's queries, the stream's later ones too
+
+    def opening() -> tuple[Generator[bytes, None, None], bytes]:
+        scope = Filters(author, topic, institution, repo, year).resolve(driver, database, timeout)
+        stream = chunks(triple_batches(driver, database, iris, scope, timeout=timeout), fmt, iris)
+        try:  # the first chunk before the headers, so an unreachable database is a 503, not a cut stream
+            return stream, next(stream, b"")
+        except BaseException:
+            stream.close()
+            raise
+
+    try:  # its slot is held until the response ends (Export): an export reads Neo4j all along
+        stream, first = await gate.run(opening, time_left(query_timeout()), keep=True,
+                                       undo=lambda opened: opened[0].close())
     except UnknownRef as exc:
         raise HTTPException(404, str(exc)) from None
     except (DriverError, Neo4jError) as exc:
         raise unavailable(exc) from None
-    stream = chunks(triple_batches(driver, database, iris, scope), fmt, iris)
-    try:  # the first chunk before the headers, so an unreachable database is a 503, not a cut stream
-        first = await run_in_threadpool(next, stream, b"")
-    except (DriverError, Neo4jError) as exc:
-        await run_in_threadpool(stream.close)
-        raise unavailable(exc) from None
-    return StreamingResponse(_body(first, stream), media_type=fmt.media_type, headers={"Vary": "Accept"})
-
-
-async def _body(first: bytes, stream: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
-    try:
-        yield first
-        async for chunk in iterate_in_threadpool(stream):
-            yield chunk
-    finally:  # also when the client goes away: stops the export thread
-        await run_in_threadpool(stream.close)
+    return Export(first, stream, gate, fmt.media_type)

@@ -8,9 +8,10 @@ import neo4j
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from neo4j.exceptions import DriverError, Neo4jError
-from starlette.concurrency import run_in_threadpool
 
 from api.cypher import SHORTEST_PATH
+from api.db import query_timeout
+from api.gate import time_left
 from api.limits import MAX_HOPS, MIN_HOPS
 from kg.rdf import picture
 from kg.rdf.html import STYLE
@@ -38,7 +39,7 @@ def neighbourhood(iris: Iris, found: Description) -> str:
 
 
 def _path_rows(driver: neo4j.Driver, database: str | None, start: str, end: str, max_hops: int) -> neo4j.Record:
-    records, _, _ = driver.execute_query(SHORTEST_PATH[max_hops], {"first": 1, "from": refs.ref("Author", start),
+    records, _, _ = driver.execute_query(neo4j.Query(SHORTEST_PATH[max_hops], timeout=query_timeout()), {"first": 1, "from": refs.ref("Author", start),
                                                                    "to": refs.ref("Author", end), "avoid": []},
                                          database_=database, routing_=neo4j.RoutingControl.READ)
     return records[0]
@@ -53,7 +54,8 @@ async def path_page(request: Request,
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
     try:
-        row = await run_in_threadpool(_path_rows, driver, database, start, end, max_hops)
+        row = await request.app.state.gate.run(lambda: _path_rows(driver, database, start, end, max_hops),
+                                               time_left(query_timeout()))
     except (DriverError, Neo4jError) as exc:
         raise HTTPException(503, f"the graph database is unavailable ({type(exc).__name__}); try again shortly") from None
     for value, found in ((start, row["start"]), (end, row["end"])):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import neo4j
 import pytest
@@ -11,6 +12,7 @@ from graphql import get_introspection_query
 from api.app import CORS_ENV, create_app
 from api.db import Database
 from api.errors import UserError
+from api.gate import Busy, Gate
 from api.limits import MAX_BODY_BYTES, MAX_COST, MAX_DEPTH, MAX_TOKENS
 from api.schema import VALIDATE
 from kg.store.connection import Settings
@@ -209,3 +211,25 @@ def test_cors_is_off_unless_configured(neo4j_settings: Settings, monkeypatch: py
     with TestClient(create_app(neo4j_settings)) as opened:
         reply = opened.options("/graphql", headers=preflight)
         assert reply.headers["access-control-allow-origin"] == "https://example.org"
+
+
+def test_a_read_past_its_time_is_answered_busy_and_keeps_its_slot_until_it_ends() -> None:
+    async def run() -> None:
+        gate = Gate(1, wait_s=0.2)
+        ends, undone = threading.Event(), []
+        with pytest.raises(Busy):  # the request gives up on a slow read at its deadline...
+            await gate.run(lambda: ends.wait(10) and "late", within=0.1, undo=undone.append)
+        with pytest.raises(Busy):  # ...but the read still runs and holds its slot: the next finds none
+            await gate.run(lambda: "next", within=1)
+        ends.set()
+        for _ in range(50):  # once it ends, its result is undone and its slot freed
+            if undone:
+                break
+            await asyncio.sleep(0.05)
+        assert undone == ["late"]
+        assert await gate.run(lambda: "next", within=1) == "next"
+        with pytest.raises(ZeroDivisionError):  # a failure in time is the caller's, and frees the slot
+            await gate.run(lambda: 1 // 0, within=1)
+        assert await gate.run(lambda: "again", within=1) == "again"
+
+    asyncio.run(run())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ class Trace:
     cypher: int = 0
     cypher_s: float = 0.0
     refused: set[str] = field(default_factory=set)  # limits that refused it
+    started: float = field(default_factory=time.monotonic)
 
 
 CURRENT: ContextVar[Trace | None] = ContextVar("kg_request", default=None)

@@ -141,10 +141,15 @@ class Lab:
         with driver(conf, liveness_check_timeout=0) as db:
             return graph_digest(db, conf.database)
 
-    def popen(self, args: Sequence[str], **env: str) -> subprocess.Popen[str]:
-        """`kg args` started in a session of its own (so it and its workers can be killed together)."""
-        return subprocess.Popen([*KG, *args], env=self.env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, start_new_session=True)
+    def popen(self, args: Sequence[str], log: Path | None = None, **env: str) -> subprocess.Popen[str]:
+        """`kg args` started in a session of its own (so it and its workers can be killed together); its
+        output to pipes, or into the file `log` for a long-running process whose pipes nobody reads."""
+        if log is None:
+            return subprocess.Popen([*KG, *args], env=self.env(**env), stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
+        with log.open("w") as out:  # the child keeps its own descriptor
+            return subprocess.Popen([*KG, *args], env=self.env(**env), stdout=out, stderr=subprocess.STDOUT,
+                                    text=True, start_new_session=True)
 
     def kg(self, args: Sequence[str], timeout: float = 600, prefix: Sequence[str] = (), **env: str) -> Run:
         """Run `kg args` to the end; its exit code, output and peak memory."""

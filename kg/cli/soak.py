@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -26,11 +27,14 @@ def soak_cmd(
     http_port: int = typer.Option(17490, "--http-port", help="Its HTTP port (loopback)."),
     api_port: int = typer.Option(17590, "--api-port", help="Port of the `kg serve` under load (loopback)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Also write the table (Markdown) here."),
+    only: str = typer.Option("", "--only", help="Run only the scenarios whose name holds this, e.g. "
+                             "'restart under load'."),
 ) -> None:
     """Kill Neo4j and kg during loads, load twice at once, restart Neo4j under API traffic, feed hostile
     files, fill the disk: print a table of runs, faults, failed requests, graph equality and peak memory."""
     from kg.bench.lab import Lab
     from kg.bench.soak import (
+        Row,
         bad_input,
         concurrent_loads,
         crash_during_load,
@@ -54,26 +58,23 @@ def soak_cmd(
     rows = []
     start = time.monotonic()  # the budget is for the scenarios, not for a first download of Neo4j
 
-    def step(name: str) -> None:
+    scenarios: list[tuple[str, Callable[[], list[Row]]]] = [
+        ("crash during kg ingest",
+         lambda: [crash_during_load(lab, corpus, kills, rng, deadline=start + 0.45 * budget)]),
+        ("crash during kg ingest --bulk", lambda: [crash_during_load(
+            lab, corpus, bulk_kills, rng, bulk=True, deadline=start + 0.65 * budget)] if bulk_kills else []),
+        ("two loads at once", lambda: [concurrent_loads(lab, corpus, runs=2)]),
+        ("restart under load", lambda: [restart_under_load(lab, corpus, api_port, clients, load_seconds, outages=1)]),
+        ("load under traffic", lambda: [load_while_serving(lab, corpus, api_port, clients)]),
+        ("rate limits", lambda: [rate_limits(lab, api_port)]),
+        ("bad input", lambda: bad_input(lab, corpus, home / "bad", big_mb=big_mb)),
+        ("full disk", lambda: full_disk(lab, corpus, home / "small")),
+    ]
+    for name, run in scenarios:
+        if only and only not in name:
+            continue
         err.print(f"soak: {name} ({time.monotonic() - start:,.0f} s in)", highlight=False)
-
-    step("crash during kg ingest")
-    rows.append(crash_during_load(lab, corpus, kills, rng, deadline=start + 0.45 * budget))
-    step("crash during kg ingest --bulk")
-    if bulk_kills:
-        rows.append(crash_during_load(lab, corpus, bulk_kills, rng, bulk=True, deadline=start + 0.65 * budget))
-    step("two loads at once")
-    rows.append(concurrent_loads(lab, corpus, runs=2))
-    step("restart under load")
-    rows.append(restart_under_load(lab, corpus, api_port, clients, load_seconds, outages=1))
-    step("load under traffic")
-    rows.append(load_while_serving(lab, corpus, api_port, clients))
-    step("rate limits")
-    rows.append(rate_limits(lab, api_port))
-    step("bad input")
-    rows += bad_input(lab, corpus, home / "bad", big_mb=big_mb)
-    step("full disk")
-    rows += full_disk(lab, corpus, home / "small")
+        rows += run()
     lab.wipe()
     elapsed = time.monotonic() - start
     text = table(rows)

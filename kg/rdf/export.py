@@ -69,10 +69,10 @@ class Batch:
 
 
 def triple_batches(driver: neo4j.Driver, database: str | None, iris: Iris, scope: Scope = Scope(),
-                   batch: int = EXPORT_BATCH) -> Iterator[Batch]:
-    """The export's triples, one batch per page of Neo4j rows."""
+                   batch: int = EXPORT_BATCH, timeout: float | None = None) -> Iterator[Batch]:
+    """The export's triples, one batch per page of Neo4j rows (each read within `timeout` seconds)."""
     describer = Describer(iris)
-    for label, page in rows(driver, database, scope, batch):
+    for label, page in rows(driver, database, scope, batch, timeout):
         yield describe(describer, label, page)
 
 

@@ -45,9 +45,10 @@ def identity_triples(iris: Iris, author_id: str, name: str, evidence: Sequence[E
 
 
 def describe_identity(driver: neo4j.Driver, database: str | None, iris: Iris,
-                      author_id: str) -> Description | None:
-    """The description of an author's identity resource, or None when there is no such author."""
-    records, _, _ = driver.execute_query(QUERY, id=author_id, database_=database,
+                      author_id: str, timeout: float | None = None) -> Description | None:
+    """The description of an author's identity resource, or None when there is no such author; its
+    query runs at most `timeout` seconds."""
+    records, _, _ = driver.execute_query(neo4j.Query(QUERY, timeout=timeout), id=author_id, database_=database,
                                          routing_=neo4j.RoutingControl.READ)
     if not records:
         return None

@@ -24,10 +24,11 @@ class Description:
 
 
 def describe(driver: neo4j.Driver, database: str | None, iris: Iris, kind: str,
-             node_id: str) -> Description | None:
-    """The description of `{base}/resource/{kind}/{node_id}`, or None when there is no such node."""
+             node_id: str, timeout: float | None = None) -> Description | None:
+    """The description of `{base}/resource/{kind}/{node_id}`, or None when there is no such node; its
+    query runs at most `timeout` seconds."""
     label = LABELS.get(kind)
-    row = resource_row(driver, database, label, node_id) if label else None
+    row = resource_row(driver, database, label, node_id, timeout) if label else None
     if label is None or row is None:
         return None
     node = row["node"]

@@ -79,14 +79,16 @@ class Filters:
     repo: str | None = None  # id or owner/name
     year: int | None = None
 
-    def resolve(self, driver: neo4j.Driver, database: str | None) -> Scope:
-        """The scope these filters name; refs.UnknownRef for a value that names no node."""
+    def resolve(self, driver: neo4j.Driver, database: str | None, timeout: float | None = None) -> Scope:
+        """The scope these filters name; refs.UnknownRef for a value that names no node. `timeout`: the
+        seconds each query may run (None: no limit but the server's)."""
         ids: dict[str, str] = {}
         for key, label in FILTER_LABELS.items():
             value = getattr(self, key)
             if value is None:
                 continue
-            records, _, _ = driver.execute_query(refs.by_ref(label), refs.refs_params(label, [value]),
+            records, _, _ = driver.execute_query(neo4j.Query(refs.by_ref(label), timeout=timeout),
+                                                 refs.refs_params(label, [value]),
                                                  database_=database, routing_=neo4j.RoutingControl.READ)
             if records[0]["item"] is None:
                 raise refs.UnknownRef(label, value)
@@ -153,18 +155,18 @@ def rows_of(driver: neo4j.Driver, database: str | None, label: str, ids: list[st
 
 
 def rows(driver: neo4j.Driver, database: str | None, scope: Scope = Scope(),
-         batch: int = EXPORT_BATCH) -> Iterator[tuple[str, list[list[Any]]]]:
+         batch: int = EXPORT_BATCH, timeout: float | None = None) -> Iterator[tuple[str, list[list[Any]]]]:
     """(label, rows) pages over every label, each page one query of at most `batch` nodes, the next
-    page read on a thread while the caller works on this one."""
-    return prefetched(_pages(driver, database, scope, batch))
+    page read on a thread while the caller works on this one; `timeout` as in Filters.resolve."""
+    return prefetched(_pages(driver, database, scope, batch, timeout))
 
 
 def _pages(driver: neo4j.Driver, database: str | None, scope: Scope,
-           batch: int) -> Iterator[tuple[str, list[list[Any]]]]:
+           batch: int, timeout: float | None) -> Iterator[tuple[str, list[list[Any]]]]:
     for label in LABEL_LINKS:
         after = ""
         while True:
-            page = read_page(driver, database, label, scope, after, batch)
+            page = read_page(driver, database, label, scope, after, batch, timeout)
             if page:
                 yield label, page
             if len(page) < batch:
@@ -173,9 +175,10 @@ def _pages(driver: neo4j.Driver, database: str | None, scope: Scope,
 
 
 def read_page(driver: neo4j.Driver, database: str | None, label: str, scope: Scope, after: str,
-              batch: int) -> list[list[Any]]:
+              batch: int, timeout: float | None = None) -> list[list[Any]]:
     """The rows of the first `batch` nodes of `label` whose id is after `after`, in id order."""
-    records, _, _ = driver.execute_query(page_query(label, scope), scope.params(), after=after, limit=batch,
+    records, _, _ = driver.execute_query(neo4j.Query(page_query(label, scope), timeout=timeout), scope.params(),
+                                         after=after, limit=batch,
                                          database_=database, routing_=neo4j.RoutingControl.READ)
     page: list[list[Any]] = records[0]["rows"]
     return page
@@ -204,10 +207,12 @@ def counts(driver: neo4j.Driver, database: str | None, scope: Scope = Scope()) -
     return out
 
 
-def resource_row(driver: neo4j.Driver, database: str | None, label: str, node_id: str) -> neo4j.Record | None:
+def resource_row(driver: neo4j.Driver, database: str | None, label: str, node_id: str,
+                 timeout: float | None = None) -> neo4j.Record | None:
     """One node with all its relationships (up to RESOURCE_EDGES), each with the other end's label
     and name; None when there is no such node."""
-    records, _, _ = driver.execute_query(RESOURCE_QUERY.format(label=label, edge=EDGE), id=node_id,
+    records, _, _ = driver.execute_query(neo4j.Query(RESOURCE_QUERY.format(label=label, edge=EDGE), timeout=timeout),
+                                         id=node_id,
                                          limit=RESOURCE_EDGES, database_=database,
                                          routing_=neo4j.RoutingControl.READ)
     return records[0] if records else None
