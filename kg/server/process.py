@@ -206,16 +206,21 @@ def start(home: Neo4jHome | None = None, ports: tuple[int, int] | None = None,
 def _start_unlocked(home: Neo4jHome, ports: tuple[int, int] | None, timeout: float) -> ServerInfo:
     if (pid := running_pid(home)) is not None:
         if is_provisioned(home):
-            # It may still be starting (launched by a process that was then killed): wait for it as for our own.
+            # It may still be starting, or stopping, for a process that was then killed: wait for it as for
+            # our own, and start it afresh if it goes.
             def exit_code() -> int | None:
                 return None if _is_our_server(pid, home) else -1
-            version = _wait_until_up(home, pid, exit_code, bolt_uri(read_ports(home)[0]), read_password(home),
-                                     timeout)
-            return _info(home, pid, version)
-        # Started before its jars or plugins (APOC) changed: restart it on the new ones, on the same ports.
-        err.print(f"Neo4j (pid {pid}) runs without its current jars or plugins (APOC); restarting it")
-        ports = ports or read_ports(home)
-        _terminate(home, pid, STOP_TIMEOUT_S)
+            try:
+                version = _wait_until_up(home, pid, exit_code, bolt_uri(read_ports(home)[0]),
+                                         read_password(home), timeout)
+                return _info(home, pid, version)
+            except KgError:
+                if _is_our_server(pid, home):
+                    raise
+        else:  # started before its jars or plugins (APOC) changed: restart it on the new ones
+            err.print(f"Neo4j (pid {pid}) runs without its current jars or plugins (APOC); restarting it")
+            _terminate(home, pid, STOP_TIMEOUT_S)
+        ports = ports or read_ports(home)  # on the same ports
     java = java_executable()
     bolt, http = ports or ports_from_env()
     _check_ports_free(bolt, http)
