@@ -104,10 +104,12 @@ def ingest_cmd(
 
         if env_settings().neo4j_uri:
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
+        def build_sparql() -> None:  # of the graph imported: a load this large is rebuilt, not refreshed
+            with stage("built the SPARQL store"):
+                sparql.build()
+
         summary = bulk_ingest(progress(prepared(files, workers, saved_at), "reading", total=len(files), json=as_json),
-                              workers=workers)
-        with stage("built the SPARQL store"):  # of the graph imported: a load this large is rebuilt, not refreshed
-            sparql.build()
+                              workers=workers, then=build_sparql)
     else:
         from kg.rdf.sparql_store import Sync
 

@@ -51,6 +51,7 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int, as_
                     write(batches, out, fmt, iris)
                 part.replace(output)
             except OSError as exc:
+                _abandon(batches)
                 raise KgError(f"{output}: cannot write it ({exc.strerror or exc})") from None
             finally:
                 part.unlink(missing_ok=True)
@@ -61,6 +62,17 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int, as_
     where = output or "stdout"
     print(f"exported {counter.triples:,} triples as {fmt_name} to {where} in {seconds:.1f} s "
           f"({counter.triples / max(seconds, 1e-9):,.0f} triples/s)", file=sys.stderr)
+
+
+def _abandon(batches: Iterator[Batch]) -> None:
+    """Stop reading from Neo4j after a failed write, its session closed now rather than by the driver's own
+    shutdown (which, with a result half read, can fail with a BufferError of its own)."""
+    close = getattr(batches, "close", None)
+    try:
+        if close is not None:
+            close()
+    except Exception:  # noqa: BLE001 - the export failed already; what the driver says while giving up is moot
+        pass
 
 
 def _to_stdout(batches: Iterator[Batch], fmt_name: str, iris: Iris) -> None:

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -353,7 +353,7 @@ def stage(label: str) -> Iterator[None]:
 
 
 def pending_marker(home: server.Neo4jHome) -> Path:
-    """Present from the moment an import starts replacing the (empty) store until its schema is built."""
+    """Present from the moment an import starts replacing the (empty) store until the load is complete."""
     return home.root / "bulk-import.pending"
 
 
@@ -375,15 +375,16 @@ def staging_folder(home: server.Neo4jHome) -> Path:
 
 
 def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | None = None,
-                workers: int = 1) -> Summary:
+                workers: int = 1, then: Callable[[], None] | None = None) -> Summary:
     """Import prepared pages (see `prepared`) into the empty local database; a full disk while the CSVs are
-    written is one KgError, the database untouched."""
+    written is one KgError, the database untouched. `then` finishes the load (the SPARQL store): until it
+    has run, a re-run after a crash discards the import and starts again."""
     home = home or server.neo4j_home()
     server.start(home)
     recover(home)
     folder = staging_folder(home)
     try:
-        return _bulk_ingest(items, home, folder, workers)
+        return _bulk_ingest(items, home, folder, workers, then)
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise KgError(f"--bulk cannot write its import files in {folder} ({exc.strerror or exc}); "
@@ -391,7 +392,7 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
 
 
 def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, folder: Path,
-                 workers: int) -> Summary:
+                 workers: int, then: Callable[[], None] | None) -> Summary:
     ports = server.read_ports(home)  # restart where it ran, whatever the environment says
     settings = local_settings(home)
     with driver(settings) as db:
@@ -439,6 +440,8 @@ def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, 
     with stage("resolved the authors"), driver(settings) as db:
         resolve_authors(db, settings.database, all_blocks(db, settings.database), weights(), alone=True)
         counted, _, _ = db.execute_query("MATCH ()-[r]->() RETURN count(r)", database_=settings.database)
+    if then is not None:
+        then()
     pending_marker(home).unlink()
     shutil.rmtree(folder, ignore_errors=True)
     summary.pages = mapper.pages
