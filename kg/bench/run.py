@@ -248,7 +248,8 @@ def step_names() -> list[str]:
 
 def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md"),
         only: list[str] | None = None) -> list[Figure]:
-    """Run every step (or those named in `only`, on the graph an earlier run loaded) and write the report."""
+    """Run every step (or those named in `only`, on the graph an earlier run loaded); the report is written
+    after each step."""
     settings = bench_server()
     figures: list[Figure] = []
     ctx = Context(corpus, papers, settings, driver(settings))
@@ -257,7 +258,7 @@ def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md
         for name, step in zip(step_names(), STEPS):
             if not only or name in only:
                 figures += list(step(ctx))
+                out.write_text(report(figures, corpus, papers, command))  # a later step's failure keeps these
     finally:
         ctx.driver.close()
-    out.write_text(report(figures, corpus, papers, command))
     return figures
