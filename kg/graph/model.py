@@ -82,6 +82,15 @@ def _id(doc: str) -> Prop:
 
 
 POSITION = "position"
+# A profile page's header figures: each save keeps its own (Snapshot), the owner those of the newest save (Author).
+HEADER: tuple[tuple[str, PropType, str], ...] = (
+    ("h_index", "int", "h-index"),
+    ("citations", "int", "citation count"),
+    ("paper_count", "int", "paper count"),
+    ("novelty", "int", "novelty score (percent)"),
+    ("ai_score", "int", "AI score"),
+    ("main_category", "string", "leading arXiv category"),
+)
 FOUND_IN = "found_in"
 
 LABELS: dict[str, Label] = {label.name: label for label in (
@@ -108,12 +117,8 @@ LABELS: dict[str, Label] = {label.name: label for label in (
              "one block are compared", internal=True, index=True),
         Prop("evidence", "string[]", Merge.UNION, 'why their spellings are one person and apart from namesakes: '
              '"<spelling>\t<signals>" (kg/graph/identity.py)', internal=True),
-        Prop("h_index", "int", Merge.LATEST, "their h-index, from the newest save of their profile page"),
-        Prop("citations", "int", Merge.LATEST, "citations of their papers, from the newest save of their profile page"),
-        Prop("paper_count", "int", Merge.LATEST, "how many papers they have, from the newest save of their profile page"),
-        Prop("novelty", "int", Merge.LATEST, "their novelty score, in percent, from the newest save of their profile page"),
-        Prop("ai_score", "int", Merge.LATEST, "their AI score, from the newest save of their profile page"),
-        Prop("main_category", "string", Merge.LATEST, "the arXiv category they lead with, from the newest save of their profile page"),
+        *(Prop(name, kind, Merge.LATEST, f"their {what}, from the newest save of their profile page")
+          for name, kind, what in HEADER),
     ), "A person who wrote papers.", fulltext=("name",)),
     Label("Institution", "institutions", (
         _id("a slug of its best-known name"),
@@ -150,12 +155,7 @@ LABELS: dict[str, Label] = {label.name: label for label in (
         Prop("listed", "int", Merge.MIN, "how many papers the save lists"),
         Prop("content", "string", Merge.MIN, "the saved text, compressed: what `kg pages forget` reloads the "
              "pages that share papers with a forgotten one from", internal=True),
-        Prop("h_index", "int", Merge.MIN, "the profile owner's h-index this save shows"),
-        Prop("citations", "int", Merge.MIN, "the profile owner's citations this save shows"),
-        Prop("paper_count", "int", Merge.MIN, "the profile owner's paper count this save shows"),
-        Prop("novelty", "int", Merge.MIN, "the profile owner's novelty score this save shows"),
-        Prop("ai_score", "int", Merge.MIN, "the profile owner's AI score this save shows"),
-        Prop("main_category", "string", Merge.MIN, "the arXiv category this save's owner leads with"),
+        *(Prop(name, kind, Merge.MIN, f"the profile owner's {what} this save shows") for name, kind, what in HEADER),
     ), "One save of a page, named by its content: loading the same content again (from any folder) changes "
        "nothing. A page's history is its snapshots by `saved_at`."),
 )}
