@@ -65,9 +65,11 @@ class Context:
                 server.BOLT_PORT_ENV: str(BENCH_PORTS[0]), server.HTTP_PORT_ENV: str(BENCH_PORTS[1])}
 
     def env(self) -> dict[str, str]:
-        """Environment that points a `kg` subprocess at the bench database."""
-        return {**os.environ, "NEO4J_URI": self.settings.uri, "NEO4J_USER": self.settings.user,
-                "NEO4J_PASSWORD": self.settings.password, "NEO4J_DATABASE": self.settings.database}
+        """Environment that points a `kg` subprocess at the bench database, and at the bench's kg home: the
+        SPARQL store `kg ingest` keeps current is the one `--bulk` built there, not the user's."""
+        return {**os.environ, server.HOME_ENV: str(bench_home().root.parent), "NEO4J_URI": self.settings.uri,
+                "NEO4J_USER": self.settings.user, "NEO4J_PASSWORD": self.settings.password,
+                "NEO4J_DATABASE": self.settings.database}
 
 
 def bench_home() -> server.Neo4jHome:
