@@ -30,8 +30,7 @@ import psutil
 from api import cypher, refs
 from api.limits import MAX_PAGE, lucene_query
 from api.search import TIE_SLACK
-from kg import server as kg_server
-from kg.bench.context import Context, Figure, bench_home
+from kg.bench.context import Context, Figure, home_env
 from kg.bench.report import figure_table
 from kg.store.connection import Settings, driver, settings
 
@@ -86,7 +85,7 @@ class Server:
         self.log = tempfile.TemporaryFile()  # its stderr: a pipe nobody reads would block it once full
         # The bench's kg home: its SPARQL store is the one --bulk built for this graph (a stale one, the user's,
         # would be rebuilt before `kg serve` listens).
-        env = {**os.environ, kg_server.HOME_ENV: str(bench_home().root.parent), **(env or {}),
+        env = {**os.environ, **home_env(), **(env or {}),
                "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user, "NEO4J_PASSWORD": conf.password,
                "NEO4J_DATABASE": conf.database, "KG_API_RATE": "0"}  # measures the API, not its rate limit
         self.proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(self.port),

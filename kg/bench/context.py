@@ -61,15 +61,20 @@ class Context:
     def bulk_env(self) -> dict[str, str]:
         """Environment that points `kg ingest --bulk` at the bench server's home and ports."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
-        return {**env, server.HOME_ENV: str(bench_home().root.parent),
-                server.BOLT_PORT_ENV: str(BENCH_PORTS[0]), server.HTTP_PORT_ENV: str(BENCH_PORTS[1])}
+        return {**env, **home_env(), server.BOLT_PORT_ENV: str(BENCH_PORTS[0]),
+                server.HTTP_PORT_ENV: str(BENCH_PORTS[1])}
 
     def env(self) -> dict[str, str]:
         """Environment that points a `kg` subprocess at the bench database, and at the bench's kg home: the
         SPARQL store `kg ingest` keeps current is the one `--bulk` built there, not the user's."""
-        return {**os.environ, server.HOME_ENV: str(bench_home().root.parent), "NEO4J_URI": self.settings.uri,
+        return {**os.environ, **home_env(), "NEO4J_URI": self.settings.uri,
                 "NEO4J_USER": self.settings.user, "NEO4J_PASSWORD": self.settings.password,
                 "NEO4J_DATABASE": self.settings.database}
+
+
+def home_env() -> dict[str, str]:
+    """The variable that gives a `kg` subprocess the bench's kg home (its Neo4j home and SPARQL store)."""
+    return {server.HOME_ENV: str(bench_home().root.parent)}
 
 
 def bench_home() -> server.Neo4jHome:
