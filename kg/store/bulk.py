@@ -411,18 +411,12 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
                       "the database is unchanged") from None
 
 
-def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, folder: Path,
-                 workers: int, then: Callable[[], None] | None) -> Summary:
-    ports = server.read_ports(home)  # restart where it ran, whatever the environment says
-    settings = local_settings(home)
-    with driver(settings) as db:
-        nodes, _, _ = db.execute_query("MATCH (n) RETURN count(n) > 0 AS any LIMIT 1", database_=settings.database)
-    if nodes[0]["any"]:
-        raise KgError("--bulk loads into an empty database only, and this one holds data: "
-                      "use `kg ingest` without --bulk to add to it")
+def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: int, summary: Summary
+                 ) -> tuple[Mapper, dict[str, int]] | None:
+    """Stages 1 and 2: the CSVs neo4j-admin imports, written to `folder` (emptied first), authors resolved;
+    rejected pages go to `summary`. Returns the mapper and the nodes written per label, None without pages."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    summary = Summary()
     with stage("read and spooled the pages"), ExitStack() as stack:
         mapper = Mapper(folder, stack)
         for item in items:
@@ -431,7 +425,7 @@ def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, 
             else:
                 mapper.add(item)
     if mapper.pages == 0:
-        return summary
+        return None
     imported = {"pages": len(mapper.page_rows), "snapshots": len(mapper.saves)}
     blocks: dict[str, str] = {}
     with stage("merged the papers"):
@@ -445,6 +439,23 @@ def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, 
         write_headers(folder)
     with stage("resolved the authors"):
         imported["authors"] = resolve_all(folder, workers, weights())
+    return mapper, imported
+
+
+def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, folder: Path,
+                 workers: int, then: Callable[[], None] | None) -> Summary:
+    ports = server.read_ports(home)  # restart where it ran, whatever the environment says
+    settings = local_settings(home)
+    with driver(settings) as db:
+        nodes, _, _ = db.execute_query("MATCH (n) RETURN count(n) > 0 AS any LIMIT 1", database_=settings.database)
+    if nodes[0]["any"]:
+        raise KgError("--bulk loads into an empty database only, and this one holds data: "
+                      "use `kg ingest` without --bulk to add to it")
+    summary = Summary()
+    written = import_files(items, folder, workers, summary)
+    if written is None:
+        return summary
+    mapper, imported = written
     pending_marker(home).touch()
     with stage("stopped Neo4j"):
         server.stop(home)
