@@ -315,16 +315,18 @@ def reduce_bucket(folder: Path, k: int, blocks: Mapping[str, str]) -> tuple[dict
 
 def reduce_all(folder: Path, workers: int, latest: Mapping[str, Mapping[str, Any]], blocks: dict[str, str]
                ) -> Iterator[tuple[dict[str, int], list[dict[str, Any]]]]:
-    """Stage 2 over every bucket, in `workers` processes: the Author rows first (`blocks` gets the ids
-    whose block their name does not give), then what `reduce_bucket` returns, bucket by bucket."""
+    """Stage 2 over every bucket, in `workers` processes: the Author rows first (the spellings merged;
+    `blocks` gets the ids whose block their name does not give), then what `reduce_bucket` returns."""
     if workers <= 1:
-        for _, odd in (reduce_authors(folder, k, latest) for k in range(BUCKETS)):
+        for spellings, odd in (reduce_authors(folder, k, latest) for k in range(BUCKETS)):
             blocks.update(odd)
+            yield {"authors": spellings}, []
         yield from (reduce_bucket(folder, k, blocks) for k in range(BUCKETS))
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for _, odd in pool.map(reduce_authors, [folder] * BUCKETS, range(BUCKETS), [latest] * BUCKETS):
+        for spellings, odd in pool.map(reduce_authors, [folder] * BUCKETS, range(BUCKETS), [latest] * BUCKETS):
             blocks.update(odd)
+            yield {"authors": spellings}, []
         yield from pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS), [blocks] * BUCKETS)
 
 
@@ -438,7 +440,7 @@ def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: i
         mapper.spool_profiles(blocks)
         write_headers(folder)
     with stage("resolved the authors"):
-        imported["authors"] = resolve_all(folder, workers, weights())
+        resolve_all(folder, workers, weights())
     return mapper, imported
 
 
