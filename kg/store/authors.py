@@ -117,7 +117,6 @@ UNWIND $blocks AS block
 MATCH (a:Author {block: block})
 RETURN a.id AS author, COLLECT { MATCH (a)-[:AUTHORED]->(p:Paper) RETURN p.id } AS papers
 """
-_ALL_BLOCKS = "MATCH (a:Author) WHERE a.block IS NOT NULL RETURN DISTINCT a.block AS block"
 
 
 @dataclass
@@ -374,12 +373,6 @@ def resolve_in(tx: ManagedTransaction, blocks: Iterable[str], weights: Weights) 
         _resolve(tx, chunk, weights)
 
 
-def all_blocks(driver: Driver, database: str | None) -> list[str]:
-    """Every name block in the graph."""
-    records, _, _ = driver.execute_query(_ALL_BLOCKS, database_=database)
-    return sorted(r["block"] for r in records)
-
-
 def members(driver: Driver, database: str | None, blocks: Iterable[str]) -> dict[str, set[str]]:
     """The ids of the blocks' authors and of their papers, by label: what a re-resolution may rewrite."""
     found: dict[str, set[str]] = {BY_PLURAL["authors"].name: set(), BY_PLURAL["papers"].name: set()}
@@ -396,14 +389,10 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[start:start + BLOCKS_PER_TRANSACTION]
 
 
-def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights,
-                    alone: bool = False) -> int:
-    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written.
-
-    alone: no other process writes meanwhile (`--bulk`), so co-author circles are read once for the run."""
+def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights) -> int:
+    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written."""
     people = 0
-    circles: dict[str, set[str]] | None = {} if alone else None
     with driver.session(database=database) as session:
         for chunk in _chunks(sorted(set(blocks))):
-            people += session.execute_write(_resolve, chunk, weights, circles)
+            people += session.execute_write(_resolve, chunk, weights)
     return people

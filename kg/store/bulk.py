@@ -1,13 +1,15 @@
 """`kg ingest --bulk`: a first load into an empty local database through `neo4j-admin database import`.
 
-Three stages, memory bounded by a bucket rather than the corpus:
+Four stages, memory bounded by a bucket rather than the corpus:
 1. map: parse workers turn each page into spool lines (one per paper sighting, author and repository);
    the main process keeps the pages and their saves (spooling each save's content and listing), and
    writes each line to the bucket its id hashes to;
 2. reduce: each bucket is read back and resolved exactly as the incremental loader resolves a batch
    (kg/ingest/resolve.py, kg/store/rows.py: the same merge rules, the same topics, the same author
    order), and the nodes and relationships written as CSV shards, in parallel;
-3. neo4j-admin imports the CSVs; the schema is applied after.
+3. authors: each name block resolved from what the reduce spooled by block (kg/store/bulk_authors.py), the
+   people and their links written to the CSVs;
+4. neo4j-admin imports the CSVs; the schema is applied after.
 Institutions and topics are few: the main process merges those in memory. It also writes, after the map,
 the pages, their saves, and each page's current listing (of its newest day's saves, read back from the
 spool) and passes each profile owner's newest header figures to the reduce: as kg/store/load.py does.

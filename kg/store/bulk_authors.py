@@ -110,7 +110,7 @@ def circles_of(folder: Path, k: int) -> dict[str, list[str]]:
 _circles: CircleTable | None = None  # pass B's workers get it once, from their pool's initializer
 
 
-def _use(circles: CircleTable) -> None:
+def _use(circles: CircleTable | None) -> None:
     global _circles
     _circles = circles
 
@@ -223,6 +223,7 @@ def resolve_all(folder: Path, workers: int, weights: Weights) -> int:
     _use(circles)
     with _pool(workers, circles) as pool:
         people_written = sum(pool.map(resolve_bucket, [folder] * BUCKETS, range(BUCKETS), [weights] * BUCKETS))
+    _use(None)
     with _pool(workers) as pool:
         sum(pool.map(number_bucket, [folder] * BUCKETS, range(BUCKETS)))
     return people_written
