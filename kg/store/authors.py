@@ -252,6 +252,14 @@ def block_data(blocks: list[str], given: Blocks) -> BlockData:
         for line in o.get("groups") or []:
             group, paper_id, name_id = line.split("\t")
             pins[(paper_id, name_id)] = f"kg authors {o['kind']} ({o['id']})#{group}"
+    circles: dict[str, frozenset[str]] = {}  # each co-author block's, taken once: many mentions share them
+
+    def circle(block: str) -> frozenset[str]:
+        found = circles.get(block)
+        if found is None:
+            found = circles[block] = frozenset(given.circles.get(block, ()))
+        return found
+
     mentions: dict[str, list[Mention]] = {}
     for block, name_id, paper in given.found:
         ctx = given.context[paper]
@@ -263,7 +271,7 @@ def block_data(blocks: list[str], given: Blocks) -> BlockData:
                 key = text_key(profiles[gid].title or "")
                 owners[key] = min(owners.get(key, page_anchor[gid]), page_anchor[gid])
         coauthors = frozenset(b for b in ctx.blocks if b != own)
-        near = frozenset(b for c in coauthors for b in given.circles.get(c, ())) - coauthors
+        near = frozenset().union(*map(circle, coauthors)) - coauthors
         key = text_key(spelling)
         mentions.setdefault(block, []).append(Mention(
             paper, spelling, coauthors=coauthors, community=near, topics=frozenset(ctx.topics),
