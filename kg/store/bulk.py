@@ -139,7 +139,6 @@ class Mapper:
         self.page_rows = Merged("pages")
         self.saves: dict[str, Save] = {}
         self.profiles: set[tuple[str, str, str | None]] = set()  # (page, owner, the owner's name block)
-        self.listed: dict[str, list[str]] = {}  # profile page -> the papers it lists now
         self.pages = 0
         self.sightings = 0
 
@@ -178,8 +177,9 @@ class Mapper:
                 out[save.owner] = save.figures
         return out
 
-    def write(self) -> None:
-        """The pages, saves and profiles, each page's current listing, the institutions and topics."""
+    def write(self, blocks: Mapping[str, str]) -> None:
+        """The pages, saves and profiles, each page's current listing, the institutions and topics; each
+        profile page spooled to its owner's name block (`blocks`: see `reduce_authors`)."""
         folder = self.folder
         self.snapshots.close()
         self.listings.close()
@@ -194,29 +194,34 @@ class Mapper:
         with _data_file(folder, "snapshot_of").open("w", newline="") as fh:
             csv.writer(fh).writerows(rel_cells("snapshot_of", {"from": snap, "to": save.page})
                                      for snap, save in self.saves.items())
-        self.write_listings()
+        self.write_listings(blocks)
         for kind, table in self.small.items():
             with _data_file(folder, kind).open("w", newline="") as fh:
                 csv.writer(fh).writerows(node_cells(kind, values) for values in table.values())
 
-    def write_listings(self) -> None:
+    def write_listings(self, blocks: Mapping[str, str]) -> None:
         """LISTED_ON: each page's newest day's saves, read back from the spool; a page with one such save
-        (the usual case) is written as it is read, the others once all their saves are in."""
+        (the usual case) is written as it is read, the others once all their saves are in. A profile page
+        goes with its listing and saves to the bucket of its owner's name block (`blocks`: see `reduce_authors`)."""
         by_page: dict[str, list[tuple[str, str]]] = {}
         for snap, save in self.saves.items():
             by_page.setdefault(save.page, []).append((snap, save.saved_at))
+        owners: dict[str, list[tuple[str, str]]] = {}
+        for page, owner, block in sorted(self.profiles, key=lambda p: (p[0], p[1], p[2] or "")):
+            if (block := blocks.get(owner, block)) is not None:
+                owners.setdefault(page, []).append((owner, block))
         current = {page: newest_day(saves) for page, saves in by_page.items()}
         waiting: dict[str, list[tuple[str, str, int]]] = {}
         with _data_file(self.folder, "listed_on").open("w", newline="") as fh, \
-                (self.folder / "listings.spool").open("rb") as spool:
+                (self.folder / "listings.spool").open("rb") as spool, spools(self.folder, BLOCKS) as by_block:
             out = csv.writer(fh)
-
-            profiles = {page for page, _, _ in self.profiles}
 
             def emit(page: str, sightings: list[tuple[str, str, int]]) -> None:
                 listing = current_listing(sightings)
-                if page in profiles:
-                    self.listed[page] = listing
+                for owner, block in owners.get(page, []):
+                    saves = sorted((s, day, self.saves[s].figures) for s, day in by_page[page])
+                    by_block[bucket_of(block)].write(profile_line(page, self.page_rows[page].get("title"), owner,
+                                                                  listing, saves))
                 out.writerows(rel_cells("listed_on", {"from": paper, "to": page, "position": i})
                               for i, paper in enumerate(listing))
 
@@ -234,19 +239,6 @@ class Mapper:
                 emit(page, sightings)
         for name in ("snapshots.spool", "listings.spool"):
             (self.folder / name).unlink()
-
-    def spool_profiles(self, blocks: Mapping[str, str]) -> None:
-        """Each profile page, with its listing now and its saves, to the bucket of its owner's name block
-        (`blocks`: the spelling ids whose block is not the one their name on the page gives)."""
-        saves: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
-        for snap, save in self.saves.items():
-            saves.setdefault(save.page, []).append((snap, save.saved_at, save.figures))
-        with spools(self.folder, BLOCKS) as out:
-            for page, owner, block in sorted(self.profiles, key=lambda p: (p[0], p[1], p[2] or "")):
-                block = blocks.get(owner, block)
-                if block is not None:
-                    out[bucket_of(block)].write(profile_line(page, self.page_rows[page].get("title"), owner,
-                                                             self.listed.get(page, []), sorted(saves[page])))
 
 
 def bucket_file(folder: Path, k: int, kind: str = "bucket") -> Path:
@@ -267,7 +259,7 @@ def reduce_authors(folder: Path, k: int, latest: Mapping[str, Mapping[str, Any]]
     with spools(folder, BLOCKS) as out:
         for values in table.values():
             values.update({name: latest.get(values["id"], {}).get(name) for name in LATEST})
-            if values["block"] is None:
+            if values["block"] is None:  # never: a page's every name has a block (kg/ingest/records.py)
                 continue
             if any(block_key(name) != values["block"] for name in values["aliases"] or [values["name"]]):
                 odd[values["id"]] = values["block"]
@@ -438,8 +430,7 @@ def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: i
                 imported[kind] = imported.get(kind, 0) + count
             for values in topic_rows:
                 mapper.small["topics"].add(values)
-        mapper.write()
-        mapper.spool_profiles(blocks)
+        mapper.write(blocks)
         write_headers(folder)
     with stage("resolved the authors"):
         resolve_all(folder, workers, weights())
