@@ -40,6 +40,7 @@ from kg.store.bulk_files import BUCKETS, bucket_of, data_file, node_cells, rel_c
 BLOCKS = "blocks"  # the spools by name block
 LINKS = "links"  # the spools of ranked links by paper
 RESOLVED = ("authors", "authored", "profile_of")  # the CSVs written here, a shard per process
+MENTIONS_PER_CHUNK = 5000  # of a chunk of blocks resolved together
 FIGURES = tuple(p.name for p in AUTHOR.props if p.merge is Merge.LATEST)
 
 
@@ -145,6 +146,21 @@ class Bucket:
                     self.figures[snap] = figures
                     self.page_of[snap] = page
 
+    def chunks(self) -> Iterator[list[str]]:
+        """The bucket's blocks in chunks of at most BLOCKS_PER_TRANSACTION blocks and, but for one block
+        alone, MENTIONS_PER_CHUNK mentions: a chunk's mentions, with their communities, are held at once."""
+        chunk: list[str] = []
+        mentions = 0
+        for block in sorted(self.nodes):
+            found = len(self.found.get(block, ()))
+            if chunk and (len(chunk) == BLOCKS_PER_TRANSACTION or mentions + found > MENTIONS_PER_CHUNK):
+                yield chunk
+                chunk, mentions = [], 0
+            chunk.append(block)
+            mentions += found
+        if chunk:
+            yield chunk
+
     def context(self, paper: str) -> Context:
         """What `paper` says around its names; of its profile saves, those of this bucket's pages."""
         _, year, topics, institutions, authors, snapshots, lists = self.papers[paper]
@@ -173,9 +189,7 @@ def resolve_bucket(folder: Path, k: int, weights: Weights) -> int:
             data_file(folder, "profile_of", shard).open("a", newline="") as profiles_fh, \
             spools(folder, LINKS) as links:
         authors_csv, profiles_csv = csv.writer(authors_fh), csv.writer(profiles_fh)
-        every = sorted(bucket.nodes)
-        for start in range(0, len(every), BLOCKS_PER_TRANSACTION):
-            chunk = every[start:start + BLOCKS_PER_TRANSACTION]
+        for chunk in bucket.chunks():
             data = block_data(chunk, bucket.blocks(chunk, _circles))
             rows = people(data, [i for b in chunk for i in resolve_block(b, data.mentions.get(b, []), weights)])
             pages: dict[str, list[str]] = {}
