@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from kg.graph.ids import author_id
 from kg.graph.names import PersonName, compatible_names, natural, parse
@@ -57,24 +58,42 @@ class Cluster:
     mentions: list[Mention]
     steps: dict[str, str] = field(default_factory=dict)  # spelling -> why it joined
 
-    @property
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name == "mentions":  # what is derived from them is taken again
+            for derived in ("key", "names", "parsed", "pin", "papers", "closed"):
+                self.__dict__.pop(derived, None)
+            self.__dict__["_unions"] = {}
+
+    @cached_property
     def key(self) -> tuple[str, str]:
         return min(m.key for m in self.mentions)
 
-    @property
-    def names(self) -> set[str]:
-        return {m.name for m in self.mentions}
+    @cached_property
+    def names(self) -> frozenset[str]:
+        return frozenset(m.name for m in self.mentions)
 
-    @property
-    def parsed(self) -> set[PersonName]:
-        return {parse(m.name) for m in self.mentions}
+    @cached_property
+    def parsed(self) -> frozenset[PersonName]:
+        return frozenset(parse(m.name) for m in self.mentions)
 
-    @property
+    @cached_property
     def pin(self) -> str | None:
         return next((m.pin for m in self.mentions if m.pin), None)
 
-    def union(self, attr: str) -> set[str]:
-        return {v for m in self.mentions for v in getattr(m, attr)}
+    @cached_property
+    def papers(self) -> frozenset[str]:
+        return frozenset(m.paper for m in self.mentions)
+
+    @cached_property
+    def closed(self) -> bool:
+        return any(m.closed for m in self.mentions)
+
+    def union(self, attr: str) -> frozenset[str]:
+        unions: dict[str, frozenset[str]] = self.__dict__["_unions"]
+        if attr not in unions:
+            unions[attr] = frozenset(v for m in self.mentions for v in getattr(m, attr))
+        return unions[attr]
 
 
 KEPT_APART = "kept apart from "  # an evidence line of a namesake: "\tkept apart from <id>: <why>"
@@ -164,9 +183,9 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> tuple[float
 def _compatible(a: Cluster, b: Cluster) -> bool:
     if a.pin and b.pin and a.pin != b.pin:
         return False  # a user kept them apart
-    if any(m.closed for m in a.mentions) or any(m.closed for m in b.mentions):
+    if a.closed or b.closed:
         return False  # a complete profile already holds every paper of its owner
-    if {m.paper for m in a.mentions} & {m.paper for m in b.mentions}:
+    if not a.papers.isdisjoint(b.papers):
         return False  # one person is named once per paper
     return all(compatible_names(x, y) for x in a.parsed for y in b.parsed)
 

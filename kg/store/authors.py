@@ -11,8 +11,8 @@ and any number of re-ingests give the same graph.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from neo4j import Driver, ManagedTransaction
 
@@ -49,7 +49,7 @@ RETURN pid AS id, p.year AS year,
   COLLECT { MATCH (p)-[:AFFILIATED_WITH]->(i) RETURN i.id } AS institutions,
   COLLECT { MATCH (p)<-[:AUTHORED]-(o:Author) RETURN DISTINCT o.block } AS blocks,
   COLLECT { MATCH (p)-[:SEEN_IN]->(:Snapshot)-[:SNAPSHOT_OF]->(g:Page {format: 'profile'})
-            RETURN DISTINCT [g.id, g.title] } AS profiles,
+            RETURN DISTINCT g.id } AS profiles,
   COLLECT { MATCH (p)-[l:SEEN_IN]->() RETURN l.authors } AS lists
 """
 # The blocks each given block's authors wrote with.
@@ -117,7 +117,6 @@ UNWIND $blocks AS block
 MATCH (a:Author {block: block})
 RETURN a.id AS author, COLLECT { MATCH (a)-[:AUTHORED]->(p:Paper) RETURN p.id } AS papers
 """
-_ALL_BLOCKS = "MATCH (a:Author) WHERE a.block IS NOT NULL RETURN DISTINCT a.block AS block"
 
 
 @dataclass
@@ -131,6 +130,64 @@ class BlockData:
     lists: dict[str, list[list[str]]]  # paper -> every page's list of its spelling ids
 
 
+@dataclass(frozen=True)
+class Spelling:
+    """One Author node before resolution: a spelling id, its spellings, figures and profile pages."""
+
+    id: str
+    spellings: list[str]
+    figures: dict[str, Any]
+    pages: list[str]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a paper says around its names."""
+
+    year: int | None
+    topics: list[str]
+    institutions: list[str]
+    blocks: list[str]  # the name blocks of its authors
+    profiles: list[str]  # the profile pages of the saves that list it
+    lists: list[list[str]]  # every save's list of its spelling ids
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A profile page: its title (the owner's name) and the papers it lists now."""
+
+    title: str | None
+    papers: list[str]
+
+
+class Circles(Protocol):
+    """The co-author blocks of each block (blocks that never wrote with another may be missing)."""
+
+    def get(self, block: str, default: Iterable[str], /) -> Iterable[str]: ...
+
+
+@dataclass
+class Blocks:
+    """Everything the mentions of some name blocks are built from: plain data, read from Neo4j
+    (`read_blocks`) or from `--bulk`'s spooled tables (kg/store/bulk_authors.py)."""
+
+    nodes: list[Spelling]  # the blocks' Author nodes
+    found: list[tuple[str, str, str]]  # (block, spelling id, paper): each mention
+    context: dict[str, Context]  # by paper, for every paper of `found`
+    circles: Circles
+    profiles: dict[str, Profile]  # by page id, for every page of `nodes`
+    overrides: list[dict[str, Any]] = field(default_factory=list)  # the user's, oldest first
+
+
+@dataclass
+class People:
+    """The rows one resolution writes: Author nodes, AUTHORED links (unnumbered) and PROFILE_OF links."""
+
+    nodes: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    profiles: list[dict[str, str]]
+
+
 def _spelling(spellings: list[str]) -> str:
     return min(spellings, key=lambda v: (-len(v), order_key(v)))
 
@@ -140,35 +197,46 @@ def read_blocks(tx: ManagedTransaction, blocks: list[str], circles: dict[str, se
 
     circles: the co-author blocks of each block read so far, kept across the transactions of one run where
     no other process writes (resolution never changes them: it keeps every author in its block)."""
-    spellings: dict[str, set[str]] = {}
-    node_figures: dict[str, dict[str, Any]] = {}
-    node_pages: dict[str, list[str]] = {}
-    for rec in tx.run(_NODES, blocks=blocks):
-        for s in rec["aliases"] or [rec["name"]]:
-            spellings.setdefault(author_id(s), set()).add(s)
-        node_figures[rec["id"]] = rec["figures"]
-        node_pages[rec["id"]] = rec["pages"]
+    nodes = [Spelling(r["id"], r["aliases"] or [r["name"]], r["figures"], r["pages"])
+             for r in tx.run(_NODES, blocks=blocks)]
     found = [(r["block"], r["name"], r["paper"]) for r in tx.run(_MENTIONS, blocks=blocks)]
     papers = sorted({p for _, _, p in found})
-    context = {r["id"]: r for r in tx.run(_PAPERS, papers=papers)}
-    co_blocks = sorted({b for r in context.values() for b in r["blocks"]})
+    context = {r["id"]: Context(r["year"], r["topics"], r["institutions"], r["blocks"], r["profiles"], r["lists"])
+               for r in tx.run(_PAPERS, papers=papers)}
+    co_blocks = sorted({b for c in context.values() for b in c.blocks})
     circles = {} if circles is None else circles
     missing = [b for b in co_blocks if b not in circles]
     circles.update({b: set() for b in missing})  # a block that wrote with no other block has no row
     circles.update({r["block"]: set(r["circle"]) for r in tx.run(_CIRCLES, blocks=missing)})
-    pages = sorted({g for ps in node_pages.values() for g in ps})
-    profiles = {r["id"]: r for r in tx.run(_PROFILES, pages=pages)}
+    pages = sorted({g for n in nodes for g in n.pages})
+    profiles = {r["id"]: Profile(r["title"], r["papers"]) for r in tx.run(_PROFILES, pages=pages)}
+    stored = sorted((r["o"] for r in tx.run(_OVERRIDES)), key=lambda o: (o.get("made", 0), o["id"]))
+    return block_data(blocks, Blocks(nodes, found, context, circles, profiles, stored))
+
+
+def block_data(blocks: list[str], given: Blocks) -> BlockData:
+    """The mentions of `blocks`, each with what kg/ingest/identities.py gives a mention in memory: the
+    one rule both the incremental load and `--bulk` resolve authors by."""
+    spellings: dict[str, set[str]] = {}
+    node_figures: dict[str, dict[str, Any]] = {}
+    node_pages: dict[str, list[str]] = {}
+    for row in given.nodes:
+        for s in row.spellings:
+            spellings.setdefault(author_id(s), set()).add(s)
+        node_figures[row.id] = row.figures
+        node_pages[row.id] = row.pages
+    profiles = given.profiles
     listed: dict[str, set[str]] = {}
     for g in profiles.values():
-        listed.setdefault(text_key(g["title"] or ""), set()).update(g["papers"])
+        listed.setdefault(text_key(g.title or ""), set()).update(g.papers)
     complete: set[str] = set()
     for node, gids in node_pages.items():
         count = node_figures[node].get("paper_count")
         for gid in gids:
-            key = text_key(profiles[gid]["title"] or "")
+            key = text_key(profiles[gid].title or "")
             if count is not None and len(listed.get(key, ())) == count:
                 complete.add(key)
-    page_anchor = {gid: (f"owner:{text_key(g['title'] or '')}" if text_key(g["title"] or "") in complete
+    page_anchor = {gid: (f"owner:{text_key(g.title or '')}" if text_key(g.title or "") in complete
                          else gid) for gid, g in profiles.items()}
     anchor_figures: dict[str, dict[str, Any]] = {}
     for node, gids in node_pages.items():
@@ -180,57 +248,86 @@ def read_blocks(tx: ManagedTransaction, blocks: list[str], circles: dict[str, se
     spelled = {n: _spelling(sorted(s)) for n, s in spellings.items()}
     pins: dict[tuple[str, str], str] = {}
     wanted = set(blocks)
-    stored = sorted((r["o"] for r in tx.run(_OVERRIDES)), key=lambda o: (o.get("made", 0), o["id"]))
-    for o in (o for o in stored if wanted & set(o.get("blocks") or [])):
+    for o in (o for o in given.overrides if wanted & set(o.get("blocks") or [])):
         for line in o.get("groups") or []:
             group, paper_id, name_id = line.split("\t")
             pins[(paper_id, name_id)] = f"kg authors {o['kind']} ({o['id']})#{group}"
+    circles: dict[str, frozenset[str]] = {}  # each co-author block's, taken once: many mentions share them
+
+    def circle(block: str) -> frozenset[str]:
+        found = circles.get(block)
+        if found is None:
+            found = circles[block] = frozenset(given.circles.get(block, ()))
+        return found
+
     mentions: dict[str, list[Mention]] = {}
-    for block, name_id, paper in found:
-        ctx = context[paper]
+    for block, name_id, paper in given.found:
+        ctx = given.context[paper]
         spelling = spelled.get(name_id, name_id)
         own = block_key(spelling)
         owners: dict[str, str] = {}
-        for gid, title in ctx["profiles"]:
+        for gid in ctx.profiles:
             if gid in page_anchor:
-                key = text_key(title or "")
+                key = text_key(profiles[gid].title or "")
                 owners[key] = min(owners.get(key, page_anchor[gid]), page_anchor[gid])
-        coauthors = frozenset(b for b in ctx["blocks"] if b != own)
-        near = frozenset(b for c in coauthors for b in circles.get(c, ())) - coauthors
+        coauthors = frozenset(b for b in ctx.blocks if b != own)
+        near = frozenset().union(*map(circle, coauthors)) - coauthors
         key = text_key(spelling)
         mentions.setdefault(block, []).append(Mention(
-            paper, spelling, coauthors=coauthors, community=near, topics=frozenset(ctx["topics"]),
-            institutions=frozenset(ctx["institutions"]), year=ctx["year"], anchor=owners.get(key),
+            paper, spelling, coauthors=coauthors, community=near, topics=frozenset(ctx.topics),
+            institutions=frozenset(ctx.institutions), year=ctx.year, anchor=owners.get(key),
             closed=key in complete and key in owners, pin=pins.get((paper, name_id))))
     return BlockData(mentions, {n: sorted(s, key=order_key) for n, s in spellings.items()}, anchor_figures,
-                     page_anchor, {p: context[p]["lists"] for p in papers})
+                     page_anchor, {p: given.context[p].lists for p in sorted({p for _, _, p in given.found})})
+
+
+def people(data: BlockData, identities: list[Identity]) -> People:
+    """The rows of one node per identity, its links (position 0: see `places`) and its profile pages."""
+    out = People([], [], [])
+    for identity in identities:
+        nids = sorted({author_id(m.name) for m in identity.mentions})
+        out.nodes.append({"id": identity.id, "name": identity.name, "block": block_key(identity.name),
+                          "aliases": sorted({s for n in nids for s in data.spellings.get(n, [])}, key=order_key),
+                          "evidence": evidence_lines(identity),
+                          **{k: v for k, v in figures(identity, data.anchor_figures).items() if v is not None}})
+        per_paper: dict[str, set[str]] = {}
+        for m in identity.mentions:
+            per_paper.setdefault(m.paper, set()).add(author_id(m.name))
+        out.links += [{"from": identity.id, "to": p, "names": sorted(ns), "position": 0}
+                      for p, ns in per_paper.items()]
+        anchors = {m.anchor for m in identity.mentions if m.anchor}
+        out.profiles += [{"from": gid, "to": identity.id} for gid, a in data.page_anchor.items() if a in anchors]
+    return out
 
 
 def write_blocks(tx: ManagedTransaction, blocks: list[str], data: BlockData,
                  identities: list[Identity]) -> int:
     """Replace the blocks' nodes and links with one node per identity; the people written."""
-    nodes, links, profile_rows = [], [], []
-    for identity in identities:
-        nids = sorted({author_id(m.name) for m in identity.mentions})
-        nodes.append({"id": identity.id, "name": identity.name, "block": block_key(identity.name),
-                      "aliases": sorted({s for n in nids for s in data.spellings.get(n, [])}, key=order_key),
-                      "evidence": evidence_lines(identity),
-                      **{k: v for k, v in figures(identity, data.anchor_figures).items() if v is not None}})
-        per_paper: dict[str, set[str]] = {}
-        for m in identity.mentions:
-            per_paper.setdefault(m.paper, set()).add(author_id(m.name))
-        links += [{"from": identity.id, "to": p, "names": sorted(ns), "position": 0} for p, ns in per_paper.items()]
-        anchors = {m.anchor for m in identity.mentions if m.anchor}
-        profile_rows += [{"from": gid, "to": identity.id} for gid, a in data.page_anchor.items() if a in anchors]
-    keep = [n["id"] for n in nodes]
+    rows = people(data, identities)
+    keep = [n["id"] for n in rows.nodes]
     tx.run(_DROP, blocks=blocks, keep=keep).consume()
     tx.run(_UNLINK, keep=keep).consume()
-    tx.run(_WRITE, nodes=nodes).consume()
-    tx.run(_LINK, links=links).consume()
-    tx.run(_PROFILE_OF, rows=profile_rows).consume()
-    latest_figures(tx, sorted({r["from"] for r in profile_rows}))
+    tx.run(_WRITE, nodes=rows.nodes).consume()
+    tx.run(_LINK, links=rows.links).consume()
+    tx.run(_PROFILE_OF, rows=rows.profiles).consume()
+    latest_figures(tx, sorted({r["from"] for r in rows.profiles}))
     renumber(tx, sorted(data.lists), data.lists)
-    return len(nodes)
+    return len(rows.nodes)
+
+
+def rank(order: dict[str, int], names: Iterable[str]) -> int:
+    """Where a link stands in its paper's `order` (author id -> place): the first place of any of its names."""
+    return min(order.get(n, len(order)) for n in names)
+
+
+def places(ranked: Iterable[tuple[int, str]]) -> list[tuple[str, int]]:
+    """A paper's authors (rank, author id) numbered 0..n-1: by rank, then id."""
+    return [(author, i) for i, (_, author) in enumerate(sorted(ranked))]
+
+
+def order_of(lists: list[list[str]]) -> dict[str, int]:
+    """Each spelling id's place in the paper's author order (kg/graph/merge.author_order)."""
+    return {a: i for i, a in enumerate(author_order(lists))}
 
 
 def latest_figures(tx: ManagedTransaction, pages: list[str]) -> None:
@@ -250,9 +347,9 @@ def renumber(tx: ManagedTransaction, papers: list[str], lists: dict[str, list[li
         by_paper.setdefault(r["paper"], []).append((r["author"], r["names"] or [r["author"]]))
     rows = []
     for paper, authors in by_paper.items():
-        order = {a: i for i, a in enumerate(author_order(lists[paper]))}
-        ranked = sorted(authors, key=lambda an: (min(order.get(n, len(order)) for n in an[1]), an[0]))
-        rows += [{"from": a, "to": paper, "position": i} for i, (a, _) in enumerate(ranked)]
+        order = order_of(lists[paper])
+        rows += [{"from": a, "to": paper, "position": i}
+                 for a, i in places((rank(order, names), a) for a, names in authors)]
     tx.run(_POSITION, rows=rows).consume()
 
 
@@ -284,12 +381,6 @@ def resolve_in(tx: ManagedTransaction, blocks: Iterable[str], weights: Weights) 
         _resolve(tx, chunk, weights)
 
 
-def all_blocks(driver: Driver, database: str | None) -> list[str]:
-    """Every name block in the graph."""
-    records, _, _ = driver.execute_query(_ALL_BLOCKS, database_=database)
-    return sorted(r["block"] for r in records)
-
-
 def members(driver: Driver, database: str | None, blocks: Iterable[str]) -> dict[str, set[str]]:
     """The ids of the blocks' authors and of their papers, by label: what a re-resolution may rewrite."""
     found: dict[str, set[str]] = {BY_PLURAL["authors"].name: set(), BY_PLURAL["papers"].name: set()}
@@ -306,14 +397,10 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[start:start + BLOCKS_PER_TRANSACTION]
 
 
-def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights,
-                    alone: bool = False) -> int:
-    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written.
-
-    alone: no other process writes meanwhile (`--bulk`), so co-author circles are read once for the run."""
+def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights) -> int:
+    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written."""
     people = 0
-    circles: dict[str, set[str]] | None = {} if alone else None
     with driver.session(database=database) as session:
         for chunk in _chunks(sorted(set(blocks))):
-            people += session.execute_write(_resolve, chunk, weights, circles)
+            people += session.execute_write(_resolve, chunk, weights)
     return people

@@ -1,13 +1,15 @@
 """`kg ingest --bulk`: a first load into an empty local database through `neo4j-admin database import`.
 
-Three stages, memory bounded by a bucket rather than the corpus:
+Four stages, memory bounded by a bucket rather than the corpus:
 1. map: parse workers turn each page into spool lines (one per paper sighting, author and repository);
    the main process keeps the pages and their saves (spooling each save's content and listing), and
    writes each line to the bucket its id hashes to;
 2. reduce: each bucket is read back and resolved exactly as the incremental loader resolves a batch
    (kg/ingest/resolve.py, kg/store/rows.py: the same merge rules, the same topics, the same author
    order), and the nodes and relationships written as CSV shards, in parallel;
-3. neo4j-admin imports the CSVs; the schema is applied after.
+3. authors: each name block resolved from what the reduce spooled by block (kg/store/bulk_authors.py), the
+   people and their links written to the CSVs;
+4. neo4j-admin imports the CSVs; the schema is applied after.
 Institutions and topics are few: the main process merges those in memory. It also writes, after the map,
 the pages, their saves, and each page's current listing (of its newest day's saves, read back from the
 spool) and passes each profile owner's newest header figures to the reduce: as kg/store/load.py does.
@@ -19,7 +21,6 @@ import os
 import shutil
 import subprocess
 import time
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -34,19 +35,21 @@ from kg.console import err
 from kg.errors import KgError, PageError
 from kg.graph.merge import current_listing, merge_values, newest, newest_day
 from kg.graph.model import LABELS, RELATIONSHIPS, Merge
+from kg.graph.names import block_key
 from kg.graph.records import Paper, Record
 from kg.ingest.identities import weights
 from kg.ingest.pages import Page, pages
 from kg.ingest.resolve import Resolver
 from kg.settings import settings as env_settings
-from kg.store.authors import all_blocks, resolve_authors
+from kg.store.bulk_authors import BLOCKS, RESOLVED, author_line, paper_line, profile_line, resolve_all
+from kg.store.bulk_files import ARRAY_DELIMITER, BUCKETS, bucket_of, cells, node_cells, rel_cells, spools
+from kg.store.bulk_files import data_file as _data_file
 from kg.store.connection import driver, local_settings
 from kg.store.load import Summary
 from kg.store.rows import NODES, PAPER_LINKS, row, sighting_rows, topic_rows
 from kg.store.schema import apply_schema
 
-ARRAY_DELIMITER = "\x1f"  # the unit separator: clean() folds it away as white space, so no value holds it
-BUCKETS = 128  # a million papers make buckets of ~20 MB each
+__all__ = ["ARRAY_DELIMITER", "cells", "node_cells", "rel_cells", "bulk_ingest", "prepared"]
 
 # file stem -> header, from the model; ids live in one ID space per label.
 NODE_FILES = {label.plural: [f"id:ID({label.name})", *(f"{p.name}:{p.type}" for p in label.props[1:]), ":LABEL"]
@@ -54,39 +57,10 @@ NODE_FILES = {label.plural: [f"id:ID({label.name})", *(f"{p.name}:{p.type}" for 
 REL_FILES = {rel.key: [f":START_ID({rel.start})", f":END_ID({rel.end})", *(f"{p.name}:{p.type}" for p in rel.props),
                        ":TYPE"] for rel in RELATIONSHIPS.values()}
 IN_MEMORY = ("institutions", "topics")  # merged by the main process
-MAPPED = ("pages", "snapshots", "profile_of", "snapshot_of", "listed_on")  # written by the main process
-REDUCED = ("papers", "authors", "repos", *(rel.key for rel in RELATIONSHIPS.values() if rel.key not in MAPPED))
+MAPPED = ("pages", "snapshots", "snapshot_of", "listed_on")  # written by the main process
+REDUCED = ("papers", "repos", *(rel.key for rel in RELATIONSHIPS.values() if rel.key not in (*MAPPED, *RESOLVED)))
+SHARDED = (*REDUCED, *RESOLVED)  # a shard per worker process
 LATEST = tuple(p.name for p in LABELS["Author"].props if p.merge is Merge.LATEST)
-
-
-def cells(values: Iterable[Any], tag: str) -> list[Any]:
-    """A CSV row: `values` as neo4j-admin reads them, then the label or type `tag`."""
-    return [_cell(v) for v in values] + [tag]
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ARRAY_DELIMITER.join(str(v).replace(ARRAY_DELIMITER, " ") for v in value)
-    return value
-
-
-def node_cells(stem: str, values: Mapping[str, Any]) -> list[Any]:
-    """The CSV row of one node's stored values (see rows.row)."""
-    return cells(values.values(), NODES[stem].name)
-
-
-def rel_cells(key: str, fields: Mapping[str, Any]) -> list[Any]:
-    """The CSV row of one relationship row (`from`, `to`, its properties)."""
-    return cells(fields.values(), key.upper())
-
-
-def bucket_of(node_id: str) -> int:
-    """The bucket a node's sightings go to."""
-    return zlib.crc32(node_id.encode()) % BUCKETS
 
 
 @dataclass
@@ -96,8 +70,10 @@ class Prepared:
     page: dict[str, Any]
     snapshot: dict[str, Any]  # its stored values
     owner: str | None  # the profile owner's author id
+    owner_block: str | None  # and their name's block
     small: dict[str, list[dict[str, Any]]]  # institutions and topics: stored values
     lines: list[tuple[int, bytes]] = field(default_factory=list)  # (bucket, spool line)
+    authors: list[tuple[int, bytes]] = field(default_factory=list)  # (bucket, spool line) of its Author rows
     listing: list[tuple[str, int]] = field(default_factory=list)  # (paper id, position) of this save
 
 
@@ -106,14 +82,15 @@ def prepare(page: Page) -> Prepared:
     node = page.node()
     owner = page.owner()
     prepared = Prepared(row(NODES["pages"], node), row(NODES["snapshots"], page.snapshot_node()),
-                        owner.id if owner else None, {k: [] for k in IN_MEMORY})
+                        owner.id if owner else None, owner.block if owner else None, {k: [] for k in IN_MEMORY})
     prepared.listing = list({r.paper.id: r.paper.sources[0].position for r in page.records}.items())
     for record in page.records:
         for kind in IN_MEMORY:
             prepared.small[kind] += [row(NODES[kind], n) for n in getattr(record, kind)]
-        for kind in ("authors", "repos"):
-            prepared.lines += [(bucket_of(n.id), b"%s %s\n" % (kind.encode(), orjson.dumps(row(NODES[kind], n))))
-                               for n in getattr(record, kind)]
+        prepared.authors += [(bucket_of(n.id), orjson.dumps(row(NODES["authors"], n)) + b"\n")
+                             for n in record.authors]
+        prepared.lines += [(bucket_of(n.id), b"repos %s\n" % orjson.dumps(row(NODES["repos"], n)))
+                           for n in record.repos]
         paper = record.paper
         prepared.lines.append((bucket_of(paper.id), b"papers %s\n" % paper.model_dump_json().encode()))
     return prepared
@@ -154,12 +131,14 @@ class Mapper:
     def __init__(self, folder: Path, stack: ExitStack) -> None:
         self.folder = folder
         self.buckets = [stack.enter_context(bucket_file(folder, k).open("wb")) for k in range(BUCKETS)]
+        self.author_buckets = [stack.enter_context(bucket_file(folder, k, "authors").open("wb"))
+                               for k in range(BUCKETS)]
         self.snapshots = stack.enter_context((folder / "snapshots.spool").open("wb"))
         self.listings = stack.enter_context((folder / "listings.spool").open("wb"))
         self.small = {kind: Merged(kind) for kind in IN_MEMORY}
         self.page_rows = Merged("pages")
         self.saves: dict[str, Save] = {}
-        self.profiles: set[tuple[str, str]] = set()
+        self.profiles: set[tuple[str, str, str | None]] = set()  # (page, owner, the owner's name block)
         self.pages = 0
         self.sightings = 0
 
@@ -171,7 +150,7 @@ class Mapper:
         page_id, snap = page.page["id"], page.snapshot
         self.page_rows.add(page.page)
         if page.owner:
-            self.profiles.add((page_id, page.owner))
+            self.profiles.add((page_id, page.owner, page.owner_block))
         known = self.saves.get(snap["id"])
         if known is None:
             self.saves[snap["id"]] = Save(page_id, snap["saved_at"], page.owner, {k: snap[k] for k in LATEST})
@@ -181,6 +160,8 @@ class Mapper:
             known.saved_at = min(known.saved_at, snap["saved_at"])
         for k, line in page.lines:
             self.buckets[k].write(line)
+        for k, line in page.authors:
+            self.author_buckets[k].write(line)
         self.pages += 1
         self.sightings += sum(1 for _, line in page.lines if line.startswith(b"papers "))
 
@@ -196,8 +177,9 @@ class Mapper:
                 out[save.owner] = save.figures
         return out
 
-    def write(self) -> None:
-        """The pages, saves and profiles, each page's current listing, the institutions and topics."""
+    def write(self, blocks: Mapping[str, str]) -> None:
+        """The pages, saves and profiles, each page's current listing, the institutions and topics; each
+        profile page spooled to its owner's name block (`blocks`: see `reduce_authors`)."""
         folder = self.folder
         self.snapshots.close()
         self.listings.close()
@@ -212,29 +194,36 @@ class Mapper:
         with _data_file(folder, "snapshot_of").open("w", newline="") as fh:
             csv.writer(fh).writerows(rel_cells("snapshot_of", {"from": snap, "to": save.page})
                                      for snap, save in self.saves.items())
-        with _data_file(folder, "profile_of").open("w", newline="") as fh:
-            csv.writer(fh).writerows(rel_cells("profile_of", {"from": page, "to": owner})
-                                     for page, owner in sorted(self.profiles))
-        self.write_listings()
+        self.write_listings(blocks)
         for kind, table in self.small.items():
             with _data_file(folder, kind).open("w", newline="") as fh:
                 csv.writer(fh).writerows(node_cells(kind, values) for values in table.values())
 
-    def write_listings(self) -> None:
+    def write_listings(self, blocks: Mapping[str, str]) -> None:
         """LISTED_ON: each page's newest day's saves, read back from the spool; a page with one such save
-        (the usual case) is written as it is read, the others once all their saves are in."""
+        (the usual case) is written as it is read, the others once all their saves are in. A profile page
+        goes with its listing and saves to the bucket of its owner's name block (`blocks`: see `reduce_authors`)."""
         by_page: dict[str, list[tuple[str, str]]] = {}
         for snap, save in self.saves.items():
             by_page.setdefault(save.page, []).append((snap, save.saved_at))
+        owners: dict[str, list[tuple[str, str]]] = {}
+        for page, owner, block in sorted(self.profiles, key=lambda p: (p[0], p[1], p[2] or "")):
+            if (block := blocks.get(owner, block)) is not None:
+                owners.setdefault(page, []).append((owner, block))
         current = {page: newest_day(saves) for page, saves in by_page.items()}
         waiting: dict[str, list[tuple[str, str, int]]] = {}
         with _data_file(self.folder, "listed_on").open("w", newline="") as fh, \
-                (self.folder / "listings.spool").open("rb") as spool:
+                (self.folder / "listings.spool").open("rb") as spool, spools(self.folder, BLOCKS) as by_block:
             out = csv.writer(fh)
 
             def emit(page: str, sightings: list[tuple[str, str, int]]) -> None:
+                listing = current_listing(sightings)
+                for owner, block in owners.get(page, []):
+                    saves = sorted((s, day, self.saves[s].figures) for s, day in by_page[page])
+                    by_block[bucket_of(block)].write(profile_line(page, self.page_rows[page].get("title"), owner,
+                                                                  listing, saves))
                 out.writerows(rel_cells("listed_on", {"from": paper, "to": page, "position": i})
-                              for i, paper in enumerate(current_listing(sightings)))
+                              for i, paper in enumerate(listing))
 
             for line in spool:
                 snap, listing = orjson.loads(line)
@@ -252,24 +241,40 @@ class Mapper:
             (self.folder / name).unlink()
 
 
-def bucket_file(folder: Path, k: int) -> Path:
-    """The spool of bucket `k`."""
-    return folder / f"bucket-{k:03d}.spool"
+def bucket_file(folder: Path, k: int, kind: str = "bucket") -> Path:
+    """The spool of bucket `k`: papers and repositories, or (`kind` "authors") Author rows."""
+    return folder / f"{kind}-{k:03d}.spool"
 
 
-def _data_file(folder: Path, stem: str, shard: int | None = None) -> Path:
-    return folder / (f"{stem}.csv" if shard is None else f"{stem}-{shard}.csv")
+def reduce_authors(folder: Path, k: int, latest: Mapping[str, Mapping[str, Any]]) -> tuple[int, dict[str, str]]:
+    """Stage 2a for bucket `k`: its Author rows merged, each owner's header figures set (`latest`), each
+    spooled to its name block's bucket. Returns the spellings and the ids whose block is not the one
+    their name gives (of spellings in two blocks, the smallest: kg/graph/model.py)."""
+    table = Merged("authors")
+    with bucket_file(folder, k, "authors").open("rb") as fh:
+        for line in fh:
+            table.add(orjson.loads(line))
+    bucket_file(folder, k, "authors").unlink()
+    odd: dict[str, str] = {}
+    with spools(folder, BLOCKS) as out:
+        for values in table.values():
+            values.update({name: latest.get(values["id"], {}).get(name) for name in LATEST})
+            if values["block"] is None:  # never: a page's every name has a block (kg/ingest/records.py)
+                continue
+            if any(block_key(name) != values["block"] for name in values["aliases"] or [values["name"]]):
+                odd[values["id"]] = values["block"]
+            out[bucket_of(values["block"])].write(author_line(values))
+    return len(table), odd
 
 
-def reduce_bucket(folder: Path, k: int, latest: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, int],
-                                                                                       list[dict[str, Any]]]:
-    """Stage 2 for bucket `k`: resolve its sightings, write its CSV shards; `latest`: each profile owner's
-    header figures (from the newest save of their page).
+def reduce_bucket(folder: Path, k: int, blocks: Mapping[str, str]) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Stage 2b for bucket `k`: resolve its sightings, write its CSV shards, spool each paper's context to
+    its authors' name blocks' buckets (`blocks`: see `reduce_authors`).
 
     Returns the nodes written per label and the stored values of the keyphrase topics they name.
     """
     resolver = Resolver()
-    nodes = {kind: Merged(kind) for kind in ("authors", "repos")}
+    nodes = {"repos": Merged("repos")}
     with bucket_file(folder, k).open("rb") as fh:
         for line in fh:
             kind, _, data = line.partition(b" ")
@@ -278,34 +283,45 @@ def reduce_bucket(folder: Path, k: int, latest: Mapping[str, Mapping[str, Any]])
             else:
                 nodes[kind.decode()].add(orjson.loads(data))
     bucket_file(folder, k).unlink()
-    for values in nodes["authors"].values():
-        values.update({name: latest.get(values["id"], {}).get(name) for name in LATEST})
     papers = resolver.papers()
     with ExitStack() as stack:  # one shard per worker process: neo4j-admin pays for every file it reads
         out = {stem: csv.writer(stack.enter_context(_data_file(folder, stem, os.getpid()).open("a", newline="")))
                for stem in REDUCED}
+        contexts = stack.enter_context(spools(folder, BLOCKS))
         for stem, table in nodes.items():
             out[stem].writerows(node_cells(stem, values) for values in table.values())
         for paper in papers:
             out["papers"].writerow(node_cells("papers", row(NODES["papers"], paper)))
-            out["authored"].writerows(rel_cells("authored", {"from": a, "to": paper.id, "position": i, "names": [a]})
-                                      for i, a in enumerate(paper.author_ids))
+            names = [(a, blocks.get(a) or block_key(n)) for a, n in zip(paper.author_ids, paper.authors)]
+            seen_in = sighting_rows(paper)
+            line = paper_line(paper.id, paper.year, paper.topics, paper.institutions, names,
+                              sorted({s.snapshot for s in paper.sources if s.format == "profile" and s.snapshot}),
+                              [r["authors"] for r in seen_in if r["authors"] is not None])
+            for block in sorted({b for _, b in names}):
+                contexts[bucket_of(block)].write(line)
             for key, attr in PAPER_LINKS.items():
                 out[key].writerows(rel_cells(key, {"from": paper.id, "to": other}) for other in getattr(paper, attr))
-            out["seen_in"].writerows(rel_cells("seen_in", r) for r in sighting_rows(paper))
+            out["seen_in"].writerows(rel_cells("seen_in", r) for r in seen_in)
             out["has_topic"].writerows(rel_cells("has_topic", r) for r in topic_rows(paper))
     found = [row(NODES["topics"], t) for t in resolver.tables["topics"].values()]
     return {"papers": len(papers), **{kind: len(table) for kind, table in nodes.items()}}, found
 
 
-def reduce_all(folder: Path, workers: int, latest: Mapping[str, Mapping[str, Any]]
+def reduce_all(folder: Path, workers: int, latest: Mapping[str, Mapping[str, Any]], blocks: dict[str, str]
                ) -> Iterator[tuple[dict[str, int], list[dict[str, Any]]]]:
-    """Stage 2 over every bucket, in `workers` processes: what `reduce_bucket` returns, bucket by bucket."""
+    """Stage 2 over every bucket, in `workers` processes: the Author rows first (the spellings merged;
+    `blocks` gets the ids whose block their name does not give), then what `reduce_bucket` returns."""
     if workers <= 1:
-        yield from (reduce_bucket(folder, k, latest) for k in range(BUCKETS))
+        for spellings, odd in (reduce_authors(folder, k, latest) for k in range(BUCKETS)):
+            blocks.update(odd)
+            yield {"authors": spellings}, []
+        yield from (reduce_bucket(folder, k, blocks) for k in range(BUCKETS))
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS), [latest] * BUCKETS)
+        for spellings, odd in pool.map(reduce_authors, [folder] * BUCKETS, range(BUCKETS), [latest] * BUCKETS):
+            blocks.update(odd)
+            yield {"authors": spellings}, []
+        yield from pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS), [blocks] * BUCKETS)
 
 
 def write_headers(folder: Path) -> None:
@@ -318,7 +334,7 @@ def write_headers(folder: Path) -> None:
 def import_args(folder: Path) -> list[str]:
     """The `neo4j-admin database import full` arguments for the CSVs in `folder`."""
     def group(stem: str) -> str:
-        data = sorted(folder.glob(f"{stem}-*.csv")) if stem in REDUCED else [_data_file(folder, stem)]
+        data = sorted(folder.glob(f"{stem}-*.csv")) if stem in SHARDED else [_data_file(folder, stem)]
         return ",".join(str(p) for p in [folder / f"{stem}.header.csv", *data])
 
     # Only abstracts span lines; the importer reads every other file the fast, line-splitting way.
@@ -391,6 +407,36 @@ def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | 
                       "the database is unchanged") from None
 
 
+def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: int, summary: Summary
+                 ) -> tuple[Mapper, dict[str, int]] | None:
+    """Stages 1 and 2: the CSVs neo4j-admin imports, written to `folder` (emptied first), authors resolved;
+    rejected pages go to `summary`. Returns the mapper and the nodes written per label, None without pages."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    with stage("read and spooled the pages"), ExitStack() as stack:
+        mapper = Mapper(folder, stack)
+        for item in items:
+            if isinstance(item, PageError):
+                summary.rejected.append(str(item))
+            else:
+                mapper.add(item)
+    if mapper.pages == 0:
+        return None
+    imported = {"pages": len(mapper.page_rows), "snapshots": len(mapper.saves)}
+    blocks: dict[str, str] = {}
+    with stage("merged the papers"):
+        for counts, topic_rows in reduce_all(folder, workers, mapper.latest(), blocks):
+            for kind, count in counts.items():
+                imported[kind] = imported.get(kind, 0) + count
+            for values in topic_rows:
+                mapper.small["topics"].add(values)
+        mapper.write(blocks)
+        write_headers(folder)
+    with stage("resolved the authors"):
+        resolve_all(folder, workers, weights())
+    return mapper, imported
+
+
 def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, folder: Path,
                  workers: int, then: Callable[[], None] | None) -> Summary:
     ports = server.read_ports(home)  # restart where it ran, whatever the environment says
@@ -400,27 +446,11 @@ def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, 
     if nodes[0]["any"]:
         raise KgError("--bulk loads into an empty database only, and this one holds data: "
                       "use `kg ingest` without --bulk to add to it")
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
     summary = Summary()
-    with stage("read and spooled the pages"), ExitStack() as stack:
-        mapper = Mapper(folder, stack)
-        for item in items:
-            if isinstance(item, PageError):
-                summary.rejected.append(str(item))
-            else:
-                mapper.add(item)
-    if mapper.pages == 0:
+    written = import_files(items, folder, workers, summary)
+    if written is None:
         return summary
-    imported = {"pages": len(mapper.page_rows), "snapshots": len(mapper.saves)}
-    with stage("merged the papers"):
-        for counts, topic_rows in reduce_all(folder, workers, mapper.latest()):
-            for kind, count in counts.items():
-                imported[kind] = imported.get(kind, 0) + count
-            for values in topic_rows:
-                mapper.small["topics"].add(values)
-        mapper.write()
-        write_headers(folder)
+    mapper, imported = written
     pending_marker(home).touch()
     with stage("stopped Neo4j"):
         server.stop(home)
@@ -437,8 +467,7 @@ def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, 
         raise KgError(f"neo4j-admin import failed, the database is still empty: {import_error(done)}")
     with stage("built constraints and indexes"), driver(settings) as db:
         apply_schema(db, settings.database)
-    with stage("resolved the authors"), driver(settings) as db:
-        resolve_authors(db, settings.database, all_blocks(db, settings.database), weights(), alone=True)
+    with driver(settings) as db:
         counted, _, _ = db.execute_query("MATCH ()-[r]->() RETURN count(r)", database_=settings.database)
     if then is not None:
         then()
