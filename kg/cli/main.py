@@ -240,7 +240,7 @@ def bench_cmd(
     output: Path | None = typer.Option(None, "-o", "--output",
                                        help="Where the report goes (default: a new bench-<date>.md)."),
     replace: bool = typer.Option(False, "--replace", help="Write the report over BENCHMARKS.md."),
-    only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, export, "
+    only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, bulk, export, "
                                    "coauthor_path, nested, load, grow; the later ones use the graph an earlier run loaded."),
     authors: bool = typer.Option(False, "--authors", help="Only author identity: B³ of the graph's authors on a "
                                  "`kg synth --identities` corpus (--papers, default 1000) beside the exact-name "
