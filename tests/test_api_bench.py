@@ -24,8 +24,9 @@ def test_error_figure_is_a_clear_ratio_with_the_counts_in_its_note() -> None:
 
 
 @pytest.mark.parametrize("corpus", [SYNTH], ids=str, indirect=True)  # a small graph is enough to run it
-def test_load_runs_both_sides_to_the_end_without_errors(seeded: neo4j.Driver, neo4j_settings: Settings) -> None:
-    tallies = measure_load(neo4j_settings, requests=40, seconds=60, clients=4, rounds=2)
+def test_load_runs_both_sides_to_the_end_without_errors(seeded: neo4j.Driver, neo4j_settings: Settings,
+                                                        local_server_env: dict[str, str]) -> None:
+    tallies = measure_load(neo4j_settings, requests=40, seconds=60, clients=4, rounds=2, env=local_server_env)
     for side in ("api", "raw"):
         assert len(tallies[side].seconds) == 40 and tallies[side].errors == [], (side, tallies[side].errors[:3])
     assert [f.value for f in load_figures(tallies, clients=4)][2] == 100

@@ -83,9 +83,7 @@ class Server:
     def __init__(self, conf: Settings, env: Mapping[str, str] | None = None, workers: int = 1) -> None:
         self.port = _free_port()
         self.log = tempfile.TemporaryFile()  # its stderr: a pipe nobody reads would block it once full
-        # The bench's kg home: its SPARQL store is the one --bulk built for this graph (a stale one, the user's,
-        # would be rebuilt before `kg serve` listens).
-        env = {**os.environ, **home_env(), **(env or {}),
+        env = {**os.environ, **(env or {}),
                "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user, "NEO4J_PASSWORD": conf.password,
                "NEO4J_DATABASE": conf.database, "KG_API_RATE": "0"}  # measures the API, not its rate limit
         self.proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(self.port),
@@ -113,7 +111,8 @@ class Server:
         self.log.close()
 
 
-def measure(conf: Settings, pairs: int = 200, warmup: int = 20) -> dict[str, list[float]]:
+def measure(conf: Settings, pairs: int = 200, warmup: int = 20,
+            env: Mapping[str, str] | None = None) -> dict[str, list[float]]:
     """Seconds per coauthorPath call through the API, per raw shortestPath call and per `{ __typename }`
     through the API, and the path lengths; the three interleaved pair by pair."""
     api_s: list[float] = []
@@ -122,7 +121,7 @@ def measure(conf: Settings, pairs: int = 200, warmup: int = 20) -> dict[str, lis
     lengths: list[float] = []
     with driver(conf) as db, httpx.Client(timeout=60) as client:
         chosen = author_pairs(db, conf.database, pairs + warmup)
-        server = Server(conf)
+        server = Server(conf, env)
         try:
             server.wait(client)
             for i, (a, b) in enumerate(chosen):
@@ -165,7 +164,7 @@ def latency_figures(read: str, baseline: str, times: dict[str, list[float]], not
 
 def bench_api(ctx: Context) -> Iterator[Figure]:
     """A `kg bench` step: run it after a step that leaves the corpus loaded."""
-    yield from figures(measure(ctx.settings))
+    yield from figures(measure(ctx.settings, env=home_env()))
 
 
 def table(times: dict[str, list[float]]) -> str:
@@ -371,11 +370,13 @@ async def load(conf: Settings, url: str, reads: list[Read], warmup: list[Read], 
 
 
 def measure_load(conf: Settings, requests: int = LOAD_REQUESTS, seconds: float = LOAD_SECONDS,
-                 clients: int = CLIENTS, rounds: int = LOAD_ROUNDS, workers: int = SERVE_WORKERS) -> dict[str, Tally]:
-    """The load against a `kg serve --workers N` of its own on loopback, pointed at `conf`."""
+                 clients: int = CLIENTS, rounds: int = LOAD_ROUNDS, workers: int = SERVE_WORKERS,
+                 env: Mapping[str, str] | None = None) -> dict[str, Tally]:
+    """The load against a `kg serve --workers N` of its own on loopback, pointed at `conf` (`env`: more of
+    its environment, such as the bench's kg home)."""
     with driver(conf) as db, httpx.Client(timeout=60) as client:
         plan = load_plan(db, conf.database, requests + 2 * clients)
-        server = Server(conf, workers=workers)
+        server = Server(conf, env, workers)
         try:
             server.wait(client)
             return asyncio.run(load(conf, server.url, plan[2 * clients:], plan[:2 * clients], clients,
@@ -416,7 +417,7 @@ def ok_percent(tally: Tally) -> float:
 
 def bench_load(ctx: Context) -> Iterator[Figure]:
     """A `kg bench` step: run it after a step that leaves the corpus loaded."""
-    yield from load_figures(measure_load(ctx.settings))
+    yield from load_figures(measure_load(ctx.settings, env=home_env()))
 
 
 def main() -> None:

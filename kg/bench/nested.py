@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import httpx
 import neo4j
 
 from api.cypher import PAPER_ORDER
 from kg.bench.api import AUTHORS_WITH_PAPERS, Server, latency_figures, sample_nodes
-from kg.bench.context import Context, Figure
+from kg.bench.context import Context, Figure, home_env
 from kg.store.connection import Settings, driver
 
 PAPERS = 20
@@ -31,14 +31,15 @@ RETURN a {{.name, papers: papers}} AS author
 """
 
 
-def measure(conf: Settings, authors: int = 200, warmup: int = 20, seed: int = 5) -> dict[str, list[float]]:
+def measure(conf: Settings, authors: int = 200, warmup: int = 20, seed: int = 5,
+            env: Mapping[str, str] | None = None) -> dict[str, list[float]]:
     """Seconds per nested read through the API and per hand-written query, for the same authors; each
     answer checked equal to the other."""
     api_s: list[float] = []
     raw_s: list[float] = []
     with driver(conf) as db, httpx.Client(timeout=60) as client:
         chosen = sample_nodes(db, conf.database, AUTHORS_WITH_PAPERS, authors + warmup, random.Random(seed))
-        server = Server(conf)
+        server = Server(conf, env)
         try:
             server.wait(client)
             for i, author in enumerate(chosen):
@@ -68,4 +69,4 @@ def figures(times: dict[str, list[float]]) -> list[Figure]:
 
 def bench_nested(ctx: Context) -> Iterator[Figure]:
     """A `kg bench` step: run it after a step that leaves the corpus loaded."""
-    yield from figures(measure(ctx.settings))
+    yield from figures(measure(ctx.settings, env=home_env()))
