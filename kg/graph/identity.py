@@ -7,6 +7,7 @@ their mentions; then the best-scoring pair of clusters whose names are compatibl
 """
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -264,30 +265,41 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
             scores[k] = signals(a, b, block, weights)
         return scores[k]
 
-    while True:
-        best: tuple[float, tuple[tuple[str, str], tuple[str, str]], Cluster, Cluster, list[str]] | None = None
-        for i, a in enumerate(clusters):
-            for b in clusters[i + 1:]:
-                if not _compatible(a, b):
-                    continue
-                s, words = score(a, b)
-                threshold = weights.same_name if a.parsed & b.parsed else weights.variant
-                if s < threshold:
-                    continue
-                pair = (a.key, b.key) if a.key < b.key else (b.key, a.key)
-                if best is None or (-s, pair) < (-best[0], best[1]):
-                    best = (s, pair, a, b, words)
-        if best is None:
-            break
-        s, _, a, b, words = best
-        keep, join = (a, b) if a.key < b.key else (b, a)
-        threshold = weights.same_name if a.parsed & b.parsed else weights.variant
+    # The best pair merges first (score, then content); only pairs of the cluster that grew change, so
+    # the candidates live in a heap and a merge re-weighs that cluster's pairs alone: O(n^2), not O(n^3).
+    alive = {id(c): c for c in clusters}
+    version = dict.fromkeys(alive, 0)
+    heap: list[tuple[float, tuple[tuple[str, str], tuple[str, str]], int, int, int, int]] = []
+
+    def offer(a: Cluster, b: Cluster) -> None:
+        if _compatible(a, b):
+            s, _ = score(a, b)
+            if s >= (weights.same_name if a.parsed & b.parsed else weights.variant):
+                lo, hi = (a, b) if a.key < b.key else (b, a)
+                heapq.heappush(heap, (-s, (lo.key, hi.key), id(lo), id(hi), version[id(lo)], version[id(hi)]))
+
+    for i, a in enumerate(clusters):
+        for b in clusters[i + 1:]:
+            offer(a, b)
+    while heap:
+        _, pair, lo, hi, v_lo, v_hi = heapq.heappop(heap)
+        if lo not in alive or hi not in alive or (version[lo], version[hi]) != (v_lo, v_hi):
+            continue  # a pair of clusters that have merged since
+        keep, join = alive[lo], alive[hi]
+        s, words = scores[pair]
+        threshold = weights.same_name if keep.parsed & join.parsed else weights.variant
         why = f"score {s:.2f} >= {threshold:.2f}: {'; '.join(words)}"
         for name, step in join.steps.items():
             if name not in keep.steps:
                 keep.steps[name] = f"joined {sorted(keep.names)[0]!r}: {why}" if step == "one spelling" else step
         keep.mentions = sorted(keep.mentions + join.mentions, key=lambda m: m.key)
         clusters.remove(join)
+        del alive[hi]
+        version[lo] += 1
+        at = next(i for i, c in enumerate(clusters) if c is keep)
+        for i, other in enumerate(clusters):  # each pair in list order, as the first pass took it
+            if i != at:
+                offer(*((other, keep) if i < at else (keep, other)))
     for i, a in enumerate(clusters):
         for b in clusters[i + 1:]:
             if a.parsed & b.parsed:
