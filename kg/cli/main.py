@@ -270,10 +270,12 @@ def bench_cmd(
         corpus, count = synthetic_corpus(20_000 if quick else papers)
     else:
         count = distinct_papers(corpus)
+    before = output.stat().st_mtime_ns if output.exists() else None
     try:
         figures = run(corpus, count, command, output, only)
     except RuntimeError as exc:  # a step's kg subprocess failed: its own message, the figures so far kept
-        raise fail(f"{exc} (the steps before it are in {output})") from None
+        written = output.exists() and output.stat().st_mtime_ns != before
+        raise fail(f"{exc}" + (f" (the steps before it are in {output})" if written else "")) from None
     for figure in figures:
         print(f"{figure.name}: {figure.value:,.1f} {figure.unit} (baseline {figure.baseline_value:,.1f}, "
               f"{figure.ratio:.2f}x)")
