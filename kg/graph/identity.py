@@ -271,10 +271,13 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
     version = dict.fromkeys(alive, 0)
     heap: list[tuple[float, tuple[tuple[str, str], tuple[str, str]], int, int, int, int]] = []
 
+    def threshold(a: Cluster, b: Cluster) -> float:
+        return weights.same_name if a.parsed & b.parsed else weights.variant
+
     def offer(a: Cluster, b: Cluster) -> None:
         if _compatible(a, b):
             s, _ = score(a, b)
-            if s >= (weights.same_name if a.parsed & b.parsed else weights.variant):
+            if s >= threshold(a, b):
                 lo, hi = (a, b) if a.key < b.key else (b, a)
                 heapq.heappush(heap, (-s, (lo.key, hi.key), id(lo), id(hi), version[id(lo)], version[id(hi)]))
 
@@ -287,8 +290,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
             continue  # a pair of clusters that have merged since
         keep, join = alive[lo], alive[hi]
         s, words = scores[pair]
-        threshold = weights.same_name if keep.parsed & join.parsed else weights.variant
-        why = f"score {s:.2f} >= {threshold:.2f}: {'; '.join(words)}"
+        why = f"score {s:.2f} >= {threshold(keep, join):.2f}: {'; '.join(words)}"
         for name, step in join.steps.items():
             if name not in keep.steps:
                 keep.steps[name] = f"joined {sorted(keep.names)[0]!r}: {why}" if step == "one spelling" else step
