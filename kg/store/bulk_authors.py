@@ -11,6 +11,7 @@ C. number: each paper's links numbered 0..n-1 by rank, written as AUTHORED rows.
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
@@ -108,7 +109,7 @@ def circles_of(folder: Path, k: int) -> dict[str, list[str]]:
     return {b: sorted(c) for b, c in out.items()}
 
 
-_circles: CircleTable | None = None  # pass B's workers get it once, from their pool's initializer
+_circles: CircleTable | None = None  # pass B's workers inherit it: their pool forks after it is set
 
 
 def _use(circles: CircleTable | None) -> None:
@@ -181,7 +182,7 @@ class Bucket:
 def resolve_bucket(folder: Path, k: int, weights: Weights) -> int:
     """Pass B for bucket `k`: its people as Author and PROFILE_OF rows, their links spooled by paper;
     the people written."""
-    assert _circles is not None, "the pool's initializer sets the circles"
+    assert _circles is not None, "resolve_all sets the circles before pass B's pool forks"
     bucket = Bucket(spooled(folder, BLOCKS, k), k)
     written = 0
     shard = os.getpid()
@@ -235,7 +236,7 @@ def resolve_all(folder: Path, workers: int, weights: Weights) -> int:
             for block, circle in found.items():
                 circles.add(block, circle)
     _use(circles)
-    with _pool(workers, circles) as pool:
+    with _pool(workers, forked=True) as pool:
         people_written = sum(pool.map(resolve_bucket, [folder] * BUCKETS, range(BUCKETS), [weights] * BUCKETS))
     _use(None)
     with _pool(workers) as pool:
@@ -256,9 +257,9 @@ class _Inline:
         return map(fn, *args)
 
 
-def _pool(workers: int, circles: CircleTable | None = None) -> ProcessPoolExecutor | _Inline:
+def _pool(workers: int, forked: bool = False) -> ProcessPoolExecutor | _Inline:
+    """`workers` processes; `forked`: they share this process's memory (the circles, ~2 GB at 1M) copy on
+    write, where a pickled copy each would double it."""
     if workers <= 1:
         return _Inline()
-    if circles is None:
-        return ProcessPoolExecutor(max_workers=workers)
-    return ProcessPoolExecutor(max_workers=workers, initializer=_use, initargs=(circles,))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork") if forked else None)
