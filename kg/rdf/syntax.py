@@ -67,6 +67,7 @@ class NTriples:
     is "<p> o"."""
 
     name = "nt"
+    subjects_are_objects = True  # a resource IRI is the same term as subject and as object
     head = b""  # before the first statement
     between = b""  # between two pages' statements
     foot = b""  # after the last
@@ -201,6 +202,7 @@ class JsonLd(NTriples):
     no @context, full IRIs."""
 
     name = "jsonld"
+    subjects_are_objects = False
     head = b"[\n"
     between = b",\n"
     foot = b"\n]\n"

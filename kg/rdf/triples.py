@@ -171,11 +171,13 @@ class Describer:
         size = {"Paper": 16}
         self.subjects = {label: syn.resources(kind, size=size.get(label, 1 << 16), subject=True)
                          for label, kind in TYPES.items()}
-        self.objects = {label: syn.resources(kind, size=size.get(label, 1 << 16)) for label, kind in TYPES.items()}
         self.list_subjects = {label: syn.resources(TYPES[label], fragment, size.get(label, 1 << 16), subject=True)
                               for label, (fragment, _) in LISTS.items()}
-        self.list_objects = {label: syn.resources(TYPES[label], fragment, size.get(label, 1 << 16))
-                             for label, (fragment, _) in LISTS.items()}
+        self.objects, self.list_objects = self.subjects, self.list_subjects
+        if not syn.subjects_are_objects:
+            self.objects = {label: syn.resources(kind, size=size.get(label, 1 << 16)) for label, kind in TYPES.items()}
+            self.list_objects = {label: syn.resources(TYPES[label], fragment, size.get(label, 1 << 16))
+                                 for label, (fragment, _) in LISTS.items()}
         self.classes = {label: syn.predicate(RDF.type) + syn.iri(cls) for label, cls in CLASSES.items()}
         self.list_links = {label: syn.predicate(predicate) for label, (_, predicate) in LISTS.items()}
         self.seq = syn.predicate(RDF.type) + syn.iri(RDF.Seq)
