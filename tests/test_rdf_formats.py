@@ -31,6 +31,7 @@ PROPERTY_VALUES: dict[str, Any] = {
     "aliases": st.lists(texts, max_size=3), "links": st.lists(links, max_size=3), "url": links,
     "kind": st.sampled_from(["dataset", "space", "model", "other"]), "scheme": st.sampled_from(["arxiv", "keyphrase"]),
     "category": st.sampled_from(["cs.LG", "math.ST"]),
+    "arxiv_id": st.from_regex(r"\d{4}\.\d{4,5}(v\d)?", fullmatch=True),  # the parser's; others make no IRI
 }
 positions = st.one_of(st.none(), st.integers(0, 40))
 
