@@ -192,7 +192,7 @@ async def rdf(request: Request,
 
     def opening() -> tuple[Generator[bytes, None, None], bytes]:
         scope = Filters(author, topic, institution, repo, year).resolve(driver, database, timeout)
-        stream = chunks(triple_batches(driver, database, iris, scope, timeout=timeout), fmt, iris)
+        stream = chunks(triple_batches(driver, database, iris, scope, timeout=timeout, fmt=fmt), fmt, iris)
         try:  # the first chunk before the headers, so an unreachable database is a 503, not a cut stream
             return stream, next(stream, b"")
         except BaseException:

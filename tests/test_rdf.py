@@ -37,7 +37,7 @@ def export(driver: neo4j.Driver, database: str, fmt: str, filters: Filters = Fil
     """One export as bytes; a small batch so that every label spans several Neo4j pages."""
     buffer = io.BytesIO()
     scope = filters.resolve(driver, database)
-    write(triple_batches(driver, database, IRIS, scope, batch), buffer, FORMATS[fmt], IRIS)
+    write(triple_batches(driver, database, IRIS, scope, batch, fmt=FORMATS[fmt]), buffer, FORMATS[fmt], IRIS)
     return buffer.getvalue()
 
 
@@ -239,7 +239,7 @@ def test_the_export_streams_batch_by_batch(seeded: neo4j.Driver, neo4j_settings:
 
 def test_closing_the_stream_early_stops_the_export_thread(seeded: neo4j.Driver,
                                                           neo4j_settings: Settings) -> None:
-    batches = triple_batches(seeded, neo4j_settings.database, IRIS, batch=10)
+    batches = triple_batches(seeded, neo4j_settings.database, IRIS, batch=10, fmt=FORMATS["turtle"])
     stream = chunks(batches, FORMATS["turtle"], IRIS, depth=1)
     next(stream)
     stream.close()

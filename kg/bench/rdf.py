@@ -34,7 +34,7 @@ def _first(batches: Iterable[Batch], triples: int) -> Store:
     """An in-memory store of the first batches, until they hold at least `triples` (or all of them)."""
     store, held = Store(), 0
     for batch in batches:
-        store.bulk_load(batch.nt, RdfFormat.N_TRIPLES, to_graph=DefaultGraph())
+        store.bulk_load(batch.data, RdfFormat.N_TRIPLES, to_graph=DefaultGraph())
         held += len(batch)
         if held >= triples:
             break
@@ -70,7 +70,7 @@ def _measure(driver: neo4j.Driver, database: str | None, batch: int, iris: Iris,
     for name, fmt in FORMATS.items():
         sink = NullSink()
         start = time.perf_counter()
-        write(triple_batches(driver, database, iris, batch=batch), sink, fmt, iris)
+        write(triple_batches(driver, database, iris, batch=batch, fmt=fmt), sink, fmt, iris)
         export_s = time.perf_counter() - start
         dump = NullSink()
         start = time.perf_counter()

@@ -37,7 +37,7 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int, as_
     start = time.perf_counter()
     with driver(conf) as db, collector_paused():
         scope = filters.resolve(db, conf.database)  # an unknown name fails here, before any output
-        batches = counter(triple_batches(db, conf.database, iris, scope, batch))
+        batches = counter(triple_batches(db, conf.database, iris, scope, batch, fmt=fmt))
         if as_json:
             event("start", command="export", format=fmt_name, output=str(output))
         if err.is_terminal or as_json:

@@ -1,8 +1,9 @@
-"""The export: batches of N-Triples from Neo4j, written as they come.
+"""The export: batches of N-Triples, Turtle or JSON-LD from Neo4j, written as they come.
 
 `triple_batches` is the one source of triples; `write` streams them to a file (the CLI) and
-`chunks` to byte chunks (the HTTP `/rdf` route). N-Triples is written as built; Turtle and JSON-LD
-are pyoxigraph's streaming serializers fed by its N-Triples parser, batch by batch.
+`chunks` to byte chunks (the HTTP `/rdf` route). Each page of Neo4j rows is written in the format
+straight away (kg/rdf/syntax.py): a node's triples come together, so Turtle groups them under one
+subject and JSON-LD makes them one node object.
 """
 from __future__ import annotations
 
@@ -11,34 +12,35 @@ import math
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any, Protocol
 
 import neo4j
-from pyoxigraph import RdfFormat, Triple, parse, serialize
+from pyoxigraph import RdfFormat
 
 from kg.rdf.handoff import Handoff
 from kg.rdf.source import EXPORT_BATCH, Scope, counts, rows
+from kg.rdf.syntax import JsonLd, NTriples, Turtle
 from kg.rdf.triples import Describer
 from kg.rdf.vocab import Iris
 
 
 @dataclass(frozen=True)
 class Format:
-    """One export format: its name on the command line, pyoxigraph format, media type, file suffix."""
+    """One export format: its name on the command line, pyoxigraph format, media type, file suffix, and
+    how the export writes it."""
 
     name: str
     rdf: RdfFormat
     media_type: str
     suffix: str
+    syntax: type[NTriples]
 
 
-# JSON-LD is pyoxigraph's streaming serializer: expanded form (full IRIs, no @context), one node
-# object per run of triples with the same subject, written as it goes.
+# JSON-LD is in expanded form (full IRIs, no @context), one node object per subject and row.
 FORMATS = {f.name: f for f in (
-    Format("turtle", RdfFormat.TURTLE, "text/turtle", ".ttl"),
-    Format("nt", RdfFormat.N_TRIPLES, "application/n-triples", ".nt"),
-    Format("jsonld", RdfFormat.JSON_LD, "application/ld+json", ".jsonld"),
+    Format("turtle", RdfFormat.TURTLE, "text/turtle", ".ttl", Turtle),
+    Format("nt", RdfFormat.N_TRIPLES, "application/n-triples", ".nt", NTriples),
+    Format("jsonld", RdfFormat.JSON_LD, "application/ld+json", ".jsonld", JsonLd),
 )}
 
 
@@ -50,36 +52,35 @@ class Output(Protocol):
     def flush(self) -> None: ...
 
 
-WRITE_SIZE = 1 << 16  # bytes per write of N-Triples, so that `chunks` holds little at a time
+WRITE_SIZE = 1 << 16  # bytes per write, so that `chunks` holds little at a time
 
 
 @dataclass(frozen=True)
 class Batch:
-    """The triples of one page of Neo4j rows, as N-Triples; its length is its number of triples."""
+    """The triples of one page of Neo4j rows, written in one format; its length is its number of triples."""
 
-    nt: bytes
+    data: bytes
     count: int
+    format: str  # its Format's name
 
     def __len__(self) -> int:
         return self.count
 
-    def triples(self) -> Iterator[Triple]:
-        """The batch's triples as pyoxigraph terms."""
-        return parse(self.nt, RdfFormat.N_TRIPLES, lenient=True)  # lenient: we wrote valid terms
-
 
 def triple_batches(driver: neo4j.Driver, database: str | None, iris: Iris, scope: Scope = Scope(),
-                   batch: int = EXPORT_BATCH, timeout: float | None = None) -> Iterator[Batch]:
-    """The export's triples, one batch per page of Neo4j rows (each read within `timeout` seconds)."""
-    describer = Describer(iris)
+                   batch: int = EXPORT_BATCH, timeout: float | None = None,
+                   fmt: Format = FORMATS["nt"]) -> Iterator[Batch]:
+    """The export's triples in `fmt`, one batch per page of Neo4j rows (each read within `timeout` seconds)."""
+    describer = Describer(iris, fmt.syntax(iris))
     for label, page in rows(driver, database, scope, batch, timeout):
-        yield describe(describer, label, page)
+        yield describe(describer, label, page, fmt)
 
 
-def describe(describer: Describer, label: str, page: list[list[Any]]) -> Batch:
-    """One page of `label` rows as a batch."""
-    lines = [line for row in page for line in describer.row(label, row)]
-    return Batch("".join(lines).encode(), len(lines))
+def describe(describer: Describer, label: str, page: list[list[Any]], fmt: Format = FORMATS["nt"]) -> Batch:
+    """One page of `label` rows as a batch (the describer's syntax being `fmt`'s)."""
+    statements = describer.statements
+    done = [statement for row in page for statement in statements(label, row)]
+    return Batch(describer.syntax.render(done), sum([len(pairs) for _, pairs in done]), fmt.name)
 
 
 def batch_count(driver: neo4j.Driver, database: str | None, scope: Scope = Scope(),
@@ -89,16 +90,24 @@ def batch_count(driver: neo4j.Driver, database: str | None, scope: Scope = Scope
 
 
 def write(batches: Iterable[Batch], output: Output, fmt: Format, iris: Iris) -> None:
-    """Serialize the batches to `output` as they come."""
-    if fmt.rdf != RdfFormat.N_TRIPLES:
-        # pyoxigraph types its output as IO[bytes]; it calls only write and flush.
-        serialize(chain.from_iterable(b.triples() for b in batches), output,  # type: ignore[arg-type]
-                  fmt.rdf, prefixes=iris.prefixes)
-        return
+    """Write the batches (made in `fmt` by `triple_batches`) to `output` as they come, as one document."""
+    syntax = fmt.syntax(iris)
+    if syntax.head:
+        output.write(syntax.head)
+    first = True
     for batch in batches:
-        view = memoryview(batch.nt)
+        if batch.format != fmt.name:
+            raise ValueError(f"a batch of {batch.format} in an export of {fmt.name}")
+        if not batch.data:
+            continue
+        if not first and syntax.between:
+            output.write(syntax.between)
+        first = False
+        view = memoryview(batch.data)
         for start in range(0, len(view), WRITE_SIZE):
             output.write(view[start:start + WRITE_SIZE])
+    if syntax.foot:
+        output.write(syntax.foot)
     output.flush()
 
 

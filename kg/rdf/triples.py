@@ -1,17 +1,17 @@
-"""Triples from Neo4j rows, as N-Triples lines: one node's properties, and the relationships it carries.
+"""Triples from Neo4j rows, as statements of one syntax (kg/rdf/syntax.py): one node's properties, and
+the relationships it carries.
 
 An export row (kg/rdf/source.py) is a list: the node's property values in `PROPERTIES` order (its id
 first), then, for each relationship type in `OWNED`, its other ends' ids (`[id, position]` pairs for
 a type with a position). A resource page's row is
 `{"node": {property: value}, "edges": [[type, start id, end id, position], ...]}`. Both are described
-by `Describer.lines`, so every relationship maps to the same triples whichever end's row carries it;
+by `Describer.describe`, so every relationship maps to the same triples whichever end's row carries it;
 the export emits each one once (from its owner) and a resource page shows all of a node's edges.
-Terms are written byte for byte as pyoxigraph writes them, and its parser reads them back for Turtle,
-JSON-LD and resource pages.
+N-Triples terms are written byte for byte as pyoxigraph writes them, and its parser reads them back
+for resource pages.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,35 +20,18 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
 from kg.graph.model import LABELS, shown
 from kg.graph.model import RELATIONSHIPS as MODEL_RELATIONSHIPS
-from kg.rdf.vocab import DCTERMS, KG, RDF, RDFS, SCHEMA, TYPES, XSD, Iris
+from kg.rdf.syntax import Cache, NTriples, Statement, Term, quoted
+from kg.rdf.vocab import DCTERMS, DEFAULT_BASE, KG, RDF, RDFS, SCHEMA, TYPES, Iris
 
-Convert = Callable[[Any], str | None]  # a property value to an N-Triples term, or None to skip it
-
-_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-_MONTH_DAY = re.compile(r"--\d{2}-\d{2}\Z")
+Convert = Callable[[Any], Term | None]  # a property value to an object term, or None to skip it
 AUTHORS = "authors"  # fragment of a paper's ordered author list (an rdf:Seq)
 LISTING = "papers"  # fragment of a page's ordered list of papers (an rdf:Seq)
-
-# The characters pyoxigraph escapes in a quoted string, escaped as it does.
-_ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F, 0xFFFE, 0xFFFF]} | {
-    0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
-_NEEDS_ESCAPE = re.compile("[" + "".join(re.escape(chr(c)) for c in _ESCAPES) + "]")
+_NT = NTriples(Iris(DEFAULT_BASE))  # for the N-Triples term functions below
 
 
 def nt(term: NamedNode | Literal) -> str:
     """A pyoxigraph term in N-Triples syntax."""
     return str(term)
-
-
-def _escape(match: re.Match[str]) -> str:
-    return _ESCAPES[ord(match[0])]
-
-
-def quoted(value: str) -> str:
-    """A string as an N-Triples quoted string (an xsd:string literal)."""
-    if _NEEDS_ESCAPE.search(value):
-        value = _NEEDS_ESCAPE.sub(_escape, value)
-    return f'"{value}"'
 
 
 def typed(value: str, datatype: NamedNode) -> str:
@@ -61,62 +44,31 @@ def text(value: str) -> str | None:
     return quoted(value) if value else None
 
 
-def integer(value: int) -> str:
-    """An xsd:integer."""
-    return f'"{int(value)}"^^<{XSD.integer.value}>'
+integer, double, boolean, date, link = _NT.integer, _NT.double, _NT.boolean, _NT.date, _NT.link
 
 
-def double(value: float) -> str:
-    """An xsd:double (Neo4j may hand back an int for a whole number), in pyoxigraph's canonical form."""
-    return nt(Literal(float(value)))
-
-
-def boolean(value: bool) -> str:
-    """An xsd:boolean."""
-    return nt(Literal(bool(value)))
-
-
-def date(value: str) -> str:
-    """YYYY-MM-DD as xsd:date, --MM-DD (no year on the page) as xsd:gMonthDay; else a plain string."""
-    if _FULL_DATE.match(value):
-        return typed(value, XSD.date)
-    if _MONTH_DAY.match(value):
-        return typed(value, XSD.gMonthDay)
-    return quoted(value)  # the SHACL shape reports it
-
-
-def link(value: str) -> str:
-    """A URL as an IRI, or as an xsd:anyURI literal when it is not a valid IRI."""
-    try:
-        return nt(NamedNode(value))
-    except ValueError:
-        return typed(value, XSD.anyURI)
-
-
-def arxiv(value: str) -> str:
-    """The arXiv abstract page of an arXiv id."""
-    return nt(NamedNode("https://arxiv.org/abs/" + value))
-
-
-def term(values: Mapping[str, NamedNode | None]) -> Convert:
+def term(values: Mapping[str, NamedNode | None], syntax: NTriples = _NT) -> Convert:
     """A converter picking one vocabulary term per value (none for other values)."""
-    return {key: None if value is None else nt(value) for key, value in values.items()}.get
+    return {key: None if value is None else syntax.iri(value) for key, value in values.items()}.get
 
 
 Field = tuple[str, NamedNode, Convert]  # Neo4j property, predicate, converter
 
 
-def fields(iris: Iris) -> dict[str, list[Field]]:
-    """Per label: the node's properties and the triple each value makes, in export order."""
-    topics = iris.nt("topic")
+def fields(iris: Iris, syntax: NTriples | None = None) -> dict[str, list[Field]]:
+    """Per label: the node's properties and the triple each value makes, in export order; the terms are
+    N-Triples unless another syntax is given."""
+    syn = NTriples(iris) if syntax is None else syntax
+    topics = syn.resources("topic")
+    text, integer, date, link = syn.text, syn.integer, syn.date, syn.link
     return {
         "Paper": [
             ("title", SCHEMA.name, text), ("abstract", SCHEMA.abstract, text),
             ("date", SCHEMA.datePublished, date), ("year", KG.year, integer),
-            ("arxiv_id", KG.arxivId, text), ("arxiv_id", SCHEMA.sameAs, arxiv),
+            ("arxiv_id", KG.arxivId, text), ("arxiv_id", SCHEMA.sameAs, lambda a: syn.named(ARXIV + a)),
             ("category", KG.primaryCategory, lambda c: topics["arxiv:" + c]),
-            ("score", KG.score, double), ("upvotes", KG.upvotes, integer),
-            ("author_count", KG.authorCount, integer), ("has_code", KG.hasCode, boolean),
+            ("score", KG.score, syn.double), ("upvotes", KG.upvotes, integer),
+            ("author_count", KG.authorCount, integer), ("has_code", KG.hasCode, syn.boolean),
             ("organization", KG.organizationName, text), ("links", RDFS.seeAlso, link),
         ],
         "Author": [
@@ -127,13 +79,13 @@ def fields(iris: Iris) -> dict[str, list[Field]]:
         "Institution": [("name", SCHEMA.name, text), ("aliases", SCHEMA.alternateName, text)],
         "Repo": [
             ("name", SCHEMA.name, text), ("url", SCHEMA.url, link), ("url", SCHEMA.codeRepository, link),
-            ("kind", KG.repositoryKind, text), ("kind", RDF.type, term(REPO_KIND_CLASSES)),
+            ("kind", KG.repositoryKind, text), ("kind", RDF.type, term(REPO_KIND_CLASSES, syn)),
             ("host", KG.host, text), ("owner", KG.owner, text),
         ],
         "Topic": [
             ("name", SCHEMA.name, text), ("aliases", SCHEMA.alternateName, text),
-            ("scheme", SCHEMA.inDefinedTermSet, term(TERM_SETS)),
-            ("id", SCHEMA.termCode, lambda i: quoted(i[6:]) if i.startswith("arxiv:") else None),
+            ("scheme", SCHEMA.inDefinedTermSet, term(TERM_SETS, syn)),
+            ("id", SCHEMA.termCode, lambda i: syn.string(i[6:]) if i.startswith("arxiv:") else None),
         ],
         "Page": [("title", DCTERMS.title, text), ("format", KG.pageFormat, text)],
         "Snapshot": [
@@ -145,6 +97,7 @@ def fields(iris: Iris) -> dict[str, list[Field]]:
     }
 
 
+ARXIV = "https://arxiv.org/abs/"  # an arXiv id's abstract page, after this
 TERM_SETS = {"arxiv": KG.ArxivCategories, "keyphrase": KG.Keyphrases}
 REPO_KIND_CLASSES = {"dataset": SCHEMA.Dataset, "space": SCHEMA.SoftwareApplication}
 CLASSES = {
@@ -204,37 +157,41 @@ LISTS = {"Paper": (AUTHORS, KG.authorList), "Page": (LISTING, KG.listing), "Snap
 Links = Sequence[Any]  # of one relationship type: the other ends' ids, or [id, position] if it is listed
 
 
-class _Members(dict[int, str]):
-    """rdf:_1, rdf:_2 … in N-Triples syntax, by 0-based position."""
-
-    def __missing__(self, position: int) -> str:
-        value = self[position] = nt(RDF[f"_{position + 1}"])
-        return value
-
-
 class Describer:
-    """Turns rows of one base's graph into N-Triples lines (or pyoxigraph triples for a resource)."""
+    """Turns rows of one base's graph into statements of one syntax (N-Triples unless another is given),
+    or pyoxigraph triples for a resource page."""
 
-    def __init__(self, iris: Iris) -> None:
+    def __init__(self, iris: Iris, syntax: NTriples | None = None) -> None:
+        self.syntax = syn = NTriples(iris) if syntax is None else syntax
         # Per label: (index in the row, predicate, converter).
-        self.fields = {label: [(PROPERTIES[label].index(key), nt(predicate), convert)
+        self.fields = {label: [(PROPERTIES[label].index(key), syn.predicate(predicate), convert)
                                for key, predicate, convert in label_fields]
-                       for label, label_fields in fields(iris).items()}
+                       for label, label_fields in fields(iris, syn).items()}
         # A paper's IRIs appear in its own row only: not worth keeping. Authors, topics and pages recur.
         size = {"Paper": 16}
-        self.subjects = {label: iris.nt(kind, size=size.get(label, 1 << 16)) for label, kind in TYPES.items()}
-        self.lists = {label: iris.nt(TYPES[label], fragment, size.get(label, 1 << 16))
-                      for label, (fragment, _) in LISTS.items()}
-        self.type = f" {nt(RDF.type)} "
-        self.classes = {label: f"{self.type}{nt(cls)} .\n" for label, cls in CLASSES.items()}
-        self.list_links = {label: f" {nt(predicate)} " for label, (_, predicate) in LISTS.items()}
-        self.seq = f"{self.type}{nt(RDF.Seq)} .\n"
-        self.members = _Members()
-        self.predicates = {rel: f" {nt(rel.predicate)} " for rel in RELATIONSHIPS.values()}
+        self.subjects = {label: syn.resources(kind, size=size.get(label, 1 << 16), subject=True)
+                         for label, kind in TYPES.items()}
+        self.list_subjects = {label: syn.resources(TYPES[label], fragment, size.get(label, 1 << 16), subject=True)
+                              for label, (fragment, _) in LISTS.items()}
+        self.objects, self.list_objects = self.subjects, self.list_subjects
+        if not syn.subjects_are_objects:
+            self.objects = {label: syn.resources(kind, size=size.get(label, 1 << 16)) for label, kind in TYPES.items()}
+            self.list_objects = {label: syn.resources(TYPES[label], fragment, size.get(label, 1 << 16))
+                                 for label, (fragment, _) in LISTS.items()}
+        self.classes = {label: syn.predicate(RDF.type) + syn.iri(cls) for label, cls in CLASSES.items()}
+        self.list_links = {label: syn.predicate(predicate) for label, (_, predicate) in LISTS.items()}
+        self.seq = syn.predicate(RDF.type) + syn.iri(RDF.Seq)
+        self.members = Cache(lambda position: syn.predicate(RDF[f"_{int(position) + 1}"]))
+        self.predicates = {rel: syn.predicate(rel.predicate) for rel in RELATIONSHIPS.values()}
 
     def row(self, label: str, row: Sequence[Any]) -> list[str]:
-        """The lines of one export row."""
-        return self.lines(label, row, dict(zip(OWNED.get(label, ()), row[len(PROPERTIES[label]):])))
+        """The N-Triples lines of one export row."""
+        lines = self.syntax.lines
+        return [line for subject, pairs in self.statements(label, row) for line in lines(subject, pairs)]
+
+    def statements(self, label: str, row: Sequence[Any]) -> list[Statement]:
+        """The statements of one export row."""
+        return self.describe(label, row, dict(zip(OWNED.get(label, ()), row[len(PROPERTIES[label]):])))
 
     def node(self, label: str, row: Mapping[str, Any]) -> list[Triple]:
         """The triples of a resource page's row: the node's own, and those of all its edges."""
@@ -247,44 +204,61 @@ class Describer:
         return list(parse("".join(lines), RdfFormat.N_TRIPLES))
 
     def lines(self, label: str, values: Sequence[Any], edges: Mapping[str, Links]) -> list[str]:
-        """Every triple of a node: its own (type, properties, links), then its list's triples."""
+        """Every triple of a node as N-Triples lines (see `describe`)."""
+        lines = self.syntax.lines
+        return [line for subject, pairs in self.describe(label, values, edges) for line in lines(subject, pairs)]
+
+    def describe(self, label: str, values: Sequence[Any], edges: Mapping[str, Links]) -> list[Statement]:
+        """Every triple of a node: its own (type, properties, links), then its list's, then its list
+        memberships in other nodes' lists."""
         node_id = values[0]
-        subject = self.subjects[label][node_id]
-        out = [subject + self.classes[label]]
+        pairs = [self.classes[label]]
+        out: list[Statement] = [(self.subjects[label][node_id], pairs)]
         for index, predicate, convert in self.fields[label]:
             value = values[index]
             if value is None:
                 continue
-            for item in value if isinstance(value, list) else (value,):
-                if (obj := convert(item)) is not None:
-                    out.append(f"{subject} {predicate} {obj} .\n")
-        # Other subjects' triples (list members) go last: serializers group runs of one subject.
-        tail: list[str] = []
+            if isinstance(value, list):
+                for item in value:
+                    if (obj := convert(item)) is not None:
+                        pairs.append(predicate + obj)
+            elif (obj := convert(value)) is not None:
+                pairs.append(predicate + obj)
+        own: list[Term] = []  # the pairs of the node's own list
         if label in ("Page", "Snapshot") or (label == "Paper" and edges.get("AUTHORED")):
-            seq = self.lists[label][node_id]
-            out.append(subject + self.list_links[label] + seq + " .\n")
-            tail.append(seq + self.seq)
+            pairs.append(self.list_links[label] + self.list_objects[label][node_id])
+            own.append(self.seq)
+            out.append((self.list_subjects[label][node_id], own))
         for rel, links in edges.items():
-            self.links(label, node_id, subject, RELATIONSHIPS[rel], links, out, tail)
-        out += tail
+            self.links(label, node_id, RELATIONSHIPS[rel], links, out, own)
         return out
 
-    def links(self, label: str, node_id: str, subject: str, rel: Relationship, links: Links,
-              out: list[str], tail: list[str]) -> None:
-        """Append to `out` the links of one relationship type, and to `tail` their list memberships."""
+    def links(self, label: str, node_id: str, rel: Relationship, links: Links, out: list[Statement],
+              own: list[Term]) -> None:
+        """Add the links of one relationship type to the node's pairs (out[0]) or as statements of
+        their own, and their list memberships to the node's list (`own`) or to another's."""
         outward = rel.start == label
-        others = self.subjects[rel.end if outward else rel.start]
-        predicate = self.predicates[rel]
+        other_label = rel.end if outward else rel.start
+        others, pairs, predicate = self.objects[other_label], out[0][1], self.predicates[rel]
+        # Whether the link's subject is this node (else the other end).
+        mine = outward != rel.inverse
         if not rel.listing:  # one triple per link
-            if outward != rel.inverse:
-                out += [subject + predicate + others[other_id] + " .\n" for other_id in links]
+            if mine:
+                pairs += [predicate + others[other_id] for other_id in links]
             else:
-                out += [others[other_id] + predicate + subject + " .\n" for other_id in links]
+                node, subjects = self.objects[label][node_id], self.subjects[other_label]
+                out += [(subjects[other_id], [predicate + node]) for other_id in links]
             return
-        lists = self.lists[rel.end]
+        node, members = self.objects[label][node_id], self.members
         for other_id, position in links:
-            other = others[other_id]
-            start, end = (subject, other) if outward else (other, subject)
-            out.append(end + predicate + start + " .\n" if rel.inverse else start + predicate + end + " .\n")
-            if position is not None:
-                tail.append(f"{lists[other_id if outward else node_id]} {self.members[position]} {start} .\n")
+            if mine:
+                pairs.append(predicate + others[other_id])
+            else:
+                out.append((self.subjects[other_label][other_id], [predicate + node]))
+            if position is None:
+                continue
+            start = node if outward else others[other_id]
+            if outward:  # a member of the other end's list
+                out.append((self.list_subjects[rel.end][other_id], [members[position] + start]))
+            else:
+                own.append(members[position] + start)
