@@ -92,12 +92,12 @@ def batch_count(driver: neo4j.Driver, database: str | None, scope: Scope = Scope
 def write(batches: Iterable[Batch], output: Output, fmt: Format, iris: Iris) -> None:
     """Write the batches (made in `fmt` by `triple_batches`) to `output` as they come, as one document."""
     syntax = fmt.syntax(iris)
-    if syntax.head:
-        output.write(syntax.head)
-    first = True
+    headed, first = False, True
     for batch in batches:
         if batch.format != fmt.name:
             raise ValueError(f"a batch of {batch.format} in an export of {fmt.name}")
+        if not headed:  # only once the database has answered, so that `chunks` fails before any byte
+            headed = _head(output, syntax.head)
         if not batch.data:
             continue
         if not first and syntax.between:
@@ -106,9 +106,17 @@ def write(batches: Iterable[Batch], output: Output, fmt: Format, iris: Iris) -> 
         view = memoryview(batch.data)
         for start in range(0, len(view), WRITE_SIZE):
             output.write(view[start:start + WRITE_SIZE])
+    if not headed:
+        _head(output, syntax.head)
     if syntax.foot:
         output.write(syntax.foot)
     output.flush()
+
+
+def _head(output: Output, head: bytes) -> bool:
+    if head:
+        output.write(head)
+    return True
 
 
 @contextmanager
