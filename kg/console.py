@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import orjson
@@ -69,3 +70,28 @@ def progress(items: Iterable[T], label: str, total: int | None = None, json: boo
         for item in items:
             yield item
             bar.advance(task)
+
+
+@contextmanager
+def stage(label: str, command: str = "bulk") -> Iterator[None]:
+    """Report on stderr how long one stage of `command` took: "<command>: <label> in <s> s"."""
+    start = time.perf_counter()
+    yield
+    err.print(f"{command}: {label} in {time.perf_counter() - start:,.1f} s", highlight=False)
+
+
+TICK_S = 60.0  # a long stage says how far it is at most this often
+
+
+def ticker(label: str, total: int, command: str = "ingest") -> Callable[[int], None]:
+    """A function of `done` that reports on stderr "<command>: <label>: <done> of <total>", at most once a
+    TICK_S."""
+    last = time.monotonic()
+
+    def tick(done: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= TICK_S:
+            last = now
+            err.print(f"{command}: {label}: {done:,} of {total:,}", highlight=False)
+    return tick

@@ -91,6 +91,18 @@ def selection(draw: st.DrawFn, type_name: str, depth: int = 0) -> str:
     return "{ " + " ".join([*parts, extra]) + " }"
 
 
+@pytest.fixture
+def patient(client: TestClient) -> Iterator[TestClient]:
+    """The client with a query timeout no busy machine reaches: a refusal in one of the two answers alone is the
+    machine's load, not a difference between them."""
+    db = client.app.state.db  # type: ignore[attr-defined]
+    before, db.timeout = db.timeout, 300.0
+    try:
+        yield client
+    finally:
+        db.timeout = before
+
+
 ROOT_TYPES = {"author by id": "Author", "author by name": "Author", "paper": "Paper", "repo": "Repo",
               "topic": "Topic", "institution by name": "Institution", "nobody": "Author"}
 
@@ -98,12 +110,12 @@ ROOT_TYPES = {"author by id": "Author", "author by name": "Author", "paper": "Pa
 @ON_SYNTH
 @PROPERTY
 @given(st.data())
-def test_compiled_answers_are_the_field_by_field_answers(client: TestClient, roots: dict[str, str],
+def test_compiled_answers_are_the_field_by_field_answers(patient: TestClient, roots: dict[str, str],
                                                         data: st.DataObject) -> None:
     kind = data.draw(st.sampled_from(sorted(ROOT_TYPES)))
     body = data.draw(selection(ROOT_TYPES[kind]))
     query = f"query{'($n: Int! = 2)' if '$n' in body else ''} {{ a: {roots[kind]} {body} }}"
-    compiled, plain = both(client, query)
+    compiled, plain = both(patient, query)
     assert without_queries(compiled) == without_queries(plain), query
     assert queries(compiled) <= queries(plain), query
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import neo4j
 
 from kg.bench.plain import plain_load
-from kg.bench.run import NEO4J_STAGES, bulk_stages
+from kg.bench.run import NEO4J_STAGES, stages
 from kg.ingest.pages import pages
 from kg.store.connection import Settings
 from kg.store.load import Loader
@@ -39,9 +39,10 @@ def test_the_plain_baseline_writes_what_kg_writes(corpus: Corpus, clean_db: neo4
     assert plain["Paper"] == corpus.papers
 
 
-def test_bulk_stages_are_read_from_its_lines() -> None:
+def test_stages_are_read_from_their_lines() -> None:
     log = ("reading ━━━ 100%\nbulk: read and spooled the pages in 1,204.5 s\nbulk: neo4j-admin import in 71.0 s\n"
-           "bulk: started Neo4j in 13.2 s\nerror: something else\n")
-    stages = bulk_stages(log)
-    assert stages == {"read and spooled the pages": 1204.5, "neo4j-admin import": 71.0, "started Neo4j": 13.2}
+           "bulk: started Neo4j in 13.2 s\nerror: something else\ningest: loaded the pages in 2.5 s\n")
+    bulk = stages(log)
+    assert bulk == {"read and spooled the pages": 1204.5, "neo4j-admin import": 71.0, "started Neo4j": 13.2}
     assert {"neo4j-admin import", "started Neo4j"} <= set(NEO4J_STAGES)
+    assert stages(log, "ingest") == {"loaded the pages": 2.5}

@@ -87,3 +87,26 @@ def test_progress_events_of_nothing_say_so(capsysbinary: pytest.CaptureFixture[b
     assert list(console.progress([], "reading", json=True)) == []
     [line] = events(capsysbinary.readouterr().out.decode())
     assert line["done"] == 0 and line["total"] is None
+
+
+def test_ingest_stages_reports_each_stage_on_stderr(clean_db: neo4j.Driver, neo4j_settings: Settings) -> None:
+    profile = str(SYNTH.pages / "profile")  # pages with authors, to resolve
+    quiet = kg(neo4j_settings, "ingest", profile)
+    assert quiet.returncode == 0 and "ingest: " not in quiet.stderr
+    clean_db.execute_query("MATCH (n) DETACH DELETE n")
+    done = kg(neo4j_settings, "ingest", "--stages", profile)
+    assert done.returncode == 0, done.stderr
+    labels = [line.split(": ", 1)[1].rsplit(" in ", 1)[0] for line in done.stderr.splitlines()
+              if line.startswith("ingest: ")]
+    assert labels[0] == "loaded the pages" and labels[-1] == "refreshed what resolution changed", done.stderr
+    assert any(label.startswith("resolved the authors (") and label.endswith(" name blocks)") for label in labels)
+
+
+def test_a_ticker_reports_at_most_once_a_tick(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    now = iter([0.0, 10.0, 61.0, 62.0, 200.0])
+    monkeypatch.setattr(console.time, "monotonic", lambda: next(now))
+    tick = console.ticker("resolving", 9)  # started at 0
+    for done in (1, 2, 3, 4):
+        tick(done)
+    assert capsys.readouterr().err.splitlines() == ["ingest: resolving: 2 of 9", "ingest: resolving: 4 of 9"]

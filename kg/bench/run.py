@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -96,9 +95,11 @@ def tree_rss(root: int) -> int:
 
 
 def run_kg(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Run `kg ARGS` in a child process; its wall time, the peak RSS of it and its workers, and its stderr."""
+    """Run `kg ARGS` in a child process; its wall time, the peak RSS of it and its workers, and its stderr
+    (kept in the bench folder as `kg-<command>.log` too, to read while it runs or after it was stopped)."""
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as log:  # a pipe nobody reads while it runs would block it once full
+    kept = bench_home().root.parent / f"kg-{args[0]}.log"
+    with kept.open("w+b") as log:  # a pipe nobody reads while it runs would block it once full
         proc = subprocess.Popen([sys.executable, "-m", "kg", *args], env=env, stdout=subprocess.DEVNULL, stderr=log)
         peak = 0
         while proc.poll() is None:
@@ -131,7 +132,7 @@ PLAIN = "hand-written UNWIND $rows MERGE of the same nodes and relationships (kg
 PLAIN_NOTE = "kg also applies its merge rules, recomputes listings, resolves authors and keeps the SPARQL store current"
 # What `kg ingest --bulk` reports of its stages (kg/store/bulk.py `stage`) that are Neo4j's own work.
 NEO4J_STAGES = ("stopped Neo4j", "neo4j-admin import", "started Neo4j", "built constraints and indexes")
-_STAGE = re.compile(r"^bulk: (.+) in ([\d,.]+) s$", re.M)
+_STAGE = re.compile(r"^(bulk|ingest): (.+) in ([\d,.]+) s$", re.M)
 
 
 def baseline_ingest(ctx: Context, corpus: Path | list[Path]) -> float:
@@ -140,9 +141,9 @@ def baseline_ingest(ctx: Context, corpus: Path | list[Path]) -> float:
     return timed(lambda: plain_load(ctx.driver, ctx.settings.database, items, BATCH_PAPERS))
 
 
-def bulk_stages(log: str) -> dict[str, float]:
-    """Seconds per stage, from the lines `kg ingest --bulk` writes to stderr."""
-    return {label: float(seconds.replace(",", "")) for label, seconds in _STAGE.findall(log)}
+def stages(log: str, command: str = "bulk") -> dict[str, float]:
+    """Seconds per stage, from the lines `kg ingest --bulk` (or `--stages`: command "ingest") writes to stderr."""
+    return {label: float(seconds.replace(",", "")) for name, label, seconds in _STAGE.findall(log) if name == command}
 
 
 def bench_ingest(ctx: Context) -> Iterator[Figure]:
@@ -164,15 +165,15 @@ def bench_bulk(ctx: Context) -> Iterator[Figure]:
     ctx.wipe()
     took, rss, log = run_kg(["ingest", "--bulk", str(ctx.corpus)], ctx.bulk_env())
     ctx.reconnect()
-    stages = bulk_stages(log)
-    neo4j_s = sum(s for label, s in stages.items() if label in NEO4J_STAGES)
+    steps = stages(log)
+    neo4j_s = sum(s for label, s in steps.items() if label in NEO4J_STAGES)
     yield Figure("ingest papers/s (--bulk, empty database)", ctx.papers / took, "papers/s",
-                 "neo4j-admin import of its CSVs alone, same run", ctx.papers / stages["neo4j-admin import"],
+                 "neo4j-admin import of its CSVs alone, same run", ctx.papers / steps["neo4j-admin import"],
                  note=f"all {ctx.papers:,} papers, pages to queryable graph in {took / 60:.1f} min, authors "
                  "resolved, server restart, constraints and indexes included")
     yield Figure("kg's own stages of --bulk, s", took - neo4j_s, "s",
                  "Neo4j's stages in the same run (stop, import, start, indexes)", neo4j_s, higher_is_better=False,
-                 note="; ".join(f"{label} {s:,.1f} s" for label, s in stages.items())
+                 note="; ".join(f"{label} {s:,.1f} s" for label, s in steps.items())
                  + f"; the rest of {took:,.1f} s is start-up and the summary")
     yield Figure("peak RSS of kg ingest --bulk", rss / 1e6, "MB", "input size",
                  corpus_bytes(ctx.corpus) / 1e6, higher_is_better=False)
@@ -225,12 +226,13 @@ def bench_grow(ctx: Context) -> Iterator[Figure]:
     extra, _ = synthetic_corpus(max(200, ctx.papers * 2 * GROWTH // 100), seed=GROW_SEED)
     files = sorted(expand([extra]))
     mine, theirs = files[0::2], files[1::2]  # all three formats in both halves
-    took, _, _ = run_kg(["ingest", *map(str, mine)], ctx.env())
+    took, _, log = run_kg(["ingest", "--stages", *map(str, mine)], ctx.env())
     base = baseline_ingest(ctx, theirs)
     ours, others = distinct_papers(mine), distinct_papers(theirs)
+    steps = "; ".join(f"{label} {s:,.1f} s" for label, s in stages(log, "ingest").items())
     yield Figure(f"ingest papers/s (adding {GROWTH}% new pages to the graph)", ours / took, "papers/s", PLAIN,
                  others / base, note=f"{PLAIN_NOTE}; a graph of {ctx.papers:,} papers; kg adds {ours:,} new "
-                 f"papers, the baseline {others:,} others from the same corpus")
+                 f"papers, the baseline {others:,} others from the same corpus; kg's stages: {steps}")
 
 
 # bench_bulk leaves the corpus loaded for the steps after it; bench_grow adds to it, so it comes last.

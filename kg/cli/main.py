@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import orjson
 import typer
 
-from kg.console import error, event, fail, progress
+from kg.console import error, event, fail, progress, stage
 from kg.errors import KgError, PageError
 from kg.ingest.pages import expand, pages
 from kg.ingest.resolve import Resolver
@@ -88,6 +88,8 @@ def ingest_cmd(
                                         help="The date these pages were saved (default: the date a page shows, "
                                              "else its file's modification date)."),
     as_json: bool = typer.Option(False, "--json", help="Progress and the summary as JSON lines on stdout."),
+    stages: bool = typer.Option(False, "--stages", help="Each stage's time, and author resolution's progress, "
+                                                        "on stderr (--bulk always reports its stages)."),
 ) -> None:
     """Parse pages and load them into Neo4j: idempotent, atomic per page, schema applied first."""
     from kg.store.connection import driver, settings
@@ -100,7 +102,7 @@ def ingest_cmd(
     if as_json:
         event("start", command="ingest", files=len(files))
     if bulk:
-        from kg.store.bulk import bulk_ingest, prepared, stage
+        from kg.store.bulk import bulk_ingest, prepared
 
         if env_settings().neo4j_uri:
             raise fail("--bulk imports into the local server of `kg neo4j start`; unset NEO4J_URI to use it")
@@ -116,7 +118,7 @@ def ingest_cmd(
         conf = settings()
         with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
             stream = progress(pages(files, workers, saved_at=saved_at), "ingesting", total=len(files), json=as_json)
-            summary = Loader(db, conf.database, batch, on_commit=sync).load(stream)
+            summary = Loader(db, conf.database, batch, on_commit=sync, stages=stages).load(stream)
         sparql.report(sync.error)
     if as_json:
         event("summary", **dataclasses.asdict(summary), seconds=round(time.monotonic() - started, 3))

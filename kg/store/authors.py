@@ -10,7 +10,7 @@ and any number of re-ingests give the same graph.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -397,10 +397,15 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
         yield items[start:start + BLOCKS_PER_TRANSACTION]
 
 
-def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights) -> int:
-    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written."""
-    people = 0
+def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights,
+                    tick: Callable[[int], None] | None = None) -> int:
+    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written. tick: called with the
+    blocks done after each transaction."""
+    people = done = 0
     with driver.session(database=database) as session:
         for chunk in _chunks(sorted(set(blocks))):
             people += session.execute_write(_resolve, chunk, weights)
+            done += len(chunk)
+            if tick is not None:
+                tick(done)
     return people

@@ -20,10 +20,9 @@ import csv
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from typing import Any
 import orjson
 
 from kg import server
-from kg.console import err
+from kg.console import err, stage
 from kg.errors import KgError, PageError
 from kg.graph.merge import current_listing, merge_values, newest, newest_day
 from kg.graph.model import LABELS, RELATIONSHIPS, Merge
@@ -358,14 +357,6 @@ def discard_store(home: server.Neo4jHome, database: str = "neo4j") -> None:
     data = home.root / "data"
     for folder in (data / "databases" / database, data / "transactions" / database):
         shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def stage(label: str) -> Iterator[None]:
-    """Report on stderr how long one stage of the import took."""
-    start = time.perf_counter()
-    yield
-    err.print(f"bulk: {label} in {time.perf_counter() - start:,.1f} s", highlight=False)
 
 
 def pending_marker(home: server.Neo4jHome) -> Path:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
+from kg.console import stage, ticker
 from kg.errors import PageError
 from kg.graph.merge import current_listing
 from kg.graph.model import BY_PLURAL
@@ -86,11 +88,12 @@ class Loader:
     """Writes pages to Neo4j in batches, parsing the next batch while the last one is written."""
 
     def __init__(self, driver: Driver, database: str | None = None, batch_papers: int = BATCH_PAPERS,
-                 on_commit: OnCommit | None = None) -> None:
+                 on_commit: OnCommit | None = None, stages: bool = False) -> None:
         self.driver = driver
         self.database = database
         self.batch_papers = batch_papers
         self.on_commit = on_commit
+        self.stages = stages  # report each stage's time, and author resolution's progress, on stderr
         self.summary = Summary()
         self.blocks: set[str] = set()  # name blocks of the authors written
 
@@ -98,7 +101,7 @@ class Loader:
         """Load every page, then resolve the authors of the name blocks it touched (kg/store/authors.py);
         rejected pages (parse or write failures) are listed in the summary."""
         apply_schema(self.driver, self.database)
-        with ThreadPoolExecutor(max_workers=1) as writer:
+        with self._stage("loaded the pages"), ThreadPoolExecutor(max_workers=1) as writer:
             pending: Future[None] | None = None
             for rows in self._batches(pages):
                 if pending is not None:
@@ -107,13 +110,21 @@ class Loader:
             if pending is not None:
                 pending.result()
         if self.blocks:
-            blocks = authors.affected(self.driver, self.database, self.blocks)
-            before = authors.members(self.driver, self.database, blocks) if self.on_commit else {}
-            authors.resolve_authors(self.driver, self.database, blocks, weights())
+            with self._stage(f"found the name blocks to resolve ({len(self.blocks):,} touched)"):
+                blocks = authors.affected(self.driver, self.database, self.blocks)
+            with self._stage("listed the authors and papers resolution may change"):
+                before = authors.members(self.driver, self.database, blocks) if self.on_commit else {}
+            with self._stage(f"resolved the authors ({len(blocks):,} name blocks)"):
+                tick = ticker("resolving the authors, name blocks", len(blocks)) if self.stages else None
+                authors.resolve_authors(self.driver, self.database, blocks, weights(), tick)
             if self.on_commit is not None:  # authors merged or split since their batch was committed
-                after = authors.members(self.driver, self.database, blocks)
-                self.on_commit({label: sorted(ids | after[label]) for label, ids in before.items()})
+                with self._stage("refreshed what resolution changed"):
+                    after = authors.members(self.driver, self.database, blocks)
+                    self.on_commit({label: sorted(ids | after[label]) for label, ids in before.items()})
         return self.summary
+
+    def _stage(self, label: str) -> AbstractContextManager[None]:
+        return stage(label, "ingest") if self.stages else nullcontext()
 
     def _batches(self, pages: Iterable[Page | PageError]) -> Iterator[Rows]:
         rows = Rows()
