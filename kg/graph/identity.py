@@ -58,6 +58,9 @@ class Cluster:
 
     mentions: list[Mention]
     steps: dict[str, str] = field(default_factory=dict)  # spelling -> why it joined
+    # Its parsed names as bits of the block's name table (resolve_block), and the names compatible with all of them.
+    bits: int = 0
+    fits: int = -1
 
     def __setattr__(self, name: str, value: object) -> None:
         super().__setattr__(name, value)
@@ -93,8 +96,20 @@ class Cluster:
     def union(self, attr: str) -> frozenset[str]:
         unions: dict[str, frozenset[str]] = self.__dict__["_unions"]
         if attr not in unions:
-            unions[attr] = frozenset(v for m in self.mentions for v in getattr(m, attr))
+            unions[attr] = frozenset().union(*(getattr(m, attr) for m in self.mentions))
         return unions[attr]
+
+    def absorb(self, other: Cluster) -> None:
+        """Take `other`'s mentions in; what is derived from both is combined, not taken again."""
+        known = self.__dict__
+        theirs = other.__dict__["_unions"]
+        unions = {attr: v | theirs[attr] for attr, v in known["_unions"].items() if attr in theirs}
+        derived: dict[str, frozenset[object]] = {name: known[name] | getattr(other, name) for name in ("names", "parsed", "papers")
+                   if name in known}
+        self.mentions = sorted(self.mentions + other.mentions, key=lambda m: m.key)
+        known.update(derived, _unions=unions)
+        self.bits |= other.bits
+        self.fits &= other.fits
 
 
 KEPT_APART = "kept apart from "  # an evidence line of a namesake: "\tkept apart from <id>: <why>"
@@ -188,7 +203,28 @@ def _compatible(a: Cluster, b: Cluster) -> bool:
         return False  # a complete profile already holds every paper of its owner
     if not a.papers.isdisjoint(b.papers):
         return False  # one person is named once per paper
-    return all(compatible_names(x, y) for x in a.parsed for y in b.parsed)
+    return not (a.bits & ~b.fits or b.bits & ~a.fits)  # every name of one compatible with every name of the other
+
+
+def _name_bits(clusters: list[Cluster]) -> None:
+    """Number the block's parsed names; give each cluster its names' bits and the bits of the names compatible
+    with all of them, so a pair's names are compared by two ANDs."""
+    names = sorted({n for c in clusters for n in c.parsed}, key=lambda n: (n.family, n.given))
+    index = {n: i for i, n in enumerate(names)}
+    by_first: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        by_first.setdefault(n.given[0] if n.given else "", []).append(i)
+    fits = [0] * len(names)
+    for t, mine in by_first.items():  # compatible names' first given names are equal, an initial, or one's start
+        near = [j for u, theirs in by_first.items() if len(t) <= 1 or len(u) <= 1 or t.startswith(u)
+                or u.startswith(t) for j in theirs]
+        for i in mine:
+            fits[i] = sum(1 << j for j in near if compatible_names(names[i], names[j]))
+    for c in clusters:
+        c.bits, c.fits = 0, -1
+        for n in c.parsed:
+            c.bits |= 1 << index[n]
+            c.fits &= fits[index[n]]
 
 
 def _seed(mentions: list[Mention]) -> list[Cluster]:
@@ -256,6 +292,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
     """The people behind one block's mentions, sorted by id."""
     distinct = sorted(set(mentions), key=lambda m: (m.key, m.anchor or ""))
     clusters = _seed(distinct)
+    _name_bits(clusters)
     scores: dict[tuple[tuple[str, str], tuple[str, str]], tuple[float, list[str]]] = {}
     apart: list[tuple[Cluster, Cluster, float, list[str]]] = []
 
@@ -272,7 +309,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
     heap: list[tuple[float, tuple[tuple[str, str], tuple[str, str]], int, int, int, int]] = []
 
     def threshold(a: Cluster, b: Cluster) -> float:
-        return weights.same_name if a.parsed & b.parsed else weights.variant
+        return weights.same_name if a.bits & b.bits else weights.variant
 
     def offer(a: Cluster, b: Cluster) -> None:
         if _compatible(a, b):
@@ -294,7 +331,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
         for name, step in join.steps.items():
             if name not in keep.steps:
                 keep.steps[name] = f"joined {sorted(keep.names)[0]!r}: {why}" if step == "one spelling" else step
-        keep.mentions = sorted(keep.mentions + join.mentions, key=lambda m: m.key)
+        keep.absorb(join)
         clusters.remove(join)
         del alive[hi]
         version[lo] += 1
@@ -304,7 +341,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
                 offer(*((other, keep) if i < at else (keep, other)))
     for i, a in enumerate(clusters):
         for b in clusters[i + 1:]:
-            if a.parsed & b.parsed:
+            if a.bits & b.bits:
                 s, words = score(a, b)
                 apart.append((a, b, s, [_apart(a, b, s, words, weights)]))
     return _identities(clusters, apart, weights)
