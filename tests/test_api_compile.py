@@ -117,7 +117,8 @@ def test_compiled_answers_are_the_field_by_field_answers(patient: TestClient, ro
     query = f"query{'($n: Int! = 2)' if '$n' in body else ''} {{ a: {roots[kind]} {body} }}"
     compiled, plain = both(patient, query)
     assert without_queries(compiled) == without_queries(plain), query
-    assert queries(compiled) <= queries(plain), query
+    if "errors" not in plain:  # an error stops resolution wherever the concurrent resolvers happen to be
+        assert queries(compiled) <= queries(plain), query
 
 
 NESTED = {
