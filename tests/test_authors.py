@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 from kg.errors import KgError
 from kg.graph.identity import KEPT_APART, Identity, read_evidence
 from kg.graph.records import Graph
-from kg.ingest.identities import evidence_lines
+from kg.ingest.identities import evidence_lines, weights
 from kg.ingest.pages import pages
 from kg.ingest.resolve import Resolver
+from kg.store.authors import resolve_authors
 from kg.store.digest import graph_digest
 from kg.store.load import Loader
 from kg.store.overrides import merge, split
@@ -106,6 +107,36 @@ def test_namesakes_split_and_variants_merge_with_evidence(db: neo4j.Driver, neo4
     assert graph_digest(db, database) == want
     load(db, database, paths[:1])
     assert graph_digest(db, database) == want
+
+
+def test_resolution_rewrites_only_what_changed(db: neo4j.Driver, neo4j_settings, tmp_path: Path) -> None:
+    """Re-resolving blocks that come out as the graph holds them writes and reports nothing; a stale person
+    or a link out of place is put right, and reported with its papers (what the SPARQL store refreshes)."""
+    database = neo4j_settings.database
+    load(db, database, files(tmp_path))
+    want = graph_digest(db, database)
+    records, _, _ = db.execute_query("MATCH (a:Author) RETURN DISTINCT a.block AS block", database_=database)
+    blocks = [r["block"] for r in records]
+    seen: list[dict[str, list[str]]] = []
+    assert resolve_authors(db, database, blocks, weights(), on_commit=seen.append) == len(
+        db.execute_query("MATCH (a:Author) RETURN a", database_=database).records)
+    assert seen == [] and graph_digest(db, database) == want
+
+    db.execute_query("MATCH (a:Author {id: 'a-yang-liu-2'}) SET a.evidence = ['stale']", database_=database)
+    resolve_authors(db, database, blocks, weights(), on_commit=seen.append)
+    assert graph_digest(db, database) == want
+    records, _, _ = db.execute_query("MATCH (p:Paper) RETURN p.id AS id, p.title AS title", database_=database)
+    title = {r["id"]: r["title"] for r in records}
+    [changed] = seen
+    assert changed["Author"] == ["a-yang-liu", "a-yang-liu-2"]  # a block is written whole
+    assert sorted(title[p] for p in changed["Paper"]) == sorted(title.values())
+
+    db.execute_query("MATCH (:Author {id: 'a-bob-jones'})-[r:AUTHORED]->(p:Paper {title: 'Optical Flow Without "
+                     "Labels'}) SET r.position = 7", database_=database)
+    seen.clear()
+    resolve_authors(db, database, blocks, weights(), on_commit=seen.append)
+    assert graph_digest(db, database) == want
+    assert [(c["Author"], [title[p] for p in c["Paper"]]) for c in seen] == [([], ["Optical Flow Without Labels"])]
 
 
 def test_overrides_survive_every_later_ingest(db: neo4j.Driver, neo4j_settings, tmp_path: Path) -> None:

@@ -191,4 +191,6 @@ def add_nodes(table: dict[str, M], label: Label, found: Iterable[M]) -> None:
 
 
 PAPER, AUTHOR = LABELS["Paper"], LABELS["Author"]
+# The figures a profile page gives its owner, set from the page's newest save.
+LATEST_FIGURES = tuple(p.name for p in AUTHOR.props if p.merge is Merge.LATEST)
 _SEEN_IN_PROPS = RELATIONSHIPS["SEEN_IN"].props

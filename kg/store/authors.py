@@ -5,7 +5,7 @@ The loader writes one Author per spelling id (`a-<slug of the name>`) and AUTHOR
 in `names`; this step reads every mention of a block (the spelling ids on its links, whatever node they
 hang from now), the papers around them and the profile pages, clusters them as kg/graph/identity.py does
 for `kg parse` (kg/ingest/identities.py), and replaces the block's nodes and links with one node per
-person. Its input is only what loads add (merged order-free), so any page order, batch size, `--bulk`
+person where they differ from what the graph holds (most blocks a load reaches come out as they were). Its input is only what loads add (merged order-free), so any page order, batch size, `--bulk`
 and any number of re-ingests give the same graph.
 """
 from __future__ import annotations
@@ -18,27 +18,27 @@ from neo4j import Driver, ManagedTransaction
 
 from kg.graph.identity import Identity, Mention, Weights, resolve_block
 from kg.graph.ids import author_id, text_key
-from kg.graph.merge import AUTHOR, author_order, combine, newest, order_key
+from kg.graph.merge import AUTHOR, LATEST_FIGURES, author_order, combine, newest, order_key
 from kg.graph.model import BY_PLURAL
 from kg.graph.names import block_key
 from kg.ingest.identities import FIGURES, evidence_lines, figures
 from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN
 
 BLOCKS_PER_TRANSACTION = 200
+REFRESH_IDS = 20_000  # changed ids passed on at once: the SPARQL store refreshes in batches
 
 # Every node of the blocks: its spellings, figures and the profile pages pointing at it.
 _NODES = """
 UNWIND $blocks AS block
 MATCH (a:Author {block: block})
 RETURN a.id AS id, a.aliases AS aliases, a.name AS name, a {""" + ", ".join(f".{f}" for f in FIGURES) + """} AS figures,
-  COLLECT { MATCH (g:Page)-[:PROFILE_OF]->(a) RETURN g.id } AS pages
+  COLLECT { MATCH (g:Page)-[:PROFILE_OF]->(a) RETURN g.id } AS pages, properties(a) AS props
 """
-# Every mention of the blocks: (spelling id, paper) from the links' names.
+# Every link of the blocks' nodes: its mentions are (spelling id, paper) from the link's names.
 _MENTIONS = """
 UNWIND $blocks AS block
 MATCH (a:Author {block: block})-[r:AUTHORED]->(p:Paper)
-UNWIND coalesce(r.names, [a.id]) AS name
-RETURN DISTINCT block, name, p.id AS paper
+RETURN block, a.id AS author, coalesce(r.names, [a.id]) AS names, p.id AS paper
 """
 # What a paper says around its names: every save that lists it (its author lists, the profiles it was on).
 _PAPERS = """
@@ -50,7 +50,8 @@ RETURN pid AS id, p.year AS year,
   COLLECT { MATCH (p)<-[:AUTHORED]-(o:Author) RETURN DISTINCT o.block } AS blocks,
   COLLECT { MATCH (p)-[:SEEN_IN]->(:Snapshot)-[:SNAPSHOT_OF]->(g:Page {format: 'profile'})
             RETURN DISTINCT g.id } AS profiles,
-  COLLECT { MATCH (p)-[l:SEEN_IN]->() RETURN l.authors } AS lists
+  COLLECT { MATCH (p)-[l:SEEN_IN]->() RETURN l.authors } AS lists,
+  COLLECT { MATCH (p)<-[r:AUTHORED]-(o:Author) RETURN [o.id, coalesce(r.names, [o.id]), r.position] } AS links
 """
 # The blocks each given block's authors wrote with.
 _CIRCLES = """
@@ -95,12 +96,6 @@ UNWIND $rows AS row
 MATCH (g:Page {id: row.from}) MATCH (a:Author {id: row.to})
 MERGE (g)-[:PROFILE_OF]->(a)
 """
-# The authors of the given papers, to number them again.
-_AUTHORS_OF = """
-UNWIND $papers AS pid
-MATCH (:Paper {id: pid})<-[r:AUTHORED]-(a:Author)
-RETURN pid AS paper, a.id AS author, r.names AS names
-"""
 _POSITION = """
 UNWIND $rows AS row
 MATCH (:Author {id: row.from})-[r:AUTHORED]->(:Paper {id: row.to})
@@ -110,12 +105,6 @@ _NEIGHBOURS = """
 UNWIND $blocks AS block
 MATCH (:Author {block: block})-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(o:Author)
 RETURN DISTINCT o.block AS block
-"""
-# The nodes whose exported triples a block's resolution can change: its authors and their papers.
-_MEMBERS = """
-UNWIND $blocks AS block
-MATCH (a:Author {block: block})
-RETURN a.id AS author, COLLECT { MATCH (a)-[:AUTHORED]->(p:Paper) RETURN p.id } AS papers
 """
 
 
@@ -187,22 +176,90 @@ class People:
     links: list[dict[str, Any]]
     profiles: list[dict[str, str]]
 
+    def add(self, other: People) -> None:
+        """Take `other`'s rows too."""
+        self.nodes += other.nodes
+        self.links += other.links
+        self.profiles += other.profiles
+
+
+Link = tuple[str, list[str], Any]  # (author id, spelling ids, position) of one AUTHORED link
+
+
+@dataclass
+class Stored:
+    """The blocks of one transaction as the graph holds them, to write only those whose people changed."""
+
+    nodes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # block -> author id -> properties
+    pages: dict[str, list[str]] = field(default_factory=dict)  # author id -> its profile pages
+    links: dict[str, list[tuple[str, str, list[str]]]] = field(default_factory=dict)  # block -> (author, paper, names)
+    around: dict[str, list[Link]] = field(default_factory=dict)  # paper -> every AUTHORED link to it
+
+    def holds(self, block: str, rows: People) -> bool:
+        """Whether the graph already holds `rows` as `block`'s people; the figures a profile's newest save
+        sets (Merge.LATEST) are left to `latest_figures`."""
+        owners = {r["to"] for r in rows.profiles}
+        nodes = self.nodes.get(block, {})
+        if nodes.keys() != {n["id"] for n in rows.nodes}:
+            return False
+        if any(_shown(nodes[n["id"]], n["id"] in owners) != _shown(n, n["id"] in owners) for n in rows.nodes):
+            return False
+        if sorted((a, p, n) for a, p, n in self.links.get(block, [])) != sorted(
+                (r["from"], r["to"], r["names"]) for r in rows.links):
+            return False
+        return sorted((g, a) for a in nodes for g in self.pages[a]) == sorted((r["from"], r["to"]) for r in rows.profiles)
+
+
+@dataclass
+class Rewritten:
+    """What resolution changed: the people it found, and the authors and papers whose triples changed."""
+
+    people: int = 0
+    authors: set[str] = field(default_factory=set)
+    papers: set[str] = field(default_factory=set)
+
+    def add(self, other: Rewritten) -> None:
+        """Count `other` in too."""
+        self.people += other.people
+        self.authors |= other.authors
+        self.papers |= other.papers
+
+    def ids(self) -> dict[str, list[str]]:
+        """The changed ids by label, as a load's on_commit takes them."""
+        return {BY_PLURAL["authors"].name: sorted(self.authors), BY_PLURAL["papers"].name: sorted(self.papers)}
+
+
+def _shown(props: dict[str, Any], owner: bool) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if not (owner and k in LATEST_FIGURES)}
+
 
 def _spelling(spellings: list[str]) -> str:
     return min(spellings, key=lambda v: (-len(v), order_key(v)))
 
 
-def read_blocks(tx: ManagedTransaction, blocks: list[str], circles: dict[str, set[str]] | None = None) -> BlockData:
-    """Every mention of `blocks` with what kg/ingest/identities.py gives a mention in memory.
+def read_blocks(tx: ManagedTransaction, blocks: list[str], circles: dict[str, set[str]] | None = None
+                ) -> tuple[BlockData, Stored]:
+    """Every mention of `blocks` with what kg/ingest/identities.py gives a mention in memory, and the blocks
+    as the graph holds them.
 
     circles: the co-author blocks of each block read so far, kept across the transactions of one run where
     no other process writes (resolution never changes them: it keeps every author in its block)."""
-    nodes = [Spelling(r["id"], r["aliases"] or [r["name"]], r["figures"], r["pages"])
-             for r in tx.run(_NODES, blocks=blocks)]
-    found = [(r["block"], r["name"], r["paper"]) for r in tx.run(_MENTIONS, blocks=blocks)]
+    stored = Stored()
+    nodes = []
+    for r in tx.run(_NODES, blocks=blocks):
+        nodes.append(Spelling(r["id"], r["aliases"] or [r["name"]], r["figures"], r["pages"]))
+        stored.nodes.setdefault(r["props"].get("block"), {})[r["id"]] = r["props"]
+        stored.pages[r["id"]] = r["pages"]
+    found_in: set[tuple[str, str, str]] = set()
+    for r in tx.run(_MENTIONS, blocks=blocks):
+        stored.links.setdefault(r["block"], []).append((r["author"], r["paper"], r["names"]))
+        found_in.update((r["block"], name, r["paper"]) for name in r["names"])
+    found = sorted(found_in)
     papers = sorted({p for _, _, p in found})
-    context = {r["id"]: Context(r["year"], r["topics"], r["institutions"], r["blocks"], r["profiles"], r["lists"])
-               for r in tx.run(_PAPERS, papers=papers)}
+    context = {}
+    for r in tx.run(_PAPERS, papers=papers):
+        context[r["id"]] = Context(r["year"], r["topics"], r["institutions"], r["blocks"], r["profiles"], r["lists"])
+        stored.around[r["id"]] = [(a, names, position) for a, names, position in r["links"]]
     co_blocks = sorted({b for c in context.values() for b in c.blocks})
     circles = {} if circles is None else circles
     missing = [b for b in co_blocks if b not in circles]
@@ -210,8 +267,8 @@ def read_blocks(tx: ManagedTransaction, blocks: list[str], circles: dict[str, se
     circles.update({r["block"]: set(r["circle"]) for r in tx.run(_CIRCLES, blocks=missing)})
     pages = sorted({g for n in nodes for g in n.pages})
     profiles = {r["id"]: Profile(r["title"], r["papers"]) for r in tx.run(_PROFILES, pages=pages)}
-    stored = sorted((r["o"] for r in tx.run(_OVERRIDES)), key=lambda o: (o.get("made", 0), o["id"]))
-    return block_data(blocks, Blocks(nodes, found, context, circles, profiles, stored))
+    made = sorted((r["o"] for r in tx.run(_OVERRIDES)), key=lambda o: (o.get("made", 0), o["id"]))
+    return block_data(blocks, Blocks(nodes, found, context, circles, profiles, made)), stored
 
 
 def block_data(blocks: list[str], given: Blocks) -> BlockData:
@@ -300,19 +357,57 @@ def people(data: BlockData, identities: list[Identity]) -> People:
     return out
 
 
-def write_blocks(tx: ManagedTransaction, blocks: list[str], data: BlockData,
-                 identities: list[Identity]) -> int:
-    """Replace the blocks' nodes and links with one node per identity; the people written."""
-    rows = people(data, identities)
+def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[Identity]],
+                 stored: Stored) -> Rewritten:
+    """Replace the nodes and links of each block whose people (`found`, by block) differ from what the graph
+    holds with one node per identity, number every link of the blocks' papers again; what changed."""
+    out = Rewritten()
+    rows = People([], [], [])
+    changed = []
+    for block, identities in found.items():
+        mine = people(data, identities)
+        out.people += len(mine.nodes)
+        if not stored.holds(block, mine):
+            changed.append(block)
+            rows.add(mine)
     keep = [n["id"] for n in rows.nodes]
-    tx.run(_DROP, blocks=blocks, keep=keep).consume()
-    tx.run(_UNLINK, keep=keep).consume()
-    tx.run(_WRITE, nodes=rows.nodes).consume()
-    tx.run(_LINK, links=rows.links).consume()
-    tx.run(_PROFILE_OF, rows=rows.profiles).consume()
-    latest_figures(tx, sorted({r["from"] for r in rows.profiles}))
-    renumber(tx, sorted(data.lists), data.lists)
-    return len(rows.nodes)
+    out.authors = {a for b in changed for a in stored.nodes.get(b, {})} | set(keep)
+    out.papers = {p for b in changed for _, p, _ in stored.links.get(b, [])} | {r["to"] for r in rows.links}
+    moved = number(data.lists, stored.around, out.authors, rows.links)
+    out.papers |= {r["to"] for r in moved}
+    if changed:
+        tx.run(_DROP, blocks=changed, keep=keep).consume()
+        tx.run(_UNLINK, keep=keep).consume()
+        tx.run(_WRITE, nodes=rows.nodes).consume()
+        tx.run(_LINK, links=rows.links).consume()
+        tx.run(_PROFILE_OF, rows=rows.profiles).consume()
+    if moved:
+        tx.run(_POSITION, rows=moved).consume()
+    owned = sorted({g for b in found for a in stored.nodes.get(b, {}) for g in stored.pages[a]}
+                   | {r["from"] for r in rows.profiles})
+    out.authors.update(latest_figures(tx, owned))
+    return out
+
+
+def number(lists: dict[str, list[list[str]]], around: dict[str, list[Link]], rewritten: set[str],
+           links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each paper's AUTHORED positions 0..n-1 by the first place any of a link's spellings takes in the paper's
+    author order (kg/graph/merge.author_order): the new `links` get theirs, and the kept links (those of
+    `around` not from a `rewritten` author) whose place moved are returned."""
+    new: dict[str, list[dict[str, Any]]] = {}
+    for link in links:
+        new.setdefault(link["to"], []).append(link)
+    moved = []
+    for paper, paper_lists in lists.items():
+        order = order_of(paper_lists)
+        kept = [(a, names, at) for a, names, at in around.get(paper, []) if a not in rewritten]
+        ranked = [(rank(order, names), a) for a, names, _ in kept] + [
+            (rank(order, r["names"]), r["from"]) for r in new.get(paper, [])]
+        place = dict(places(ranked))
+        for r in new.get(paper, []):
+            r["position"] = place[r["from"]]
+        moved += [{"from": a, "to": paper, "position": place[a]} for a, _, at in kept if at != place[a]]
+    return moved
 
 
 def rank(order: dict[str, int], names: Iterable[str]) -> int:
@@ -330,35 +425,20 @@ def order_of(lists: list[list[str]]) -> dict[str, int]:
     return {a: i for i, a in enumerate(author_order(lists))}
 
 
-def latest_figures(tx: ManagedTransaction, pages: list[str]) -> None:
+def latest_figures(tx: ManagedTransaction, pages: list[str]) -> list[str]:
     """The header figures (Merge.LATEST) of the owners of `pages`: those of the newest save of any profile
-    page of theirs, whatever merged, split or loaded before."""
+    page of theirs, whatever merged, split or loaded before; the owners whose figures changed."""
     rows = [{"author": author, "snapshot": snap} for author, saves in tx.run(OWNER_SAVES, ids=pages).values()
             if (snap := newest(map(tuple, saves))) is not None]
-    if rows:
-        tx.run(LATEST_QUERY, rows=rows).consume()
-
-
-def renumber(tx: ManagedTransaction, papers: list[str], lists: dict[str, list[list[str]]]) -> None:
-    """Each paper's AUTHORED positions 0..n-1: by the first place any of a link's spellings takes in the
-    paper's author order (kg/graph/merge.author_order)."""
-    by_paper: dict[str, list[tuple[str, list[str]]]] = {}
-    for r in tx.run(_AUTHORS_OF, papers=papers):
-        by_paper.setdefault(r["paper"], []).append((r["author"], r["names"] or [r["author"]]))
-    rows = []
-    for paper, authors in by_paper.items():
-        order = order_of(lists[paper])
-        rows += [{"from": a, "to": paper, "position": i}
-                 for a, i in places((rank(order, names), a) for a, names in authors)]
-    tx.run(_POSITION, rows=rows).consume()
+    return [r["id"] for r in tx.run(LATEST_QUERY, rows=rows)] if rows else []
 
 
 def _resolve(tx: ManagedTransaction, blocks: list[str], weights: Weights,
-             circles: dict[str, set[str]] | None = None) -> int:
+             circles: dict[str, set[str]] | None = None) -> Rewritten:
     tx.run(TAKE_TURN).consume()
-    data = read_blocks(tx, blocks, circles)
-    identities = [i for b in blocks for i in resolve_block(b, data.mentions.get(b, []), weights)]
-    return write_blocks(tx, blocks, data, identities)
+    data, stored = read_blocks(tx, blocks, circles)
+    found = {b: resolve_block(b, data.mentions.get(b, []), weights) for b in blocks}
+    return write_blocks(tx, data, found, stored)
 
 
 def affected(driver: Driver, database: str | None, blocks: Iterable[str]) -> list[str]:
@@ -381,31 +461,31 @@ def resolve_in(tx: ManagedTransaction, blocks: Iterable[str], weights: Weights) 
         _resolve(tx, chunk, weights)
 
 
-def members(driver: Driver, database: str | None, blocks: Iterable[str]) -> dict[str, set[str]]:
-    """The ids of the blocks' authors and of their papers, by label: what a re-resolution may rewrite."""
-    found: dict[str, set[str]] = {BY_PLURAL["authors"].name: set(), BY_PLURAL["papers"].name: set()}
-    for chunk in _chunks(sorted(set(blocks))):
-        records, _, _ = driver.execute_query(_MEMBERS, blocks=chunk, database_=database, routing_="r")
-        for record in records:
-            found[BY_PLURAL["authors"].name].add(record["author"])
-            found[BY_PLURAL["papers"].name].update(record["papers"])
-    return found
-
-
 def _chunks(items: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(items), BLOCKS_PER_TRANSACTION):
         yield items[start:start + BLOCKS_PER_TRANSACTION]
 
 
 def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights,
-                    tick: Callable[[int], None] | None = None) -> int:
-    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people written. tick: called with the
-    blocks done after each transaction."""
-    people = done = 0
+                    tick: Callable[[int], None] | None = None,
+                    on_commit: Callable[[dict[str, list[str]]], None] | None = None) -> int:
+    """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people found. tick: called with the
+    blocks done after each transaction; on_commit: with the ids of the nodes whose triples changed, by label,
+    a few transactions at a time."""
+    pending = Rewritten()
+    found = done = 0
     with driver.session(database=database) as session:
         for chunk in _chunks(sorted(set(blocks))):
-            people += session.execute_write(_resolve, chunk, weights)
+            step = session.execute_write(_resolve, chunk, weights)
+            found += step.people
             done += len(chunk)
+            if on_commit is not None:
+                pending.add(step)
+                if len(pending.authors) + len(pending.papers) >= REFRESH_IDS:
+                    on_commit(pending.ids())
+                    pending = Rewritten()
             if tick is not None:
                 tick(done)
-    return people
+    if on_commit is not None and (pending.authors or pending.papers):
+        on_commit(pending.ids())
+    return found

@@ -32,8 +32,8 @@ import orjson
 from kg import server
 from kg.console import err, stage
 from kg.errors import KgError, PageError
-from kg.graph.merge import current_listing, merge_values, newest, newest_day
-from kg.graph.model import LABELS, RELATIONSHIPS, Merge
+from kg.graph.merge import LATEST_FIGURES, current_listing, merge_values, newest, newest_day
+from kg.graph.model import LABELS, RELATIONSHIPS
 from kg.graph.names import block_key
 from kg.graph.records import Paper, Record
 from kg.ingest.identities import weights
@@ -59,7 +59,6 @@ IN_MEMORY = ("institutions", "topics")  # merged by the main process
 MAPPED = ("pages", "snapshots", "snapshot_of", "listed_on")  # written by the main process
 REDUCED = ("papers", "repos", *(rel.key for rel in RELATIONSHIPS.values() if rel.key not in (*MAPPED, *RESOLVED)))
 SHARDED = (*REDUCED, *RESOLVED)  # a shard per worker process
-LATEST = tuple(p.name for p in LABELS["Author"].props if p.merge is Merge.LATEST)
 
 
 @dataclass
@@ -152,7 +151,7 @@ class Mapper:
             self.profiles.add((page_id, page.owner, page.owner_block))
         known = self.saves.get(snap["id"])
         if known is None:
-            self.saves[snap["id"]] = Save(page_id, snap["saved_at"], page.owner, {k: snap[k] for k in LATEST})
+            self.saves[snap["id"]] = Save(page_id, snap["saved_at"], page.owner, {k: snap[k] for k in LATEST_FIGURES})
             self.snapshots.write(orjson.dumps(snap) + b"\n")
             self.listings.write(orjson.dumps([snap["id"], page.listing]) + b"\n")
         else:  # the same content again: one save, of the earliest date
@@ -257,7 +256,7 @@ def reduce_authors(folder: Path, k: int, latest: Mapping[str, Mapping[str, Any]]
     odd: dict[str, str] = {}
     with spools(folder, BLOCKS) as out:
         for values in table.values():
-            values.update({name: latest.get(values["id"], {}).get(name) for name in LATEST})
+            values.update({name: latest.get(values["id"], {}).get(name) for name in LATEST_FIGURES})
             if values["block"] is None:  # never: a page's every name has a block (kg/ingest/records.py)
                 continue
             if any(block_key(name) != values["block"] for name in values["aliases"] or [values["name"]]):

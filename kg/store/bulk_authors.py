@@ -22,8 +22,7 @@ from typing import Any
 import orjson
 
 from kg.graph.identity import Weights, resolve_block
-from kg.graph.merge import AUTHOR, newest
-from kg.graph.model import Merge
+from kg.graph.merge import AUTHOR, LATEST_FIGURES, newest
 from kg.store.authors import (
     BLOCKS_PER_TRANSACTION,
     Blocks,
@@ -42,7 +41,6 @@ BLOCKS = "blocks"  # the spools by name block
 LINKS = "links"  # the spools of ranked links by paper
 RESOLVED = ("authors", "authored", "profile_of")  # the CSVs written here, a shard per process
 MENTIONS_PER_CHUNK = 5000  # of a chunk of blocks resolved together
-FIGURES = tuple(p.name for p in AUTHOR.props if p.merge is Merge.LATEST)
 
 
 def author_line(values: Mapping[str, Any]) -> bytes:
@@ -170,7 +168,7 @@ class Bucket:
 
     def blocks(self, chunk: list[str], circles: CircleTable) -> Blocks:
         """The plain data kg/store/authors.block_data builds the mentions of `chunk` from."""
-        nodes = [Spelling(v["id"], v["aliases"] or [v["name"]], {f: v.get(f) for f in FIGURES},
+        nodes = [Spelling(v["id"], v["aliases"] or [v["name"]], {f: v.get(f) for f in LATEST_FIGURES},
                           sorted(self.owned.get(v["id"], [])))
                  for b in chunk for v in self.nodes.get(b, [])]
         found = [f for b in chunk for f in self.found.get(b, [])]

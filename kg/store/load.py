@@ -112,15 +112,10 @@ class Loader:
         if self.blocks:
             with self._stage(f"found the name blocks to resolve ({len(self.blocks):,} touched)"):
                 blocks = authors.affected(self.driver, self.database, self.blocks)
-            with self._stage("listed the authors and papers resolution may change"):
-                before = authors.members(self.driver, self.database, blocks) if self.on_commit else {}
             with self._stage(f"resolved the authors ({len(blocks):,} name blocks)"):
                 tick = ticker("resolving the authors, name blocks", len(blocks)) if self.stages else None
-                authors.resolve_authors(self.driver, self.database, blocks, weights(), tick)
-            if self.on_commit is not None:  # authors merged or split since their batch was committed
-                with self._stage("refreshed what resolution changed"):
-                    after = authors.members(self.driver, self.database, blocks)
-                    self.on_commit({label: sorted(ids | after[label]) for label, ids in before.items()})
+                # on_commit gets the authors merged or split since their batch was committed, and their papers
+                authors.resolve_authors(self.driver, self.database, blocks, weights(), tick, self.on_commit)
         return self.summary
 
     def _stage(self, label: str) -> AbstractContextManager[None]:

@@ -36,10 +36,13 @@ def set_listing(rel: Rel) -> str:
 
 
 def set_latest(label: Label) -> str:
-    """The LATEST properties of each profile owner `row.author`, from the save `row.snapshot`."""
-    sets = ", ".join(f"a.{p.name} = s.{p.name}" for p in label.props if p.merge is Merge.LATEST)
+    """The LATEST properties of each profile owner `row.author`, from the save `row.snapshot`; the ids of
+    the owners whose properties changed."""
+    names = [p.name for p in label.props if p.merge is Merge.LATEST]
+    same = " AND ".join(f"coalesce(a.{n} = s.{n}, a.{n} IS NULL AND s.{n} IS NULL)" for n in names)
+    sets = ", ".join(f"a.{n} = s.{n}" for n in names)
     return (f"UNWIND $rows AS row\nMATCH (a:{label.name} {{id: row.author}})\n"
-            f"MATCH (s:Snapshot {{id: row.snapshot}})\nSET {sets}")
+            f"MATCH (s:Snapshot {{id: row.snapshot}})\nWITH a, s WHERE NOT ({same})\nSET {sets}\nRETURN a.id AS id")
 
 
 NODE_QUERIES = {label.plural: merge_node(label) for label in LABELS.values()}
