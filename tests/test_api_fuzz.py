@@ -21,7 +21,7 @@ QUERY = """query($id: ID!, $name: String, $search: String, $author: String, $yea
   papers(search: $search, author: $author, year: $year, first: $first, after: $after) { totalCount }
   coauthorPath(from: $from, to: $to, maxHops: $hops) { length }
 }"""
-ANY_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+ANY_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40),
                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
                                                                                       max_size=3), max_leaves=6)
 TEXT = st.text(max_size=80)

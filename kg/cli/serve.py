@@ -10,6 +10,8 @@ from kg.console import error, fail
 from kg.settings import env_name
 from kg.settings import settings as env_settings
 
+WORKER_HEALTHCHECK_S = 60  # how long a worker may leave the supervisor's ping unanswered before it counts as hung
+
 
 def serve(host: str, port: int, workers: int, open_access: bool) -> None:
     """Check once (exposure, the persisted queries, Neo4j, the SPARQL store, GraphiQL's files), then serve until
@@ -45,8 +47,10 @@ def serve(host: str, port: int, workers: int, open_access: bool) -> None:
 
     conf = env_settings()
     logs.configure(conf.log_format, conf.log_level)  # the supervisor's lines, as the workers' are
+    # uvicorn kills a worker whose ping thread has not answered in 5 s; on a busy host that is a healthy worker
+    # waiting for the GIL (seen in tests beside a benchmark), so kg waits a minute before calling one hung.
     config = uvicorn.Config(FACTORY, factory=True, workers=workers, host=host, port=port, access_log=False,
-                            log_config=None)
+                            log_config=None, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
     sockets = listen(host, port, workers, config.backlog)
     # Workers start from a fresh folder of metric files: /metrics counts this server's requests, none older.
     try:
