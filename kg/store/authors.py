@@ -5,8 +5,9 @@ The loader writes one Author per spelling id (`a-<slug of the name>`) and AUTHOR
 in `names`; this step reads every mention of a block (the spelling ids on its links, whatever node they
 hang from now), the papers around them and the profile pages, clusters them as kg/graph/identity.py does
 for `kg parse` (kg/ingest/identities.py), and replaces the block's nodes and links with one node per
-person where they differ from what the graph holds (most blocks a load reaches come out as they were). Its input is only what loads add (merged order-free), so any page order, batch size, `--bulk`
-and any number of re-ingests give the same graph.
+person where they differ from what the graph holds (most blocks a load reaches come out as they were).
+Its input is only what loads add (merged order-free), so any page order, batch size, `--bulk` and any
+number of re-ingests give the same graph.
 """
 from __future__ import annotations
 
