@@ -41,6 +41,7 @@ class Context:
     settings: Settings
     driver: neo4j.Driver
     sampled: tuple[Path, int, str] | None = None  # what `sample` found, kept for the next step
+    grow_seed: int = 2  # the grow step's new pages: a synthetic corpus of another seed than the bench corpus's (1)
 
     def wipe(self) -> None:
         """Empty the bench database: its store discarded, the server restarted, the schema applied."""

@@ -29,7 +29,6 @@ from kg.store.schema import apply_schema
 # of the pages, so a 1M-paper run stays within the hour; --bulk always loads the whole corpus.
 SAMPLE_PAPERS = 50_000
 WORKERS = min(2, os.cpu_count() or 1)  # parse processes, as `kg ingest` takes by default
-GROW_SEED = 2  # its new pages: a synthetic corpus of another seed than the bench corpus's (1)
 GROWTH = 10  # the grow step adds this percent of the corpus's papers, twice: once by kg, once by the baseline
 
 
@@ -223,7 +222,7 @@ def bench_nested(ctx: Context) -> Iterator[Figure]:
 def bench_grow(ctx: Context) -> Iterator[Figure]:
     """`kg ingest` of new pages into the loaded graph against the fair baseline adding as many others:
     two halves of a `kg synth` corpus (another seed) of 2 x GROWTH percent of the corpus's papers."""
-    extra, _ = synthetic_corpus(max(200, ctx.papers * 2 * GROWTH // 100), seed=GROW_SEED)
+    extra, _ = synthetic_corpus(max(200, ctx.papers * 2 * GROWTH // 100), seed=ctx.grow_seed)
     files = sorted(expand([extra]))
     mine, theirs = files[0::2], files[1::2]  # all three formats in both halves
     took, _, log = run_kg(["ingest", "--stages", *map(str, mine)], ctx.env())
@@ -253,12 +252,14 @@ def step_names() -> list[str]:
 
 
 def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md"),
-        only: list[str] | None = None) -> list[Figure]:
+        only: list[str] | None = None, grow_seed: int | None = None) -> list[Figure]:
     """Run every step (or those named in `only`, on the graph an earlier run loaded); the report is written
-    after each step."""
+    after each step. grow_seed: the seed of the grow step's new pages, when not the default."""
     settings = bench_server()
     figures: list[Figure] = []
     ctx = Context(corpus, papers, settings, driver(settings))
+    if grow_seed is not None:
+        ctx.grow_seed = grow_seed
     try:
         apply_schema(ctx.driver, settings.database)  # the baseline gets the same constraints as kg
         for name, step in zip(step_names(), STEPS):

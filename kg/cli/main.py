@@ -247,6 +247,9 @@ def bench_cmd(
     authors: bool = typer.Option(False, "--authors", help="Only author identity: B³ of the graph's authors on a "
                                  "`kg synth --identities` corpus (--papers, default 1000) beside the exact-name "
                                  "baseline, as the report's author identity section."),
+    grow_seed: int | None = typer.Option(None, "--grow-seed", min=2, help="The seed of the `kg synth` corpus "
+                                         "whose pages the grow step adds (default 2); a graph grown before "
+                                         "needs another."),
 ) -> None:
     """Measure every figure beside its baseline in the same run; the report goes to a new file, or over
     BENCHMARKS.md with --replace."""
@@ -274,7 +277,7 @@ def bench_cmd(
         count = distinct_papers(corpus)
     before = output.stat().st_mtime_ns if output.exists() else None
     try:
-        figures = run(corpus, count, command, output, only)
+        figures = run(corpus, count, command, output, only, grow_seed)
     except RuntimeError as exc:  # a step's kg subprocess failed: its own message, the figures so far kept
         written = output.exists() and output.stat().st_mtime_ns != before
         raise fail(f"{exc}" + (f" (the steps before it are in {output})" if written else "")) from None

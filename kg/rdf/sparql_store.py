@@ -153,11 +153,10 @@ class Writer:
         """The graphs of these nodes cleared, and loaded again from their rows (a node gone has none)."""
         subjects = self.describer.subjects[label]
         graphs = [subjects[node] for node in ids]
-        # New nodes (most of a load of new pages) have no graph yet: only the others need clearing.
-        known = [g for g in graphs if self.store.contains_named_graph(NamedNode(g[1:-1]))]
-        if known:
-            self.store.update(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {' '.join(known)} }} "
-                              "GRAPH ?g { ?s ?p ?o } }")
+        # One graph at a time, by its name: a SPARQL DELETE over VALUES of the graphs, on the 1M store
+        # (46M triples), once held 16 GB and had not returned after 10 minutes.
+        for graph in graphs:
+            self.store.remove_graph(NamedNode(graph[1:-1]))
         if page:
             self.store.load(quads(self.describer, label, page), RdfFormat.N_QUADS, lenient=True)
 
