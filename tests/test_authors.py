@@ -19,7 +19,7 @@ from kg.graph.records import Graph
 from kg.ingest.identities import evidence_lines, weights
 from kg.ingest.pages import pages
 from kg.ingest.resolve import Resolver
-from kg.store.authors import resolve_authors
+from kg.store.authors import BLOCKS_PER_TRANSACTION, MENTIONS_PER_CHUNK, chunked, resolve_authors
 from kg.store.digest import graph_digest
 from kg.store.load import Loader
 from kg.store.overrides import merge, split
@@ -282,3 +282,16 @@ def test_synth_plants_identities_and_kg_parse_finds_them(tmp_path: Path) -> None
     assert b_cubed(exact, truth).f1 < 0.9
     assert b_cubed(kg, truth).f1 >= 0.97
     assert len(people.authors) < len({a for _, a in raw})
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2 * MENTIONS_PER_CHUNK), max_size=600))
+def test_chunks_hold_every_block_once_and_bounded_mentions(sizes: list[int]) -> None:
+    """A chunk's mentions (and their communities) are held at once: a chunk of more than one block stays
+    within MENTIONS_PER_CHUNK, so a large graph's blocks of a thousand papers each cannot fill memory."""
+    blocks = [(f"b{i:04d}", n) for i, n in enumerate(sizes)]
+    chunks = list(chunked(blocks))
+    assert [b for c in chunks for b in c] == [b for b, _ in blocks]
+    mentions = dict(blocks)
+    for chunk in chunks:
+        assert 0 < len(chunk) <= BLOCKS_PER_TRANSACTION
+        assert len(chunk) == 1 or sum(mentions[b] for b in chunk) <= MENTIONS_PER_CHUNK

@@ -26,6 +26,7 @@ from kg.ingest.identities import FIGURES, evidence_lines, figures
 from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN
 
 BLOCKS_PER_TRANSACTION = 200
+MENTIONS_PER_CHUNK = 5000  # of a chunk of blocks resolved together: its mentions and their communities are held at once
 REFRESH_IDS = 20_000  # changed ids passed on at once: the SPARQL store refreshes in batches
 
 # Every node of the blocks: its spellings, figures and the profile pages pointing at it.
@@ -101,6 +102,12 @@ _POSITION = """
 UNWIND $rows AS row
 MATCH (:Author {id: row.from})-[r:AUTHORED]->(:Paper {id: row.to})
 SET r.position = row.position
+"""
+# Each block's AUTHORED links: about its mentions, to size the chunks.
+_SIZES = """
+UNWIND $blocks AS block
+OPTIONAL MATCH (:Author {block: block})-[r:AUTHORED]->()
+RETURN block, count(r) AS links
 """
 _NEIGHBOURS = """
 UNWIND $blocks AS block
@@ -458,8 +465,30 @@ def resolve_in(tx: ManagedTransaction, blocks: Iterable[str], weights: Weights) 
     found = set(wanted)
     for chunk in _chunks(wanted):
         found.update(r["block"] for r in tx.run(_NEIGHBOURS, blocks=chunk))
-    for chunk in _chunks(sorted(found)):
+    for chunk in chunked(_sized(tx.run, sorted(found))):
         _resolve(tx, chunk, weights)
+
+
+def chunked(sizes: Iterable[tuple[str, int]]) -> Iterator[list[str]]:
+    """Blocks, given with their mentions, in chunks of at most BLOCKS_PER_TRANSACTION blocks and, but for one
+    block alone, MENTIONS_PER_CHUNK mentions: the one rule of the incremental load and `--bulk`."""
+    chunk: list[str] = []
+    mentions = 0
+    for block, found in sizes:
+        if chunk and (len(chunk) == BLOCKS_PER_TRANSACTION or mentions + found > MENTIONS_PER_CHUNK):
+            yield chunk
+            chunk, mentions = [], 0
+        chunk.append(block)
+        mentions += found
+    if chunk:
+        yield chunk
+
+
+def _sized(run: Callable[..., Any], blocks: list[str]) -> Iterator[tuple[str, int]]:
+    """Each of `blocks`, in order, with its AUTHORED links (`run`: a session's or transaction's)."""
+    for chunk in _chunks(blocks):
+        links = {r["block"]: r["links"] for r in run(_SIZES, blocks=chunk)}
+        yield from ((b, links[b]) for b in chunk)
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:
@@ -476,7 +505,8 @@ def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str],
     pending = Rewritten()
     found = done = 0
     with driver.session(database=database) as session:
-        for chunk in _chunks(sorted(set(blocks))):
+        sizes = list(_sized(session.run, sorted(set(blocks))))  # read before the first write: sizes are stable
+        for chunk in chunked(sizes):
             step = session.execute_write(_resolve, chunk, weights)
             found += step.people
             done += len(chunk)

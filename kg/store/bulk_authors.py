@@ -24,12 +24,12 @@ import orjson
 from kg.graph.identity import Weights, resolve_block
 from kg.graph.merge import AUTHOR, LATEST_FIGURES, newest
 from kg.store.authors import (
-    BLOCKS_PER_TRANSACTION,
     Blocks,
     Context,
     Profile,
     Spelling,
     block_data,
+    chunked,
     order_of,
     people,
     places,
@@ -40,7 +40,6 @@ from kg.store.bulk_files import BUCKETS, bucket_of, data_file, node_cells, rel_c
 BLOCKS = "blocks"  # the spools by name block
 LINKS = "links"  # the spools of ranked links by paper
 RESOLVED = ("authors", "authored", "profile_of")  # the CSVs written here, a shard per process
-MENTIONS_PER_CHUNK = 5000  # of a chunk of blocks resolved together
 
 
 def author_line(values: Mapping[str, Any]) -> bytes:
@@ -146,19 +145,8 @@ class Bucket:
                     self.page_of[snap] = page
 
     def chunks(self) -> Iterator[list[str]]:
-        """The bucket's blocks in chunks of at most BLOCKS_PER_TRANSACTION blocks and, but for one block
-        alone, MENTIONS_PER_CHUNK mentions: a chunk's mentions, with their communities, are held at once."""
-        chunk: list[str] = []
-        mentions = 0
-        for block in sorted(self.nodes):
-            found = len(self.found.get(block, ()))
-            if chunk and (len(chunk) == BLOCKS_PER_TRANSACTION or mentions + found > MENTIONS_PER_CHUNK):
-                yield chunk
-                chunk, mentions = [], 0
-            chunk.append(block)
-            mentions += found
-        if chunk:
-            yield chunk
+        """The bucket's blocks in chunks (kg/store/authors.chunked)."""
+        return chunked((block, len(self.found.get(block, ()))) for block in sorted(self.nodes))
 
     def context(self, paper: str) -> Context:
         """What `paper` says around its names; of its profile saves, those of this bucket's pages."""
