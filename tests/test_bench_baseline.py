@@ -3,10 +3,16 @@ relationships kg writes (all but what author identity resolution merges or split
 the stages of `kg ingest --bulk` from what it prints."""
 from __future__ import annotations
 
-import neo4j
+import os
+from pathlib import Path
 
+import neo4j
+import pytest
+
+from kg import server
+from kg.bench.context import bench_home
 from kg.bench.plain import plain_load
-from kg.bench.run import NEO4J_STAGES, stages
+from kg.bench.run import NEO4J_STAGES, run_kg, stages
 from kg.ingest.pages import pages
 from kg.store.connection import Settings
 from kg.store.load import Loader
@@ -46,3 +52,15 @@ def test_stages_are_read_from_their_lines() -> None:
     assert bulk == {"read and spooled the pages": 1204.5, "neo4j-admin import": 71.0, "started Neo4j": 13.2}
     assert {"neo4j-admin import", "started Neo4j"} <= set(NEO4J_STAGES)
     assert stages(log, "ingest") == {"loaded the pages": 2.5}
+
+
+def test_a_failed_step_names_its_command_in_a_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step's kg command may take thousands of files: its error names the first few, not all of them."""
+    monkeypatch.setenv(server.HOME_ENV, str(tmp_path))  # no Neo4j there: the command fails at once
+    bench_home().root.parent.mkdir(parents=True)
+    files = [str(tmp_path / f"page-{i}.txt") for i in range(5000)]
+    with pytest.raises(RuntimeError) as failed:
+        run_kg(["ingest", "--stages", *files], {**os.environ, "NEO4J_URI": ""})
+    message = str(failed.value)
+    assert message.startswith(f"kg ingest --stages {files[0]} ... (4,999 more arguments) failed: ")
+    assert len(message) < 1000

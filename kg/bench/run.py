@@ -108,7 +108,8 @@ def run_kg(args: list[str], env: dict[str, str] | None = None) -> tuple[float, i
         log.seek(0)
         stderr = log.read().decode(errors="replace")
     if proc.returncode != 0:
-        raise RuntimeError(f"kg {' '.join(args)} failed: {stderr.strip()[-500:]}")
+        shown = " ".join(args[:3]) + (f" ... ({len(args) - 3:,} more arguments)" if len(args) > 3 else "")
+        raise RuntimeError(f"kg {shown} failed: {stderr.strip()[-500:]}")
     return elapsed, peak, stderr
 
 
