@@ -505,7 +505,7 @@ def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str],
     pending = Rewritten()
     found = done = 0
     with driver.session(database=database) as session:
-        sizes = list(_sized(session.run, sorted(set(blocks))))  # read before the first write: sizes are stable
+        sizes = list(_sized(session.run, sorted(set(blocks))))  # all read first: a session runs one query at a time
         for chunk in chunked(sizes):
             step = session.execute_write(_resolve, chunk, weights)
             found += step.people
