@@ -23,7 +23,7 @@ from kg.ingest.pages import Page
 from kg.store import authors
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
-from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES, TAKE_TURN
+from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES, TAKE_TURN, UNLIST
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
 # Called after each committed transaction with the ids of the nodes it wrote, by label (every
@@ -61,7 +61,9 @@ def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = N
             lists = tx.run(AUTHOR_LISTS, ids=list(rows.nodes("papers"))).values()
             params = [r for paper_id, paper_lists in lists for r in authored_rows(paper_id, paper_lists)]
         elif key == "listed_on":
-            params = current_rows(tx, list(rows.nodes("pages")), relisted)
+            gone, params = current_rows(tx, list(rows.nodes("pages")), relisted)
+            if gone:
+                tx.run(UNLIST, rows=gone).consume()
         else:
             params = rows.link_rows(key)
         if params:
@@ -72,16 +74,21 @@ def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = N
 
 
 def current_rows(tx: ManagedTransaction, page_ids: list[str], relisted: set[str] | None = None
-                 ) -> list[dict[str, Any]]:
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """For each page, its current listing (of its newest day's saves), from every save the graph holds:
-    so the order pages and saves are loaded in does not matter. `relisted` gets the papers joining or leaving."""
-    out = []
+    so the order pages and saves are loaded in does not matter. The LISTED_ON links to delete and those to
+    write (new or moved), as rows; `relisted` gets the papers joining or leaving."""
+    gone: list[dict[str, Any]] = []
+    placed: list[dict[str, Any]] = []
     for page, _, sightings, listed in tx.run(PAGE_SAVES, ids=page_ids).values():
         papers = current_listing(map(tuple, sightings))
+        was = dict(map(tuple, listed))
+        now = {paper: i for i, paper in enumerate(papers)}
+        gone += [{"from": paper, "to": page} for paper in was if paper not in now]
+        placed += [{"from": paper, "to": page, "position": i} for paper, i in now.items() if was.get(paper) != i]
         if relisted is not None:
-            relisted.update(set(papers) ^ set(listed))
-        out.append({"page": page, "papers": papers})
-    return out
+            relisted.update(now.keys() ^ was.keys())
+    return gone, placed
 
 
 class Loader:

@@ -6,7 +6,7 @@ pages loaded in any order give the same graph.
 from __future__ import annotations
 
 from kg.graph.merge import cypher
-from kg.graph.model import LABELS, POSITION, RELATIONSHIPS, Label, Merge, Rel
+from kg.graph.model import LABELS, RELATIONSHIPS, Label, Merge, Rel
 
 
 def merge_node(label: Label) -> str:
@@ -26,13 +26,10 @@ def merge_rel(rel: Rel) -> str:
     return query
 
 
-def set_listing(rel: Rel) -> str:
-    """A page's current listing (`row.page`, `row.papers` in order): the papers no longer on it lose
-    their `rel`, the others get it at their place."""
-    return (f"UNWIND $rows AS row\nMATCH (g:{rel.end} {{id: row.page}})\n"
-            f"OPTIONAL MATCH (gone:{rel.start})-[old:{rel.type}]->(g) WHERE NOT gone.id IN row.papers\n"
-            f"DELETE old\nWITH DISTINCT g, row\nUNWIND range(0, size(row.papers) - 1) AS i\n"
-            f"MATCH (s:{rel.start} {{id: row.papers[i]}})\nMERGE (s)-[r:{rel.type}]->(g)\nSET r.{POSITION} = i")
+def unlink(rel: Rel) -> str:
+    """`UNWIND $rows` delete of `rel` between nodes given by id (`row.from`, `row.to`)."""
+    return (f"UNWIND $rows AS row\nMATCH (:{rel.start} {{id: row.from}})-[r:{rel.type}]->(:{rel.end} {{id: row.to}})\n"
+            "DELETE r")
 
 
 def set_latest(label: Label) -> str:
@@ -46,9 +43,10 @@ def set_latest(label: Label) -> str:
 
 
 NODE_QUERIES = {label.plural: merge_node(label) for label in LABELS.values()}
-# Written in this order: AUTHORED's positions come from the SEEN_IN author lists, LISTED_ON from the saves.
-LINK_QUERIES = {rel.key: set_listing(rel) if rel.type == "LISTED_ON" else merge_rel(rel)
-                for rel in sorted(RELATIONSHIPS.values(), key=lambda r: (r.type == "LISTED_ON", r.type == "AUTHORED"))}
+# Written in this order: AUTHORED's positions come from the SEEN_IN author lists, LISTED_ON from the saves
+# (only the links a page's current listing adds or moves: a feed page lists thousands, and a save changes few).
+LINK_QUERIES = {rel.key: merge_rel(rel) for rel in sorted(RELATIONSHIPS.values(), key=lambda r: (r.type == "LISTED_ON", r.type == "AUTHORED"))}
+UNLIST = unlink(RELATIONSHIPS["LISTED_ON"])  # the papers that left a page's current listing
 LATEST_QUERY = set_latest(LABELS["Author"])
 # The first statement of every write transaction of a load (kg/store/load.py, authors.py, pages.py): the
 # constraint on WriteLock.id holds the MERGEd entry locked until commit, so a second process's transaction
@@ -69,12 +67,12 @@ RETURN a.id AS author, COLLECT {
   MATCH (a)<-[:PROFILE_OF]-(:Page)<-[:SNAPSHOT_OF]-(s:Snapshot) RETURN [s.id, s.saved_at]
 } AS saves
 """
-# Each page's saves, the sightings of those of its newest day, and the papers it lists so far.
+# Each page's saves, the sightings of those of its newest day, and the papers it lists so far at their places.
 PAGE_SAVES = """
 UNWIND $ids AS id
 MATCH (g:Page {id: id})<-[:SNAPSHOT_OF]-(s:Snapshot)
 WITH g, collect([s.id, s.saved_at]) AS saves, max(s.saved_at) AS day
 RETURN g.id AS page, saves, COLLECT {
   MATCH (g)<-[:SNAPSHOT_OF]-(s:Snapshot {saved_at: day})<-[v:SEEN_IN]-(p:Paper) RETURN [s.id, p.id, v.position]
-} AS sightings, COLLECT { MATCH (g)<-[:LISTED_ON]-(p:Paper) RETURN p.id } AS listed
+} AS sightings, COLLECT { MATCH (g)<-[l:LISTED_ON]-(p:Paper) RETURN [p.id, l.position] } AS listed
 """
