@@ -19,7 +19,14 @@ from kg.graph.records import Graph
 from kg.ingest.identities import evidence_lines, weights
 from kg.ingest.pages import pages
 from kg.ingest.resolve import Resolver
-from kg.store.authors import BLOCKS_PER_TRANSACTION, MENTIONS_PER_CHUNK, chunked, resolve_authors
+from kg.store.authors import (
+    BLOCKS_PER_TRANSACTION,
+    MENTIONS_PER_CHUNK,
+    KnownCircles,
+    chunked,
+    resolve_authors,
+    resolve_chunk,
+)
 from kg.store.digest import graph_digest
 from kg.store.load import Loader
 from kg.store.overrides import merge, split
@@ -295,3 +302,25 @@ def test_chunks_hold_every_block_once_and_bounded_mentions(sizes: list[int]) -> 
     for chunk in chunks:
         assert 0 < len(chunk) <= BLOCKS_PER_TRANSACTION
         assert len(chunk) == 1 or sum(mentions[b] for b in chunk) <= MENTIONS_PER_CHUNK
+
+
+def test_a_run_reads_circles_again_once_another_load_wrote(db: neo4j.Driver, neo4j_settings,
+                                                           tmp_path: Path) -> None:
+    """A resolution run keeps the co-author circles it read across its transactions, but not past another
+    load's: here that load gives Bob Stone a second co-author."""
+    database = neo4j_settings.database
+    first = profile("Ann Lee", [("8.0CVMar 3, 2024", "Stereo Depth Again", "Ann Lee, Bob Stone · mit",
+                                 ABSTRACT.format("depth"))])
+    load(db, database, [write(tmp_path, "one.txt", first)])
+    known = KnownCircles()
+    with db.session(database=database) as session:
+        session.execute_write(resolve_chunk, ["lee a"], weights(), known)
+        assert sorted(known.table.get("stone b", [])) == ["lee a"]
+        session.execute_write(resolve_chunk, ["lee a"], weights(), known)  # only its own turn passed: kept
+        assert "stone b" in known.table
+    second = profile("Cy Park", [("7.0CVFeb 2, 2025", "Optical Flow Anew", "Cy Park, Bob Stone · mit",
+                                  ABSTRACT.format("flow"))])
+    load(db, database, [write(tmp_path, "two.txt", second)])
+    with db.session(database=database) as session:
+        session.execute_write(resolve_chunk, ["lee a"], weights(), known)
+    assert sorted(known.table.get("stone b", [])) == ["lee a", "park c"]

@@ -198,8 +198,10 @@ BOOKKEEPING: dict[str, Label] = {label.name: label for label in (
     ), "A user's decision on who is who, applied on every later resolution."),
     Label("WriteLock", "writelocks", (
         _id('always "kg"'),
-    ), "Never stored: every write transaction of a load creates and deletes it first, and its uniqueness "
-       "constraint keeps the entry locked until that commit, so loads in several processes take turns."),
+        Prop("turns", "int", Merge.MAX, "the write transactions of loads so far: one tells from it whether "
+             "another wrote since its own last"),
+    ), "Every write transaction of a load counts a turn on it first, which holds its write lock until that "
+       "commit, so loads in several processes take turns. Left out of the graph's digest."),
 )}
 
 # Each label by the name of its rows (`papers` -> Paper).

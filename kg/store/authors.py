@@ -11,9 +11,10 @@ number of re-ingests give the same graph.
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
@@ -157,10 +158,60 @@ class Profile:
     papers: list[str]
 
 
-class Circles(Protocol):
-    """The co-author blocks of each block (blocks that never wrote with another may be missing)."""
+class CircleTable:
+    """Each block's co-author blocks, compactly: blocks numbered, every circle one slice of one array."""
 
-    def get(self, block: str, default: Iterable[str], /) -> Iterable[str]: ...
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.names: list[str] = []
+        self.start = array("q")
+        self.end = array("q")
+        self.flat = array("i")
+
+    def _number(self, block: str) -> int:
+        n = self.index.get(block)
+        if n is None:
+            n = self.index[block] = len(self.names)
+            self.names.append(block)
+            self.start.append(-1)  # numbered as another's co-author, its own circle not set yet
+            self.end.append(-1)
+        return n
+
+    def add(self, block: str, circle: Iterable[str]) -> None:
+        """Set one block's circle."""
+        n = self._number(block)
+        self.start[n] = len(self.flat)
+        self.flat.extend(self._number(c) for c in circle)
+        self.end[n] = len(self.flat)
+
+    def __contains__(self, block: str) -> bool:
+        """Whether `block`'s circle is set."""
+        n = self.index.get(block)
+        return n is not None and self.start[n] >= 0
+
+    def get(self, block: str, default: Iterable[str], /) -> Iterable[str]:
+        """One block's circle, `default` when it has none."""
+        n = self.index.get(block)
+        if n is None or self.start[n] == self.end[n]:
+            return default
+        return [self.names[i] for i in self.flat[self.start[n]:self.end[n]]]
+
+
+class KnownCircles:
+    """The circles one resolution run has read so far, kept while no other process writes: resolution
+    itself never changes them (every author stays in its block), a load of pages beside it may."""
+
+    def __init__(self) -> None:
+        self.table = CircleTable()
+        self.turn: int | None = None  # the write lock's turns at this run's last transaction
+
+    def at(self, turn: int) -> CircleTable:
+        """The circles still true at `turn` (this transaction's): all of them when the last turn was this
+        run's own, none when another transaction wrote in between."""
+        if self.turn is None or turn != self.turn + 1:
+            self.table = CircleTable()
+        self.turn = turn
+        return self.table
 
 
 @dataclass
@@ -171,7 +222,7 @@ class Blocks:
     nodes: list[Spelling]  # the blocks' Author nodes
     found: list[tuple[str, str, str]]  # (block, spelling id, paper): each mention
     context: dict[str, Context]  # by paper, for every paper of `found`
-    circles: Circles
+    circles: CircleTable
     profiles: dict[str, Profile]  # by page id, for every page of `nodes`
     overrides: list[dict[str, Any]] = field(default_factory=list)  # the user's, oldest first
 
@@ -245,13 +296,11 @@ def _spelling(spellings: list[str]) -> str:
     return min(spellings, key=lambda v: (-len(v), order_key(v)))
 
 
-def read_blocks(tx: ManagedTransaction, blocks: list[str], circles: dict[str, set[str]] | None = None
+def read_blocks(tx: ManagedTransaction, blocks: list[str], circles: CircleTable | None = None
                 ) -> tuple[BlockData, Stored]:
     """Every mention of `blocks` with what kg/ingest/identities.py gives a mention in memory, and the blocks
-    as the graph holds them.
-
-    circles: the co-author blocks of each block read so far, kept across the transactions of one run where
-    no other process writes (resolution never changes them: it keeps every author in its block)."""
+    as the graph holds them. circles: those read before and still true (`KnownCircles`); the missing are
+    read and added."""
     stored = Stored()
     nodes = []
     for r in tx.run(_NODES, blocks=blocks):
@@ -269,10 +318,11 @@ def read_blocks(tx: ManagedTransaction, blocks: list[str], circles: dict[str, se
         context[r["id"]] = Context(r["year"], r["topics"], r["institutions"], r["blocks"], r["profiles"], r["lists"])
         stored.around[r["id"]] = [(a, names, position) for a, names, position in r["links"]]
     co_blocks = sorted({b for c in context.values() for b in c.blocks})
-    circles = {} if circles is None else circles
+    circles = CircleTable() if circles is None else circles
     missing = [b for b in co_blocks if b not in circles]
-    circles.update({b: set() for b in missing})  # a block that wrote with no other block has no row
-    circles.update({r["block"]: set(r["circle"]) for r in tx.run(_CIRCLES, blocks=missing)})
+    read = {r["block"]: r["circle"] for r in tx.run(_CIRCLES, blocks=missing)}
+    for b in missing:
+        circles.add(b, read.get(b, ()))  # a block that wrote with no other block has no row
     pages = sorted({g for n in nodes for g in n.pages})
     profiles = {r["id"]: Profile(r["title"], r["papers"]) for r in tx.run(_PROFILES, pages=pages)}
     made = sorted((r["o"] for r in tx.run(_OVERRIDES)), key=lambda o: (o.get("made", 0), o["id"]))
@@ -441,10 +491,11 @@ def latest_figures(tx: ManagedTransaction, pages: list[str]) -> list[str]:
     return [r["id"] for r in tx.run(LATEST_QUERY, rows=rows)] if rows else []
 
 
-def _resolve(tx: ManagedTransaction, blocks: list[str], weights: Weights,
-             circles: dict[str, set[str]] | None = None) -> Rewritten:
-    tx.run(TAKE_TURN).consume()
-    data, stored = read_blocks(tx, blocks, circles)
+def resolve_chunk(tx: ManagedTransaction, blocks: list[str], weights: Weights,
+                  known: KnownCircles | None = None) -> Rewritten:
+    """Re-resolve one chunk of blocks in `tx` (see `resolve_authors`); known: the run's circles so far."""
+    turn = tx.run(TAKE_TURN).single(strict=True)["turn"]
+    data, stored = read_blocks(tx, blocks, None if known is None else known.at(turn))
     found = {b: resolve_block(b, data.mentions.get(b, []), weights) for b in blocks}
     return write_blocks(tx, data, found, stored)
 
@@ -466,7 +517,7 @@ def resolve_in(tx: ManagedTransaction, blocks: Iterable[str], weights: Weights) 
     for chunk in _chunks(wanted):
         found.update(r["block"] for r in tx.run(_NEIGHBOURS, blocks=chunk))
     for chunk in chunked(_sized(tx.run, sorted(found))):
-        _resolve(tx, chunk, weights)
+        resolve_chunk(tx, chunk, weights)
 
 
 def chunked(sizes: Iterable[tuple[str, int]]) -> Iterator[list[str]]:
@@ -504,10 +555,11 @@ def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str],
     a few transactions at a time."""
     pending = Rewritten()
     found = done = 0
+    known = KnownCircles()  # at 1M a chunk's papers reach thousands of blocks, each block's circle thousands
     with driver.session(database=database) as session:
         sizes = list(_sized(session.run, sorted(set(blocks))))  # all read first: a session runs one query at a time
         for chunk in chunked(sizes):
-            step = session.execute_write(_resolve, chunk, weights)
+            step = session.execute_write(resolve_chunk, chunk, weights, known)
             found += step.people
             done += len(chunk)
             if on_commit is not None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import os
-from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -25,6 +24,7 @@ from kg.graph.identity import Weights, resolve_block
 from kg.graph.merge import AUTHOR, LATEST_FIGURES, newest
 from kg.store.authors import (
     Blocks,
+    CircleTable,
     Context,
     Profile,
     Spelling,
@@ -58,40 +58,6 @@ def profile_line(page: str, title: str | None, owner: str, papers: list[str],
                  saves: list[tuple[str, str, dict[str, Any]]]) -> bytes:
     """The spool line of a profile page: its owner's spelling id, its listing now, its saves (id, date, figures)."""
     return b"g " + orjson.dumps([page, title, owner, papers, saves]) + b"\n"
-
-
-class CircleTable:
-    """Each block's co-author blocks, compactly: blocks numbered, every circle one slice of one array."""
-
-    def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-        self.names: list[str] = []
-        self.start = array("q")
-        self.end = array("q")
-        self.flat = array("i")
-
-    def _number(self, block: str) -> int:
-        n = self.index.get(block)
-        if n is None:
-            n = self.index[block] = len(self.names)
-            self.names.append(block)
-            self.start.append(0)
-            self.end.append(0)
-        return n
-
-    def add(self, block: str, circle: Iterable[str]) -> None:
-        """Set one block's circle."""
-        n = self._number(block)
-        self.start[n] = len(self.flat)
-        self.flat.extend(self._number(c) for c in circle)
-        self.end[n] = len(self.flat)
-
-    def get(self, block: str, default: Iterable[str], /) -> Iterable[str]:
-        """One block's circle, `default` when it has none."""
-        n = self.index.get(block)
-        if n is None or self.start[n] == self.end[n]:
-            return default
-        return [self.names[i] for i in self.flat[self.start[n]:self.end[n]]]
 
 
 def circles_of(folder: Path, k: int) -> dict[str, list[str]]:

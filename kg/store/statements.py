@@ -49,9 +49,10 @@ LINK_QUERIES = {rel.key: merge_rel(rel) for rel in sorted(RELATIONSHIPS.values()
 UNLIST = unlink(RELATIONSHIPS["LISTED_ON"])  # the papers that left a page's current listing
 LATEST_QUERY = set_latest(LABELS["Author"])
 # The first statement of every write transaction of a load (kg/store/load.py, authors.py, pages.py): the
-# constraint on WriteLock.id holds the MERGEd entry locked until commit, so a second process's transaction
-# waits here. Two loads then interleave whole transactions, each reading what the other committed.
-TAKE_TURN = "MERGE (l:WriteLock {id: 'kg'}) WITH l DELETE l"
+# lock node's write lock is held until commit, so a second process's transaction waits here. Two loads then
+# interleave whole transactions, each reading what the other committed; the count of turns tells a load
+# whether another wrote since its own last transaction.
+TAKE_TURN = "MERGE (l:WriteLock {id: 'kg'}) SET l.turns = coalesce(l.turns, 0) + 1 RETURN l.turns AS turn"
 AUTHOR_LISTS = """
 UNWIND $ids AS id
 MATCH (:Paper {id: id})-[l:SEEN_IN]->()
