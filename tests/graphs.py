@@ -62,8 +62,8 @@ def parsed_nodes(graph: Graph) -> list[str]:
 
 
 def graph_nodes(db: Db) -> list[str]:
-    """The digest lines of the graph's nodes but pages and their saves (which `kg parse` does not print)."""
-    records = db.query("MATCH (n) WHERE NOT n:Page AND NOT n:Snapshot RETURN labels(n) AS labels, n.id AS id, properties(n) AS props")
+    """The digest lines of the graph's nodes but pages and their saves (which `kg parse` does not print) and the lock."""
+    records = db.query("MATCH (n) WHERE NOT n:Page AND NOT n:Snapshot AND NOT n:WriteLock RETURN labels(n) AS labels, n.id AS id, properties(n) AS props")
     return sorted(canonical(["node", sorted(r["labels"]), r["id"], r["props"]]) for r in records)
 
 

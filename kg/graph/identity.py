@@ -38,7 +38,8 @@ class Mention:
     paper: str
     name: str
     coauthors: frozenset[str] = frozenset()  # block keys of the paper's other authors
-    community: frozenset[str] = frozenset()  # block keys of those co-authors' own co-authors
+    community: frozenset[str] = frozenset()  # block keys of those co-authors' own co-authors (only those a
+    # mention of its block wrote with count: kg/store/authors.py keeps just those)
     topics: frozenset[str] = frozenset()
     institutions: frozenset[str] = frozenset()
     year: int | None = None

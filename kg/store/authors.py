@@ -189,6 +189,18 @@ class CircleTable:
         n = self.index.get(block)
         return n is not None and self.start[n] >= 0
 
+    def numbers(self, blocks: Iterable[str]) -> set[int]:
+        """The numbers of those of `blocks` the table holds."""
+        return {n for b in blocks if (n := self.index.get(b)) is not None}
+
+    def within(self, block: str, among: set[int]) -> frozenset[str]:
+        """The blocks of `block`'s circle whose numbers are `among`."""
+        n = self.index.get(block)
+        if n is None or self.start[n] >= self.end[n]:
+            return frozenset()
+        names = self.names
+        return frozenset(names[i] for i in among.intersection(self.flat[self.start[n]:self.end[n]]))
+
     def get(self, block: str, default: Iterable[str], /) -> Iterable[str]:
         """One block's circle, `default` when it has none."""
         n = self.index.get(block)
@@ -367,29 +379,37 @@ def block_data(blocks: list[str], given: Blocks) -> BlockData:
         for line in o.get("groups") or []:
             group, paper_id, name_id = line.split("\t")
             pins[(paper_id, name_id)] = f"kg authors {o['kind']} ({o['id']})#{group}"
-    circles: dict[str, frozenset[str]] = {}  # each co-author block's, taken once: many mentions share them
+    read: list[tuple[str, str, str, str, frozenset[str]]] = []  # (block, spelling id, paper, spelling, co-authors)
+    reach: dict[str, set[str]] = {}  # each block's co-author blocks, over all its mentions
+    for block, name_id, paper in given.found:
+        spelling = spelled.get(name_id, name_id)
+        own = block_key(spelling)
+        coauthors = frozenset(b for b in given.context[paper].blocks if b != own)
+        read.append((block, name_id, paper, spelling, coauthors))
+        reach.setdefault(block, set()).update(coauthors)
+    # A mention's community is only ever compared with the co-authors of its block's other mentions
+    # (kg/graph/identity.py `signals`), so it keeps just those: the same scores, sets a hundredth the size.
+    among = {block: given.circles.numbers(found) for block, found in reach.items()}
+    near_of: dict[tuple[str, str], frozenset[str]] = {}  # (block, co-author block): many mentions share them
 
-    def circle(block: str) -> frozenset[str]:
-        found = circles.get(block)
+    def near(block: str, coauthor: str) -> frozenset[str]:
+        found = near_of.get((block, coauthor))
         if found is None:
-            found = circles[block] = frozenset(given.circles.get(block, ()))
+            found = near_of[(block, coauthor)] = given.circles.within(coauthor, among[block])
         return found
 
     mentions: dict[str, list[Mention]] = {}
-    for block, name_id, paper in given.found:
+    for block, name_id, paper, spelling, coauthors in read:
         ctx = given.context[paper]
-        spelling = spelled.get(name_id, name_id)
-        own = block_key(spelling)
         owners: dict[str, str] = {}
         for gid in ctx.profiles:
             if gid in page_anchor:
                 key = text_key(profiles[gid].title or "")
                 owners[key] = min(owners.get(key, page_anchor[gid]), page_anchor[gid])
-        coauthors = frozenset(b for b in ctx.blocks if b != own)
-        near = frozenset().union(*map(circle, coauthors)) - coauthors
+        community = frozenset().union(*(near(block, c) for c in coauthors)) - coauthors
         key = text_key(spelling)
         mentions.setdefault(block, []).append(Mention(
-            paper, spelling, coauthors=coauthors, community=near, topics=frozenset(ctx.topics),
+            paper, spelling, coauthors=coauthors, community=community, topics=frozenset(ctx.topics),
             institutions=frozenset(ctx.institutions), year=ctx.year, anchor=owners.get(key),
             closed=key in complete and key in owners, pin=pins.get((paper, name_id))))
     return BlockData(mentions, {n: sorted(s, key=order_key) for n, s in spellings.items()}, anchor_figures,
