@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -105,8 +105,8 @@ class Cluster:
         known = self.__dict__
         theirs = other.__dict__["_unions"]
         unions = {attr: v | theirs[attr] for attr, v in known["_unions"].items() if attr in theirs}
-        derived: dict[str, frozenset[object]] = {name: known[name] | getattr(other, name) for name in ("names", "parsed", "papers")
-                   if name in known}
+        derived: dict[str, frozenset[object]] = {name: getattr(self, name) | getattr(other, name)
+                                                 for name in ("names", "parsed", "papers")}  # each merge needs them
         self.mentions = sorted(self.mentions + other.mentions, key=lambda m: m.key)
         known.update(derived, _unions=unions)
         self.bits |= other.bits
@@ -319,9 +319,21 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
                 lo, hi = (a, b) if a.key < b.key else (b, a)
                 heapq.heappush(heap, (-s, (lo.key, hi.key), id(lo), id(hi), version[id(lo)], version[id(hi)]))
 
-    for i, a in enumerate(clusters):
-        for b in clusters[i + 1:]:
-            offer(a, b)
+    # Names rule out most pairs: a cluster is offered only those holding a name that fits all of its own.
+    place = {id(c): i for i, c in enumerate(clusters)}  # list order: each pair is offered as the first pass took it
+    holding: dict[int, dict[int, Cluster]] = {}  # name number -> the alive clusters with that name
+    for c in clusters:
+        for n in _numbers(c.bits):
+            holding.setdefault(n, {})[id(c)] = c
+
+    def fitting(a: Cluster) -> list[Cluster]:
+        found = {k: c for n in _numbers(a.fits) for k, c in holding.get(n, {}).items() if k != id(a)}
+        return sorted(found.values(), key=lambda c: place[id(c)])
+
+    for a in clusters:
+        for b in fitting(a):
+            if place[id(a)] < place[id(b)]:
+                offer(a, b)
     while heap:
         _, pair, lo, hi, v_lo, v_hi = heapq.heappop(heap)
         if lo not in alive or hi not in alive or (version[lo], version[hi]) != (v_lo, v_hi):
@@ -333,19 +345,28 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
             if name not in keep.steps:
                 keep.steps[name] = f"joined {sorted(keep.names)[0]!r}: {why}" if step == "one spelling" else step
         keep.absorb(join)
-        clusters.remove(join)
+        del clusters[next(i for i, c in enumerate(clusters) if c is join)]  # not remove(): no field-by-field ==
         del alive[hi]
         version[lo] += 1
-        at = next(i for i, c in enumerate(clusters) if c is keep)
-        for i, other in enumerate(clusters):  # each pair in list order, as the first pass took it
-            if i != at:
-                offer(*((other, keep) if i < at else (keep, other)))
+        for n in _numbers(join.bits):
+            del holding[n][hi]
+            holding[n][lo] = keep
+        for other in fitting(keep):
+            offer(*((other, keep) if place[id(other)] < place[lo] else (keep, other)))
     for i, a in enumerate(clusters):
         for b in clusters[i + 1:]:
             if a.bits & b.bits:
                 s, words = score(a, b)
                 apart.append((a, b, s, [_apart(a, b, s, words, weights)]))
     return _identities(clusters, apart, weights)
+
+
+def _numbers(bits: int) -> Iterator[int]:
+    """The numbers of the set bits of `bits` (a non-negative int), lowest first."""
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
 
 
 def _apart(a: Cluster, b: Cluster, s: float, words: list[str], weights: Weights) -> str:

@@ -105,16 +105,19 @@ def compatible(a: str, b: str) -> bool:
     return compatible_names(parse(a), parse(b))
 
 
-@lru_cache(maxsize=1 << 16)
 def compatible_names(x: PersonName, y: PersonName) -> bool:
     """`compatible` of parsed names."""
-    if x.family != y.family:
+    return x.family == y.family and _given_fit(x.given, y.given)
+
+
+@lru_cache(maxsize=1 << 18)  # given names recur in every block: the same pairs come again and again
+def _given_fit(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
+    """Whether two names of one family can be one person's, by their given names."""
+    if not x or not y:
+        return x == y
+    if not _token_match(x[0][:1], y[0][:1]):
         return False
-    if not x.given or not y.given:
-        return x.given == y.given
-    if not _token_match(x.given[0][:1], y.given[0][:1]):
-        return False
-    return _first(x.given, y.given) or _first(y.given, x.given)
+    return _first(x, y) or _first(y, x)
 
 
 def _first(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

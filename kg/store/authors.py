@@ -198,8 +198,7 @@ class CircleTable:
         n = self.index.get(block)
         if n is None or self.start[n] >= self.end[n]:
             return frozenset()
-        names = self.names
-        return frozenset(names[i] for i in among.intersection(self.flat[self.start[n]:self.end[n]]))
+        return frozenset(map(self.names.__getitem__, among.intersection(self.flat[self.start[n]:self.end[n]])))
 
     def get(self, block: str, default: Iterable[str], /) -> Iterable[str]:
         """One block's circle, `default` when it has none."""
