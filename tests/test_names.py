@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.graph.identity import Identity, Mention, Weights, resolve_block
-from kg.graph.names import block_key, compatible, natural, parse
+from kg.graph.names import SUFFIXES, block_key, compatible, natural, parse
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzéüçøñ"
-word = st.text(LETTERS, min_size=2, max_size=9).map(str.capitalize)
+# Not a suffix word ("Iv", "Jr"): parse drops those wherever they stand, so they are no name's part here.
+word = st.text(LETTERS, min_size=2, max_size=9).map(str.capitalize).filter(lambda w: w.lower() not in SUFFIXES)
 
 
 @st.composite
@@ -50,8 +51,7 @@ def test_every_variant_of_a_name_is_compatible_with_it_and_in_its_block(p: tuple
 def test_different_family_names_or_first_initials_never_match(a: tuple[list[str], str],
                                                                b: tuple[list[str], str]) -> None:
     x, y = " ".join([*a[0], a[1]]), " ".join([*b[0], b[1]])
-    px, py = parse(x), parse(y)  # a given name may read as a suffix ("Ii Aa": II), leaving none
-    if px.family != py.family or px.given[:1] and py.given[:1] and px.given[0][0] != py.given[0][0]:
+    if parse(x).family != parse(y).family or parse(x).given[0][0] != parse(y).given[0][0]:
         assert not compatible(x, y)
     assert compatible(x, y) == compatible(y, x)
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from kg.graph.ids import fold
 
-_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 _SPLIT = re.compile(r"[\s.]+")
 _LETTERS = re.compile(r"[^\w-]+|_", re.UNICODE)
 
@@ -54,7 +54,7 @@ def parse(name: str) -> PersonName:
         if not family or not given:  # "Tian," or ", Y": no order to read
             return parse(name.replace(",", " "))
         return PersonName("".join(family), tuple(given))
-    tokens = [t for t in _tokens(name) if t not in _SUFFIXES] or _tokens(name)
+    tokens = [t for t in _tokens(name) if t not in SUFFIXES] or _tokens(name)
     if not tokens:
         return PersonName("", ())
     return PersonName(tokens[-1], tuple(tokens[:-1]))

@@ -200,13 +200,6 @@ class CircleTable:
             return frozenset()
         return frozenset(map(self.names.__getitem__, among.intersection(self.flat[self.start[n]:self.end[n]])))
 
-    def get(self, block: str, default: Iterable[str], /) -> Iterable[str]:
-        """One block's circle, `default` when it has none."""
-        n = self.index.get(block)
-        if n is None or self.start[n] == self.end[n]:
-            return default
-        return [self.names[i] for i in self.flat[self.start[n]:self.end[n]]]
-
 
 class KnownCircles:
     """The circles one resolution run has read so far, kept while no other process writes: resolution
