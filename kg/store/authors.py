@@ -441,10 +441,10 @@ def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[
             changed.append(block)
             rows.add(mine)
     keep = [n["id"] for n in rows.nodes]
-    out.authors = {a for b in changed for a in stored.nodes.get(b, {})} | set(keep)
-    out.papers = {p for b in changed for _, p, _ in stored.links.get(b, [])} | {r["to"] for r in rows.links}
-    moved = number(data.lists, stored.around, out.authors, rows.links)
-    out.papers |= {r["to"] for r in moved}
+    rewritten = {a for b in changed for a in stored.nodes.get(b, {})} | set(keep)
+    moved = number(data.lists, stored.around, rewritten, rows.links)
+    out.authors = restated(stored, changed, rows)
+    out.papers = reordered(stored.around, rewritten, rows.links, moved)
     if changed:
         tx.run(_DROP, blocks=changed, keep=keep).consume()
         tx.run(_UNLINK, keep=keep).consume()
@@ -456,6 +456,35 @@ def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[
     owned = sorted({g for b in found for a in stored.nodes.get(b, {}) for g in stored.pages[a]}
                    | {r["from"] for r in rows.profiles})
     out.authors.update(latest_figures(tx, owned))
+    return out
+
+
+def restated(stored: Stored, changed: list[str], rows: People) -> set[str]:
+    """The authors of the `changed` blocks whose export rows differ once `rows` replace them: gone, new, or
+    with other properties (an author's row carries no relationship: kg/rdf/triples.py `carrier`)."""
+    owners = {r["to"] for r in rows.profiles}
+    before = {a: props for b in changed for a, props in stored.nodes.get(b, {}).items()}
+    after = {n["id"]: n for n in rows.nodes}
+    return {a for a in before.keys() | after.keys() if a not in before or a not in after
+            or _shown(before[a], a in owners) != _shown(after[a], a in owners)}
+
+
+def reordered(around: dict[str, list[Link]], rewritten: set[str], links: list[dict[str, Any]],
+              moved: list[dict[str, Any]]) -> set[str]:
+    """The papers whose author lists (each link's author and position, what a paper's export row carries)
+    differ once the `rewritten` authors' links are replaced by `links` and the kept ones `moved`."""
+    after: dict[str, list[tuple[str, Any]]] = {}
+    for r in links:
+        after.setdefault(r["to"], []).append((r["from"], r["position"]))
+    place = {(r["from"], r["to"]): r["position"] for r in moved}
+    papers = set(after) | {r["to"] for r in moved} | {
+        p for p, found in around.items() if any(a in rewritten for a, _, _ in found)}
+    out = set()
+    for paper in papers:
+        found = around.get(paper, [])
+        kept = [(a, place.get((a, paper), at)) for a, _, at in found if a not in rewritten]
+        if sorted(kept + after.get(paper, [])) != sorted((a, at) for a, _, at in found):
+            out.add(paper)
     return out
 
 
