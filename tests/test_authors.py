@@ -137,7 +137,7 @@ def test_resolution_rewrites_only_what_changed(db: neo4j.Driver, neo4j_settings,
     [changed] = seen
     # the block is written whole, but only the person whose export row differs is refreshed: its papers'
     # author lists come out as they were
-    assert changed == {"Author": ["a-yang-liu-2"], "Paper": []}
+    assert changed == {"Author": ["a-yang-liu-2"], "Paper": [], "Page": []}
 
     records, _, _ = db.execute_query(
         "MATCH (:Author {id: 'a-yang-liu-2'})-[r:AUTHORED]->(p:Paper), (b:Author {id: 'a-yang-liu'}) "
@@ -147,7 +147,17 @@ def test_resolution_rewrites_only_what_changed(db: neo4j.Driver, neo4j_settings,
     seen.clear()
     resolve_authors(db, database, blocks, weights(), on_commit=seen.append)
     assert graph_digest(db, database) == want
-    assert seen == [{"Author": [], "Paper": [records[0]["id"]]}]
+    assert seen == [{"Author": [], "Paper": [records[0]["id"]], "Page": []}]
+
+    records, _, _ = db.execute_query(
+        "MATCH (g:Page)-[:PROFILE_OF]->(a:Author {id: 'a-yang-liu'})-[:AUTHORED]->(p) SET a.id = 'a-yang-liu-x' "
+        "RETURN g.id AS page, collect(p.id) AS papers", database_=database)  # the owner under another id
+    seen.clear()
+    resolve_authors(db, database, blocks, weights(), on_commit=seen.append)
+    assert graph_digest(db, database) == want
+    [owner] = records
+    assert seen == [{"Author": ["a-yang-liu", "a-yang-liu-x"], "Paper": sorted(owner["papers"]),
+                     "Page": [owner["page"]]}]  # the page's row carries its PROFILE_OF
 
     db.execute_query("MATCH (:Author {id: 'a-bob-jones'})-[r:AUTHORED]->(p:Paper {title: 'Optical Flow Without "
                      "Labels'}) SET r.position = 7", database_=database)

@@ -275,21 +275,29 @@ class Stored:
 
 @dataclass
 class Rewritten:
-    """What resolution changed: the people it found, and the authors and papers whose triples changed."""
+    """What resolution changed: the people it found, and the authors, papers and profile pages whose
+    triples changed."""
 
     people: int = 0
     authors: set[str] = field(default_factory=set)
     papers: set[str] = field(default_factory=set)
+    pages: set[str] = field(default_factory=set)  # a page's row carries its PROFILE_OF
 
     def add(self, other: Rewritten) -> None:
         """Count `other` in too."""
         self.people += other.people
         self.authors |= other.authors
         self.papers |= other.papers
+        self.pages |= other.pages
+
+    def size(self) -> int:
+        """How many ids it holds."""
+        return len(self.authors) + len(self.papers) + len(self.pages)
 
     def ids(self) -> dict[str, list[str]]:
         """The changed ids by label, as a load's on_commit takes them."""
-        return {BY_PLURAL["authors"].name: sorted(self.authors), BY_PLURAL["papers"].name: sorted(self.papers)}
+        return {BY_PLURAL["authors"].name: sorted(self.authors), BY_PLURAL["papers"].name: sorted(self.papers),
+                BY_PLURAL["pages"].name: sorted(self.pages)}
 
 
 def _shown(props: dict[str, Any], owner: bool) -> dict[str, Any]:
@@ -445,6 +453,8 @@ def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[
     moved = number(data.lists, stored.around, rewritten, rows.links)
     out.authors = restated(stored, changed, rows)
     out.papers = reordered(stored.around, rewritten, rows.links, moved)
+    owned_before = {(g, a) for b in changed for a in stored.nodes.get(b, {}) for g in stored.pages[a]}
+    out.pages = {g for g, _ in owned_before ^ {(r["from"], r["to"]) for r in rows.profiles}}
     if changed:
         tx.run(_DROP, blocks=changed, keep=keep).consume()
         tx.run(_UNLINK, keep=keep).consume()
@@ -605,11 +615,11 @@ def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str],
             done += len(chunk)
             if on_commit is not None:
                 pending.add(step)
-                if len(pending.authors) + len(pending.papers) >= REFRESH_IDS:
+                if pending.size() >= REFRESH_IDS:
                     on_commit(pending.ids())
                     pending = Rewritten()
             if tick is not None:
                 tick(done)
-    if on_commit is not None and (pending.authors or pending.papers):
+    if on_commit is not None and pending.size():
         on_commit(pending.ids())
     return found
