@@ -449,12 +449,13 @@ def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[
             changed.append(block)
             rows.add(mine)
     keep = [n["id"] for n in rows.nodes]
-    rewritten = {a for b in changed for a in stored.nodes.get(b, {})} | set(keep)
+    before = {a: props for b in changed for a, props in stored.nodes.get(b, {}).items()}
+    rewritten = set(before) | set(keep)
     moved = number(data.lists, stored.around, rewritten, rows.links)
-    out.authors = restated(stored, changed, rows)
+    out.authors = restated(before, rows)
     out.papers = reordered(stored.around, rewritten, rows.links, moved)
-    owned_before = {(g, a) for b in changed for a in stored.nodes.get(b, {}) for g in stored.pages[a]}
-    out.pages = {g for g, _ in owned_before ^ {(r["from"], r["to"]) for r in rows.profiles}}
+    profiled = {(g, a) for a in before for g in stored.pages[a]} ^ {(r["from"], r["to"]) for r in rows.profiles}
+    out.pages = {g for g, _ in profiled}
     if changed:
         tx.run(_DROP, blocks=changed, keep=keep).consume()
         tx.run(_UNLINK, keep=keep).consume()
@@ -469,11 +470,10 @@ def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[
     return out
 
 
-def restated(stored: Stored, changed: list[str], rows: People) -> set[str]:
-    """The authors of the `changed` blocks whose export rows differ once `rows` replace them: gone, new, or
-    with other properties (an author's row carries no relationship: kg/rdf/triples.py `carrier`)."""
+def restated(before: dict[str, dict[str, Any]], rows: People) -> set[str]:
+    """The authors whose export rows differ once `rows` replace those `before` (id -> properties): gone,
+    new, or with other properties (an author's row carries no relationship: kg/rdf/triples.py `carrier`)."""
     owners = {r["to"] for r in rows.profiles}
-    before = {a: props for b in changed for a, props in stored.nodes.get(b, {}).items()}
     after = {n["id"]: n for n in rows.nodes}
     return {a for a in before.keys() | after.keys() if a not in before or a not in after
             or _shown(before[a], a in owners) != _shown(after[a], a in owners)}
