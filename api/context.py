@@ -1,6 +1,7 @@
 """The per-request context: the database, its query count, and DataLoaders created on first use."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -41,12 +42,18 @@ class Context:
             found = self._loaders[cache_key] = DataLoader(load_fn=load)
         return found
 
+    async def row(self, text: str, key: str, **params: Any) -> Row | None:
+        """`text`'s row for `key`, batched with the request's other keys for the same query."""
+        # The loader hands every caller of a key one future. Execution cancels the resolvers beside a failed
+        # non-null field; a cancelled caller would cancel that shared future, and with it the other callers'.
+        return await asyncio.shield(self.loader(text, **params).load(key))
+
     async def item(self, text: str, key: str, **params: Any) -> Row | None:
         """The `item` column of `text`'s row for `key` (null when there is none)."""
-        row = await self.loader(text, **params).load(key)
+        row = await self.row(text, key, **params)
         return row["item"] if row else None
 
     async def items(self, text: str, key: str, **params: Any) -> list[Any]:
         """The `items` column of `text`'s row for `key` (empty when there is none): maps, or a count."""
-        row = await self.loader(text, **params).load(key)
+        row = await self.row(text, key, **params)
         return row["items"] if row else []

@@ -11,9 +11,12 @@ from typing import Any
 import neo4j
 import pytest
 from fastapi.testclient import TestClient
+from graphql import get_named_type, parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.compile import compile_root
+from api.schema import schema
 from kg.bench.nested import QUERY as BENCH_NESTED
 from tests.corpora import SYNTH, Corpus
 from tests.test_api import client, column, gql  # noqa: F401 (fixture)
@@ -114,10 +117,25 @@ def test_compiled_answers_are_the_field_by_field_answers(patient: TestClient, ro
                                                         data: st.DataObject) -> None:
     kind = data.draw(st.sampled_from(sorted(ROOT_TYPES)))
     body = data.draw(selection(ROOT_TYPES[kind]))
-    query = f"query{'($n: Int! = 2)' if '$n' in body else ''} {{ a: {roots[kind]} {body} }}"
-    compiled, plain = both(patient, query)
+    same_answers(patient, roots[kind], body)
+
+
+def compiles(query: str) -> bool:
+    """Whether the query's root field compiles (else both answers are the resolvers')."""
+    root = parse(query).definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
+    parent = get_named_type(schema._schema.query_type.fields[root.name.value].type)
+    found = compile_root(root, parent, parent.name, by_name=False)  # type: ignore[arg-type]
+    return found is not None and found.params({"n": 2}) is not None
+
+
+def same_answers(client: TestClient, root: str, body: str) -> None:
+    """The answers to `root body` compiled and field by field are the same, compiled in no more round trips."""
+    query = f"query{'($n: Int! = 2)' if '$n' in body else ''} {{ a: {root} {body} }}"
+    compiled, plain = both(client, query)
     assert without_queries(compiled) == without_queries(plain), query
-    if "errors" not in plain:  # an error stops resolution wherever the concurrent resolvers happen to be
+    # An error stops resolution wherever the concurrent resolvers happen to be; and resolvers batch a level's
+    # keys in one query or two as the database's answers interleave, so only a compiled root is counted.
+    if "errors" not in plain and compiles(query):
         assert queries(compiled) <= queries(plain), query
 
 
@@ -188,3 +206,19 @@ def _compiled_again(client: TestClient) -> Iterator[None]:
     """Compilation on for every test, whatever one that failed midway left."""
     client.app.state.compile_queries = True  # type: ignore[attr-defined]
     yield
+
+
+# Selections hypothesis drew once, kept here because its database is local: a nested page past the limit that
+# no parent reaches (the root falls back to the resolvers), and one that fails beside a list another branch shares.
+DRAWN = {
+    "unreached": """{ id l00: papers(first: 1) { id l10: authors(first: 1) { id } l11: repos { id l20: papers(first: 101)
+        { id } } } l01: papers { title l10: repos { id } } }""",
+    "failing beside a shared list": """{ id l00: papers { id l10: authors { id } l11: repos { id } } l01: papers { id
+        l10: authors { id } l11: repos { id l20: papers(first: 101) { id } } } }""",
+}
+
+
+@ON_SYNTH
+@pytest.mark.parametrize("name", sorted(DRAWN))
+def test_drawn_selections_answer_the_same(patient: TestClient, roots: dict[str, str], name: str) -> None:
+    same_answers(patient, roots["author by id"], DRAWN[name])
