@@ -28,7 +28,6 @@ from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN
 
 BLOCKS_PER_TRANSACTION = 200
 MENTIONS_PER_CHUNK = 5000  # of a chunk of blocks resolved together: its mentions and their communities are held at once
-REFRESH_IDS = 20_000  # changed ids passed on at once: the SPARQL store refreshes in batches
 
 # Every node of the blocks: its spellings, figures and the profile pages pointing at it.
 _NODES = """
@@ -603,8 +602,7 @@ def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str],
                     on_commit: Callable[[dict[str, list[str]]], None] | None = None) -> int:
     """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people found. tick: called with the
     blocks done after each transaction; on_commit: with the ids of the nodes whose triples changed, by label,
-    a few transactions at a time."""
-    pending = Rewritten()
+    after each transaction that changed any."""
     found = done = 0
     known = KnownCircles()  # at 1M a chunk's papers reach thousands of blocks, each block's circle thousands
     with driver.session(database=database) as session:
@@ -613,13 +611,8 @@ def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str],
             step = session.execute_write(resolve_chunk, chunk, weights, known)
             found += step.people
             done += len(chunk)
-            if on_commit is not None:
-                pending.add(step)
-                if pending.size() >= REFRESH_IDS:
-                    on_commit(pending.ids())
-                    pending = Rewritten()
+            if on_commit is not None and step.size():
+                on_commit(step.ids())
             if tick is not None:
                 tick(done)
-    if on_commit is not None and pending.size():
-        on_commit(pending.ids())
     return found
