@@ -24,10 +24,11 @@ from SPARQLWrapper import CSV, JSON, JSONLD, TSV, TURTLE, XML, SPARQLWrapper
 
 from api.sparql import uses_service
 from kg.bench.api import Server
-from kg.rdf.export import FORMATS, triple_batches, write
 from kg.graph.model import LABELS, RELATIONSHIPS
 from kg.rdf import sparql_store
-from kg.rdf.sparql_store import FINGERPRINT, Layout, Sync, fingerprint, is_current, rebuild
+from kg.rdf.export import FORMATS, triple_batches, write
+from kg.rdf.source import rows_of
+from kg.rdf.sparql_store import FINGERPRINT, Layout, Sync, fingerprint, graph_state, is_current, rebuild, writing
 from kg.rdf.vocab import Iris
 from kg.settings import Settings as EnvSettings
 from kg.store.connection import Settings
@@ -299,6 +300,29 @@ def test_a_load_refreshes_the_store_as_it_goes(clean_db: neo4j.Driver, neo4j_set
     ours = {(q.subject, q.predicate, q.object) for q in published.quads_for_pattern(None, None, None, None)}
     theirs = {(q.subject, q.predicate, q.object) for q in fresh_export(neo4j_settings)}
     assert ours == theirs
+
+
+def test_a_refresh_rewrites_only_the_graphs_that_changed(clean_db: neo4j.Driver, neo4j_settings: Settings,
+                                                          tmp_path: Path, halves: tuple[list[str], list[str]]) -> None:
+    from kg.ingest.pages import pages
+
+    database, root = neo4j_settings.database, tmp_path / "sparql"
+    Loader(clean_db, database).load(pages(halves[0][:4]))
+    rebuild(clean_db, database, IRIS, root)
+    papers = [r["id"] for r in clean_db.execute_query("MATCH (p:Paper) RETURN p.id AS id ORDER BY id LIMIT 3",
+                                                      database_=database).records]
+    with writing(Layout(root), IRIS) as writer:
+        assert writer.replace("Paper", papers, rows_of(clean_db, database, "Paper", papers)) == 0
+        clean_db.execute_query("MATCH (p:Paper {id: $id}) SET p.title = 'A title set in Browser'", id=papers[1],
+                               database_=database)
+        assert writer.replace("Paper", papers, rows_of(clean_db, database, "Paper", papers)) == 1
+        assert writer.replace("Paper", papers, rows_of(clean_db, database, "Paper", papers)) == 0
+        writer.publish(graph_state(clean_db, database, IRIS))
+    layout = Layout(root)
+    published = pyoxigraph.Store.read_only(str(layout.generation(layout.current())))  # type: ignore[arg-type]
+    ours = {(q.subject, q.predicate, q.object) for q in published.quads_for_pattern(None, None, None, None)}
+    theirs = {(q.subject, q.predicate, q.object) for q in fresh_export(neo4j_settings)}
+    assert ours == theirs and any(o.value == "A title set in Browser" for _, _, o in ours)
 
 
 IN_A_STRING = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters='"\\\n\r'), max_size=40)

@@ -19,6 +19,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 
 from kg.errors import KgError
 from kg.graph.model import LABELS, RELATIONSHIPS
+from kg.rdf.graph_digests import GraphDigests, digest
 from kg.rdf.source import EXPORT_BATCH, rows, rows_of
 from kg.rdf.triples import Describer
 from kg.rdf.vocab import Iris, base_iri
@@ -41,6 +43,8 @@ KEEP = 2  # generations kept besides the current one when no reader holds them
 # `RETURN '<label>' AS k, count(n)` they were counted by scanning: 3.4 s at 1M.)
 FINGERPRINT = "RETURN " + ", ".join([f"COUNT {{ (:{label}) }} AS {label}" for label in LABELS]
                                     + [f"COUNT {{ ()-[:{rel}]->() }} AS {rel}" for rel in RELATIONSHIPS])
+# What stops a refresh but not the load: the store reads as stale until `kg sparql sync`.
+FAILURES = (OSError, KgError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError)
 REFRESH_IDS = 20_000  # the ids a load gathers before it refreshes them: each refresh reopens and publishes the store
 
 
@@ -95,6 +99,11 @@ class Layout:
         return self.root / "master.dirty"
 
     @property
+    def digests(self) -> Path:
+        """Master's graph digests (kg/rdf/graph_digests.py)."""
+        return self.root / "master.digests"
+
+    @property
     def pointer(self) -> Path:
         return self.root / "CURRENT"
 
@@ -132,6 +141,14 @@ def _locked(path: Path, mode: int) -> Iterator[IO[str]]:
         yield fh
 
 
+@dataclass(frozen=True)
+class Graph:
+    """One node's named graph: its N-Quads, and the digest of its lines."""
+
+    quads: str
+    digest: bytes
+
+
 class Writer:
     """The one writer of a store folder (others wait for the lock): changes master, then publishes.
 
@@ -144,25 +161,53 @@ class Writer:
         layout.dirty.touch()
         if fresh:
             shutil.rmtree(layout.master, ignore_errors=True)
+            layout.digests.unlink(missing_ok=True)
         self.store = Store(str(layout.master))
+        self.digests = GraphDigests(layout.digests)
 
-    def load_all(self, batches: Iterable[bytes]) -> None:
-        """Bulk-load N-Quads into an empty master (fast, not transactional: master is private)."""
-        self.store.bulk_load(io.BufferedReader(_Reader(iter(batches)), 1 << 16), RdfFormat.N_QUADS, lenient=True)
+    def load_all(self, pages: Iterable[tuple[str, list[list[Any]]]]) -> None:
+        """Bulk-load the export rows (label, page) into an empty master (fast, not transactional: master is
+        private)."""
+        def batches() -> Iterator[bytes]:
+            for label, page in pages:
+                graphs = self.graphs(label, page)
+                self.digests.set((name, graph.digest) for name, graph in graphs.items())
+                yield "".join(graph.quads for graph in graphs.values()).encode()
 
-    def replace(self, label: str, ids: list[str], page: list[list[Any]]) -> None:
-        """The graphs of these nodes cleared, and loaded again from their rows (a node gone has none)."""
+        self.store.bulk_load(io.BufferedReader(_Reader(batches()), 1 << 16), RdfFormat.N_QUADS, lenient=True)
+
+    def replace(self, label: str, ids: list[str], page: list[list[Any]]) -> int:
+        """The graphs of these nodes made those their rows give now (a node gone has none), rewriting only
+        those that differ; how many were rewritten."""
         subjects = self.describer.subjects[label]
-        graphs = [subjects[node] for node in ids]
+        names = [subjects[node] for node in ids]
+        graphs = self.graphs(label, page)
+        known = self.digests.known(names)
+        changed = [name for name in names if name not in graphs or known.get(name) != graphs[name].digest]
         # One graph at a time, by its name: a SPARQL DELETE over VALUES of the graphs, on the 1M store
         # (46M triples), once held 16 GB and had not returned after 10 minutes.
-        for graph in graphs:
-            self.store.remove_graph(NamedNode(graph[1:-1]))
-        if page:
-            self.store.load(quads(self.describer, label, page), RdfFormat.N_QUADS, lenient=True)
+        for name in changed:
+            self.store.remove_graph(NamedNode(name[1:-1]))
+        loaded = [name for name in changed if name in graphs]
+        if loaded:
+            self.store.load("".join(graphs[name].quads for name in loaded).encode(), RdfFormat.N_QUADS, lenient=True)
+        self.digests.set((name, graphs[name].digest) for name in loaded)
+        self.digests.drop(name for name in changed if name not in graphs)
+        return len(changed)
+
+    def graphs(self, label: str, page: list[list[Any]]) -> dict[str, Graph]:
+        """The named graph of each export row of one label, by its name (the node's IRI, in brackets)."""
+        subjects = self.describer.subjects[label]
+        out = {}
+        for row in page:
+            name = subjects[row[0]]
+            lines = self.describer.row(label, row)
+            out[name] = Graph("".join(line[:-3] + f" {name} .\n" for line in lines), digest(lines))
+        return out
 
     def publish(self, state: dict[str, Any]) -> str:
         """Checkpoint master as the next generation, record `state` in it, and make it current."""
+        self.digests.commit()
         self.store.flush()
         layout = self.layout
         previous = layout.current()
@@ -179,6 +224,7 @@ class Writer:
         return name
 
     def close(self) -> None:
+        self.digests.close()
         del self.store
 
 
@@ -218,16 +264,6 @@ class _Reader(io.RawIOBase):
         return size
 
 
-def quads(describer: Describer, label: str, page: list[list[Any]]) -> bytes:
-    """The export rows of one label as N-Quads, each node's triples in the graph named by its IRI."""
-    subjects = describer.subjects[label]
-    out = []
-    for row in page:
-        graph = f" {subjects[row[0]]} .\n"
-        out += [line[:-3] + graph for line in describer.row(label, row)]
-    return "".join(out).encode()
-
-
 @contextmanager
 def writing(layout: Layout, iris: Iris, fresh: bool = False) -> Iterator[Writer]:
     """The store folder's writer, under its lock."""
@@ -250,7 +286,7 @@ def rebuild(driver: neo4j.Driver, database: str | None, iris: Iris | None = None
     layout = Layout(root or store_root())
     with writing(layout, iris, fresh=True) as writer:
         state = graph_state(driver, database, iris)  # before the rows: a write meanwhile reads as stale
-        writer.load_all(quads(writer.describer, label, page) for label, page in rows(driver, database, batch=batch))
+        writer.load_all(rows(driver, database, batch=batch))
         name = writer.publish(state)
     for mark in layout.loading():  # a full rebuild covers every load that ended before it
         if not _alive(mark):
@@ -267,8 +303,7 @@ def refresh(driver: neo4j.Driver, database: str | None, touched: Mapping[str, li
     with writing(layout, iris) as writer:
         state = graph_state(driver, database, iris)
         if writer.fresh:
-            writer.load_all(quads(writer.describer, label, page)
-                            for label, page in rows(driver, database, batch=batch))
+            writer.load_all(rows(driver, database, batch=batch))
         else:
             for label, ids in touched.items():
                 for start in range(0, len(ids), batch):
@@ -289,8 +324,9 @@ def _alive(mark: Path) -> bool:
 
 class Sync:
     """The SPARQL store kept current during one `kg ingest`: the nodes of its committed transactions (Loader's
-    on_commit) gathered, refreshed and published REFRESH_IDS at a time and at the end; or the whole store built
-    after the load when there is none yet. The load's mark keeps the store reading as stale until then.
+    on_commit) gathered, and refreshed and published REFRESH_IDS at a time and at the end, by a thread of
+    its own while the load goes on; or the whole store built after the load when there is none yet. The
+    load's mark keeps the store reading as stale until then.
 
     A refresh that fails stops the refreshing and leaves the load marked, so the store reads as stale
     until `kg sparql sync`; `error` says why."""
@@ -303,7 +339,9 @@ class Sync:
         self.mark = self.layout.root / f"loading-{os.getpid()}"
         self.full = False
         self.error: str | None = None
-        self.pending: dict[str, set[str]] = {}  # ids by label, not refreshed yet
+        self.pending: dict[str, set[str]] = {}  # ids by label, not handed to a refresh yet
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-refresh")
+        self.running: Future[str] | None = None  # at most one refresh at a time: memory stays bounded
 
     def __enter__(self) -> Sync:
         # Refreshing the nodes a load writes keeps a current store current (loads never delete); a store
@@ -322,23 +360,41 @@ class Sync:
             self._refresh()
 
     def _refresh(self) -> None:
+        """Hand the gathered ids to the refresh thread, once the refresh before them is done."""
+        self._wait()
+        if self.error is not None:
+            return
         touched = {label: sorted(ids) for label, ids in self.pending.items() if ids}
         self.pending = {}
+        self.running = self.thread.submit(refresh, self.driver, self.database, touched, self.iris, self.layout.root)
+
+    def _wait(self) -> None:
+        if self.running is None:
+            return
         try:
-            refresh(self.driver, self.database, touched, self.iris, self.layout.root)
-        except (OSError, KgError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            self.running.result()
+        except FAILURES as exc:
             self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.running = None
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        if exc_type is not None:  # the load stopped part way: its mark stays, the store reads as stale
-            return
+        try:
+            if exc_type is None:  # else the load stopped part way: its mark stays, the store reads as stale
+                self._finish()
+        finally:
+            self._wait()  # a refresh still running holds the store's lock
+            self.thread.shutdown()
+
+    def _finish(self) -> None:
         if self.full and self.error is None:
             try:
                 rebuild(self.driver, self.database, self.iris, self.layout.root)
-            except (OSError, KgError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as err:
+            except FAILURES as err:
                 self.error = f"{type(err).__name__}: {err}"
         elif self.error is None and any(self.pending.values()):
             self._refresh()
+        self._wait()
         if self.error is None:
             self.mark.unlink(missing_ok=True)
 
