@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 
 import neo4j
+import pyoxigraph
 import pytest
 import rdflib
 import rdflib.compare
@@ -19,6 +20,7 @@ from kg.graph.records import Graph
 from kg.ingest.identities import evidence_lines, weights
 from kg.ingest.pages import pages
 from kg.ingest.resolve import Resolver
+from kg.rdf.sparql_store import Layout, Sync, is_current, rebuild
 from kg.store.authors import (
     BLOCKS_PER_TRANSACTION,
     MENTIONS_PER_CHUNK,
@@ -33,6 +35,7 @@ from kg.store.overrides import merge, split
 from kg.store.schema import wipe_graph
 from tests.corpora import Corpus
 from tests.pages import write
+from tests.test_sparql import IRIS, fresh_export
 
 
 def profile(owner: str, papers: list[tuple[str, str, str, str]]) -> str:
@@ -193,6 +196,34 @@ def test_overrides_survive_every_later_ingest(db: neo4j.Driver, neo4j_settings, 
         merge(db, database, ["a-yang-liu", "Bob Jones"])
     with pytest.raises(KgError, match="no author has the id or name"):
         merge(db, database, ["a-yang-liu", "Nobody At All"])
+
+
+def test_an_override_keeps_the_sparql_store_current(db: neo4j.Driver, neo4j_settings, tmp_path: Path) -> None:
+    """`kg authors merge` and `split` refresh what they change in the SPARQL store, as an ingest does."""
+    database, root = neo4j_settings.database, tmp_path / "sparql"
+    load(db, database, files(tmp_path))
+    rebuild(db, database, IRIS, root)
+    with Sync(db, database, root) as sync:
+        merge(db, database, ["a-yang-liu", "a-yang-liu-2"], on_commit=sync)
+    assert sync.error is None and is_current(db, database, root) and stored(root) == exported(neo4j_settings)
+    with Sync(db, database, root) as sync:
+        split(db, database, "a-yang-liu", ["Y. Liu"], on_commit=sync)
+    assert sync.error is None and is_current(db, database, root) and stored(root) == exported(neo4j_settings)
+    with pytest.raises(KgError, match="never named"), Sync(db, database, root) as sync:
+        split(db, database, "a-yang-liu", ["Bob Jones"], on_commit=sync)
+    assert is_current(db, database, root)  # a refused override writes nothing: the store stays current
+
+
+def stored(root: Path) -> set[tuple[object, object, object]]:
+    """The triples of the SPARQL store's published generation."""
+    layout = Layout(root)
+    published = pyoxigraph.Store.read_only(str(layout.generation(layout.current())))  # type: ignore[arg-type]
+    return {(q.subject, q.predicate, q.object) for q in published.quads_for_pattern(None, None, None, None)}
+
+
+def exported(neo4j_settings) -> set[tuple[object, object, object]]:
+    """The triples of a fresh export of the graph."""
+    return {(q.subject, q.predicate, q.object) for q in fresh_export(neo4j_settings)}
 
 
 def test_the_sample_pages_keep_their_authors(corpus: Corpus, seeded: neo4j.Driver, neo4j_settings) -> None:

@@ -19,15 +19,18 @@ def _fail(exc: KgError) -> typer.Exit:
 @app.command("merge")
 def merge_cmd(authors: list[str] = typer.Argument(..., help="Two or more author ids or names.")) -> None:
     """Make these authors one person, now and after every later ingest."""
+    from kg.cli import sparql
+    from kg.rdf.sparql_store import Sync
     from kg.store.connection import driver, settings
     from kg.store.overrides import merge
 
     conf = settings()
     try:
-        with driver(conf) as db:
-            override, now = merge(db, conf.database, authors)
+        with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
+            override, now = merge(db, conf.database, authors, on_commit=sync)
     except KgError as exc:
         raise _fail(exc) from None
+    sparql.report(sync.error)
     print(f"{override}: merged into {', '.join(now)}")
 
 
@@ -37,15 +40,18 @@ def split_cmd(
     names: list[str] = typer.Option(..., "--name", help="A spelling to split off (repeatable)."),
 ) -> None:
     """Make the mentions of AUTHOR spelled --name a person of their own, now and after every later ingest."""
+    from kg.cli import sparql
+    from kg.rdf.sparql_store import Sync
     from kg.store.connection import driver, settings
     from kg.store.overrides import split
 
     conf = settings()
     try:
-        with driver(conf) as db:
-            override, now = split(db, conf.database, author, names)
+        with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
+            override, now = split(db, conf.database, author, names, on_commit=sync)
     except KgError as exc:
         raise _fail(exc) from None
+    sparql.report(sync.error)
     print(f"{override}: split into {', '.join(now)}")
 
 

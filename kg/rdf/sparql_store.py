@@ -340,6 +340,7 @@ class Sync:
         self.full = False
         self.error: str | None = None
         self.pending: dict[str, set[str]] = {}  # ids by label, not handed to a refresh yet
+        self.told = False  # whether any write was reported
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-refresh")
         self.running: Future[str] | None = None  # at most one refresh at a time: memory stays bounded
 
@@ -352,6 +353,7 @@ class Sync:
         return self
 
     def __call__(self, touched: dict[str, list[str]]) -> None:
+        self.told = True
         if self.full or self.error is not None:
             return
         for label, ids in touched.items():
@@ -380,8 +382,11 @@ class Sync:
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         try:
-            if exc_type is None:  # else the load stopped part way: its mark stays, the store reads as stale
+            if exc_type is None:
                 self._finish()
+            elif not self.told:  # it stopped before writing anything (a bad argument): the store is as it was
+                self.mark.unlink(missing_ok=True)
+            # else the load stopped part way: its mark stays, the store reads as stale
         finally:
             self._wait()  # a refresh still running holds the store's lock
             self.thread.shutdown()

@@ -27,6 +27,7 @@ from kg.ingest.identities import FIGURES, evidence_lines, figures
 from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN
 
 BLOCKS_PER_TRANSACTION = 200
+OnCommit = Callable[[dict[str, list[str]]], None]  # told the ids, by label, of the nodes whose triples changed
 MENTIONS_PER_CHUNK = 5000  # of a chunk of blocks resolved together: its mentions and their communities are held at once
 
 # Every node of the blocks: its spellings, figures and the profile pages pointing at it.
@@ -599,7 +600,7 @@ def _chunks(items: list[str]) -> Iterator[list[str]]:
 
 def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str], weights: Weights,
                     tick: Callable[[int], None] | None = None,
-                    on_commit: Callable[[dict[str, list[str]]], None] | None = None) -> int:
+                    on_commit: OnCommit | None = None) -> int:
     """Re-resolve `blocks` (see `affected`), a transaction per chunk; the people found. tick: called with the
     blocks done after each transaction; on_commit: with the ids of the nodes whose triples changed, by label,
     after each transaction that changed any."""

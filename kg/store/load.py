@@ -5,7 +5,7 @@ written in batches, and a batch that fails is retried page by page so only the b
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -28,7 +28,6 @@ from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_S
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
 # Called after each committed transaction with the ids of the nodes it wrote, by label (every
 # relationship a load writes has one of them as its start or end): kg ingest refreshes the SPARQL store.
-OnCommit = Callable[[dict[str, list[str]]], None]
 
 
 @dataclass
@@ -95,7 +94,7 @@ class Loader:
     """Writes pages to Neo4j in batches, parsing the next batch while the last one is written."""
 
     def __init__(self, driver: Driver, database: str | None = None, batch_papers: int = BATCH_PAPERS,
-                 on_commit: OnCommit | None = None, stages: bool = False) -> None:
+                 on_commit: authors.OnCommit | None = None, stages: bool = False) -> None:
         self.driver = driver
         self.database = database
         self.batch_papers = batch_papers

@@ -11,7 +11,7 @@ from kg.graph.ids import author_id, digest
 from kg.graph.names import block_key
 from kg.ingest.identities import weights
 from kg.store import refs
-from kg.store.authors import resolve_authors
+from kg.store.authors import OnCommit, resolve_authors
 
 FIND = refs.by_ref("Author")
 MENTIONS = """
@@ -50,16 +50,18 @@ def find(db: Driver, database: str | None, value: str) -> Person:
                   [(r["paper"], r["name"]) for r in found])
 
 
-def save(db: Driver, database: str | None, kind: str, groups: list[list[tuple[str, str]]], blocks: list[str]) -> str:
-    """Store one override and re-resolve its blocks; its id."""
+def save(db: Driver, database: str | None, kind: str, groups: list[list[tuple[str, str]]], blocks: list[str],
+         on_commit: OnCommit | None = None) -> str:
+    """Store one override and re-resolve its blocks (on_commit: as `resolve_authors` takes it); its id."""
     lines = sorted(f"{g}\t{paper}\t{name}" for g, group in enumerate(groups) for paper, name in group)
     override = "override-" + digest(kind + "\n" + "\n".join(lines))
     db.execute_query(SAVE, id=override, kind=kind, blocks=sorted(set(blocks)), groups=lines, database_=database)
-    resolve_authors(db, database, blocks, weights())
+    resolve_authors(db, database, blocks, weights(), on_commit=on_commit)
     return override
 
 
-def merge(db: Driver, database: str | None, values: list[str]) -> tuple[str, list[str]]:
+def merge(db: Driver, database: str | None, values: list[str],
+          on_commit: OnCommit | None = None) -> tuple[str, list[str]]:
     """Make the authors `values` name one person; (the override, the authors now holding their mentions)."""
     people = [find(db, database, v) for v in values]
     if len({p.id for p in people}) < 2:
@@ -68,11 +70,12 @@ def merge(db: Driver, database: str | None, values: list[str]) -> tuple[str, lis
     if len(blocks) > 1:
         raise KgError(f"{', '.join(quoted(p.id) for p in people)} are in different name blocks "
                       f"({', '.join(blocks)}): kg merges authors within one block (family name and first initial)")
-    override = save(db, database, "merge", [[m for p in people for m in p.mentions]], blocks)
+    override = save(db, database, "merge", [[m for p in people for m in p.mentions]], blocks, on_commit)
     return override, holders(db, database, people)
 
 
-def split(db: Driver, database: str | None, value: str, names: list[str]) -> tuple[str, list[str]]:
+def split(db: Driver, database: str | None, value: str, names: list[str],
+          on_commit: OnCommit | None = None) -> tuple[str, list[str]]:
     """Make the mentions of `value` spelled as one of `names` a person of their own; (override, authors)."""
     person = find(db, database, value)
     wanted = {author_id(n) for n in names}
@@ -85,7 +88,7 @@ def split(db: Driver, database: str | None, value: str, names: list[str]) -> tup
     rest = [m for m in person.mentions if m[1] not in wanted]
     if not rest:
         raise KgError(f"every mention of {quoted(person.id)} is spelled so: nothing would be left to split from")
-    override = save(db, database, "split", [apart, rest], [person.block])
+    override = save(db, database, "split", [apart, rest], [person.block], on_commit)
     return override, holders(db, database, [person])
 
 
