@@ -27,8 +27,10 @@ from kg.ingest.identities import FIGURES, evidence_lines, figures
 from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN
 
 BLOCKS_PER_TRANSACTION = 200
-OnCommit = Callable[[dict[str, list[str]]], None]  # told the ids, by label, of the nodes whose triples changed
 MENTIONS_PER_CHUNK = 5000  # of a chunk of blocks resolved together: its mentions and their communities are held at once
+# Called after each committed transaction with the ids, by label, of the nodes whose triples it changed (every
+# relationship a load writes has one of them as its start or end): kg ingest refreshes the SPARQL store.
+OnCommit = Callable[[dict[str, list[str]]], None]
 
 # Every node of the blocks: its spellings, figures and the profile pages pointing at it.
 _NODES = """

@@ -26,8 +26,6 @@ from kg.store.schema import apply_schema
 from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES, TAKE_TURN, UNLIST
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
-# Called after each committed transaction with the ids of the nodes it wrote, by label (every
-# relationship a load writes has one of them as its start or end): kg ingest refreshes the SPARQL store.
 
 
 @dataclass
