@@ -285,13 +285,6 @@ class Rewritten:
     papers: set[str] = field(default_factory=set)
     pages: set[str] = field(default_factory=set)  # a page's row carries its PROFILE_OF
 
-    def add(self, other: Rewritten) -> None:
-        """Count `other` in too."""
-        self.people += other.people
-        self.authors |= other.authors
-        self.papers |= other.papers
-        self.pages |= other.pages
-
     def size(self) -> int:
         """How many ids it holds."""
         return len(self.authors) + len(self.papers) + len(self.pages)
