@@ -358,7 +358,9 @@ def test_chunks_hold_every_block_once_and_bounded_mentions(sizes: list[int]) -> 
 
 def circle(known: KnownCircles, block: str) -> list[str]:
     """`block`'s co-author blocks, as the run holds them."""
-    return sorted(known.table.within(block, known.table.numbers(known.table.names)))
+    names = known.table.names
+    found = known.table.within(block, known.table.places(names), len(names))
+    return [b for i, b in enumerate(names) if found >> i & 1]
 
 
 def test_a_run_reads_circles_again_once_another_load_wrote(db: neo4j.Driver, neo4j_settings,

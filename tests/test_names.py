@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import replace
+from itertools import combinations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.graph.identity import Identity, Mention, Weights, resolve_block
+from kg.graph.identity import Cluster, Mention, Weights, bits, reach, resolve_block, signals, tie
 from kg.graph.names import SUFFIXES, block_key, compatible, natural, parse
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzéüçøñ"
@@ -103,24 +103,36 @@ def test_a_block_resolves_to_the_same_people_in_any_order(order: list[Mention]) 
 
 
 BLOCKS = [f"b{i} x" for i in range(8)]  # co-author blocks; the c-blocks below are no mention's co-author
-MENTION = st.builds(
-    lambda paper, name, coauthors, community, year: Mention(
-        f"p{paper}", name, coauthors=frozenset(coauthors), community=frozenset(community), year=year),
+DRAWN = st.tuples(  # a mention's paper, name, co-authors, community (as sets) and year
     st.integers(0, 12), st.sampled_from(["Yang Liu", "Y. Liu", "Yan Liu", "Yang Q. Liu"]),
-    st.sets(st.sampled_from(BLOCKS), max_size=3),
-    st.sets(st.sampled_from(BLOCKS + [f"c{i} x" for i in range(6)]), max_size=8),
+    st.sets(st.sampled_from(BLOCKS + ["liu y"]), max_size=3),
+    st.sets(st.sampled_from(BLOCKS + ["liu y"] + [f"c{i} x" for i in range(6)]), max_size=8),
     st.one_of(st.none(), st.integers(2015, 2025)))
 
 
+def shares(drawn: list[tuple]) -> tuple[list[float], list[float]]:
+    """Each pair's community share as `signals` counts it on bits of the block's reach, and as sets count it
+    (a share of the co-authors, the block itself left out, that wrote with the other's co-authors)."""
+    numbers = {b: i for i, b in enumerate(reach("liu y", (frozenset(co) for _, _, co, _, _ in drawn)))}
+    mentions = [Mention(f"p{paper}", name, coauthors=frozenset(co), community=bits(numbers, near - co), year=year)
+                for paper, name, co, near, year in drawn]
+    clusters = [Cluster([m]) for m in mentions]
+    tie(clusters, numbers)
+    from_bits, from_sets = [], []
+    for i, j in combinations(range(len(drawn)), 2):
+        from_bits.append(signals(clusters[i], clusters[j], "liu y", Weights()).near)
+        (_, _, co_a, near_a, _), (_, _, co_b, near_b, _) = drawn[i], drawn[j]
+        wa, wb = co_a - {"liu y"}, co_b - {"liu y"}
+        linked = len((near_a - co_a) & wb) + len((near_b - co_b) & wa)
+        from_sets.append(linked / (len(wa) + len(wb)) if wa or wb else 0.0)
+    return from_bits, from_sets
+
+
 @settings(max_examples=150)
-@given(st.lists(MENTION, max_size=14, unique_by=lambda m: m.key))  # one mention per paper and spelling, as read
-def test_communities_count_only_through_the_blocks_co_authors(mentions: list[Mention]) -> None:
-    """A community block no mention of the block wrote with changes no decision: kg/store/authors.py
-    keeps only the others."""
-    reach = frozenset().union(*(m.coauthors for m in mentions))
-    kept = [replace(m, community=m.community & reach) for m in mentions]
-
-    def decided(people: list[Identity]) -> list[tuple]:
-        return [(p.id, p.name, p.aliases, sorted(m.key for m in p.mentions), p.evidence) for p in people]
-
-    assert decided(resolve_block("liu y", kept)) == decided(resolve_block("liu y", mentions))
+@given(st.lists(DRAWN, max_size=10))
+def test_communities_count_as_bits_as_they_would_as_sets(drawn: list[tuple]) -> None:
+    """A mention's community is kept as bits of its block's co-author blocks (kg/store/authors.py and
+    kg/ingest/identities.py build them): the blocks no mention of the block wrote with drop out, and
+    every pair's share is what the sets give."""
+    from_bits, from_sets = shares(drawn)
+    assert from_bits == from_sets

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -38,8 +38,8 @@ class Mention:
     paper: str
     name: str
     coauthors: frozenset[str] = frozenset()  # block keys of the paper's other authors
-    community: frozenset[str] = frozenset()  # block keys of those co-authors' own co-authors (only those a
-    # mention of its block wrote with count: kg/store/authors.py keeps just those)
+    community: int = 0  # those co-authors' own co-authors, as bits of the block's `reach` (only blocks a
+    # mention of its block wrote with count), the mention's own co-authors left out
     topics: frozenset[str] = frozenset()
     institutions: frozenset[str] = frozenset()
     year: int | None = None
@@ -62,11 +62,14 @@ class Cluster:
     # Its parsed names as bits of the block's name table (resolve_block), and the names compatible with all of them.
     bits: int = 0
     fits: int = -1
+    # Its mentions' co-authors and communities as bits of the block's `reach`.
+    ties: int = 0
+    community: int = 0
 
     def __setattr__(self, name: str, value: object) -> None:
         super().__setattr__(name, value)
         if name == "mentions":  # what is derived from them is taken again
-            for derived in ("key", "names", "parsed", "pin", "papers", "closed"):
+            for derived in ("key", "names", "parsed", "pin", "papers", "closed", "categories", "years"):
                 self.__dict__.pop(derived, None)
             self.__dict__["_unions"] = {}
 
@@ -94,6 +97,14 @@ class Cluster:
     def closed(self) -> bool:
         return any(m.closed for m in self.mentions)
 
+    @cached_property
+    def categories(self) -> dict[str, int]:
+        return _categories(self)
+
+    @cached_property
+    def years(self) -> list[int]:
+        return sorted({m.year for m in self.mentions if m.year is not None})
+
     def union(self, attr: str) -> frozenset[str]:
         unions: dict[str, frozenset[str]] = self.__dict__["_unions"]
         if attr not in unions:
@@ -111,6 +122,34 @@ class Cluster:
         known.update(derived, _unions=unions)
         self.bits |= other.bits
         self.fits &= other.fits
+        self.ties |= other.ties
+        self.community |= other.community
+
+
+def reach(block: str, coauthors: Iterable[frozenset[str]]) -> list[str]:
+    """The co-author blocks of a block's mentions (each one's `coauthors`), in order: bit i of a mention's
+    community is the i-th."""
+    return sorted(frozenset().union(*coauthors) - {block})
+
+
+def bits(numbers: Mapping[str, int], blocks: Iterable[str]) -> int:
+    """The bits of those of `blocks` that `numbers` numbers (the others are left out)."""
+    out = bytearray(len(numbers) // 8 + 1)
+    for b in blocks:
+        n = numbers.get(b)
+        if n is not None:
+            out[n >> 3] |= 1 << (n & 7)
+    return int.from_bytes(out, "little")
+
+
+def tie(clusters: Iterable[Cluster], numbers: Mapping[str, int]) -> None:
+    """Give each cluster its mentions' co-authors and communities as bits (`numbers`: the block's reach)."""
+    for c in clusters:
+        ties = community = 0
+        for m in c.mentions:
+            ties |= bits(numbers, m.coauthors)
+            community |= m.community
+        c.ties, c.community = ties, community
 
 
 KEPT_APART = "kept apart from "  # an evidence line of a namesake: "\tkept apart from <id>: <why>"
@@ -163,20 +202,49 @@ def _cosine(a: dict[str, int], b: dict[str, int]) -> float:
     return dot / norm if norm else 0.0
 
 
-def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> tuple[float, list[str]]:
-    """The score of `a` and `b` being one person, and its parts in words."""
-    co = sorted((a.union("coauthors") & b.union("coauthors")) - {block})
+@dataclass(frozen=True)
+class Signals:
+    """The score of two clusters being one person, and what it is made of (put in words only when asked)."""
+
+    score: float
+    co: frozenset[str]  # shared co-author blocks
+    near: float  # the share of their co-authors who wrote with the other's
+    inst: list[str]  # shared institutions
+    both_placed: bool  # both name institutions
+    topics: float | None
+    close: bool
+    far: bool
+    unconnected: bool
+
+    def words(self) -> list[str]:
+        """The score's parts in words, as evidence lines show them."""
+        co, inst, topics = sorted(self.co), self.inst, self.topics
+        words = [f"{len(co)} shared co-author{'s' * (len(co) != 1)}" + (f" ({', '.join(co[:3])})" if co else ""),
+                 f"{self.near:.0%} of their co-authors wrote with the other's",
+                 f"shared institution {inst[0]}" if inst else ("different institutions" if self.both_placed else
+                                                              "no institution to compare"),
+                 f"topic similarity {topics:.2f}" if topics is not None else "no topics to compare",
+                 "years close" if self.close else ("years apart" if self.far else "no years to compare")]
+        if self.unconnected:
+            words.insert(2, "unconnected co-author communities")
+        return words
+
+
+def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> Signals:
+    """The score of `a` and `b` being one person, and its parts."""
+    ua, ub = a.union("coauthors"), b.union("coauthors")
+    co = ua & ub
+    if block in co:
+        co = co - {block}
     ia, ib = a.union("institutions"), b.union("institutions")
     inst = sorted(ia & ib)
-    ca, cb = _categories(a), _categories(b)
+    ca, cb = a.categories, b.categories
     topics = _cosine(ca, cb) if ca and cb else None
-    ya = sorted({m.year for m in a.mentions if m.year is not None})
-    yb = sorted({m.year for m in b.mentions if m.year is not None})
+    ya, yb = a.years, b.years
     close = bool(ya and yb and min(abs(x - y) for x in ya for y in yb) <= 3)
-    wa, wb = a.union("coauthors") - {block}, b.union("coauthors") - {block}
-    linked = len(a.union("community") & wb) + len(b.union("community") & wa)
-    near = linked / (len(wa) + len(wb)) if wa or wb else 0.0
-    unconnected = bool(wa and wb and not co and not linked)
+    linked = (a.community & b.ties).bit_count() + (b.community & a.ties).bit_count()
+    near = linked / (a.ties.bit_count() + b.ties.bit_count()) if a.ties or b.ties else 0.0
+    unconnected = bool(a.ties and b.ties and not co and not linked)
     far = bool(ya and yb and not close)
     score = (weights.coauthor * min(len(co), 3) + weights.community * near + weights.year * (close - far)
              - weights.unconnected * unconnected)
@@ -186,15 +254,7 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> tuple[float
         score -= weights.institution / 2
     if topics is not None:
         score += weights.topic * (topics - 0.5)
-    words = [f"{len(co)} shared co-author{'s' * (len(co) != 1)}" + (f" ({', '.join(co[:3])})" if co else ""),
-             f"{near:.0%} of their co-authors wrote with the other's",
-             f"shared institution {inst[0]}" if inst else ("different institutions" if ia and ib else
-                                                          "no institution to compare"),
-             f"topic similarity {topics:.2f}" if topics is not None else "no topics to compare",
-             "years close" if close else ("years apart" if far else "no years to compare")]
-    if unconnected:
-        words.insert(2, "unconnected co-author communities")
-    return round(score, 4), words
+    return Signals(round(score, 4), co, near, inst, bool(ia and ib), topics, close, far, unconnected)
 
 
 def _compatible(a: Cluster, b: Cluster) -> bool:
@@ -290,14 +350,16 @@ def _seed(mentions: list[Mention]) -> list[Cluster]:
 
 
 def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = Weights()) -> list[Identity]:
-    """The people behind one block's mentions, sorted by id."""
+    """The people behind one block's mentions (their communities numbered by the `reach` of these very
+    mentions), sorted by id."""
     distinct = sorted(set(mentions), key=lambda m: (m.key, m.anchor or ""))
     clusters = _seed(distinct)
     _name_bits(clusters)
-    scores: dict[tuple[tuple[str, str], tuple[str, str]], tuple[float, list[str]]] = {}
+    tie(clusters, {b: i for i, b in enumerate(reach(block, (m.coauthors for m in distinct)))})
+    scores: dict[tuple[tuple[str, str], tuple[str, str]], Signals] = {}
     apart: list[tuple[Cluster, Cluster, float, list[str]]] = []
 
-    def score(a: Cluster, b: Cluster) -> tuple[float, list[str]]:
+    def score(a: Cluster, b: Cluster) -> Signals:
         k = (a.key, b.key) if a.key < b.key else (b.key, a.key)
         if k not in scores:
             scores[k] = signals(a, b, block, weights)
@@ -314,7 +376,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
 
     def offer(a: Cluster, b: Cluster) -> None:
         if _compatible(a, b):
-            s, _ = score(a, b)
+            s = score(a, b).score
             if s >= threshold(a, b):
                 lo, hi = (a, b) if a.key < b.key else (b, a)
                 heapq.heappush(heap, (-s, (lo.key, hi.key), id(lo), id(hi), version[id(lo)], version[id(hi)]))
@@ -339,8 +401,8 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
         if lo not in alive or hi not in alive or (version[lo], version[hi]) != (v_lo, v_hi):
             continue  # a pair of clusters that have merged since
         keep, join = alive[lo], alive[hi]
-        s, words = scores[pair]
-        why = f"score {s:.2f} >= {threshold(keep, join):.2f}: {'; '.join(words)}"
+        found = scores[pair]
+        why = f"score {found.score:.2f} >= {threshold(keep, join):.2f}: {'; '.join(found.words())}"
         for name, step in join.steps.items():
             if name not in keep.steps:
                 keep.steps[name] = f"joined {sorted(keep.names)[0]!r}: {why}" if step == "one spelling" else step
@@ -356,8 +418,8 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
     for i, a in enumerate(clusters):
         for b in clusters[i + 1:]:
             if a.bits & b.bits:
-                s, words = score(a, b)
-                apart.append((a, b, s, [_apart(a, b, s, words, weights)]))
+                found = score(a, b)
+                apart.append((a, b, found.score, [_apart(a, b, found.score, found.words(), weights)]))
     return _identities(clusters, apart, weights)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from kg.graph.identity import Identity, Mention, Weights, resolve_block
+from kg.graph.identity import Identity, Mention, Weights, bits, reach, resolve_block
 from kg.graph.ids import author_id, text_key
 from kg.graph.merge import AUTHOR, combine, order_key
 from kg.graph.names import block_key
@@ -65,10 +65,14 @@ def by_block(papers: list[Paper], authors: list[Author]) -> dict[str, list[Menti
     circles: dict[str, set[str]] = {}
     for m in mentions:
         circles.setdefault(block_key(m.name), set()).update(m.coauthors)
-    out: dict[str, list[Mention]] = {}
+    grouped: dict[str, list[Mention]] = {}
     for m in mentions:
-        near = frozenset(b for c in m.coauthors for b in circles.get(c, ())) - m.coauthors
-        out.setdefault(block_key(m.name), []).append(replace(m, community=near))
+        grouped.setdefault(block_key(m.name), []).append(m)
+    out: dict[str, list[Mention]] = {}
+    for block, found in grouped.items():
+        numbers = {b: i for i, b in enumerate(reach(block, (m.coauthors for m in found)))}
+        out[block] = [replace(m, community=bits(numbers, {b for c in m.coauthors for b in circles.get(c, ())}
+                                                - m.coauthors)) for m in found]
     return out
 
 

@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from neo4j import Driver, ManagedTransaction
+from numpy.typing import NDArray
 
-from kg.graph.identity import Identity, Mention, Weights, resolve_block
+from kg.graph.identity import Identity, Mention, Weights, bits, reach, resolve_block
 from kg.graph.ids import author_id, text_key
 from kg.graph.merge import AUTHOR, LATEST_FIGURES, author_order, combine, newest, order_key
 from kg.graph.model import BY_PLURAL
@@ -191,16 +193,25 @@ class CircleTable:
         n = self.index.get(block)
         return n is not None and self.start[n] >= 0
 
-    def numbers(self, blocks: Iterable[str]) -> set[int]:
-        """The numbers of those of `blocks` the table holds."""
-        return {n for b in blocks if (n := self.index.get(b)) is not None}
+    def places(self, blocks: list[str]) -> NDArray[np.int32]:
+        """Each numbered block's place in `blocks`, -1 for the others: what `within` takes."""
+        out = np.full(len(self.names), -1, dtype=np.int32)
+        for i, b in enumerate(blocks):
+            n = self.index.get(b)
+            if n is not None:
+                out[n] = i
+        return out
 
-    def within(self, block: str, among: set[int]) -> frozenset[str]:
-        """The blocks of `block`'s circle whose numbers are `among`."""
+    def within(self, block: str, places: NDArray[np.int32], size: int) -> int:
+        """The blocks of `block`'s circle that `places` (of `size` blocks) places, as bits of their places."""
         n = self.index.get(block)
         if n is None or self.start[n] >= self.end[n]:
-            return frozenset()
-        return frozenset(map(self.names.__getitem__, among.intersection(self.flat[self.start[n]:self.end[n]])))
+            return 0
+        # A view made here and dropped on return: the array grows again in `add`, which a live view forbids.
+        found = places[np.frombuffer(self.flat, dtype=np.int32)[self.start[n]:self.end[n]]]
+        hit = np.zeros(size, dtype=np.bool_)
+        hit[found[found >= 0]] = True
+        return int.from_bytes(np.packbits(hit, bitorder="little").tobytes(), "little")
 
 
 class KnownCircles:
@@ -374,39 +385,38 @@ def block_data(blocks: list[str], given: Blocks) -> BlockData:
         for line in o.get("groups") or []:
             group, paper_id, name_id = line.split("\t")
             pins[(paper_id, name_id)] = f"kg authors {o['kind']} ({o['id']})#{group}"
-    read: list[tuple[str, str, str, str, frozenset[str]]] = []  # (block, spelling id, paper, spelling, co-authors)
-    reach: dict[str, set[str]] = {}  # each block's co-author blocks, over all its mentions
+    read: dict[str, list[tuple[str, str, str, frozenset[str]]]] = {}  # block -> (spelling id, paper, spelling, co-authors)
     for block, name_id, paper in given.found:
         spelling = spelled.get(name_id, name_id)
         own = block_key(spelling)
         coauthors = frozenset(b for b in given.context[paper].blocks if b != own)
-        read.append((block, name_id, paper, spelling, coauthors))
-        reach.setdefault(block, set()).update(coauthors)
-    # A mention's community is only ever compared with the co-authors of its block's other mentions
-    # (kg/graph/identity.py `signals`), so it keeps just those: the same scores, sets a hundredth the size.
-    among = {block: given.circles.numbers(found) for block, found in reach.items()}
-    near_of: dict[tuple[str, str], frozenset[str]] = {}  # (block, co-author block): many mentions share them
-
-    def near(block: str, coauthor: str) -> frozenset[str]:
-        found = near_of.get((block, coauthor))
-        if found is None:
-            found = near_of[(block, coauthor)] = given.circles.within(coauthor, among[block])
-        return found
-
+        read.setdefault(block, []).append((name_id, paper, spelling, coauthors))
     mentions: dict[str, list[Mention]] = {}
-    for block, name_id, paper, spelling, coauthors in read:
-        ctx = given.context[paper]
-        owners: dict[str, str] = {}
-        for gid in ctx.profiles:
-            if gid in page_anchor:
-                key = text_key(profiles[gid].title or "")
-                owners[key] = min(owners.get(key, page_anchor[gid]), page_anchor[gid])
-        community = frozenset().union(*(near(block, c) for c in coauthors)) - coauthors
-        key = text_key(spelling)
-        mentions.setdefault(block, []).append(Mention(
-            paper, spelling, coauthors=coauthors, community=community, topics=frozenset(ctx.topics),
-            institutions=frozenset(ctx.institutions), year=ctx.year, anchor=owners.get(key),
-            closed=key in complete and key in owners, pin=pins.get((paper, name_id))))
+    for block, found in read.items():
+        # A mention's community is only ever compared with the co-authors of its block's other mentions
+        # (kg/graph/identity.py `signals`), so it keeps just those, as bits of the block's reach.
+        order = reach(block, (coauthors for _, _, _, coauthors in found))
+        numbers = {b: i for i, b in enumerate(order)}
+        places = given.circles.places(order)
+        near: dict[str, int] = {}  # co-author block -> its circle's bits: many mentions share them
+        for name_id, paper, spelling, coauthors in found:
+            ctx = given.context[paper]
+            owners: dict[str, str] = {}
+            for gid in ctx.profiles:
+                if gid in page_anchor:
+                    key = text_key(profiles[gid].title or "")
+                    owners[key] = min(owners.get(key, page_anchor[gid]), page_anchor[gid])
+            community = 0
+            for c in coauthors:
+                circle = near.get(c)
+                if circle is None:
+                    circle = near[c] = given.circles.within(c, places, len(order))
+                community |= circle
+            key = text_key(spelling)
+            mentions.setdefault(block, []).append(Mention(
+                paper, spelling, coauthors=coauthors, community=community & ~bits(numbers, coauthors),
+                topics=frozenset(ctx.topics), institutions=frozenset(ctx.institutions), year=ctx.year,
+                anchor=owners.get(key), closed=key in complete and key in owners, pin=pins.get((paper, name_id))))
     return BlockData(mentions, {n: sorted(s, key=order_key) for n, s in spellings.items()}, anchor_figures,
                      page_anchor, {p: given.context[p].lists for p in sorted({p for _, _, p in given.found})})
 
