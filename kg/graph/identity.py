@@ -280,7 +280,10 @@ def _name_bits(clusters: list[Cluster]) -> None:
         near = [j for u, theirs in by_first.items() if len(t) <= 1 or len(u) <= 1 or t.startswith(u)
                 or u.startswith(t) for j in theirs]
         for i in mine:
-            fits[i] = sum(1 << j for j in near if compatible_names(names[i], names[j]))
+            for j in near:  # `near` and compatibility are symmetric: each pair is tried once, from its lower end
+                if j >= i and compatible_names(names[i], names[j]):
+                    fits[i] |= 1 << j
+                    fits[j] |= 1 << i
     for c in clusters:
         c.bits, c.fits = 0, -1
         for n in c.parsed:

@@ -107,7 +107,9 @@ def compatible(a: str, b: str) -> bool:
 
 def compatible_names(x: PersonName, y: PersonName) -> bool:
     """`compatible` of parsed names."""
-    return x.family == y.family and _given_fit(x.given, y.given)
+    if x.family != y.family:
+        return False
+    return _given_fit(x.given, y.given) if x.given <= y.given else _given_fit(y.given, x.given)  # symmetric: one entry
 
 
 @lru_cache(maxsize=1 << 18)  # given names recur in every block: the same pairs come again and again
