@@ -24,8 +24,10 @@ from kg.rdf.sparql_store import Layout, Sync, is_current, rebuild
 from kg.store.authors import (
     BLOCKS_PER_TRANSACTION,
     MENTIONS_PER_CHUNK,
+    CircleTable,
     KnownCircles,
     chunked,
+    read_blocks,
     resolve_authors,
     resolve_chunk,
 )
@@ -356,11 +358,37 @@ def test_chunks_hold_every_block_once_and_bounded_mentions(sizes: list[int]) -> 
         assert len(chunk) == 1 or sum(mentions[b] for b in chunk) <= MENTIONS_PER_CHUNK
 
 
-def circle(known: KnownCircles, block: str) -> list[str]:
-    """`block`'s co-author blocks, as the run holds them."""
-    names = known.table.names
-    found = known.table.within(block, known.table.places(names), len(names))
-    return [b for i, b in enumerate(names) if found >> i & 1]
+def circle(known: KnownCircles | CircleTable, block: str) -> list[str]:
+    """`block`'s co-author blocks, sorted, as the run (or the table) holds them."""
+    table = known.table if isinstance(known, KnownCircles) else known
+    found = table.within(block, table.places(table.names), len(table.names))
+    return sorted(b for i, b in enumerate(table.names) if found >> i & 1)
+
+
+@given(st.lists(st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=6), max_size=40))
+def test_circles_of_papers_are_the_other_blocks_of_each_blocks_papers(papers: list[list[str]]) -> None:
+    want: dict[str, set[str]] = {}
+    for blocks in papers:
+        for b in blocks:
+            want.setdefault(b, set()).update(set(blocks) - {b})
+    table = CircleTable.of_papers(papers)
+    assert {b for b in table.names if b in table} == set(want)
+    assert {b: set(circle(table, b)) for b in want} == want
+
+
+def test_a_run_over_much_of_the_graph_reads_the_circles_as_block_by_block(seeded: neo4j.Driver,
+                                                                            neo4j_settings) -> None:
+    """One pass over the papers gives every block the circle the per-block two-hop read gives it."""
+    records, _, _ = seeded.execute_query("MATCH (a:Author) RETURN collect(DISTINCT a.block) AS blocks",
+                                         database_=neo4j_settings.database)
+    blocks = sorted(records[0]["blocks"])
+    known = KnownCircles()
+    each = CircleTable()
+    with seeded.session(database=neo4j_settings.database) as session:
+        session.execute_read(known.read_all)
+        session.execute_read(read_blocks, blocks, each)  # reads each co-author block's circle by itself
+    assert sorted(b for b in each.names if b in each) == blocks
+    assert {b: circle(known, b) for b in blocks} == {b: circle(each, b) for b in blocks}
 
 
 def test_a_run_reads_circles_again_once_another_load_wrote(db: neo4j.Driver, neo4j_settings,
@@ -383,3 +411,9 @@ def test_a_run_reads_circles_again_once_another_load_wrote(db: neo4j.Driver, neo
     with db.session(database=database) as session:
         session.execute_write(resolve_chunk, ["lee a"], weights(), known)
     assert circle(known, "stone b") == ["lee a", "park c"]
+
+    with db.session(database=database) as session:  # read whole, then kept while only this run writes
+        session.execute_read(known.read_all)
+        table = known.table
+        session.execute_write(resolve_chunk, ["lee a"], weights(), known)
+        assert known.table is table and circle(known, "park c") == ["stone b"]

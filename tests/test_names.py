@@ -113,7 +113,7 @@ DRAWN = st.tuples(  # a mention's paper, name, co-authors, community (as sets) a
 def shares(drawn: list[tuple]) -> tuple[list[float], list[float]]:
     """Each pair's community share as `signals` counts it on bits of the block's reach, and as sets count it
     (a share of the co-authors, the block itself left out, that wrote with the other's co-authors)."""
-    numbers = {b: i for i, b in enumerate(reach("liu y", (frozenset(co) for _, _, co, _, _ in drawn)))}
+    numbers = reach("liu y", (frozenset(co) for _, _, co, _, _ in drawn))
     mentions = [Mention(f"p{paper}", name, coauthors=frozenset(co), community=bits(numbers, near - co), year=year)
                 for paper, name, co, near, year in drawn]
     clusters = [Cluster([m]) for m in mentions]

@@ -126,10 +126,10 @@ class Cluster:
         self.community |= other.community
 
 
-def reach(block: str, coauthors: Iterable[frozenset[str]]) -> list[str]:
-    """The co-author blocks of a block's mentions (each one's `coauthors`), in order: bit i of a mention's
-    community is the i-th."""
-    return sorted(frozenset().union(*coauthors) - {block})
+def reach(block: str, coauthors: Iterable[frozenset[str]]) -> dict[str, int]:
+    """The co-author blocks of a block's mentions (each one's `coauthors`) numbered in sorted order: bit i of
+    a mention's community is the i-th."""
+    return {b: i for i, b in enumerate(sorted(frozenset().union(*coauthors) - {block}))}
 
 
 def bits(numbers: Mapping[str, int], blocks: Iterable[str]) -> int:
@@ -358,7 +358,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
     distinct = sorted(set(mentions), key=lambda m: (m.key, m.anchor or ""))
     clusters = _seed(distinct)
     _name_bits(clusters)
-    tie(clusters, {b: i for i, b in enumerate(reach(block, (m.coauthors for m in distinct)))})
+    tie(clusters, reach(block, (m.coauthors for m in distinct)))
     scores: dict[tuple[tuple[str, str], tuple[str, str]], Signals] = {}
     apart: list[tuple[Cluster, Cluster, float, list[str]]] = []
 

@@ -70,7 +70,7 @@ def by_block(papers: list[Paper], authors: list[Author]) -> dict[str, list[Menti
         grouped.setdefault(block_key(m.name), []).append(m)
     out: dict[str, list[Mention]] = {}
     for block, found in grouped.items():
-        numbers = {b: i for i, b in enumerate(reach(block, (m.coauthors for m in found)))}
+        numbers = reach(block, (m.coauthors for m in found))
         out[block] = [replace(m, community=bits(numbers, {b for c in m.coauthors for b in circles.get(c, ())}
                                                 - m.coauthors)) for m in found]
     return out

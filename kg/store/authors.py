@@ -26,9 +26,12 @@ from kg.graph.merge import AUTHOR, LATEST_FIGURES, author_order, combine, newest
 from kg.graph.model import BY_PLURAL
 from kg.graph.names import block_key
 from kg.ingest.identities import FIGURES, evidence_lines, figures
-from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN
+from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN, TURNS
 
 BLOCKS_PER_TRANSACTION = 200
+# A run whose blocks hold at least this share of all AUTHORED links reads every circle in one pass over the
+# papers first: per block, the two-hop reads of its chunks' co-author blocks cost far more (measured at 1M).
+WHOLE_GRAPH_SHARE = 0.1
 MENTIONS_PER_CHUNK = 5000  # of a chunk of blocks resolved together: its mentions and their communities are held at once
 # Called after each committed transaction with the ids, by label, of the nodes whose triples it changed (every
 # relationship a load writes has one of them as its start or end): kg ingest refreshes the SPARQL store.
@@ -67,6 +70,12 @@ MATCH (:Author {block: block})-[:AUTHORED]->(:Paper)<-[:AUTHORED]-(o:Author)
 WHERE o.block <> block
 RETURN block, collect(DISTINCT o.block) AS circle
 """
+# Every paper's author blocks, for every circle at once (`KnownCircles.read_all`).
+_PAPER_BLOCKS = """
+MATCH (p:Paper)
+RETURN COLLECT { MATCH (p)<-[:AUTHORED]-(a:Author) RETURN DISTINCT a.block } AS blocks
+"""
+_LINKS = "MATCH ()-[r:AUTHORED]->() RETURN count(r) AS links"  # from the count store
 # Papers on every profile page titled as one of the owners.
 _PROFILES = """
 UNWIND $pages AS gid
@@ -213,6 +222,30 @@ class CircleTable:
         hit[found[found >= 0]] = True
         return int.from_bytes(np.packbits(hit, bitorder="little").tobytes(), "little")
 
+    @classmethod
+    def of_papers(cls, papers: Iterable[list[str]]) -> CircleTable:
+        """Every circle, from each paper's distinct author blocks: a block's circle is the other blocks of
+        its papers."""
+        table = cls()
+        flat, sizes = array("i"), array("i")
+        for blocks in papers:
+            flat.extend(table._number(b) for b in blocks)
+            sizes.append(len(blocks))
+        ids, counts = np.frombuffer(flat, dtype=np.int32), np.frombuffer(sizes, dtype=np.int32)
+        starts = np.cumsum(counts) - counts
+        pairs = [np.zeros(0, dtype=np.int64)]
+        for k in np.unique(counts[counts > 1]).tolist():  # papers of k blocks at once: k(k-1) ordered pairs each
+            rows = ids[starts[counts == k][:, None] + np.arange(k)].astype(np.int64)
+            a, b = np.nonzero(~np.eye(k, dtype=np.bool_))
+            pairs.append((rows[:, a] << 32 | rows[:, b]).ravel())
+        keys = np.unique(np.concatenate(pairs))  # sorted: by block, then co-author
+        per = np.bincount(keys >> 32, minlength=len(table.names))
+        end = np.cumsum(per)
+        table.start = array("q", (end - per).tobytes())
+        table.end = array("q", end.tobytes())
+        table.flat = array("i", (keys & 0xFFFFFFFF).astype(np.int32).tobytes())
+        return table
+
 
 class KnownCircles:
     """The circles one resolution run has read so far, kept while no other process writes: resolution
@@ -221,6 +254,12 @@ class KnownCircles:
     def __init__(self) -> None:
         self.table = CircleTable()
         self.turn: int | None = None  # the write lock's turns at this run's last transaction
+
+    def read_all(self, tx: ManagedTransaction) -> None:
+        """Read every circle now, in one pass over the papers, as true at the last turn taken."""
+        turn = tx.run(TURNS).single(strict=True)["turn"]
+        self.table = CircleTable.of_papers(r["blocks"] for r in tx.run(_PAPER_BLOCKS))
+        self.turn = turn
 
     def at(self, turn: int) -> CircleTable:
         """The circles still true at `turn` (this transaction's): all of them when the last turn was this
@@ -395,9 +434,8 @@ def block_data(blocks: list[str], given: Blocks) -> BlockData:
     for block, found in read.items():
         # A mention's community is only ever compared with the co-authors of its block's other mentions
         # (kg/graph/identity.py `signals`), so it keeps just those, as bits of the block's reach.
-        order = reach(block, (coauthors for _, _, _, coauthors in found))
-        numbers = {b: i for i, b in enumerate(order)}
-        places = given.circles.places(order)
+        numbers = reach(block, (coauthors for _, _, _, coauthors in found))
+        places = given.circles.places(list(numbers))
         near: dict[str, int] = {}  # co-author block -> its circle's bits: many mentions share them
         for name_id, paper, spelling, coauthors in found:
             ctx = given.context[paper]
@@ -410,7 +448,7 @@ def block_data(blocks: list[str], given: Blocks) -> BlockData:
             for c in coauthors:
                 circle = near.get(c)
                 if circle is None:
-                    circle = near[c] = given.circles.within(c, places, len(order))
+                    circle = near[c] = given.circles.within(c, places, len(numbers))
                 community |= circle
             key = text_key(spelling)
             mentions.setdefault(block, []).append(Mention(
@@ -613,6 +651,8 @@ def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str],
     known = KnownCircles()  # at 1M a chunk's papers reach thousands of blocks, each block's circle thousands
     with driver.session(database=database) as session:
         sizes = list(_sized(session.run, sorted(set(blocks))))  # all read first: a session runs one query at a time
+        if sum(n for _, n in sizes) >= WHOLE_GRAPH_SHARE * session.run(_LINKS).single(strict=True)["links"]:
+            session.execute_read(known.read_all)
         for chunk in chunked(sizes):
             step = session.execute_write(resolve_chunk, chunk, weights, known)
             found += step.people

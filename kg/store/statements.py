@@ -53,6 +53,7 @@ LATEST_QUERY = set_latest(LABELS["Author"])
 # interleave whole transactions, each reading what the other committed; the count of turns tells a load
 # whether another wrote since its own last transaction.
 TAKE_TURN = "MERGE (l:WriteLock {id: 'kg'}) SET l.turns = coalesce(l.turns, 0) + 1 RETURN l.turns AS turn"
+TURNS = "OPTIONAL MATCH (l:WriteLock {id: 'kg'}) RETURN coalesce(l.turns, 0) AS turn"  # the last turn taken, read only
 AUTHOR_LISTS = """
 UNWIND $ids AS id
 MATCH (:Paper {id: id})-[l:SEEN_IN]->()
