@@ -359,20 +359,19 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
     clusters = _seed(distinct)
     _name_bits(clusters)
     tie(clusters, reach(block, (m.coauthors for m in distinct)))
+    scores: dict[tuple[tuple[str, str], tuple[str, str]], Signals] = {}
     apart: list[tuple[Cluster, Cluster, float, list[str]]] = []
-    # The best pair merges first (score, then content); only pairs of the cluster that grew change, so
-    # the candidates live in a heap and a merge re-weighs that cluster's pairs alone: O(n^2), not O(n^3).
-    alive = {id(c): c for c in clusters}
-    version = dict.fromkeys(alive, 0)  # a cluster's merges so far: a score holds for the versions it weighed
-    scores: dict[tuple[int, int, int, int], Signals] = {}
 
     def score(a: Cluster, b: Cluster) -> Signals:
-        lo, hi = (id(a), id(b)) if a.key < b.key else (id(b), id(a))
-        k = (lo, hi, version[lo], version[hi])
+        k = (a.key, b.key) if a.key < b.key else (b.key, a.key)
         if k not in scores:
             scores[k] = signals(a, b, block, weights)
         return scores[k]
 
+    # The best pair merges first (score, then content); only pairs of the cluster that grew change, so
+    # the candidates live in a heap and a merge re-weighs that cluster's pairs alone: O(n^2), not O(n^3).
+    alive = {id(c): c for c in clusters}
+    version = dict.fromkeys(alive, 0)
     heap: list[tuple[float, tuple[tuple[str, str], tuple[str, str]], int, int, int, int]] = []
 
     def threshold(a: Cluster, b: Cluster) -> float:
@@ -405,7 +404,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
         if lo not in alive or hi not in alive or (version[lo], version[hi]) != (v_lo, v_hi):
             continue  # a pair of clusters that have merged since
         keep, join = alive[lo], alive[hi]
-        found = score(keep, join)
+        found = scores[pair]
         why = f"score {found.score:.2f} >= {threshold(keep, join):.2f}: {'; '.join(found.words())}"
         for name, step in join.steps.items():
             if name not in keep.steps:
