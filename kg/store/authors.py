@@ -239,7 +239,7 @@ class CircleTable:
             a, b = np.nonzero(~np.eye(k, dtype=np.bool_))
             pairs.append((rows[:, a] << 32 | rows[:, b]).ravel())
         keys = np.sort(np.concatenate(pairs))  # by block, then co-author; np.unique hashes, several times slower
-        keys = keys[np.concatenate((keys[:1] >= 0, keys[1:] != keys[:-1]))]
+        keys = keys[np.diff(keys, prepend=-1) != 0]  # each once (keys are never negative)
         per = np.bincount(keys >> 32, minlength=len(table.names))
         end = np.cumsum(per)
         table.start = array("q", (end - per).tobytes())
