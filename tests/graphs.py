@@ -63,7 +63,7 @@ def parsed_nodes(graph: Graph) -> list[str]:
 
 def graph_nodes(db: Db) -> list[str]:
     """The digest lines of the graph's nodes but pages and their saves (which `kg parse` does not print) and the lock."""
-    records = db.query("MATCH (n) WHERE NOT n:Page AND NOT n:Snapshot AND NOT n:WriteLock RETURN labels(n) AS labels, n.id AS id, properties(n) AS props")
+    records = db.query("MATCH (n) WHERE NOT n:Page AND NOT n:Snapshot AND NOT any(l IN labels(n) WHERE l STARTS WITH '__') RETURN labels(n) AS labels, n.id AS id, properties(n) AS props")
     return sorted(canonical(["node", sorted(r["labels"]), r["id"], r["props"]]) for r in records)
 
 

@@ -20,7 +20,7 @@ from kg.store.schema import wipe_graph
 from tests.corpora import Corpus
 
 COUNTS = """
-CALL () { MATCH (n) WHERE NOT n:WriteLock UNWIND labels(n) AS kind RETURN kind, count(*) AS n
+CALL () { MATCH (n) WHERE NOT any(l IN labels(n) WHERE l STARTS WITH '__') UNWIND labels(n) AS kind RETURN kind, count(*) AS n
           UNION ALL MATCH ()-[r]->() RETURN type(r) AS kind, count(*) AS n }
 RETURN kind, n
 """

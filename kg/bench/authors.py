@@ -70,30 +70,75 @@ def identities_corpus(papers: int, seed: int) -> Path:
     return folder
 
 
-def score_graph(ctx: Context, truth: Mapping[tuple[str, str], str]) -> tuple[BCubed, BCubed, int, int]:
-    """(kg's identities, the exact-name baseline, kg's author count, the baseline's) on the loaded graph."""
-    records, _, _ = ctx.driver.execute_query(MENTIONS, database_=ctx.settings.database)
-    resolved = {(r["paper"], r["name"]): r["author"] for r in records}
-    exact = {key: key[1] for key in resolved}
-    return (b_cubed(resolved, truth), b_cubed(exact, truth), len(set(resolved.values())), len(set(exact.values())))
+LATER_LOADS = 3  # the incremental run loads 90% of the pages, then the rest in this many loads
 
 
-def bench_authors(ctx: Context, papers: int = AUTHORS_PAPERS, seed: int = AUTHORS_SEED) -> str:
-    """Load the identities corpus into the wiped bench database and report the B³ figures as Markdown."""
-    folder = identities_corpus(papers, seed)
-    ctx.wipe()
-    subprocess.run([sys.executable, "-m", "kg", "ingest", str(folder / "pages")], env=ctx.env(), check=True,
+def ingest(ctx: Context, files: list[Path]) -> None:
+    """`kg ingest` of `files` into the bench database."""
+    subprocess.run([sys.executable, "-m", "kg", "ingest", *map(str, files)], env=ctx.env(), check=True,
                    stdout=subprocess.DEVNULL)
+
+
+def mentions(ctx: Context) -> dict[tuple[str, str], str]:
+    """Each mention of the loaded graph (paper, spelling id) and the Author it hangs from."""
+    records, _, _ = ctx.driver.execute_query(MENTIONS, database_=ctx.settings.database)
+    return {(r["paper"], r["name"]): r["author"] for r in records}
+
+
+@dataclass(frozen=True)
+class SeedFigures:
+    """One seed's figures: full clustering, the exact-name baseline, incremental loads, and their agreement."""
+
+    seed: int
+    truth: int
+    people: int
+    full: BCubed
+    exact: BCubed
+    incremental: BCubed
+    agreement: BCubed
+    authors: tuple[int, int, int]  # author nodes: full, exact, incremental
+
+
+def measure_seed(ctx: Context, papers: int, seed: int) -> SeedFigures:
+    """Load one identities corpus whole (full clustering, as `--bulk`), then again as 90% and LATER_LOADS
+    more loads (incremental assignment); score both against the truth and against each other."""
+    folder = identities_corpus(papers, seed)
+    files = sorted((folder / "pages").rglob("*.txt"))
     truth = read_truth(folder / TRUTH_FILE)
-    kg, exact, kg_authors, exact_authors = score_graph(ctx, truth)
-    people = len(set(truth.values()))
-    rows = [("kg (identity resolution)", kg, kg_authors), ("exact folded name (baseline)", exact, exact_authors)]
+    ctx.wipe()
+    ingest(ctx, files)
+    full = mentions(ctx)
+    ctx.wipe()
+    first = len(files) * 9 // 10
+    ingest(ctx, files[:first])
+    rest = files[first:]
+    for k in range(LATER_LOADS):
+        ingest(ctx, rest[k::LATER_LOADS])
+    grown = mentions(ctx)
+    exact = {key: key[1] for key in full}
+    return SeedFigures(seed, len(truth), len(set(truth.values())), b_cubed(full, truth), b_cubed(exact, truth),
+                       b_cubed(grown, truth), b_cubed(grown, full),
+                       (len(set(full.values())), len(set(exact.values())), len(set(grown.values()))))
+
+
+def bench_authors(ctx: Context, papers: int = AUTHORS_PAPERS, seeds: tuple[int, ...] = (AUTHORS_SEED,)) -> str:
+    """Measure each seed on the wiped bench database and report the B³ figures as Markdown."""
+    found = [measure_seed(ctx, papers, seed) for seed in seeds]
     lines = [SECTION, "",
-             f"Made by `kg bench --authors --papers {papers}` on `kg synth --papers {papers} --seed {seed} "
-             f"--identities`: {len(truth):,} mentions of {people:,} people, scored on the Author nodes of the "
-             "graph `kg ingest` built.", "",
-             "| authors by | B³ precision | B³ recall | B³ F1 | author nodes |", "|---|---:|---:|---:|---:|"]
-    lines += [f"| {name} | {s.precision:.4f} | {s.recall:.4f} | {s.f1:.4f} | {n:,} |" for name, s, n in rows]
+             f"Made by `kg bench --authors --papers {papers} --seeds {','.join(map(str, seeds))}` on "
+             f"`kg synth --papers {papers} --seed <seed> --identities`. Full: every page in one `kg ingest` (a "
+             "graph with no people yet is clustered in full, as `--bulk` does). Incremental: 90% of the pages, "
+             f"then the rest in {LATER_LOADS} more loads, each assigning its new mentions to the people before "
+             "it. Agreement: B³ of the incremental graph's authors against the full graph's.", "",
+             "| seed | mentions | people | authors by | B³ precision | B³ recall | B³ F1 | author nodes |",
+             "|---:|---:|---:|---|---:|---:|---:|---:|"]
+    for f in found:
+        rows = [("full clustering", f.full, f.authors[0]), ("incremental loads", f.incremental, f.authors[2]),
+                ("exact folded name (baseline)", f.exact, f.authors[1])]
+        lines += [f"| {f.seed} | {f.truth:,} | {f.people:,} | {name} | {s.precision:.4f} | {s.recall:.4f} | "
+                  f"{s.f1:.4f} | {n:,} |" for name, s, n in rows]
+        lines.append(f"| {f.seed} | | | incremental against full (agreement) | {f.agreement.precision:.4f} | "
+                     f"{f.agreement.recall:.4f} | {f.agreement.f1:.4f} | |")
     return "\n".join(lines) + "\n"
 
 
@@ -105,7 +150,7 @@ def with_section(text: str, section: str) -> str:
     return (text.rstrip("\n") + "\n\n" if text.strip() else "") + section
 
 
-def run_authors(papers: int, out: Path, seed: int = AUTHORS_SEED) -> str:
+def run_authors(papers: int, out: Path, seeds: tuple[int, ...] = (AUTHORS_SEED,)) -> str:
     """`kg bench --authors`: measure on the bench server and write the section into `out`."""
     from kg.bench.run import bench_server
     from kg.store.connection import driver
@@ -113,7 +158,7 @@ def run_authors(papers: int, out: Path, seed: int = AUTHORS_SEED) -> str:
     settings = bench_server()
     ctx = Context(Path(), papers, settings, driver(settings))
     try:
-        section = bench_authors(ctx, papers, seed)
+        section = bench_authors(ctx, papers, seeds)
     finally:
         ctx.driver.close()
     out.write_text(with_section(out.read_text() if out.is_file() else "", section))

@@ -55,6 +55,37 @@ def split_cmd(
     print(f"{override}: split into {', '.join(now)}")
 
 
+@app.command("recluster")
+def recluster_cmd(
+    dirty: bool = typer.Option(False, "--dirty", help="The name blocks loads marked for it (a close decision, "
+                               "or grown by half since last clustered)."),
+    every: bool = typer.Option(False, "--all", help="Every name block: the graph `kg ingest --bulk` of the "
+                               "same pages gives, whatever loads came before."),
+) -> None:
+    """Cluster name blocks in full: loads only assign their new mentions to the people already known."""
+    from kg.cli import sparql
+    from kg.console import stage, ticker
+    from kg.ingest.identities import weights
+    from kg.rdf.sparql_store import Sync
+    from kg.store.assign import marked
+    from kg.store.authors import every_block, resolve_authors
+    from kg.store.connection import driver, settings
+
+    if dirty == every:
+        raise _fail(KgError("give --dirty (the marked name blocks) or --all (every one)"))
+    conf = settings()
+    try:
+        with driver(conf) as db, Sync(db, conf.database) as sync:
+            blocks = every_block(db, conf.database) if every else marked(db, conf.database)
+            with stage(f"clustered {len(blocks):,} name blocks", "authors recluster"):
+                people = resolve_authors(db, conf.database, blocks, weights(),
+                                         ticker("clustering name blocks", len(blocks), "authors recluster"), sync)
+    except KgError as exc:
+        raise _fail(exc) from None
+    sparql.report(sync.error)
+    print(f"clustered {len(blocks):,} name blocks: {people:,} people")
+
+
 @app.command("show")
 def show_cmd(author: str = typer.Argument(..., help="An author id or name.")) -> None:
     """An author's spellings and the evidence for each, and the namesakes kept apart."""

@@ -247,6 +247,8 @@ def bench_cmd(
     authors: bool = typer.Option(False, "--authors", help="Only author identity: B³ of the graph's authors on a "
                                  "`kg synth --identities` corpus (--papers, default 1000) beside the exact-name "
                                  "baseline, as the report's author identity section."),
+    seeds: str = typer.Option("1", "--seeds", help="With --authors: the `kg synth --identities` seeds to measure, "
+                              "comma-separated (each a corpus of --papers)."),
     grow_seed: int | None = typer.Option(None, "--grow-seed", min=2, help="The seed of the `kg synth` corpus "
                                          "whose pages the grow step adds (default 2); a graph grown before "
                                          "needs another."),
@@ -263,7 +265,11 @@ def bench_cmd(
     if authors:
         from kg.bench.authors import AUTHORS_PAPERS, run_authors
 
-        section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output)
+        try:
+            chosen = tuple(int(s) for s in seeds.split(","))
+        except ValueError:
+            raise fail(f"--seeds {seeds!r}: give whole numbers separated by commas, such as 1,2,3") from None
+        section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output, chosen)
         print(section, end="")
         print(f"wrote {output}")
         return

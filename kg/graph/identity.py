@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -257,7 +257,7 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> Signals:
     return Signals(round(score, 4), co, near, inst, bool(ia and ib), topics, close, far, unconnected)
 
 
-def _compatible(a: Cluster, b: Cluster) -> bool:
+def compatible(a: Cluster, b: Cluster) -> bool:
     if a.pin and b.pin and a.pin != b.pin:
         return False  # a user kept them apart
     if a.closed or b.closed:
@@ -267,7 +267,7 @@ def _compatible(a: Cluster, b: Cluster) -> bool:
     return not (a.bits & ~b.fits or b.bits & ~a.fits)  # every name of one compatible with every name of the other
 
 
-def _name_bits(clusters: list[Cluster]) -> None:
+def name_bits(clusters: list[Cluster]) -> None:
     """Number the block's parsed names; give each cluster its names' bits and the bits of the names compatible
     with all of them, so a pair's names are compared by two ANDs."""
     names = sorted({n for c in clusters for n in c.parsed}, key=lambda n: (n.family, n.given))
@@ -291,7 +291,7 @@ def _name_bits(clusters: list[Cluster]) -> None:
             c.fits &= fits[index[n]]
 
 
-def _seed(mentions: list[Mention]) -> list[Cluster]:
+def seed(mentions: list[Mention]) -> list[Cluster]:
     """Starting clusters: one per mention, joined when they share a spelling and a co-author, or a profile
     page's owner (and a compatible name beside the owner on one of their papers)."""
     parent = list(range(len(mentions)))
@@ -356,11 +356,40 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
     """The people behind one block's mentions (their communities numbered by the `reach` of these very
     mentions), sorted by id."""
     distinct = sorted(set(mentions), key=lambda m: (m.key, m.anchor or ""))
-    clusters = _seed(distinct)
-    _name_bits(clusters)
+    clusters = seed(distinct)
+    name_bits(clusters)
     tie(clusters, reach(block, (m.coauthors for m in distinct)))
-    scores: dict[tuple[tuple[str, str], tuple[str, str]], Signals] = {}
+    scores: Scores = {}
+    clusters = agglomerate(block, clusters, weights, scores=scores)
     apart: list[tuple[Cluster, Cluster, float, list[str]]] = []
+    for i, a in enumerate(clusters):
+        for b in clusters[i + 1:]:
+            if a.bits & b.bits:
+                k = (a.key, b.key) if a.key < b.key else (b.key, a.key)
+                found = scores.get(k) or scores.setdefault(k, signals(a, b, block, weights))
+                apart.append((a, b, found.score, [_apart(a, b, found.score, found.words(), weights)]))
+    return _identities(clusters, apart, weights)
+
+
+def threshold(a: Cluster, b: Cluster, weights: Weights) -> float:
+    """The score two clusters must reach to merge: lower when they share a spelling."""
+    return weights.same_name if a.bits & b.bits else weights.variant
+
+
+def _never(a: Cluster, b: Cluster) -> bool:
+    return False
+
+
+Scores = dict[tuple[tuple[str, str], tuple[str, str]], "Signals"]  # by the pair's cluster keys, lower first
+
+
+def agglomerate(block: str, clusters: list[Cluster], weights: Weights,
+                apart: Callable[[Cluster, Cluster], bool] = _never, scores: Scores | None = None) -> list[Cluster]:
+    """Merge the best-scoring pair of compatible clusters (not kept `apart`) while its score reaches the
+    threshold; the clusters left, in their order. Each cluster's names and ties must be set (`name_bits`, `tie`);
+    scores: where the pairs' scores are kept (by the clusters' keys when first weighed)."""
+    clusters = list(clusters)
+    scores = {} if scores is None else scores
 
     def score(a: Cluster, b: Cluster) -> Signals:
         k = (a.key, b.key) if a.key < b.key else (b.key, a.key)
@@ -374,13 +403,10 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
     version = dict.fromkeys(alive, 0)
     heap: list[tuple[float, tuple[tuple[str, str], tuple[str, str]], int, int, int, int]] = []
 
-    def threshold(a: Cluster, b: Cluster) -> float:
-        return weights.same_name if a.bits & b.bits else weights.variant
-
     def offer(a: Cluster, b: Cluster) -> None:
-        if _compatible(a, b):
+        if compatible(a, b) and not apart(a, b):
             s = score(a, b).score
-            if s >= threshold(a, b):
+            if s >= threshold(a, b, weights):
                 lo, hi = (a, b) if a.key < b.key else (b, a)
                 heapq.heappush(heap, (-s, (lo.key, hi.key), id(lo), id(hi), version[id(lo)], version[id(hi)]))
 
@@ -405,7 +431,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
             continue  # a pair of clusters that have merged since
         keep, join = alive[lo], alive[hi]
         found = scores[pair]
-        why = f"score {found.score:.2f} >= {threshold(keep, join):.2f}: {'; '.join(found.words())}"
+        why = f"score {found.score:.2f} >= {threshold(keep, join, weights):.2f}: {'; '.join(found.words())}"
         for name, step in join.steps.items():
             if name not in keep.steps:
                 keep.steps[name] = f"joined {sorted(keep.names)[0]!r}: {why}" if step == "one spelling" else step
@@ -418,12 +444,7 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
             holding[n][lo] = keep
         for other in fitting(keep):
             offer(*((other, keep) if place[id(other)] < place[lo] else (keep, other)))
-    for i, a in enumerate(clusters):
-        for b in clusters[i + 1:]:
-            if a.bits & b.bits:
-                found = score(a, b)
-                apart.append((a, b, found.score, [_apart(a, b, found.score, found.words(), weights)]))
-    return _identities(clusters, apart, weights)
+    return clusters
 
 
 def _numbers(bits: int) -> Iterator[int]:
@@ -447,12 +468,19 @@ def _apart(a: Cluster, b: Cluster, s: float, words: list[str], weights: Weights)
     return "their other spellings do not agree"
 
 
+def display(c: Cluster) -> str:
+    """A cluster's display name: its fullest spelling."""
+    return min((natural(n) for n in c.names), key=lambda v: (-len(v), v.encode("utf-16-be")))
+
+
+def evidence_of(c: Cluster) -> list[tuple[str, str]]:
+    """Why each of a cluster's spellings is theirs, by spelling."""
+    return [(name, c.steps[name]) for name in sorted(c.names)]
+
+
 def _identities(clusters: list[Cluster], apart: list[tuple[Cluster, Cluster, float, list[str]]],
                 weights: Weights) -> list[Identity]:
     """Each cluster as an Identity with a stable id; clusters sharing a name's id number on from -2."""
-    def display(c: Cluster) -> str:
-        return min((natural(n) for n in c.names), key=lambda v: (-len(v), v.encode("utf-16-be")))
-
     def rank(c: Cluster) -> tuple[bool, int, tuple[str, str]]:
         return not any(m.anchor for m in c.mentions), -len(c.mentions), c.key
 
@@ -469,8 +497,7 @@ def _identities(clusters: list[Cluster], apart: list[tuple[Cluster, Cluster, flo
             notes.setdefault(id(x), []).append(f"{KEPT_APART}{ids[id(y)]}: {why}")
     out = []
     for c in clusters:
-        evidence = [(name, c.steps[name]) for name in sorted(c.names)]
-        evidence += [("", note) for note in sorted(notes.get(id(c), []))]
+        evidence = evidence_of(c) + [("", note) for note in sorted(notes.get(id(c), []))]
         out.append(Identity(ids[id(c)], display(c), tuple(sorted(c.names)), tuple(c.mentions), tuple(evidence),
                             any(m.anchor for m in c.mentions)))
     return sorted(out, key=lambda i: i.id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
 
-PropType = Literal["string", "int", "float", "boolean", "string[]"]  # as neo4j-admin import names them
+PropType = Literal["string", "int", "float", "boolean", "string[]", "int[]"]  # as neo4j-admin import names them
 
 
 class Merge(str, Enum):
@@ -186,7 +186,10 @@ RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
 
 
 # kg's own nodes, never loaded from pages, served or exported: overrides (written by `kg authors merge|split`,
-# read by identity resolution in kg/store/authors.py), which survive every ingest, and the loads' write lock.
+# read by identity resolution in kg/store/authors.py), which survive every ingest; and the labels of kg's
+# internal bookkeeping, named with a leading double underscore as Neo4j migration tools name theirs, which no
+# export, count, answer, digest or guide shows.
+INTERNAL = "__"
 BOOKKEEPING: dict[str, Label] = {label.name: label for label in (
     Label("Override", "overrides", (
         _id('"override-" and a digest of what it decides'),
@@ -196,14 +199,30 @@ BOOKKEEPING: dict[str, Label] = {label.name: label for label in (
              "each group one person"),
         Prop("made", "int", Merge.MAX, "its place among overrides: a later one wins a mention"),
     ), "A user's decision on who is who, applied on every later resolution."),
-    Label("WriteLock", "writelocks", (
+    Label(f"{INTERNAL}WriteLock", "writelocks", (
         _id('always "kg"'),
         Prop("turns", "int", Merge.MAX, "the write transactions of loads so far: one tells from it whether "
              "another wrote since its own last"),
     ), "Every write transaction of a load counts a turn on it first, which holds its write lock until that "
-       "commit, so loads in several processes take turns. Left out of the graph's digest."),
+       "commit, so loads in several processes take turns."),
+    Label(f"{INTERNAL}Summary", "summaries", (
+        _id("the person's Author id"),
+        Prop("block", "string", Merge.MIN, "the person's name block", index=True),
+        Prop("coauthors", "string[]", Merge.UNION, "the name blocks of their co-authors"),
+        Prop("institutions", "string[]", Merge.UNION, "the institutions of their papers"),
+        Prop("categories", "string[]", Merge.UNION, '"<arXiv category>\t<papers>": their papers per category'),
+        Prop("years", "int[]", Merge.UNION, "the years of their papers"),
+        Prop("mentions", "int", Merge.MAX, "the mentions (paper and spelling) taken for them"),
+        Prop("closed", "boolean", Merge.ANY, "a complete profile page lists every paper of theirs"),
+    ), "What a load weighs a new mention against, one per person: kept with the person by every resolution."),
+    Label(f"{INTERNAL}Block", "blocks", (
+        _id("the name block"),
+        Prop("clustered", "int", Merge.MAX, "its mentions when it was last clustered in full"),
+        Prop("dirty", "boolean", Merge.ANY, "a load left a decision to full clustering: `kg authors recluster "
+             "--dirty` takes it", index=True),
+    ), "A name block a load assigned new mentions in: when it was last clustered in full, and whether it "
+       "must be again."),
 )}
-
 # Each label by the name of its rows (`papers` -> Paper).
 BY_PLURAL: dict[str, Label] = {label.plural: label for label in LABELS.values()}
 

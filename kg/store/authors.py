@@ -20,13 +20,16 @@ import numpy as np
 from neo4j import Driver, ManagedTransaction
 from numpy.typing import NDArray
 
+from kg.graph.assign import summarize
 from kg.graph.identity import Identity, Mention, Weights, bits, reach, resolve_block
 from kg.graph.ids import author_id, text_key
 from kg.graph.merge import AUTHOR, LATEST_FIGURES, author_order, combine, newest, order_key
 from kg.graph.model import BY_PLURAL
 from kg.graph.names import block_key
 from kg.ingest.identities import FIGURES, evidence_lines, figures
+from kg.store import summaries as summaries_store
 from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN, TURNS
+from kg.store.summaries import summary_row
 
 BLOCKS_PER_TRANSACTION = 200
 # A run whose blocks hold at least this share of all AUTHORED links reads every circle in one pass over the
@@ -76,6 +79,7 @@ MATCH (p:Paper)
 RETURN COLLECT { MATCH (p)<-[:AUTHORED]-(a:Author) RETURN DISTINCT a.block } AS blocks
 """
 _LINKS = "MATCH ()-[r:AUTHORED]->() RETURN count(r) AS links"  # from the count store
+_ALL_BLOCKS = "MATCH (a:Author) RETURN DISTINCT a.block AS block ORDER BY block"
 # Papers on every profile page titled as one of the owners.
 _PROFILES = """
 UNWIND $pages AS gid
@@ -286,17 +290,20 @@ class Blocks:
 
 @dataclass
 class People:
-    """The rows one resolution writes: Author nodes, AUTHORED links (unnumbered) and PROFILE_OF links."""
+    """The rows one resolution writes: Author nodes, AUTHORED links (unnumbered), PROFILE_OF links and the
+    people's summaries."""
 
     nodes: list[dict[str, Any]]
     links: list[dict[str, Any]]
     profiles: list[dict[str, str]]
+    summaries: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, other: People) -> None:
         """Take `other`'s rows too."""
         self.nodes += other.nodes
         self.links += other.links
         self.profiles += other.profiles
+        self.summaries += other.summaries
 
 
 Link = tuple[str, list[str], Any]  # (author id, spelling ids, position) of one AUTHORED link
@@ -476,6 +483,7 @@ def people(data: BlockData, identities: list[Identity]) -> People:
                       for p, ns in per_paper.items()]
         anchors = {m.anchor for m in identity.mentions if m.anchor}
         out.profiles += [{"from": gid, "to": identity.id} for gid, a in data.page_anchor.items() if a in anchors]
+        out.summaries.append(summary_row(identity.id, block_key(identity.name), summarize(identity)))
     return out
 
 
@@ -486,9 +494,11 @@ def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[
     out = Rewritten()
     rows = People([], [], [])
     changed = []
+    summaries = []
     for block, identities in found.items():
         mine = people(data, identities)
         out.people += len(mine.nodes)
+        summaries += mine.summaries
         if not stored.holds(block, mine):
             changed.append(block)
             rows.add(mine)
@@ -508,6 +518,9 @@ def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[
         tx.run(_PROFILE_OF, rows=rows.profiles).consume()
     if moved:
         tx.run(_POSITION, rows=moved).consume()
+    tx.run(summaries_store.DROP, blocks=list(found), keep=[r["id"] for r in summaries]).consume()
+    tx.run(summaries_store.WRITE, rows=summaries).consume()
+    tx.run(summaries_store.CLUSTERED, blocks=list(found)).consume()
     owned = sorted({g for b in found for a in stored.nodes.get(b, {}) for g in stored.pages[a]}
                    | {r["from"] for r in rows.profiles})
     out.authors.update(latest_figures(tx, owned))
@@ -637,6 +650,12 @@ def _sized(run: Callable[..., Any], blocks: list[str]) -> Iterator[tuple[str, in
         yield from ((b, links[b]) for b in chunk)
 
 
+def sizes(driver: Driver, database: str | None, blocks: list[str]) -> list[tuple[str, int]]:
+    """Each of `blocks` with its AUTHORED links."""
+    with driver.session(database=database) as session:
+        return list(_sized(session.run, blocks))
+
+
 def _chunks(items: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(items), BLOCKS_PER_TRANSACTION):
         yield items[start:start + BLOCKS_PER_TRANSACTION]
@@ -663,3 +682,9 @@ def resolve_authors(driver: Driver, database: str | None, blocks: Iterable[str],
             if tick is not None:
                 tick(done)
     return found
+
+
+def every_block(driver: Driver, database: str | None) -> list[str]:
+    """Every name block of the graph's authors."""
+    records, _, _ = driver.execute_query(_ALL_BLOCKS, database_=database)
+    return [r["block"] for r in records if r["block"] is not None]

@@ -47,12 +47,13 @@ from kg.store.connection import driver, local_settings
 from kg.store.load import Summary
 from kg.store.rows import NODES, PAPER_LINKS, row, sighting_rows, topic_rows
 from kg.store.schema import apply_schema
+from kg.store.summaries import SUMMARY
 
 __all__ = ["ARRAY_DELIMITER", "cells", "node_cells", "rel_cells", "bulk_ingest", "prepared"]
 
 # file stem -> header, from the model; ids live in one ID space per label.
 NODE_FILES = {label.plural: [f"id:ID({label.name})", *(f"{p.name}:{p.type}" for p in label.props[1:]), ":LABEL"]
-              for label in LABELS.values()}
+              for label in (*LABELS.values(), SUMMARY)}
 REL_FILES = {rel.key: [f":START_ID({rel.start})", f":END_ID({rel.end})", *(f"{p.name}:{p.type}" for p in rel.props),
                        ":TYPE"] for rel in RELATIONSHIPS.values()}
 IN_MEMORY = ("institutions", "topics")  # merged by the main process

@@ -35,11 +35,12 @@ from kg.store.authors import (
     places,
     rank,
 )
-from kg.store.bulk_files import BUCKETS, bucket_of, data_file, node_cells, rel_cells, spooled, spools
+from kg.store.bulk_files import BUCKETS, bucket_of, cells, data_file, node_cells, rel_cells, spooled, spools
+from kg.store.summaries import SUMMARY
 
 BLOCKS = "blocks"  # the spools by name block
 LINKS = "links"  # the spools of ranked links by paper
-RESOLVED = ("authors", "authored", "profile_of")  # the CSVs written here, a shard per process
+RESOLVED = ("authors", "authored", "profile_of", SUMMARY.plural)  # the CSVs written here, a shard per process
 
 
 def author_line(values: Mapping[str, Any]) -> bytes:
@@ -140,8 +141,10 @@ def resolve_bucket(folder: Path, k: int, weights: Weights) -> int:
     shard = os.getpid()
     with data_file(folder, "authors", shard).open("a", newline="") as authors_fh, \
             data_file(folder, "profile_of", shard).open("a", newline="") as profiles_fh, \
+            data_file(folder, SUMMARY.plural, shard).open("a", newline="") as summaries_fh, \
             spools(folder, LINKS) as links:
         authors_csv, profiles_csv = csv.writer(authors_fh), csv.writer(profiles_fh)
+        summaries_csv = csv.writer(summaries_fh)
         for chunk in bucket.chunks():
             data = block_data(chunk, bucket.blocks(chunk, _circles))
             rows = people(data, [i for b in chunk for i in resolve_block(b, data.mentions.get(b, []), weights)])
@@ -154,6 +157,7 @@ def resolve_bucket(folder: Path, k: int, weights: Weights) -> int:
                     node.update(bucket.figures[snap])
                 authors_csv.writerow(node_cells("authors", {p.name: node.get(p.name) for p in AUTHOR.props}))
             profiles_csv.writerows(rel_cells("profile_of", r) for r in rows.profiles)
+            summaries_csv.writerows(cells(r.values(), SUMMARY.name) for r in rows.summaries)
             orders: dict[str, dict[str, int]] = {}
             for link in rows.links:
                 paper = link["to"]

@@ -3,7 +3,7 @@
 Two graphs with the same nodes (labels, properties) and relationships (type, ends, properties) have the
 same digest, however and in whatever order they were written; `save` keeps the lines in a file so that
 `diff` can say how two graphs differ. Relationship ends are named by their labels and `id` property.
-The loads' write lock (kg/store/statements.py TAKE_TURN) counts transactions, not content: it is left out.
+kg's bookkeeping (the loads' write lock, the people's summaries: kg/graph/model.py INTERNAL) is left out.
 """
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from typing import Any
 
 import neo4j
 
+from kg.store.statements import DATA_NODE
+
 # Each query streams rows in the order of its `key`; rows with equal keys are sorted by their lines.
-NODES = "MATCH (n) WHERE NOT n:WriteLock RETURN n.id AS key, labels(n) AS labels, properties(n) AS props ORDER BY key"
+NODES = f"MATCH (n) WHERE {DATA_NODE} RETURN n.id AS key, labels(n) AS labels, properties(n) AS props ORDER BY key"
 RELATIONSHIPS = """
 MATCH (s)-[r]->(e)
 RETURN [type(r), s.id, e.id] AS key, type(r) AS type, labels(s) AS start_labels, s.id AS start,

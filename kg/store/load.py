@@ -14,13 +14,13 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
-from kg.console import stage, ticker
+from kg.console import stage
 from kg.errors import PageError
 from kg.graph.merge import current_listing
 from kg.graph.model import BY_PLURAL
 from kg.ingest.identities import weights
 from kg.ingest.pages import Page
-from kg.store import authors
+from kg.store import assign, authors
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
 from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES, TAKE_TURN, UNLIST
@@ -100,6 +100,7 @@ class Loader:
         self.stages = stages  # report each stage's time, and author resolution's progress, on stderr
         self.summary = Summary()
         self.blocks: set[str] = set()  # name blocks of the authors written
+        self.assigned = assign.Assigned()
 
     def load(self, pages: Iterable[Page | PageError]) -> Summary:
         """Load every page, then resolve the authors of the name blocks it touched (kg/store/authors.py);
@@ -114,12 +115,21 @@ class Loader:
             if pending is not None:
                 pending.result()
         if self.blocks:
-            with self._stage(f"found the name blocks to resolve ({len(self.blocks):,} touched)"):
-                blocks = authors.affected(self.driver, self.database, self.blocks)
-            with self._stage(f"resolved the authors ({len(blocks):,} name blocks)"):
-                tick = ticker("resolving the authors, name blocks", len(blocks)) if self.stages else None
-                # on_commit gets the authors merged or split since their batch was committed, and their papers
-                authors.resolve_authors(self.driver, self.database, blocks, weights(), tick, self.on_commit)
+            self.assigned = self.assign()
+        return self.summary
+
+    def assign(self) -> assign.Assigned:
+        """Give the load's new mentions to people (kg/store/assign.py); then cluster in full the blocks marked
+        for it when they hold no more mentions than the load added, so the load's cost still follows its size."""
+        with self._stage("assigned the new mentions"):
+            done = assign.assign_pending(self.driver, self.database, weights(), self.stages, self.on_commit)
+        again = assign.marked(self.driver, self.database)
+        if again:
+            sizes = dict(authors.sizes(self.driver, self.database, again))
+            if sum(sizes.values()) <= max(done.mentions, 1):
+                with self._stage(f"clustered {len(again):,} marked name blocks in full"):
+                    authors.resolve_authors(self.driver, self.database, again, weights(), None, self.on_commit)
+        return done
         return self.summary
 
     def _stage(self, label: str) -> AbstractContextManager[None]:

@@ -12,6 +12,7 @@ from neo4j import Driver
 
 from kg.graph.files import SCHEMA_DIR
 from kg.graph.model import BOOKKEEPING, LABELS
+from kg.store.statements import DECIDED, PENDING
 
 CONSTRAINTS_FILE = SCHEMA_DIR / "constraints.cypher"
 
@@ -27,8 +28,13 @@ def statements() -> list[str]:
         if label.fulltext:
             fields = ", ".join(f"n.{f}" for f in label.fulltext)
             out.append(f"CREATE FULLTEXT INDEX {name}_text IF NOT EXISTS FOR (n:{label.name}) ON EACH [{fields}]")
+    out += [f"CREATE INDEX {rel.lower()}_{PENDING} IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.{PENDING})" for rel in DECIDED]
     return out
 
+
+# What graphs written before the bookkeeping labels took their double underscore still hold: the lock only
+# counts turns, so it goes (the next write transaction takes a new one).
+LEGACY = ("MATCH (l:WriteLock) DETACH DELETE l", "DROP CONSTRAINT writelock_id IF EXISTS")
 
 _NAMED = re.compile(r"CREATE (CONSTRAINT|(?:FULLTEXT )?INDEX) (\w+) ")
 
@@ -58,6 +64,9 @@ def apply_schema(driver: Driver, database: str | None = None) -> int:
     with driver.session(database=database) as session:
         for stmt in stmts:
             session.run(stmt).consume()
+        if session.run("CALL db.labels() YIELD label WHERE label = 'WriteLock' RETURN count(*) AS n").single(strict=True)["n"]:
+            for stmt in LEGACY:
+                session.run(stmt).consume()
         session.run("CALL db.awaitIndexes(3600)").consume()
     return len(stmts)
 

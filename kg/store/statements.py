@@ -6,7 +6,7 @@ pages loaded in any order give the same graph.
 from __future__ import annotations
 
 from kg.graph.merge import cypher
-from kg.graph.model import LABELS, RELATIONSHIPS, Label, Merge, Rel
+from kg.graph.model import BOOKKEEPING, INTERNAL, LABELS, RELATIONSHIPS, Label, Merge, Rel
 
 
 def merge_node(label: Label) -> str:
@@ -16,13 +16,23 @@ def merge_node(label: Label) -> str:
     return f"UNWIND $rows AS row\nMERGE (n:{label.name} {{id: row.id}})\nSET {sets}"
 
 
+# A load's AUTHORED and PROFILE_OF links name authors by spelling: each new one is marked until the load gives
+# it to a person (kg/store/assign.py), so a stopped load's rerun finds what is left to decide.
+PENDING = "pending"
+DECIDED = ("AUTHORED", "PROFILE_OF")
+
+
 def merge_rel(rel: Rel) -> str:
     """`UNWIND $rows` MERGE of `rel` between nodes given by id (`row.from`, `row.to`)."""
     query = (f"UNWIND $rows AS row\nMATCH (s:{rel.start} {{id: row.from}}) MATCH (e:{rel.end} {{id: row.to}})\n"
              f"MERGE (s)-[r:{rel.type}]->(e)")
-    if rel.props:
-        query += "\nSET " + ", ".join(f"r.{p.name} = {cypher(p.merge, f'r.{p.name}', f'row.{p.name}')}"
-                                      for p in rel.props)
+    sets = [f"r.{p.name} = {cypher(p.merge, f'r.{p.name}', f'row.{p.name}')}" for p in rel.props]
+    if rel.type in DECIDED:  # a decided link's place is the load's to number (kg/store/assign.py)
+        placed = [s for p, s in zip(rel.props, sets) if p.merge is Merge.ORDER]
+        sets = [s for s in sets if s not in placed]
+        query += "\nON CREATE SET " + ", ".join([f"r.{PENDING} = true", *placed])
+    if sets:
+        query += "\nSET " + ", ".join(sets)
     return query
 
 
@@ -52,8 +62,11 @@ LATEST_QUERY = set_latest(LABELS["Author"])
 # lock node's write lock is held until commit, so a second process's transaction waits here. Two loads then
 # interleave whole transactions, each reading what the other committed; the count of turns tells a load
 # whether another wrote since its own last transaction.
-TAKE_TURN = "MERGE (l:WriteLock {id: 'kg'}) SET l.turns = coalesce(l.turns, 0) + 1 RETURN l.turns AS turn"
-TURNS = "OPTIONAL MATCH (l:WriteLock {id: 'kg'}) RETURN coalesce(l.turns, 0) AS turn"  # the last turn taken, read only
+LOCK = BOOKKEEPING[f"{INTERNAL}WriteLock"].name
+TAKE_TURN = f"MERGE (l:{LOCK} {{id: 'kg'}}) SET l.turns = coalesce(l.turns, 0) + 1 RETURN l.turns AS turn"
+TURNS = f"OPTIONAL MATCH (l:{LOCK} {{id: 'kg'}}) RETURN coalesce(l.turns, 0) AS turn"  # the last turn taken, read only
+# Nodes of kg's data, not its bookkeeping (kg/graph/model.py INTERNAL): what digests and counts read.
+DATA_NODE = f"NOT any(label IN labels(n) WHERE label STARTS WITH '{INTERNAL}')"
 AUTHOR_LISTS = """
 UNWIND $ids AS id
 MATCH (:Paper {id: id})-[l:SEEN_IN]->()

@@ -1,0 +1,498 @@
+"""After a load, its new mentions are given to people (kg/graph/assign.py), a chunk of name blocks per
+transaction: the cost follows what the load added, not the size of the graph.
+
+The loader marks each AUTHORED and PROFILE_OF link it creates as pending (kg/store/statements.py PENDING):
+a mention names its author by spelling. Here each block's pending mentions are weighed against the people
+of that block, read from their summaries (kg/store/summaries.py), and against each other; a mention that
+fits nobody starts a new person. A block where a decision was close, or that grew by more than REGROWTH
+since it was last clustered in full, is marked for `kg authors recluster --dirty` (kg/store/authors.py).
+The decisions of one load are taken against the people as they stood before it, block by block and in
+sorted order, so page order, batch size and a rerun after a stop do not change them.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction
+
+from kg.console import ticker
+from kg.graph.assign import Assignment, Person, Summary, assign_block
+from kg.graph.identity import Mention, Weights, bits, reach, resolve_block
+from kg.graph.ids import author_id, text_key
+from kg.graph.merge import order_key
+from kg.graph.names import block_key, compatible_names, parse
+from kg.ingest.identities import evidence_lines
+from kg.store.authors import (
+    _WRITE,
+    BLOCKS_PER_TRANSACTION,
+    MENTIONS_PER_CHUNK,
+    CircleTable,
+    Link,
+    OnCommit,
+    Rewritten,
+    _spelling,
+    latest_figures,
+    number,
+    read_blocks,
+    write_blocks,
+)
+from kg.store.statements import PENDING, TAKE_TURN
+from kg.store.summaries import BLOCK, SUMMARY, WRITE, read_summary, summary_row
+
+REGROWTH = 0.5  # a block whose mentions grew by more than this share since its last full clustering is marked
+
+# Every pending mention: the spelling node it hangs from, its spelling ids and its paper.
+_PENDING = f"""
+MATCH (a:Author)-[r:AUTHORED {{{PENDING}: true}}]->(p:Paper)
+RETURN a.block AS block, a.id AS author, coalesce(r.names, [a.id]) AS names, p.id AS paper
+"""
+_STILL = f"""
+UNWIND $links AS l
+MATCH (a:Author {{id: l.author}})-[r:AUTHORED {{{PENDING}: true}}]->(p:Paper {{id: l.paper}})
+RETURN a.block AS block, a.id AS author, coalesce(r.names, [a.id]) AS names, p.id AS paper
+"""
+# Each paper's author blocks: the circles the pending mentions add.
+_PAPER_BLOCKS = """
+UNWIND $papers AS pid
+MATCH (p:Paper {id: pid})
+RETURN pid AS id, COLLECT { MATCH (p)<-[:AUTHORED]-(o:Author) RETURN DISTINCT o.block } AS blocks
+"""
+# Each block's circle as its people's summaries hold it.
+_CIRCLES = f"""
+UNWIND $blocks AS block
+RETURN block, COLLECT {{ MATCH (s:{SUMMARY.name} {{block: block}}) UNWIND s.coauthors AS c RETURN DISTINCT c }} AS circle
+"""
+# Every Author node of the blocks (people and the load's spelling nodes), its summary and profile pages.
+_NODES = f"""
+UNWIND $blocks AS block
+MATCH (a:Author {{block: block}})
+OPTIONAL MATCH (s:{SUMMARY.name} {{id: a.id}})
+RETURN block, a.id AS id, a.name AS name, a.aliases AS aliases, a.evidence AS evidence, s {{.*}} AS summary,
+  COLLECT {{ MATCH (g:Page)-[r:PROFILE_OF]->(a) RETURN [g.id, coalesce(r.{PENDING}, false)] }} AS pages
+"""
+# What a paper says around its names, and its links (pending or not).
+_PAPERS = f"""
+UNWIND $papers AS pid
+MATCH (p:Paper {{id: pid}})
+RETURN pid AS id, p.year AS year,
+  COLLECT {{ MATCH (p)-[:HAS_TOPIC]->(t) RETURN t.id }} AS topics,
+  COLLECT {{ MATCH (p)-[:AFFILIATED_WITH]->(i) RETURN i.id }} AS institutions,
+  COLLECT {{ MATCH (p)<-[:AUTHORED]-(o:Author) RETURN DISTINCT o.block }} AS blocks,
+  COLLECT {{ MATCH (p)-[:SEEN_IN]->(:Snapshot)-[:SNAPSHOT_OF]->(g:Page {{format: 'profile'}})
+            RETURN DISTINCT [g.id, g.title] }} AS profiles,
+  COLLECT {{ MATCH (p)-[l:SEEN_IN]->() RETURN l.authors }} AS lists,
+  COLLECT {{ MATCH (p)<-[r:AUTHORED]-(o:Author)
+            RETURN [o.id, coalesce(r.names, [o.id]), r.position, coalesce(r.{PENDING}, false)] }} AS links
+"""
+_UNLINK = f"""
+UNWIND $links AS l
+MATCH (:Author {{id: l.author}})-[r:AUTHORED {{{PENDING}: true}}]->(:Paper {{id: l.paper}})
+DELETE r
+"""
+_UNOWN = f"""
+UNWIND $ids AS id
+MATCH (:Page)-[r:PROFILE_OF {{{PENDING}: true}}]->(:Author {{id: id}})
+DELETE r
+"""
+# The load's spelling nodes left with no mention: those of its own mentions, now a person's.
+_SWEEP = f"""
+UNWIND $ids AS id
+MATCH (a:Author {{id: id}})
+WHERE NOT EXISTS {{ (a)-[:AUTHORED]->() }} AND NOT EXISTS {{ MATCH (s:{SUMMARY.name} {{id: id}}) }}
+DETACH DELETE a
+RETURN id
+"""
+# The people on a profile page's papers by a spelling of its title: who owns a page a load saw first.
+_OWNERS = f"""
+UNWIND $pages AS gid
+MATCH (g:Page {{id: gid}})
+RETURN gid AS page, g.title AS title, COLLECT {{
+  MATCH (g)<-[:LISTED_ON]-(:Paper)<-[r:AUTHORED]-(a:Author) WHERE r.{PENDING} IS NULL RETURN [a.id, r.names]
+}} AS links
+"""
+_GROW = """
+UNWIND $rows AS row
+MATCH (a:Author {id: row.id})
+SET a.aliases = row.aliases, a.evidence = row.evidence
+"""
+_LINK = """
+UNWIND $links AS row
+MATCH (a:Author {id: row.from}) MATCH (p:Paper {id: row.to})
+CREATE (a)-[:AUTHORED {position: row.position, names: row.names}]->(p)
+"""
+_POSITION = """
+UNWIND $rows AS row
+MATCH (:Author {id: row.from})-[r:AUTHORED]->(:Paper {id: row.to})
+SET r.position = row.position
+"""
+_OWN = """
+UNWIND $rows AS row
+MATCH (g:Page {id: row.from}) MATCH (a:Author {id: row.to})
+MERGE (g)-[:PROFILE_OF]->(a)
+"""
+_MARK = f"""
+UNWIND $rows AS row
+MERGE (b:{BLOCK.name} {{id: row.id}})
+ON CREATE SET b.clustered = row.before, b.dirty = false
+SET b.dirty = b.dirty OR row.unsure OR row.after > b.clustered * (1 + $regrowth)
+"""
+_MARKED = f"MATCH (b:{BLOCK.name} {{dirty: true}}) RETURN b.id AS block ORDER BY block"
+
+
+@dataclass(frozen=True, order=True)
+class Pending:
+    """One pending AUTHORED link: the spelling node, its spelling ids and its paper."""
+
+    block: str
+    author: str
+    names: tuple[str, ...]
+    paper: str
+
+
+@dataclass
+class Assigned:
+    """What the assignment did: mentions given to known people, new people, blocks marked or left over."""
+
+    mentions: int = 0
+    joined: int = 0
+    people: int = 0
+    marked: int = 0
+    clustered: int = 0  # blocks clustered in full: new, or with people no summary describes
+
+
+def pending(driver: Driver, database: str | None) -> list[Pending]:
+    """Every pending mention the graph holds, by block and paper."""
+    records, _, _ = driver.execute_query(_PENDING, database_=database)
+    return sorted(Pending(r["block"], r["author"], tuple(r["names"]), r["paper"]) for r in records)
+
+
+def circles(driver: Driver, database: str | None, found: list[Pending]) -> CircleTable:
+    """The circles of every block the pending mentions' papers name: those the summaries hold, and those
+    the pending papers add."""
+    papers = sorted({p.paper for p in found})
+    around: dict[str, set[str]] = {}
+    with driver.session(database=database) as session:
+        for chunk in _chunks(papers, 2000):
+            for r in session.run(_PAPER_BLOCKS, papers=chunk):
+                for b in r["blocks"]:
+                    around.setdefault(b, set()).update(r["blocks"])
+        table = CircleTable()
+        for chunk in _chunks(sorted(around), BLOCKS_PER_TRANSACTION):
+            for r in session.run(_CIRCLES, blocks=chunk):
+                table.add(r["block"], sorted((set(r["circle"]) | around[r["block"]]) - {r["block"]}))
+    return table
+
+
+def chunks(found: list[Pending]) -> Iterator[list[Pending]]:
+    """The pending mentions by block, at most BLOCKS_PER_TRANSACTION blocks and, but for one block alone,
+    MENTIONS_PER_CHUNK mentions a chunk."""
+    chunk: list[Pending] = []
+    blocks: set[str] = set()
+    for block, group in _by_block(found):
+        if chunk and (len(blocks) == BLOCKS_PER_TRANSACTION or len(chunk) + len(group) > MENTIONS_PER_CHUNK):
+            yield chunk
+            chunk, blocks = [], set()
+        chunk += group
+        blocks.add(block)
+    if chunk:
+        yield chunk
+
+
+def _by_block(found: list[Pending]) -> Iterator[tuple[str, list[Pending]]]:
+    group: list[Pending] = []
+    for p in found:
+        if group and p.block != group[0].block:
+            yield group[0].block, group
+            group = []
+        group.append(p)
+    if group:
+        yield group[0].block, group
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass
+class Node:
+    """An Author node of a chunk's blocks: a person (with a summary) or a load's spelling node."""
+
+    id: str
+    block: str
+    name: str
+    aliases: list[str]
+    evidence: list[str]
+    summary: Summary | None
+    pages: list[str]  # its profile pages, decided
+    pending_pages: list[str]
+
+
+@dataclass
+class Paper:
+    """A pending mention's paper: what it says around its names, and its links."""
+
+    year: int | None
+    topics: frozenset[str]
+    institutions: frozenset[str]
+    blocks: list[str]
+    profiles: dict[str, str]  # page id -> title
+    lists: list[list[str]]
+    links: list[tuple[str, list[str], Any, bool]]  # (author, spelling ids, position, pending)
+
+    def decided(self) -> list[Link]:
+        """Its links that are people's."""
+        return [(a, names, at) for a, names, at, waiting in self.links if not waiting]
+
+
+def assign_chunk(tx: ManagedTransaction, given: list[Pending], table: CircleTable, weights: Weights) -> tuple[Rewritten, Assigned]:
+    """Give one chunk's pending mentions to people in `tx`; what changed."""
+    tx.run(TAKE_TURN).consume()
+    found = [Pending(r["block"], r["author"], tuple(r["names"]), r["paper"]) for r in tx.run(
+        _STILL, links=[{"author": p.author, "paper": p.paper} for p in given])]  # another load may have taken some
+    out, done = Rewritten(), Assigned()
+    if not found:
+        return out, done
+    nodes: dict[str, list[Node]] = {}
+    for r in tx.run(_NODES, blocks=sorted({p.block for p in found})):
+        pages = [(g, bool(w)) for g, w in r["pages"]]
+        nodes.setdefault(r["block"], []).append(Node(
+            r["id"], r["block"], r["name"], r["aliases"] or [r["name"]], r["evidence"] or [],
+            read_summary(r["summary"]) if r["summary"] else None,
+            sorted(g for g, w in pages if not w), sorted(g for g, w in pages if w)))
+    # A block with no person yet, or with people no summary describes (resolved before summaries were kept),
+    # is clustered in full: all its mentions are the load's, or it has no summaries to weigh them against.
+    full = sorted(b for b, group in nodes.items()
+                  if not any(n.summary for n in group) or any(n.evidence and not n.summary for n in group))
+    found = [p for p in found if p.block not in full]
+    if found:
+        _assign(tx, found, {b: g for b, g in nodes.items() if b not in full}, table, weights, out, done)
+    if full:  # after the assigned links are written, so the papers are numbered with them
+        data, stored = read_blocks(tx, full, table)
+        clustered = write_blocks(tx, data, {b: resolve_block(b, data.mentions.get(b, []), weights) for b in full},
+                                 stored)
+        out.people += clustered.people
+        out.authors |= clustered.authors
+        out.papers |= clustered.papers
+        out.pages |= clustered.pages
+        done.people += clustered.people
+        done.mentions += sum(len(data.mentions.get(b, [])) for b in full)
+        done.clustered += len(full)
+    return out, done
+
+
+def _assign(tx: ManagedTransaction, found: list[Pending], nodes: dict[str, list[Node]], table: CircleTable,
+            weights: Weights, out: Rewritten, done: Assigned) -> None:
+    """Give the pending mentions of blocks with people to them or to new people, and write it."""
+    papers = {r["id"]: Paper(r["year"], frozenset(r["topics"]), frozenset(r["institutions"]), r["blocks"],
+                             dict(map(tuple, r["profiles"])), r["lists"], [tuple(x) for x in r["links"]])
+              for r in tx.run(_PAPERS, papers=sorted({p.paper for p in found}))}
+    spellings: dict[str, set[str]] = {}
+    for block_nodes in nodes.values():
+        for n in block_nodes:
+            for s in n.aliases:
+                spellings.setdefault(author_id(s), set()).add(s)
+    spelled = {n: _spelling(sorted(s)) for n, s in spellings.items()}
+    owners = _owners(tx, nodes, spelled)
+    rows = _Rows()
+    for block, group in _by_block(found):
+        mentions = _mentions(group, papers, spelled)
+        decision = _decide(block, nodes.get(block, []), mentions, papers, table, weights, owners)
+        rows.add(block, nodes.get(block, []), decision, spellings, owners)
+        done.mentions += len(mentions)
+        done.joined += sum(len(m) for m in decision.taken.values())
+        done.people += len(decision.new)
+        done.marked += decision.unsure
+    _write(tx, rows, found, papers, nodes, out)
+
+
+def _owners(tx: ManagedTransaction, nodes: dict[str, list[Node]], spelled: dict[str, str]) -> dict[str, str]:
+    """The person who owns each profile page the load linked and no person owns yet: the one the most of its
+    papers name by a spelling of its title (a page whose owner's mentions are all new has none yet)."""
+    owned = {g for group in nodes.values() for n in group for g in n.pages}
+    persons = {n.id for group in nodes.values() for n in group if n.summary is not None}
+    waiting = sorted({g for group in nodes.values() for n in group for g in n.pending_pages} - owned)
+    out = {}
+    for r in tx.run(_OWNERS, pages=waiting):
+        key = text_key(r["title"] or "")
+        counts: dict[str, int] = {}
+        for a, names in r["links"]:
+            if a in persons and any(text_key(spelled.get(n, "")) == key for n in names or [a]):
+                counts[a] = counts.get(a, 0) + 1
+        if counts:
+            out[r["page"]] = min(counts, key=lambda a: (-counts[a], a))
+    return out
+
+
+def _mentions(group: list[Pending], papers: dict[str, Paper], spelled: dict[str, str]) -> list[Mention]:
+    """The new mentions of one block's pending links: each spelling id on each paper that no person's
+    link on that paper already names."""
+    out = []
+    for p in group:
+        paper = papers[p.paper]
+        named = {n for _, names, _ in paper.decided() for n in names}
+        for name_id in p.names:
+            if name_id in named:
+                continue  # a re-save of a mention a person already holds
+            spelling = spelled.get(name_id, name_id)
+            own = block_key(spelling)
+            key = text_key(spelling)
+            anchor = min((g for g, title in paper.profiles.items() if text_key(title or "") == key), default=None)
+            out.append(Mention(p.paper, spelling, coauthors=frozenset(b for b in paper.blocks if b != own),
+                               topics=paper.topics, institutions=paper.institutions, year=paper.year, anchor=anchor))
+    return out
+
+
+def _decide(block: str, block_nodes: list[Node], mentions: list[Mention], papers: dict[str, Paper],
+            table: CircleTable, weights: Weights, owners: dict[str, str]) -> Assignment:
+    """One block's decision: its people that a new mention's names or profile page make candidates, the
+    communities numbered over the reach of both, and the mentions assigned."""
+    wanted = {parse(m.name) for m in mentions}
+    anchors = {m.anchor for m in mentions if m.anchor}
+    on: dict[str, set[str]] = {}
+    for paper_id in {m.paper for m in mentions}:
+        for a, _, _ in papers[paper_id].decided():
+            on.setdefault(a, set()).add(paper_id)
+    candidates = []
+    for n in block_nodes:
+        if n.summary is None:
+            continue  # the load's own spelling node
+        pages = {*n.pages, *(g for g, a in owners.items() if a == n.id)}
+        if anchors & pages or any(compatible_names(parse(s), w) for s in n.aliases for w in wanted):
+            candidates.append(Person(n.id, tuple(sorted(n.aliases)), n.summary, frozenset(pages),
+                                     frozenset(on.get(n.id, ()))))
+    numbers = reach(block, [*(m.coauthors for m in mentions), *(p.summary.coauthors for p in candidates)])
+    places = table.places(list(numbers))
+    near: dict[str, int] = {}
+
+    def circle(c: str) -> int:
+        if c not in near:
+            near[c] = table.within(c, places, len(numbers))
+        return near[c]
+
+    placed = []
+    for m in mentions:
+        around = 0
+        for c in m.coauthors:
+            around |= circle(c)
+        placed.append(Mention(m.paper, m.name, m.coauthors, around & ~bits(numbers, m.coauthors), m.topics,
+                              m.institutions, m.year, m.anchor))
+    met = sorted({c for m in mentions for c in m.coauthors if c in numbers})
+    community = {}  # a person's co-authors meet those of `met` whose circles hold one of them
+    for p in candidates:
+        ties = bits(numbers, p.summary.coauthors)
+        community[p.id] = bits(numbers, [c for c in met if circle(c) & ties])
+    return assign_block(block, candidates, placed, weights, community, numbers,
+                        taken=[n.id for n in block_nodes if n.summary is not None])
+
+
+@dataclass
+class _Rows:
+    """What one chunk writes."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)  # new people
+    grown: list[dict[str, Any]] = field(default_factory=list)  # known people with new spellings or evidence
+    links: list[dict[str, Any]] = field(default_factory=list)
+    profiles: list[dict[str, str]] = field(default_factory=list)
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    changed: set[str] = field(default_factory=set)  # people written
+
+    def add(self, block: str, block_nodes: list[Node], decision: Assignment, spellings: dict[str, set[str]],
+            owners: dict[str, str]) -> None:
+        """Take one block's decision."""
+        by_id = {n.id: n for n in block_nodes}
+        owned = {g for n in block_nodes for g in n.pages}
+        for pid, taken in decision.taken.items():
+            node = by_id[pid]
+            names = {author_id(m.name) for m in taken}
+            aliases = sorted({*node.aliases, *(s for n in names for s in spellings.get(n, ()))}, key=order_key)
+            evidence = sorted({*node.evidence, *(f"{s}\t{why}" for s, why in decision.steps.get(pid, []))})
+            if aliases != node.aliases or evidence != sorted(node.evidence):
+                self.grown.append({"id": pid, "aliases": aliases, "evidence": evidence})
+            self._link(pid, taken, owned)
+            self.summaries.append(summary_row(pid, node.block, decision.summaries[pid]))
+            self.changed.add(pid)
+        for identity in decision.new:
+            names = {author_id(m.name) for m in identity.mentions}
+            self.nodes.append({"id": identity.id, "name": identity.name, "block": block_key(identity.name),
+                               "aliases": sorted({s for n in names for s in spellings.get(n, {n})}, key=order_key),
+                               "evidence": evidence_lines(identity)})
+            self._link(identity.id, list(identity.mentions), owned)
+            self.summaries.append(summary_row(identity.id, block_key(identity.name), Summary().add(identity.mentions)))
+            self.changed.add(identity.id)
+        for g, owner in sorted(owners.items()):
+            if by_id.get(owner) is not None:
+                self.profiles.append({"from": g, "to": owner})
+        before = sum(n.summary.mentions for n in block_nodes if n.summary is not None)
+        self.marks.append({"id": block, "before": before, "unsure": decision.unsure,
+                           "after": before + sum(map(len, decision.taken.values()))
+                           + sum(len(i.mentions) for i in decision.new)})
+
+    def _link(self, person: str, taken: Iterable[Mention], owned: set[str]) -> None:
+        per_paper: dict[str, set[str]] = {}
+        for m in taken:
+            per_paper.setdefault(m.paper, set()).add(author_id(m.name))
+            if m.anchor and m.anchor not in owned:
+                self.profiles.append({"from": m.anchor, "to": person})
+        self.links += [{"from": person, "to": p, "names": sorted(ns), "position": 0} for p, ns in sorted(per_paper.items())]
+
+
+def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: dict[str, Paper],
+           nodes: dict[str, list[Node]], out: Rewritten) -> None:
+    """Write one chunk's decisions: the pending links replaced by the people's, each paper numbered again."""
+    ids = sorted({n.id for group in nodes.values() for n in group})
+    tx.run(_UNLINK, links=[{"author": p.author, "paper": p.paper} for p in found]).consume()
+    tx.run(_UNOWN, ids=ids).consume()
+    swept = {r["id"] for r in tx.run(_SWEEP, ids=sorted({p.author for p in found}))}
+    if rows.nodes:
+        tx.run(_WRITE, nodes=rows.nodes).consume()
+    if rows.grown:
+        tx.run(_GROW, rows=rows.grown).consume()
+    around = {pid: paper.decided() for pid, paper in papers.items()}
+    moved = number({pid: paper.lists for pid, paper in papers.items()}, around, set(), rows.links)
+    tx.run(_LINK, links=rows.links).consume()
+    if moved:
+        tx.run(_POSITION, rows=moved).consume()
+    profiles = sorted({(r["from"], r["to"]) for r in rows.profiles})
+    tx.run(_OWN, rows=[{"from": g, "to": a} for g, a in profiles]).consume()
+    tx.run(WRITE, rows=rows.summaries).consume()
+    tx.run(_MARK, rows=rows.marks, regrowth=REGROWTH).consume()
+    pages = sorted({g for g, _ in profiles} | {g for group in nodes.values() for n in group for g in n.pending_pages})
+    out.authors |= rows.changed | swept | set(latest_figures(tx, pages))
+    out.papers |= set(papers)
+    out.pages |= set(pages)
+    out.people += len(rows.nodes)
+
+
+def assign_pending(driver: Driver, database: str | None, weights: Weights, report: bool = False,
+                   on_commit: OnCommit | None = None) -> Assigned:
+    """Give every pending mention to a person, a transaction per chunk of blocks; what was done. report: the
+    progress on stderr; on_commit: called with the ids whose triples changed after each transaction."""
+    found = pending(driver, database)
+    total = Assigned()
+    if not found:
+        return total
+    tick = ticker("assigning the new mentions", len(found)) if report else None
+    table = circles(driver, database, found)
+    done = 0
+    with driver.session(database=database) as session:
+        for chunk in chunks(found):
+            changed, step = session.execute_write(assign_chunk, chunk, table, weights)
+            for name in ("mentions", "joined", "people", "marked", "clustered"):
+                setattr(total, name, getattr(total, name) + getattr(step, name))
+            total.clustered += step.clustered
+            if on_commit is not None and changed.size():
+                on_commit(changed.ids())
+            done += len(chunk)
+            if tick is not None:
+                tick(done)
+    return total
+
+
+def marked(driver: Driver, database: str | None) -> list[str]:
+    """The blocks marked for full clustering."""
+    records, _, _ = driver.execute_query(_MARKED, database_=database)
+    return [r["block"] for r in records]
