@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from kg.bench.authors import b_cubed
 from kg.ingest.identities import weights
 from kg.ingest.pages import pages
+from kg.ingest.resolve import Resolver
 from kg.store.assign import marked
 from kg.store.authors import every_block, resolve_authors
 from kg.store.digest import diff, graph_digest, save
@@ -20,6 +21,8 @@ from kg.store.load import Loader
 from kg.store.schema import wipe_graph
 from kg.synth.corpus import synthesize
 from kg.synth.identities import TRUTH_FILE, read_truth
+from tests.pages import write
+from tests.test_authors import ABSTRACT, profile
 
 MENTIONS = """
 MATCH (a:Author)-[r:AUTHORED]->(p:Paper)
@@ -105,7 +108,9 @@ class Stop(Exception):
 
 
 def test_a_load_stopped_while_assigning_runs_again_to_the_same_graph(clean_db: neo4j.Driver, corpus: Path,
-                                                                      tmp_path: Path) -> None:
+                                                                      tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kg.store.assign.BLOCKS_PER_TRANSACTION", 10)  # many chunks, to stop between two
     files = files_of(corpus)
     first = len(files) * 7 // 10
     load(clean_db, files[:first])
@@ -115,16 +120,17 @@ def test_a_load_stopped_while_assigning_runs_again_to_the_same_graph(clean_db: n
     wipe_graph(clean_db)
     load(clean_db, files[:first])
     assert save(clean_db, None, tmp_path / "again.txt") == before
-    commits = 0
+    assigned = 0
 
-    def stop_after_assigning(ids: dict[str, list[str]]) -> None:
-        nonlocal commits
-        commits += 1
-        if commits > 3:  # the page batches committed, and at least one chunk of assignment
-            raise Stop
+    def stop_while_assigning(ids: dict[str, list[str]]) -> None:
+        nonlocal assigned
+        if "Snapshot" not in ids:  # a transaction of the assignment, not of the pages
+            assigned += 1
+            if assigned == 2:
+                raise Stop
 
     with pytest.raises(Stop):
-        Loader(clean_db, batch_papers=50, on_commit=stop_after_assigning).load(pages(files[first:]))
+        Loader(clean_db, on_commit=stop_while_assigning).load(pages(files[first:]))
     assert state(clean_db)["pending"] > 0
     load(clean_db, files[first:])
     assert save(clean_db, None, tmp_path / "rerun.txt") == want, diff(tmp_path / "once.txt", tmp_path / "rerun.txt")
@@ -147,3 +153,39 @@ def test_any_sequence_of_loads_reclusters_to_one_load(clean_db: neo4j.Driver, tm
             load(clean_db, chosen)
     resolve_authors(clean_db, None, every_block(clean_db, None), weights())
     assert graph_digest(clean_db) == want
+
+
+# One paper on two profiles: one page writes its second author's given name, the other only the initial.
+FULL = profile("Anna Smith", [
+    ("9.0CVJun 9, 2016", "Optical Flow Without Labels", "Anna Smith, Yuandong Tian, Bob Jones · cmu",
+     ABSTRACT.format("flow")),
+])
+SHORT = profile("Bob Jones", [
+    ("9.0CVJun 9, 2016", "Optical Flow Without Labels", "Anna Smith, Y. Tian, Bob Jones · cmu",
+     ABSTRACT.format("flow")),
+])
+PAPER_AUTHORS = """
+MATCH (p:Paper)<-[r:AUTHORED]-(a:Author)
+RETURN a.id AS id, a.aliases AS aliases, r.position AS position, r.names AS names ORDER BY position
+"""
+
+
+def test_two_spellings_at_one_place_of_a_paper_are_one_author(clean_db: neo4j.Driver, tmp_path: Path) -> None:
+    files = [write(tmp_path, "full.txt", FULL), write(tmp_path, "short.txt", SHORT)]
+    want = [{"id": "a-anna-smith", "aliases": ["Anna Smith"], "position": 0, "names": ["a-anna-smith"]},
+            {"id": "a-yuandong-tian", "aliases": ["Y. Tian", "Yuandong Tian"], "position": 1,
+             "names": ["a-y-tian", "a-yuandong-tian"]},
+            {"id": "a-bob-jones", "aliases": ["Bob Jones"], "position": 2, "names": ["a-bob-jones"]}]
+    for order in ([files], [files[:1], files[1:]], [files[1:], files[:1]]):
+        wipe_graph(clean_db)
+        for part in order:
+            load(clean_db, part)
+        records, _, _ = clean_db.execute_query(PAPER_AUTHORS)
+        assert [r.data() for r in records] == want, order
+        assert state(clean_db) == CLEAN
+    resolver = Resolver()
+    for page in pages(files):
+        for record in page.records:
+            resolver.add(record)
+    [paper] = resolver.graph().papers
+    assert paper.author_ids == ["a-anna-smith", "a-yuandong-tian", "a-bob-jones"]

@@ -46,6 +46,7 @@ class Mention:
     anchor: str | None = None  # the profile page whose owner this mention is
     closed: bool = False  # that profile lists every paper of its owner: no other paper is theirs
     pin: str | None = None  # a user's override ("<why>#<group>"): mentions with one pin are one person
+    also: tuple[str, ...] = ()  # other spellings another page gives at this name's place on the paper
 
     @property
     def key(self) -> tuple[str, str]:
@@ -475,7 +476,13 @@ def display(c: Cluster) -> str:
 
 def evidence_of(c: Cluster) -> list[tuple[str, str]]:
     """Why each of a cluster's spellings is theirs, by spelling."""
-    return [(name, c.steps[name]) for name in sorted(c.names)]
+    placed = {a: m.name for m in c.mentions for a in m.also if a not in c.names}
+    return sorted([(name, c.steps[name]) for name in c.names] + [(a, at_place(name)) for a, name in placed.items()])
+
+
+def at_place(name: str) -> str:
+    """The evidence of a spelling another page gives at `name`'s place on a paper."""
+    return f"another page's spelling at the place of {name!r} on a paper"
 
 
 def _identities(clusters: list[Cluster], apart: list[tuple[Cluster, Cluster, float, list[str]]],

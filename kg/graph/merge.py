@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from kg.graph.model import LABELS, RELATIONSHIPS, Label, Merge
+from kg.graph.names import compatible_names, parse
 from kg.graph.records import Paper, Source
 
 M = TypeVar("M", bound=BaseModel)
@@ -118,6 +119,35 @@ def author_order(lists: Iterable[Sequence[str]]) -> list[str]:
             first[author] = min(first.get(author, place), place)
     chosen = set(best)
     return best + sorted((a for a in first if a not in chosen), key=lambda a: (first[a], a))
+
+
+def same_place(lists: Iterable[Sequence[str]], names: Mapping[str, str]) -> dict[str, str]:
+    """Spelling ids that stand at one place of a paper's author list on one page and at the same place on
+    another page, with compatible `names` (id -> spelling) and neither page listing the other: one author
+    spelled two ways. Each id of such a group but the one kept (its fullest spelling) is mapped to it."""
+    distinct = [list(dict.fromkeys(ids)) for ids in lists if ids]
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for i, a in enumerate(distinct):
+        for b in distinct[i + 1:]:
+            for x, y in zip(a, b):
+                if (x != y and x in names and y in names and x not in b and y not in a
+                        and compatible_names(parse(names[x]), parse(names[y]))):
+                    parent[find(x)] = find(y)
+    groups: dict[str, list[str]] = {}
+    for x in parent:
+        groups.setdefault(find(x), []).append(x)
+    out: dict[str, str] = {}
+    for root, members in groups.items():
+        group = {root, *members}
+        kept = min(group, key=lambda x: (-len(names[x]), order_key(names[x]), x))
+        out.update({x: kept for x in group if x != kept})
+    return out
 
 
 def listings(sources: Iterable[Source]) -> dict[str, Source]:

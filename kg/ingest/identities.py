@@ -8,7 +8,7 @@ from typing import Any
 
 from kg.graph.identity import Identity, Mention, Weights, bits, reach, resolve_block
 from kg.graph.ids import author_id, text_key
-from kg.graph.merge import AUTHOR, combine, order_key
+from kg.graph.merge import AUTHOR, combine, listings, order_key, same_place
 from kg.graph.names import block_key
 from kg.graph.records import Author, Graph, Paper
 from kg.ingest.pages import page_id
@@ -48,12 +48,19 @@ def paper_mentions(paper: Paper, complete: set[str] | frozenset[str] = frozenset
             owners[key] = min(owners.get(key, anchor), anchor)
     names = [spelled.get(i, n) if spelled else n for i, n in zip(paper.author_ids, paper.authors)]
     blocks = [block_key(name) for name in names]
+    moved = same_place((s.authors for s in listings(paper.sources).values()), dict(zip(paper.author_ids, names)))
+    also: dict[str, list[str]] = {}
+    for name_id, kept in sorted(moved.items()):
+        also.setdefault(kept, []).append(spelled.get(name_id, name_id) if spelled else names[paper.author_ids.index(name_id)])
     out = []
-    for name, block in zip(names, blocks):
+    for name_id, name, block in zip(paper.author_ids, names, blocks):
+        if name_id in moved:
+            continue  # another page's spelling of a name kept at its place
         out.append(Mention(paper.id, name, coauthors=frozenset(b for b in blocks if b != block),
                            topics=frozenset(paper.topics), institutions=frozenset(paper.institutions),
                            year=paper.year, anchor=owners.get(text_key(name)),
-                           closed=text_key(name) in complete and text_key(name) in owners))
+                           closed=text_key(name) in complete and text_key(name) in owners,
+                           also=tuple(also.get(name_id, ()))))
     return out
 
 
@@ -109,13 +116,14 @@ def resolve_graph(graph: Graph, weights: Weights = Weights()) -> Graph:
     people: list[Author] = []
     who: dict[tuple[str, str], Author] = {}
     for identity in identities:
-        nids = sorted({author_id(m.name) for m in identity.mentions})
+        nids = sorted({author_id(n) for m in identity.mentions for n in (m.name, *m.also)})
         person = Author(id=identity.id, name=identity.name, block=block_key(identity.name),
                         aliases=sorted({s for n in nids for s in authors[n].aliases}, key=order_key),
                         evidence=evidence_lines(identity), **figures(identity, owner_figures))
         people.append(person)
         for m in identity.mentions:
-            who[m.key] = person
+            for n in (m.name, *m.also):
+                who[(m.paper, author_id(n))] = person
     papers = []
     for paper in graph.papers:
         ids = list(dict.fromkeys(who[(paper.id, a)].id for a in paper.author_ids))

@@ -12,16 +12,16 @@ sorted order, so page order, batch size and a rerun after a stop do not change t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
 from kg.console import ticker
 from kg.graph.assign import Assignment, Person, Summary, assign_block
-from kg.graph.identity import Mention, Weights, bits, reach, resolve_block
+from kg.graph.identity import Mention, Weights, at_place, bits, reach, resolve_block
 from kg.graph.ids import author_id, text_key
-from kg.graph.merge import order_key
+from kg.graph.merge import order_key, same_place
 from kg.graph.names import block_key, compatible_names, parse
 from kg.ingest.identities import evidence_lines
 from kg.store.authors import (
@@ -116,6 +116,11 @@ _GROW = """
 UNWIND $rows AS row
 MATCH (a:Author {id: row.id})
 SET a.aliases = row.aliases, a.evidence = row.evidence
+"""
+_NAME = """
+UNWIND $rows AS row
+MATCH (:Author {id: row.author})-[r:AUTHORED]->(:Paper {id: row.paper})
+SET r.names = COLLECT { UNWIND r.names + [row.name] AS n RETURN DISTINCT n ORDER BY n }
 """
 _LINK = """
 UNWIND $links AS row
@@ -298,9 +303,10 @@ def _assign(tx: ManagedTransaction, found: list[Pending], nodes: dict[str, list[
     owners = _owners(tx, nodes, spelled)
     rows = _Rows()
     for block, group in _by_block(found):
-        mentions = _mentions(group, papers, spelled)
+        mentions, attached = _mentions(group, papers, spelled)
         decision = _decide(block, nodes.get(block, []), mentions, papers, table, weights, owners)
         rows.add(block, nodes.get(block, []), decision, spellings, owners)
+        rows.attach(nodes.get(block, []), attached)
         done.mentions += len(mentions)
         done.joined += sum(len(m) for m in decision.taken.values())
         done.people += len(decision.new)
@@ -326,23 +332,53 @@ def _owners(tx: ManagedTransaction, nodes: dict[str, list[Node]], spelled: dict[
     return out
 
 
-def _mentions(group: list[Pending], papers: dict[str, Paper], spelled: dict[str, str]) -> list[Mention]:
-    """The new mentions of one block's pending links: each spelling id on each paper that no person's
-    link on that paper already names."""
-    out = []
+@dataclass(frozen=True)
+class Attached:
+    """A new spelling of a mention a person already holds: another page's, at its place on the paper."""
+
+    author: str
+    paper: str
+    name_id: str
+    spelling: str
+    beside: str  # the person's spelling at that place
+
+
+def _mentions(group: list[Pending], papers: dict[str, Paper], spelled: dict[str, str]
+              ) -> tuple[list[Mention], list[Attached]]:
+    """The new mentions of one block's pending links (each spelling id on each paper that no person's link
+    on that paper already names), and the spellings that only join one at its place (`same_place`)."""
+    out: list[Mention] = []
+    attached: list[Attached] = []
+    by_paper: dict[str, list[str]] = {}
     for p in group:
-        paper = papers[p.paper]
-        named = {n for _, names, _ in paper.decided() for n in names}
-        for name_id in p.names:
-            if name_id in named:
-                continue  # a re-save of a mention a person already holds
+        by_paper.setdefault(p.paper, []).extend(p.names)
+    for paper_id, waiting in sorted(by_paper.items()):
+        paper = papers[paper_id]
+        holder = {n: a for a, names, _ in paper.decided() for n in names}
+        fresh = sorted(set(waiting) - holder.keys())  # the rest are re-saves of mentions a person holds
+        names = {n: spelled[n] for n in (*fresh, *holder) if n in spelled}
+        kept = same_place(paper.lists, names)
+        groups: dict[str, list[str]] = {}
+        for n in {*fresh, *(h for h in holder if h in kept or h in kept.values())}:
+            groups.setdefault(kept.get(n, n), []).append(n)
+        for root, members in sorted(groups.items()):
+            held = sorted(m for m in members if m in holder)
+            mine = sorted(m for m in members if m not in holder)
+            if held:
+                attached += [Attached(holder[held[0]], paper_id, n, spelled.get(n, n), spelled.get(held[0], held[0]))
+                             for n in mine]
+                continue
+            if not mine:
+                continue
+            name_id = root if root in mine else mine[0]
             spelling = spelled.get(name_id, name_id)
             own = block_key(spelling)
             key = text_key(spelling)
             anchor = min((g for g, title in paper.profiles.items() if text_key(title or "") == key), default=None)
-            out.append(Mention(p.paper, spelling, coauthors=frozenset(b for b in paper.blocks if b != own),
-                               topics=paper.topics, institutions=paper.institutions, year=paper.year, anchor=anchor))
-    return out
+            out.append(Mention(paper_id, spelling, coauthors=frozenset(b for b in paper.blocks if b != own),
+                               topics=paper.topics, institutions=paper.institutions, year=paper.year,
+                               anchor=anchor, also=tuple(spelled.get(n, n) for n in mine if n != name_id)))
+    return out, attached
 
 
 def _decide(block: str, block_nodes: list[Node], mentions: list[Mention], papers: dict[str, Paper],
@@ -377,8 +413,7 @@ def _decide(block: str, block_nodes: list[Node], mentions: list[Mention], papers
         around = 0
         for c in m.coauthors:
             around |= circle(c)
-        placed.append(Mention(m.paper, m.name, m.coauthors, around & ~bits(numbers, m.coauthors), m.topics,
-                              m.institutions, m.year, m.anchor))
+        placed.append(replace(m, community=around & ~bits(numbers, m.coauthors)))
     met = sorted({c for m in mentions for c in m.coauthors if c in numbers})
     community = {}  # a person's co-authors meet those of `met` whose circles hold one of them
     for p in candidates:
@@ -393,12 +428,13 @@ class _Rows:
     """What one chunk writes."""
 
     nodes: list[dict[str, Any]] = field(default_factory=list)  # new people
-    grown: list[dict[str, Any]] = field(default_factory=list)  # known people with new spellings or evidence
+    grown: dict[str, dict[str, Any]] = field(default_factory=dict)  # known people with new spellings or evidence
     links: list[dict[str, Any]] = field(default_factory=list)
     profiles: list[dict[str, str]] = field(default_factory=list)
     summaries: list[dict[str, Any]] = field(default_factory=list)
     marks: list[dict[str, Any]] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)  # people written
+    named: list[dict[str, str]] = field(default_factory=list)  # (author, paper, spelling id) a link also names
 
     def add(self, block: str, block_nodes: list[Node], decision: Assignment, spellings: dict[str, set[str]],
             owners: dict[str, str]) -> None:
@@ -407,16 +443,15 @@ class _Rows:
         owned = {g for n in block_nodes for g in n.pages}
         for pid, taken in decision.taken.items():
             node = by_id[pid]
-            names = {author_id(m.name) for m in taken}
-            aliases = sorted({*node.aliases, *(s for n in names for s in spellings.get(n, ()))}, key=order_key)
-            evidence = sorted({*node.evidence, *(f"{s}\t{why}" for s, why in decision.steps.get(pid, []))})
-            if aliases != node.aliases or evidence != sorted(node.evidence):
-                self.grown.append({"id": pid, "aliases": aliases, "evidence": evidence})
+            names = {author_id(n) for m in taken for n in (m.name, *m.also)}
+            lines = {f"{s}\t{why}" for s, why in decision.steps.get(pid, [])}
+            lines |= {f"{a}\t{at_place(m.name)}" for m in taken for a in m.also if a not in node.aliases}
+            self._grow(node, {s for n in names for s in spellings.get(n, ())}, lines)
             self._link(pid, taken, owned)
             self.summaries.append(summary_row(pid, node.block, decision.summaries[pid]))
             self.changed.add(pid)
         for identity in decision.new:
-            names = {author_id(m.name) for m in identity.mentions}
+            names = {author_id(n) for m in identity.mentions for n in (m.name, *m.also)}
             self.nodes.append({"id": identity.id, "name": identity.name, "block": block_key(identity.name),
                                "aliases": sorted({s for n in names for s in spellings.get(n, {n})}, key=order_key),
                                "evidence": evidence_lines(identity)})
@@ -431,10 +466,27 @@ class _Rows:
                            "after": before + sum(map(len, decision.taken.values()))
                            + sum(len(i.mentions) for i in decision.new)})
 
+    def attach(self, block_nodes: list[Node], attached: list[Attached]) -> None:
+        """Take the spellings that join a mention a person holds: the link names them, the person has them."""
+        by_id = {n.id: n for n in block_nodes}
+        for a in attached:
+            node = by_id.get(a.author)
+            if node is not None:
+                self._grow(node, {a.spelling}, {f"{a.spelling}\t{at_place(a.beside)}"} - set(node.evidence))
+                self.changed.add(a.author)
+            self.named.append({"author": a.author, "paper": a.paper, "name": a.name_id})
+
+    def _grow(self, node: Node, spellings: set[str], lines: set[str]) -> None:
+        row = self.grown.get(node.id) or {"id": node.id, "aliases": node.aliases, "evidence": node.evidence}
+        aliases = sorted({*row["aliases"], *spellings}, key=order_key)
+        evidence = sorted({*row["evidence"], *lines})
+        if aliases != row["aliases"] or evidence != row["evidence"]:
+            self.grown[node.id] = {"id": node.id, "aliases": aliases, "evidence": evidence}
+
     def _link(self, person: str, taken: Iterable[Mention], owned: set[str]) -> None:
         per_paper: dict[str, set[str]] = {}
         for m in taken:
-            per_paper.setdefault(m.paper, set()).add(author_id(m.name))
+            per_paper.setdefault(m.paper, set()).update(author_id(n) for n in (m.name, *m.also))
             if m.anchor and m.anchor not in owned:
                 self.profiles.append({"from": m.anchor, "to": person})
         self.links += [{"from": person, "to": p, "names": sorted(ns), "position": 0} for p, ns in sorted(per_paper.items())]
@@ -450,8 +502,14 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
     if rows.nodes:
         tx.run(_WRITE, nodes=rows.nodes).consume()
     if rows.grown:
-        tx.run(_GROW, rows=rows.grown).consume()
-    around = {pid: paper.decided() for pid, paper in papers.items()}
+        tx.run(_GROW, rows=list(rows.grown.values())).consume()
+    if rows.named:
+        tx.run(_NAME, rows=rows.named).consume()
+    more: dict[tuple[str, str], list[str]] = {}
+    for r in rows.named:
+        more.setdefault((r["author"], r["paper"]), []).append(r["name"])
+    around = {pid: [(a, [*names, *more.get((a, pid), [])], at) for a, names, at in paper.decided()]
+              for pid, paper in papers.items()}
     moved = number({pid: paper.lists for pid, paper in papers.items()}, around, set(), rows.links)
     tx.run(_LINK, links=rows.links).consume()
     if moved:
@@ -483,7 +541,6 @@ def assign_pending(driver: Driver, database: str | None, weights: Weights, repor
             changed, step = session.execute_write(assign_chunk, chunk, table, weights)
             for name in ("mentions", "joined", "people", "marked", "clustered"):
                 setattr(total, name, getattr(total, name) + getattr(step, name))
-            total.clustered += step.clustered
             if on_commit is not None and changed.size():
                 on_commit(changed.ids())
             done += len(chunk)

@@ -23,12 +23,12 @@ from numpy.typing import NDArray
 from kg.graph.assign import summarize
 from kg.graph.identity import Identity, Mention, Weights, bits, reach, resolve_block
 from kg.graph.ids import author_id, text_key
-from kg.graph.merge import AUTHOR, LATEST_FIGURES, author_order, combine, newest, order_key
+from kg.graph.merge import AUTHOR, LATEST_FIGURES, author_order, combine, newest, order_key, same_place
 from kg.graph.model import BY_PLURAL
 from kg.graph.names import block_key
 from kg.ingest.identities import FIGURES, evidence_lines, figures
 from kg.store import summaries as summaries_store
-from kg.store.statements import LATEST_QUERY, OWNER_SAVES, TAKE_TURN, TURNS
+from kg.store.statements import LATEST_QUERY, OWNER_SAVES, PENDING, TAKE_TURN, TURNS
 from kg.store.summaries import summary_row
 
 BLOCKS_PER_TRANSACTION = 200
@@ -100,6 +100,13 @@ MATCH (a:Author {id: id})
 OPTIONAL MATCH (a)-[r:AUTHORED]->()
 OPTIONAL MATCH ()-[q:PROFILE_OF]->(a)
 DELETE r, q
+"""
+# Links a load left pending that full clustering kept as they were: decided now.
+_DECIDED = f"""
+UNWIND $blocks AS block
+MATCH (a:Author {{block: block}})
+CALL (a) {{ MATCH (a)-[r:AUTHORED {{{PENDING}: true}}]->() REMOVE r.{PENDING} }}
+CALL (a) {{ MATCH ()-[r:PROFILE_OF {{{PENDING}: true}}]->(a) REMOVE r.{PENDING} }}
 """
 _WRITE = """
 UNWIND $nodes AS row
@@ -433,7 +440,10 @@ def block_data(blocks: list[str], given: Blocks) -> BlockData:
             group, paper_id, name_id = line.split("\t")
             pins[(paper_id, name_id)] = f"kg authors {o['kind']} ({o['id']})#{group}"
     read: dict[str, list[tuple[str, str, str, frozenset[str]]]] = {}  # block -> (spelling id, paper, spelling, co-authors)
+    also = placed(given.found, given.context, spelled)
     for block, name_id, paper in given.found:
+        if (paper, name_id) in also.moved:
+            continue  # another page's spelling of a name kept at its place
         spelling = spelled.get(name_id, name_id)
         own = block_key(spelling)
         coauthors = frozenset(b for b in given.context[paper].blocks if b != own)
@@ -462,23 +472,48 @@ def block_data(blocks: list[str], given: Blocks) -> BlockData:
             mentions.setdefault(block, []).append(Mention(
                 paper, spelling, coauthors=coauthors, community=community & ~bits(numbers, coauthors),
                 topics=frozenset(ctx.topics), institutions=frozenset(ctx.institutions), year=ctx.year,
-                anchor=owners.get(key), closed=key in complete and key in owners, pin=pins.get((paper, name_id))))
+                anchor=owners.get(key), closed=key in complete and key in owners, pin=pins.get((paper, name_id)),
+                also=also.spellings.get((paper, name_id), ())))
     return BlockData(mentions, {n: sorted(s, key=order_key) for n, s in spellings.items()}, anchor_figures,
                      page_anchor, {p: given.context[p].lists for p in sorted({p for _, _, p in given.found})})
+
+
+@dataclass
+class Placed:
+    """Spellings of one author at one place of a paper, as pages differ (kg/graph/merge.same_place)."""
+
+    moved: set[tuple[str, str]] = field(default_factory=set)  # (paper, spelling id) taken by another's mention
+    spellings: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (paper, kept id) -> the others'
+
+
+def placed(found: Iterable[tuple[str, str, str]], context: dict[str, Context], spelled: dict[str, str]) -> Placed:
+    """For each paper, the spelling ids of `found` (block, spelling id, paper) that stand at another's place."""
+    by_paper: dict[tuple[str, str], list[str]] = {}
+    for block, name_id, paper in found:
+        by_paper.setdefault((paper, block), []).append(name_id)
+    out = Placed()
+    for (paper, _), ids in by_paper.items():
+        if len(ids) < 2:
+            continue
+        kept = same_place(context[paper].lists, {n: spelled.get(n, n) for n in ids})
+        for name_id, to in sorted(kept.items()):
+            out.moved.add((paper, name_id))
+            out.spellings[paper, to] = (*out.spellings.get((paper, to), ()), spelled.get(name_id, name_id))
+    return out
 
 
 def people(data: BlockData, identities: list[Identity]) -> People:
     """The rows of one node per identity, its links (position 0: see `places`) and its profile pages."""
     out = People([], [], [])
     for identity in identities:
-        nids = sorted({author_id(m.name) for m in identity.mentions})
+        nids = sorted({author_id(n) for m in identity.mentions for n in (m.name, *m.also)})
         out.nodes.append({"id": identity.id, "name": identity.name, "block": block_key(identity.name),
                           "aliases": sorted({s for n in nids for s in data.spellings.get(n, [])}, key=order_key),
                           "evidence": evidence_lines(identity),
                           **{k: v for k, v in figures(identity, data.anchor_figures).items() if v is not None}})
         per_paper: dict[str, set[str]] = {}
         for m in identity.mentions:
-            per_paper.setdefault(m.paper, set()).add(author_id(m.name))
+            per_paper.setdefault(m.paper, set()).update(author_id(n) for n in (m.name, *m.also))
         out.links += [{"from": identity.id, "to": p, "names": sorted(ns), "position": 0}
                       for p, ns in per_paper.items()]
         anchors = {m.anchor for m in identity.mentions if m.anchor}
@@ -518,6 +553,7 @@ def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[
         tx.run(_PROFILE_OF, rows=rows.profiles).consume()
     if moved:
         tx.run(_POSITION, rows=moved).consume()
+    tx.run(_DECIDED, blocks=list(found)).consume()
     tx.run(summaries_store.DROP, blocks=list(found), keep=[r["id"] for r in summaries]).consume()
     tx.run(summaries_store.WRITE, rows=summaries).consume()
     tx.run(summaries_store.CLUSTERED, blocks=list(found)).consume()
