@@ -18,6 +18,7 @@ from kg.errors import KgError
 
 ASSET_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
 ASSET_URL = "/graphiql-assets"
+PATH = "/graphql"  # GraphQL's route, where a browser gets GraphiQL
 # file -> (npm package, path inside its tarball, sha384); the page loads the first four, in this order.
 ASSETS: Pins = {
     "react.production.min.js": ("react@18.2.0", "package/umd/react.production.min.js",
