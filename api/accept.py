@@ -33,6 +33,7 @@ def prefers_html(accept: str | None, others: Sequence[str] = ("application/json"
     if not accept or not accept.strip():
         return False
     try:
-        return mimeparse.best_match([HTML, *others], accept.lower()) == HTML
+        best: str = mimeparse.best_match([HTML, *others], accept.lower())
     except (mimeparse.MimeTypeParseException, ValueError):
         return False
+    return best == HTML
