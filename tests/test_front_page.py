@@ -136,3 +136,12 @@ def test_in_chromium_every_link_answers_and_yasgui_shows_rows(site: str, browser
     assert rows == 3  # the example's LIMIT 3
     text = browser.evaluate("document.querySelector('.yasr').innerText")
     assert "name" in text and "with_code" in text, json.dumps(text)
+
+
+def test_yasgui_is_vendored_pinned_and_mit_licensed() -> None:
+    assert sorted(p.name for p in yasgui.ASSET_DIR.iterdir()) == sorted([*yasgui.ASSETS, yasgui.LICENSE])
+    assert yasgui.missing() == []
+    package = json.loads((yasgui.ASSET_DIR / "yasgui.package.json").read_text())
+    assert f"{package['name']}@{package['version']}" == yasgui.VERSION and package["license"] == "MIT"
+    assert (yasgui.ASSET_DIR / yasgui.LICENSE).read_text().startswith("The MIT License")
+    assert "cdn" not in yasgui.page("http://example.org/").lower()
