@@ -2,7 +2,11 @@
 themselves (GraphQL's two media types, SPARQL's many aliases); /resource and /rdf use mimeparse's best_match."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import mimeparse
+
+HTML = "text/html"
 
 
 def ranges(accept: str) -> list[tuple[float, int, str]]:
@@ -21,3 +25,15 @@ def ranges(accept: str) -> list[tuple[float, int, str]]:
             q = 0.0
         out.append((q, order, f"{kind}/{sub}".lower()))
     return out
+
+
+def prefers_html(accept: str | None, others: Sequence[str] = ("application/json",)) -> bool:
+    """Does Accept rank text/html above each of `others` (by mimeparse's best_match; a tie, `*/*` or no Accept
+    goes to them)? A browser's navigation does; API clients, curl and SPARQL clients do not."""
+    if not accept or not accept.strip():
+        return False
+    try:
+        best: str = mimeparse.best_match([HTML, *others], accept.lower())
+    except (mimeparse.MimeTypeParseException, ValueError):
+        return False
+    return best == HTML

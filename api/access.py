@@ -21,13 +21,15 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import graphiql
+from api import front, graphiql, guide, sparql, yasgui
 from api.ops.context import refused
 from kg.rdf.html import STYLE
+from kg.rdf.vocab import base_iri
 from kg.settings import Settings, env_name
 
-# Paths anyone may fetch without the key: GraphiQL's static files (a browser cannot add a header to them).
-OPEN_PREFIXES = (graphiql.ASSET_URL + "/", "/healthz", "/readyz")
+# Paths anyone may fetch without the key: the editors' static files (a browser cannot add a header to them).
+OPEN_PREFIXES = (graphiql.ASSET_URL + "/", yasgui.ASSET_URL + "/", "/healthz", "/readyz")
+EDITORS = (graphiql.PATH, sparql.PATH)  # their pages hold no data: a browser opens them without the key
 REJECTED: Counter[str] = Counter()  # "unauthorized", "rate_limited", "rdf_limited", "rdf_off"
 
 
@@ -46,14 +48,23 @@ def _sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
-PAGE_CSP = ("default-src 'none'; style-src " + _sha256(STYLE) + "; img-src 'self'; base-uri 'none'; "
-            "form-action 'none'; frame-ancestors 'none'")
+# The resource and path pages: their one stylesheet, inline SVG and links; no script, image, font or form.
+PAGE_CSP = ("default-src 'none'; style-src " + _sha256(STYLE) + "; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'")
+GUIDE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"  # Browser styles it
 
 
 def html_csp(path: str) -> str:
-    """The Content-Security-Policy of the HTML page at `path`: GraphiQL's own scripts, or none at all."""
-    if path == "/graphql":
+    """The Content-Security-Policy of the HTML page at `path`: the editors' and the front page's own scripts,
+    or none at all."""
+    if path == graphiql.PATH:
         return graphiql.csp()
+    if path == sparql.PATH:
+        return yasgui.csp(base_iri())
+    if path == front.PATH:
+        return front.csp()
+    if path == guide.GUIDE_PATH:
+        return GUIDE_CSP
     return PAGE_CSP
 
 
@@ -144,7 +155,7 @@ class AccessGuard:
     def refusal(self, scope: Scope) -> JSONResponse | None:
         """A 401 without the key, a 429 above the client's rate; None to let the request through."""
         key = self.policy.api_key
-        if key and not _is_graphiql_page(scope) and not hmac.compare_digest(_bearer(scope).encode(), key.encode()):
+        if key and not _is_editor_page(scope) and not hmac.compare_digest(_bearer(scope).encode(), key.encode()):
             _reject("unauthorized", "key")
             return _error(401, f"this API needs its key: send `Authorization: Bearer <{env_name('api_key')}>`",
                           {"WWW-Authenticate": "Bearer"})
@@ -156,9 +167,9 @@ class AccessGuard:
         return None
 
 
-def _is_graphiql_page(scope: Scope) -> bool:
-    """A browser opening GraphiQL (GET /graphql, no query): the page itself holds no data."""
-    return scope["path"] == "/graphql" and scope["method"] == "GET" and b"query=" not in scope["query_string"]
+def _is_editor_page(scope: Scope) -> bool:
+    """A browser opening GraphiQL or YASGUI (GET /graphql or /sparql, no query): the page holds no data."""
+    return scope["path"] in EDITORS and scope["method"] == "GET" and b"query=" not in scope["query_string"]
 
 
 def check_whole_graph_export(request: Request) -> None:

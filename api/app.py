@@ -1,4 +1,5 @@
-"""The FastAPI app of `kg serve`: GraphQL (and GraphiQL in a browser) at /graphql.
+"""The FastAPI app of `kg serve`: GraphQL (and GraphiQL in a browser) at /graphql, SPARQL (and YASGUI) at
+/sparql, linked data, pictures, and a front page at / linking them.
 
 Configured from the environment: Neo4j as in kg.store.connection.settings(), KG_API_QUERY_TIMEOUT (seconds per
 Cypher query), KG_CORS_ORIGINS (comma-separated origins allowed to call the API from a browser; none by default).
@@ -19,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL as StrawberryASGI
 
-from api import graphiql, guide, linked_data, persisted, pictures, sparql
+from api import front, graphiql, guide, linked_data, persisted, pictures, sparql, yasgui
 from api.access import AccessGuard, Limiter, Policy
 from api.context import Context
 from api.db import Database
@@ -97,14 +98,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="kg", summary="Research literature as a knowledge graph", lifespan=lifespan)
     # Starlette types add_route's endpoint as a request handler; a Route serves an ASGI app like GraphQL too.
-    app.add_route("/graphql", GraphQL(schema, subscription_protocols=()),  # type: ignore[arg-type]
+    app.add_route(graphiql.PATH, GraphQL(schema, subscription_protocols=()),  # type: ignore[arg-type]
                   methods=["GET", "POST"])
     app.include_router(linked_data.router)
     app.include_router(sparql.router)
     app.include_router(guide.router)
     app.include_router(pictures.router)
+    app.include_router(front.router)
     app.add_exception_handler(Busy, busy_response)  # a read that found no slot free: 503 with Retry-After
     app.mount(graphiql.ASSET_URL, StaticFiles(directory=graphiql.ASSET_DIR, check_dir=False), name="graphiql")
+    app.mount(yasgui.ASSET_URL, StaticFiles(directory=yasgui.ASSET_DIR, check_dir=False), name="yasgui")
+    # in a checkout the docs are links into docs/, which StaticFiles follows only when told to
+    app.mount(front.DOCS_URL, StaticFiles(directory=guide.DOCS, check_dir=False, follow_symlink=True), name="docs")
     app.state.access_policy, app.state.access_limiter = Policy.from_settings(kg_settings()), Limiter()
     app.state.compile_queries = kg_settings().compile_queries  # see api/compile.py
     app.add_middleware(AccessGuard, policy=app.state.access_policy, limiter=app.state.access_limiter)

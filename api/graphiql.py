@@ -9,19 +9,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
 
+from api.vendor import Pins, Vendored
+from api.vendor import sri as sri  # tests and maintainers check a file against its pin with it
 from kg.errors import KgError
 
 ASSET_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
 ASSET_URL = "/graphiql-assets"
-NPM_TIMEOUT_S = 300
+PATH = "/graphql"  # GraphQL's route, where a browser gets GraphiQL
 # file -> (npm package, path inside its tarball, sha384); the page loads the first four, in this order.
-ASSETS = {
+ASSETS: Pins = {
     "react.production.min.js": ("react@18.2.0", "package/umd/react.production.min.js",
                                 "tMH8h3BGESGckSAVGZ82T9n90ztNXxvdwvdM6UoR56cYcf+0iGXBliJ29D+wZ/x8"),
     "react-dom.production.min.js": ("react-dom@18.2.0", "package/umd/react-dom.production.min.js",
@@ -38,6 +37,7 @@ ASSETS = {
                          "9JPX1agGTIUB7wtQt2kO3PUO7clmCJp+9e50VMjw1yd8briI77AZnMDBz5VcerBH"),
 }
 PAGE_ASSETS = [name for name in ASSETS if not name.startswith("LICENSE")]
+VENDORED = Vendored("GraphiQL", ASSET_DIR, ASSET_URL, ASSETS)
 EXAMPLE_QUERY = """# kg: papers, authors, repositories and topics. Run with Ctrl-Enter.
 {
   stats { papers authors repos topics }
@@ -70,46 +70,14 @@ def csp() -> str:
             "form-action 'self'; frame-ancestors 'none'")
 
 
-def sri(data: bytes) -> str:
-    """The base64 sha384 digest of `data`, as in an `integrity` attribute."""
-    return base64.b64encode(hashlib.sha384(data).digest()).decode()
-
-
 def missing(directory: Path = ASSET_DIR) -> list[str]:
     """The files not in `directory` with their pinned hash."""
-    return [name for name, (_, _, digest) in ASSETS.items()
-            if not (directory / name).is_file() or sri((directory / name).read_bytes()) != digest]
+    return VENDORED.missing(directory)
 
 
 def refresh(directory: Path = ASSET_DIR) -> list[str]:
     """Maintainers: `npm pack` the pinned packages and write every file that is missing or differs; their names."""
-    names = missing(directory)
-    if names:
-        directory.mkdir(parents=True, exist_ok=True)
-        _fetch_into(directory, names, sorted({ASSETS[n][0] for n in names}))
-    return names
-
-
-def _fetch_into(directory: Path, names: list[str], packages: list[str]) -> None:
-    """`npm pack` `packages` into a temporary folder and write the files `names` from them."""
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            done = subprocess.run(["npm", "pack", "--silent", "--pack-destination", tmp, *packages],
-                                  capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise KgError(f"cannot fetch GraphiQL with npm ({exc}); install Node.js/npm") from None
-        if done.returncode != 0:
-            raise KgError(f"npm pack {' '.join(packages)} failed: {done.stderr.strip()[-300:]}")
-        tarballs = {p.name: p for p in Path(tmp).glob("*.tgz")}
-        for name in names:
-            package, member, digest = ASSETS[name]
-            base, _, version = package.rpartition("@")
-            with tarfile.open(tarballs[f"{base}-{version}.tgz"]) as tar:
-                data = tar.extractfile(member).read()  # type: ignore[union-attr]
-            if sri(data) != digest:
-                raise KgError(f"{package}/{member} from npm has sha384 {sri(data)}, not the pinned {digest}: "
-                              "pin the new hash in api/graphiql.py if the version changed on purpose")
-            (directory / name).write_bytes(data)
+    return VENDORED.refresh(directory)
 
 
 def page(directory: Path = ASSET_DIR) -> str:
@@ -117,10 +85,7 @@ def page(directory: Path = ASSET_DIR) -> str:
     if gone := missing(directory):
         return (f"<!doctype html><title>kg GraphQL</title><p>GraphiQL's files are missing ({', '.join(gone)}): "
                 "reinstall kg, or run <code>python -m api.graphiql</code> from a checkout. POST queries to this URL still work.")
-    tags = "\n".join(
-        f'<link rel="stylesheet" href="{ASSET_URL}/{name}" integrity="sha384-{digest}">' if name.endswith(".css")
-        else f'<script src="{ASSET_URL}/{name}" integrity="sha384-{digest}"></script>'
-        for name, digest in ((n, ASSETS[n][2]) for n in PAGE_ASSETS))
+    tags = VENDORED.tags(PAGE_ASSETS)
     return f"""<!doctype html>
 <html>
 <head>

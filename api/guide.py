@@ -26,9 +26,9 @@ _FENCE = re.compile(r"^```(\S*)\s*$")
 router = APIRouter(tags=["Neo4j Browser guide"])
 
 
-def examples(markdown: str, after: str | None = None) -> list[tuple[str, str]]:
-    """The ```cypher blocks of a markdown text (after the heading `after`, up to the next `## `), each with
-    the paragraph just before it: [(caption, query)]."""
+def examples(markdown: str, after: str | None = None, language: str = "cypher") -> list[tuple[str, str]]:
+    """The ```cypher (or other `language`) blocks of a markdown text (after the heading `after`, up to the next
+    `## `), each with the paragraph just before it: [(caption, query)]."""
     lines = markdown.split("\n")
     if after is not None:
         start = lines.index(after) + 1
@@ -41,7 +41,7 @@ def examples(markdown: str, after: str | None = None) -> list[tuple[str, str]]:
         fence = _FENCE.match(lines[i])
         if fence:
             end = next(j for j in range(i + 1, len(lines)) if lines[j].rstrip() == "```")
-            if fence[1] == "cypher":
+            if fence[1] == language:
                 found.append((" ".join(paragraph), "\n".join(lines[i + 1:end])))
             paragraph = []
             i = end + 1
@@ -95,7 +95,7 @@ def guide() -> str:
 
 @router.get(GUIDE_PATH, summary="A Neo4j Browser guide to the graph (`:play` its URL in Browser)")
 def guide_page() -> HTMLResponse:
-    return HTMLResponse(guide(), headers={**CORS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+    return HTMLResponse(guide(), headers=CORS)  # its Content-Security-Policy is api/access.py's, as every page's
 
 
 @router.options(GUIDE_PATH, include_in_schema=False)

@@ -20,12 +20,14 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.accept import ranges
+from api import yasgui
+from api.accept import prefers_html, ranges
 from kg.settings import env_name, settings
 
+PATH = "/sparql"
 TIMEOUT_ENV = env_name("sparql_timeout")
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # of one serialized answer; a larger one is refused, not sent in part
 WORKERS = 2  # processes answering queries at once
@@ -46,6 +48,7 @@ ACCEPT = {
               "json-ld": "jsonld", "ttl": "turtle", "ntriples": "nt", "n-triples": "nt"},
 }
 DEFAULT = {"results": "json", "graph": "turtle"}
+ANSWER_TYPES = sorted({media for offered in ACCEPT.values() for media in offered if "/" in media})
 
 # SERVICE outside strings, IRIs and comments: federation reaches other servers, which this endpoint never does.
 _SKIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
@@ -278,8 +281,18 @@ async def _query_of(request: Request) -> str:
     return query
 
 
+def wants_editor(request: Request) -> bool:
+    """A browser opening the endpoint: a GET with no query whose Accept prefers HTML to every answer type."""
+    return (request.method == "GET" and "query" not in request.query_params and "update" not in request.query_params
+            and prefers_html(request.headers.get("accept"), ANSWER_TYPES))
+
+
 async def sparql(request: Request) -> Response:
-    """One SPARQL query by the protocol; its answer in the negotiated format."""
+    """One SPARQL query by the protocol, its answer in the negotiated format; or, for a browser, the editor."""
+    if wants_editor(request):
+        from kg.rdf.vocab import base_iri
+
+        return HTMLResponse(yasgui.page(base_iri()), headers={"Vary": "Accept"})
     query = await _query_of(request)
     formats = request.query_params.getlist("format")  # SPARQLWrapper sends its own names and media types
     timeout = settings().sparql_timeout
@@ -291,7 +304,7 @@ async def sparql(request: Request) -> Response:
                     headers={"Vary": "Accept"})
 
 
-router.add_api_route("/sparql", sparql, methods=["GET", "POST"], summary="SPARQL 1.1 Protocol (read-only)",
+router.add_api_route(PATH, sparql, methods=["GET", "POST"], summary="SPARQL 1.1 Protocol (read-only)",
                      include_in_schema=True)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import httpx
 import neo4j
 import pytest
 
+from api import yasgui
 from api.graphiql import ASSETS, missing, sri
 from kg.store.connection import Settings
 
@@ -48,9 +51,23 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     made = run(sys.executable, "-m", "venv", "--system-site-packages", tmp / "venv", cwd=tmp)
     assert made.returncode == 0, made.stderr
     python = tmp / "venv" / "bin" / "python"
+    share_dependencies(python)
     installed = run(python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", wheel, cwd=tmp)
     assert installed.returncode == 0, installed.stderr
     return tmp / "venv"
+
+
+def share_dependencies(python: Path) -> None:
+    """Let the new venv import kg's dependencies from this interpreter's site-packages: `--system-site-packages`
+    gives it only the base interpreter's, not those of a virtualenv running the tests. The paths go after the
+    venv's own (a .pth file), so kg itself still comes from the wheel."""
+    ours = [*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    if site.ENABLE_USER_SITE:
+        ours.append(site.getusersitepackages())
+    done = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=python.parent)
+    assert done.returncode == 0, done.stderr
+    lines = [path for path in dict.fromkeys(ours) if Path(path).is_dir()]
+    (Path(done.stdout.strip()) / "kg-test-dependencies.pth").write_text("\n".join(lines) + "\n")
 
 
 @pytest.fixture
@@ -138,13 +155,17 @@ def post_when_up(url: str, query: str, server: subprocess.Popen) -> dict:
     pytest.fail("kg serve did not answer in time", pytrace=False)
 
 
-def test_the_wheel_carries_graphiql_with_its_licenses(venv: Path, outside: Path) -> None:
+def test_the_wheel_carries_the_editors_with_their_licenses(venv: Path, outside: Path) -> None:
     site = next((venv / "lib").glob("python3*/site-packages"))
     folder = site / "api" / "static" / "graphiql"
     assert sorted(p.name for p in folder.iterdir()) == sorted(ASSETS)
     assert missing(folder) == []
     # the docs the Browser guide quotes come as files, not as links back into a checkout
     docs = site / "api" / "static" / "docs"
-    assert sorted(p.name for p in docs.iterdir()) == ["cypher.md", "neo4j.md"]
+    assert sorted(p.name for p in docs.iterdir()) == ["cypher.md", "neo4j.md", "sparql.md"]
     assert not any(p.is_symlink() for p in docs.iterdir())
     assert (docs / "cypher.md").read_text() == (ROOT / "docs" / "cypher.md").read_text()
+    # and YASGUI, the SPARQL editor, with its license
+    editor = site / "api" / "static" / "yasgui"
+    assert sorted(p.name for p in editor.iterdir()) == sorted([*yasgui.ASSETS, yasgui.LICENSE])
+    assert yasgui.missing(editor) == []

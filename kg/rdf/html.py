@@ -13,6 +13,7 @@ from kg.rdf.picture import STYLE as PICTURE_STYLE
 from kg.rdf.vocab import RDF, VOCAB_PREFIXES, Iris
 
 _MEMBER = re.compile(re.escape(RDF.iri) + r"_(\d+)\Z")
+LINKED_SCHEMES = ("http://", "https://")  # an IRI of another scheme is shown, not linked
 BASE_STYLE = """body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}td{border-top:1px solid #ddd;padding:.3rem .5rem;vertical-align:top}
 td:first-child{white-space:nowrap;color:#555;width:12rem}code{font-size:90%}a{color:#0645ad}
@@ -47,6 +48,8 @@ class Page:
             return f'<a href="#{escape(fragment)}">{escape(label)}</a>'
         local = self.iris.parse(iri)
         label = self.names.get(iri) or (f"{local[0]} {local[1]}" if local else short(iri))
+        if not local and not iri.startswith(LINKED_SCHEMES):  # javascript:, data: and the like stay text
+            return escape(label)
         href = iri[len(self.iris.base):] if local else iri
         return f'<a href="{escape(href)}">{escape(label)}</a>'
 
@@ -79,13 +82,13 @@ class Page:
                  _table(own)]
         for fragment, members in lists.items():
             items = "".join(f"<li value={n}>{cell}</li>" for n, cell in sorted(members))
-            parts.append(f"<h2 id={escape(fragment)}>{escape(fragment)} (in order)</h2><ol>{items}</ol>")
+            parts.append(f'<h2 id="{escape(fragment)}">{escape(fragment)} (in order)</h2><ol>{items}</ol>')
         for iri, rows in parts_of.items():
             fragment = iri.partition("#")[2]
             if fragment in lists:  # its rdf:type rdf:Seq; the list is shown above
                 continue
             label = self.names.get(iri) or fragment
-            parts.append(f"<h2 id={escape(fragment)}>{escape(label)}</h2>" + _table(rows))
+            parts.append(f'<h2 id="{escape(fragment)}">{escape(label)}</h2>' + _table(rows))
         if incoming:
             parts.append("<h2>Referred to by</h2>" + _table(incoming))
         parts.append("</body></html>")
