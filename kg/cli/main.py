@@ -250,8 +250,8 @@ def bench_cmd(
     seeds: str = typer.Option("1", "--seeds", help="With --authors: the `kg synth --identities` seeds to measure, "
                               "comma-separated (each a corpus of --papers)."),
     grow_seed: int | None = typer.Option(None, "--grow-seed", min=2, help="The seed of the `kg synth` corpus "
-                                         "whose pages the grow step adds (default 2); a graph grown before "
-                                         "needs another."),
+                                         "whose pages the grow step adds first (default 2; its 10% step takes "
+                                         "the next seed); a graph grown before needs another."),
 ) -> None:
     """Measure every figure beside its baseline in the same run; the report goes to a new file, or over
     BENCHMARKS.md with --replace."""
