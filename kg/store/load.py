@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError
@@ -26,6 +26,16 @@ from kg.store.schema import apply_schema
 from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES, TAKE_TURN, UNLIST
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
+
+
+class Ahead(Protocol):
+    """Told what a load will write before each commit (kg/rdf/sparql_store.py's Sync journals it)."""
+
+    def expect(self, touched: dict[str, list[str]]) -> None:
+        """The ids, by label, of the nodes whose triples the transaction may change (as on_commit takes them)."""
+
+    def resolving(self, blocks: list[str]) -> None:
+        """The name blocks author resolution is about to rewrite."""
 
 
 @dataclass
@@ -88,15 +98,23 @@ def current_rows(tx: ManagedTransaction, page_ids: list[str], relisted: set[str]
     return gone, placed
 
 
+def touched(rows: Rows, relisted: set[str]) -> dict[str, list[str]]:
+    """The ids, by label, of the nodes whose triples a batch's transaction may change."""
+    ids = {kind: list(rows.nodes(kind)) for kind in NODE_QUERIES}
+    ids["papers"] = sorted(set(ids["papers"]) | relisted)
+    return {BY_PLURAL[kind].name: node_ids for kind, node_ids in ids.items()}
+
+
 class Loader:
     """Writes pages to Neo4j in batches, parsing the next batch while the last one is written."""
 
     def __init__(self, driver: Driver, database: str | None = None, batch_papers: int = BATCH_PAPERS,
-                 on_commit: authors.OnCommit | None = None, stages: bool = False) -> None:
+                 on_commit: authors.OnCommit | None = None, stages: bool = False, ahead: Ahead | None = None) -> None:
         self.driver = driver
         self.database = database
         self.batch_papers = batch_papers
         self.on_commit = on_commit
+        self.ahead = ahead
         self.stages = stages  # report each stage's time, and author resolution's progress, on stderr
         self.summary = Summary()
         self.blocks: set[str] = set()  # name blocks of the authors written
@@ -118,6 +136,8 @@ class Loader:
                 blocks = authors.affected(self.driver, self.database, self.blocks)
             with self._stage(f"resolved the authors ({len(blocks):,} name blocks)"):
                 tick = ticker("resolving the authors, name blocks", len(blocks)) if self.stages else None
+                if self.ahead is not None:
+                    self.ahead.resolving(blocks)
                 # on_commit gets the authors merged or split since their batch was committed, and their papers
                 authors.resolve_authors(self.driver, self.database, blocks, weights(), tick, self.on_commit)
         return self.summary
@@ -159,12 +179,17 @@ class Loader:
 
     def _commit(self, rows: Rows) -> None:
         relisted: set[str] = set()  # papers of other batches may join or leave a page's listing
+
+        def write(tx: ManagedTransaction) -> dict[str, int]:
+            created = write_rows(tx, rows, relisted)
+            if self.ahead is not None:  # before the commit: a load stopped after it leaves the ids journaled
+                self.ahead.expect(touched(rows, relisted))
+            return created
+
         with self.driver.session(database=self.database) as session:
-            created = session.execute_write(write_rows, rows, relisted)
+            created = session.execute_write(write)
         if self.on_commit is not None:
-            touched = {kind: list(rows.nodes(kind)) for kind in NODE_QUERIES}
-            touched["papers"] = sorted(set(touched["papers"]) | relisted)
-            self.on_commit({BY_PLURAL[kind].name: ids for kind, ids in touched.items()})
+            self.on_commit(touched(rows, relisted))
         summary = self.summary
         for kind in summary.created:
             table = rows.nodes(kind)
