@@ -387,7 +387,7 @@ print(reached)
 @pytest.mark.parametrize(("point", "nth"), [("expect", 3), ("commit", 3), ("resolved", 1), ("publish", 2)])
 def test_a_stopped_load_leaves_its_ids_for_the_next_load_to_refresh(
         point: str, nth: int, clean_db: neo4j.Driver, neo4j_settings: Settings, env: dict[str, str],
-        tmp_path: Path, halves: tuple[list[str], list[str]]) -> None:
+        tmp_path: Path, halves: tuple[list[str], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     """Killed at any point, a journaled load leaves a journal, not a store to rebuild: the next load refreshes
     just those ids first (master is not built anew) and the store then equals a fresh build of the graph."""
     from kg.ingest.pages import pages
@@ -408,6 +408,7 @@ def test_a_stopped_load_leaves_its_ids_for_the_next_load_to_refresh(
                             capture_output=True, text=True, timeout=120)
     assert status.returncode == 1 and "ids journaled" in status.stdout, status.stdout + status.stderr
     master, generation = layout.master.stat().st_ino, layout.current()
+    monkeypatch.setattr(sparql_store, "FOLLOW_SHARE", 1.0)  # this small graph's journal may hold much of it
     with Sync(clean_db, database, root) as sync:  # the next load, which writes nothing
         assert sync.followed and not sync.full and sync.error is None
     assert is_current(clean_db, database, root) and not layout.loading() and not sparql_store.journaled(layout)
@@ -444,3 +445,23 @@ def test_a_stopped_load_that_journaled_nothing_is_built_anew(clean_db: neo4j.Dri
     with Sync(clean_db, database, root) as sync:
         assert sync.full and not sync.followed
     assert is_current(clean_db, database, root)
+
+
+def test_a_journal_holding_much_of_the_graph_is_left_to_a_rebuild(clean_db: neo4j.Driver, neo4j_settings: Settings,
+                                                                 tmp_path: Path, halves: tuple[list[str], list[str]],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.ingest.pages import pages
+
+    database, root = neo4j_settings.database, tmp_path / "sparql"
+    Loader(clean_db, database).load(pages(halves[0][:4]))
+    rebuild(clean_db, database, IRIS, root)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (root / f"loading-{gone.pid}").write_text(sparql_store.JOURNALED)
+    journal = sparql_store.Journal(Layout(root).journal)
+    journal.add(gone.pid, {"Paper": ["p-none"]})
+    journal.close()
+    monkeypatch.setattr(sparql_store, "FOLLOW_SHARE", 0.0)
+    assert sparql_store.follow_up(clean_db, database, root) is None
+    monkeypatch.setattr(sparql_store, "FOLLOW_SHARE", 1.0)
+    assert sparql_store.follow_up(clean_db, database, root) == 1 and is_current(clean_db, database, root)
