@@ -338,3 +338,130 @@ def test_service_inside_a_string_is_not_federation(text: str) -> None:
 def test_a_service_clause_is_found(keyword: str, space: str) -> None:
     assert uses_service(f"SELECT * {{{space}{keyword} <http://example.org/sparql> {{ ?s ?p ?o }} }}")
     assert uses_service(f"SELECT * {{ ?s ?p ?o .\n{keyword}{space or ' '}?endpoint {{ ?s ?p ?o }} }}")
+
+
+# A load of the files given, journaled as `kg ingest` journals it, that SIGKILLs itself at the Nth time it
+# reaches a point: before a transaction's commit (`expect`), after one (`commit`), after an author
+# resolution transaction (`resolved`), or as a refresh is about to publish (`publish`).
+KILLED_LOAD = """
+import os, signal, sys
+from kg.ingest.pages import pages
+from kg.rdf import sparql_store
+from kg.store.connection import driver, settings
+from kg.store.load import Loader
+
+point, nth, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+reached = []
+
+def at(name):
+    reached.append(name)
+    if reached.count(point) == nth:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+class Killed(sparql_store.Sync):
+    resolving_ = False
+    def expect(self, touched):
+        super().expect(touched)
+        at("expect")
+    def resolving(self, blocks):
+        super().resolving(blocks)
+        self.resolving_ = True
+    def __call__(self, touched):
+        at("resolved" if self.resolving_ else "commit")
+        super().__call__(touched)
+
+publish = sparql_store.Writer.publish
+def publishing(self, state):
+    at("publish")
+    return publish(self, state)
+
+sparql_store.Writer.publish = publishing
+sparql_store.REFRESH_IDS = 30
+conf = settings()
+with driver(conf) as db, Killed(db, conf.database) as sync:
+    Loader(db, conf.database, 5, on_commit=sync, ahead=sync).load(pages(files))
+print(reached)
+"""
+
+
+@pytest.mark.parametrize(("point", "nth"), [("expect", 3), ("commit", 3), ("resolved", 1), ("publish", 2)])
+def test_a_stopped_load_leaves_its_ids_for_the_next_load_to_refresh(
+        point: str, nth: int, clean_db: neo4j.Driver, neo4j_settings: Settings, env: dict[str, str],
+        tmp_path: Path, halves: tuple[list[str], list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killed at any point, a journaled load leaves a journal, not a store to rebuild: the next load refreshes
+    just those ids first (master is not built anew) and the store then equals a fresh build of the graph."""
+    from kg.ingest.pages import pages
+    from kg.rdf.graph_digests import GraphDigests
+
+    database, root = neo4j_settings.database, tmp_path / "sparql"
+    Loader(clean_db, database).load(pages(halves[0]))
+    rebuild(clean_db, database, IRIS, root)
+    layout = Layout(root)
+    killed = subprocess.run([sys.executable, "-c", KILLED_LOAD, point, str(nth), *halves[1]],
+                            env={**env, "KG_HOME": str(tmp_path)}, capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -9, f"the load was not killed at {point} #{nth}: {killed.stdout}{killed.stderr}"
+    [mark] = layout.loading()
+    left = sparql_store.journaled(layout)
+    assert mark.read_text() == sparql_store.JOURNALED and left and not is_current(clean_db, database, root)
+    assert ("block" in left) == (point == "resolved")
+    status = subprocess.run([sys.executable, "-m", "kg", "sparql", "status"], env={**env, "KG_HOME": str(tmp_path)},
+                            capture_output=True, text=True, timeout=120)
+    assert status.returncode == 1 and "ids journaled" in status.stdout, status.stdout + status.stderr
+    master, generation = layout.master.stat().st_ino, layout.current()
+    monkeypatch.setattr(sparql_store, "FOLLOW_SHARE", 1.0)  # this small graph's journal may hold much of it
+    with Sync(clean_db, database, root) as sync:  # the next load, which writes nothing
+        assert sync.followed and not sync.full and sync.error is None
+    assert is_current(clean_db, database, root) and not layout.loading() and not sparql_store.journaled(layout)
+    assert layout.master.stat().st_ino == master, "master was built anew"
+    assert int(layout.current()[1:]) == int(generation[1:]) + 1  # type: ignore[index]
+    published = pyoxigraph.Store.read_only(str(layout.generation(layout.current())))  # type: ignore[arg-type]
+    ours = {(q.subject, q.predicate, q.object) for q in published.quads_for_pattern(None, None, None, None)}
+    theirs = {(q.subject, q.predicate, q.object) for q in fresh_export(neo4j_settings)}
+    assert ours == theirs
+    rebuild(clean_db, database, IRIS, tmp_path / "fresh")
+
+    def digests(folder: Path) -> set[tuple[str, bytes]]:
+        table = GraphDigests(Layout(folder).digests)
+        try:
+            return set(table.db.execute("SELECT name, digest FROM graph"))
+        finally:
+            table.close()
+
+    assert digests(root) == digests(tmp_path / "fresh")
+
+
+def test_a_stopped_load_that_journaled_nothing_is_built_anew(clean_db: neo4j.Driver, neo4j_settings: Settings,
+                                                             tmp_path: Path, halves: tuple[list[str], list[str]]) -> None:
+    from kg.ingest.pages import pages
+
+    database, root = neo4j_settings.database, tmp_path / "sparql"
+    Loader(clean_db, database).load(pages(halves[0][:4]))
+    rebuild(clean_db, database, IRIS, root)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (root / f"loading-{gone.pid}").touch()  # `kg authors merge` journals nothing
+    Loader(clean_db, database).load(pages(halves[0][4:8]))
+    assert sparql_store.follow_up(clean_db, database, root) is None
+    with Sync(clean_db, database, root) as sync:
+        assert sync.full and not sync.followed
+    assert is_current(clean_db, database, root)
+
+
+def test_a_journal_holding_much_of_the_graph_is_left_to_a_rebuild(clean_db: neo4j.Driver, neo4j_settings: Settings,
+                                                                 tmp_path: Path, halves: tuple[list[str], list[str]],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.ingest.pages import pages
+
+    database, root = neo4j_settings.database, tmp_path / "sparql"
+    Loader(clean_db, database).load(pages(halves[0][:4]))
+    rebuild(clean_db, database, IRIS, root)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (root / f"loading-{gone.pid}").write_text(sparql_store.JOURNALED)
+    journal = sparql_store.Journal(Layout(root).journal)
+    journal.add(gone.pid, {"Paper": ["p-none"]})
+    journal.close()
+    monkeypatch.setattr(sparql_store, "FOLLOW_SHARE", 0.0)
+    assert sparql_store.follow_up(clean_db, database, root) is None
+    monkeypatch.setattr(sparql_store, "FOLLOW_SHARE", 1.0)
+    assert sparql_store.follow_up(clean_db, database, root) == 1 and is_current(clean_db, database, root)

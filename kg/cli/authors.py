@@ -30,7 +30,7 @@ def merge_cmd(authors: list[str] = typer.Argument(..., help="Two or more author 
             override, now = merge(db, conf.database, authors, on_commit=sync)
     except KgError as exc:
         raise _fail(exc) from None
-    sparql.report(sync.error)
+    sparql.report(sync.error, sync.followed)
     print(f"{override}: merged into {', '.join(now)}")
 
 
@@ -51,7 +51,7 @@ def split_cmd(
             override, now = split(db, conf.database, author, names, on_commit=sync)
     except KgError as exc:
         raise _fail(exc) from None
-    sparql.report(sync.error)
+    sparql.report(sync.error, sync.followed)
     print(f"{override}: split into {', '.join(now)}")
 
 

@@ -118,8 +118,8 @@ def ingest_cmd(
         conf = settings()
         with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
             stream = progress(pages(files, workers, saved_at=saved_at), "ingesting", total=len(files), json=as_json)
-            summary = Loader(db, conf.database, batch, on_commit=sync, stages=stages).load(stream)
-        sparql.report(sync.error)
+            summary = Loader(db, conf.database, batch, on_commit=sync, stages=stages, ahead=sync).load(stream)
+        sparql.report(sync.error, sync.followed)
     if as_json:
         event("summary", **dataclasses.asdict(summary), seconds=round(time.monotonic() - started, 3))
     else:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError
@@ -26,6 +26,16 @@ from kg.store.schema import apply_schema
 from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES, TAKE_TURN, UNLIST
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
+
+
+class Ahead(Protocol):
+    """Told what a load will write before each commit (kg/rdf/sparql_store.py's Sync journals it)."""
+
+    def expect(self, touched: dict[str, list[str]]) -> None:
+        """The ids, by label, of the nodes whose triples the transaction may change (as on_commit takes them)."""
+
+    def resolving(self, blocks: list[str]) -> None:
+        """The name blocks author resolution is about to rewrite."""
 
 
 @dataclass
@@ -88,15 +98,23 @@ def current_rows(tx: ManagedTransaction, page_ids: list[str], relisted: set[str]
     return gone, placed
 
 
+def touched(rows: Rows, relisted: set[str]) -> dict[str, list[str]]:
+    """The ids, by label, of the nodes whose triples a batch's transaction may change."""
+    ids = {kind: list(rows.nodes(kind)) for kind in NODE_QUERIES}
+    ids["papers"] = sorted(set(ids["papers"]) | relisted)
+    return {BY_PLURAL[kind].name: node_ids for kind, node_ids in ids.items()}
+
+
 class Loader:
     """Writes pages to Neo4j in batches, parsing the next batch while the last one is written."""
 
     def __init__(self, driver: Driver, database: str | None = None, batch_papers: int = BATCH_PAPERS,
-                 on_commit: authors.OnCommit | None = None, stages: bool = False) -> None:
+                 on_commit: authors.OnCommit | None = None, stages: bool = False, ahead: Ahead | None = None) -> None:
         self.driver = driver
         self.database = database
         self.batch_papers = batch_papers
         self.on_commit = on_commit
+        self.ahead = ahead
         self.stages = stages  # report each stage's time, and author resolution's progress, on stderr
         self.summary = Summary()
         self.blocks: set[str] = set()  # name blocks of the authors written
@@ -121,16 +139,19 @@ class Loader:
     def assign(self) -> assign.Assigned:
         """Give the load's new mentions to people (kg/store/assign.py); then cluster in full the blocks marked
         for it when they hold no more mentions than the load added, so the load's cost still follows its size."""
+        if self.ahead is not None:
+            self.ahead.resolving(sorted(self.blocks))  # the blocks whose people the assignment may change
         with self._stage("assigned the new mentions"):
             done = assign.assign_pending(self.driver, self.database, weights(), self.stages, self.on_commit)
         again = assign.marked(self.driver, self.database)
         if again:
             sizes = dict(authors.sizes(self.driver, self.database, again))
             if sum(sizes.values()) <= max(done.mentions, 1):
+                if self.ahead is not None:
+                    self.ahead.resolving(again)
                 with self._stage(f"clustered {len(again):,} marked name blocks in full"):
                     authors.resolve_authors(self.driver, self.database, again, weights(), None, self.on_commit)
         return done
-        return self.summary
 
     def _stage(self, label: str) -> AbstractContextManager[None]:
         return stage(label, "ingest") if self.stages else nullcontext()
@@ -169,12 +190,17 @@ class Loader:
 
     def _commit(self, rows: Rows) -> None:
         relisted: set[str] = set()  # papers of other batches may join or leave a page's listing
+
+        def write(tx: ManagedTransaction) -> dict[str, int]:
+            created = write_rows(tx, rows, relisted)
+            if self.ahead is not None:  # before the commit: a load stopped after it leaves the ids journaled
+                self.ahead.expect(touched(rows, relisted))
+            return created
+
         with self.driver.session(database=self.database) as session:
-            created = session.execute_write(write_rows, rows, relisted)
+            created = session.execute_write(write)
         if self.on_commit is not None:
-            touched = {kind: list(rows.nodes(kind)) for kind in NODE_QUERIES}
-            touched["papers"] = sorted(set(touched["papers"]) | relisted)
-            self.on_commit({BY_PLURAL[kind].name: ids for kind, ids in touched.items()})
+            self.on_commit(touched(rows, relisted))
         summary = self.summary
         for kind in summary.created:
             table = rows.nodes(kind)
