@@ -46,8 +46,7 @@ def resolve(pages: Iterable[Page]) -> Graph:
     """What `kg parse` prints for these pages."""
     resolver = Resolver()
     for page in pages:
-        for record in page.records:
-            resolver.add(record)
+        resolver.add_page(page)
     return resolver.graph()
 
 

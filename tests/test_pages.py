@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from api.app import create_app
 from kg import server
 from kg.errors import KgError
-from kg.ingest.pages import pages, parse_file
+from kg.ingest.pages import ProfileSave, match_saves, pages, parse_file
 from kg.ingest.text import clean
 from kg.store.bulk import bulk_ingest, prepared
 from kg.store.connection import Settings, driver
@@ -29,7 +29,7 @@ from kg.store.load import Loader
 from kg.store.pages import forget, list_pages
 from kg.store.schema import wipe_graph
 from kg.synth.corpus import synthesize
-from tests.graphs import Db, export_nt, seq_problems
+from tests.graphs import Db, export_nt, resolve, seq_problems
 from tests.pages import FEED, PROFILE, SEARCH, write
 
 FIGURES = ("h_index", "citations", "paper_count", "novelty", "ai_score", "main_category")
@@ -170,8 +170,9 @@ def list_snapshots(db: Db) -> list[str]:
 
 def test_bulk_follows_the_same_rules(db: Db, tmp_path: Path, test_home: server.Neo4jHome,
                                     neo4j_settings: Settings) -> None:
-    """Re-saves, a copied folder and --saved-at give the same graph through `kg ingest --bulk`."""
+    """Re-saves, namesakes' profiles, a copied folder and --saved-at give the same graph through `kg ingest --bulk`."""
     files, _ = resave_corpus(tmp_path / "corpus", 2)
+    files += namesakes(tmp_path / "corpus" / "pages" / "namesakes")
     copy = [Path(shutil.copytree(tmp_path / "corpus" / "pages", tmp_path / "copy")) / "profile"]
     want = load(db, [*files, *copy], saved_at="2026-02-01")
     save(db.driver, db.database, tmp_path / "incremental.txt")
@@ -264,3 +265,155 @@ def test_synth_resaves_in_the_manifest(tmp_path: Path) -> None:
         page = parse_file(tmp_path / "c" / earlier["file"])
         assert page.saved_at == earlier["saved_at"] and page.subject[0] == facts["owner"]["id"]
         assert [r.paper.id for r in page.records] == earlier["papers"]
+
+
+# -- namesakes: a profile page is its owner, not its owner's name -------------------------------------
+
+LEARNING = """Lena Ortiz
+
+Saved on 2024-04-01
+
+LG
+h-index9
+14papers
+310citations
+
+4.2LGMar 3, 2024Code
+Sparse Attention for Very Long Legal Documents
+
+Tomas Berg, Lena Ortiz, Priya Nair · cmu
+
+We prune attention heads in long-document transformers and keep accuracy on contracts and statutes while halving memory.
+
+3.1LGJan 5, 2024
+Token Pruning Without Any Retraining
+
+L. Ortiz, Priya Nair · cmu
+
+Tokens that never matter are dropped at inference time by a learned gate, and no weights are retrained at all.
+"""
+# The same profile a month later: one paper more, a higher h-index.
+RESAVED = LEARNING.replace("2024-04-01", "2024-05-06").replace("h-index9", "h-index10").replace("4.2LGMar", """5.0LGApr 20, 2024
+Distilling Retrieval Into Small Language Models
+
+Priya Nair, Lena Ortiz · cmu
+
+Retrieval-augmented answers are distilled into a small model that needs no index at test time.
+
+4.2LGMar""")
+# Another Lena Ortiz: another field, institution and co-authors, no paper in common (she too signs "L. Ortiz").
+GALAXIES = """Lena Ortiz
+
+Saved on 2024-04-15
+
+GA
+h-index21
+80papers
+2,900citations
+
+8.8GAFeb 2, 2015
+Dust Lanes in Barred Spiral Galaxies at Redshift Two
+
+Kofi Mensah, L. Ortiz · eso
+
+Deep infrared imaging of forty barred spirals shows dust lanes that trace gas inflow toward their nuclei.
+
+6.0GAJun 9, 2014
+Stellar Streams Around the Andromeda Halo
+
+Lena Ortiz, Ines Duarte · eso
+
+A census of faint stellar streams in the Andromeda halo constrains the accretion history of its satellites.
+"""
+
+
+def namesakes(folder: Path) -> list[Path]:
+    """Two saves of one Lena Ortiz's profile and one of another's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write(folder, "learning.txt", LEARNING), write(folder, "resaved.txt", RESAVED),
+            write(folder, "galaxies.txt", GALAXIES)]
+
+
+def test_namesakes_profiles_are_two_pages_and_a_resave_is_one(tmp_path: Path) -> None:
+    learning, resaved, galaxies = (parse_file(f) for f in namesakes(tmp_path))
+    assert learning.base == resaved.base == galaxies.base == learning.id
+    found = match_saves(p.profile_save() for p in (galaxies, resaved, learning))
+    base = learning.base
+    assert found == {learning.snapshot: base, resaved.snapshot: base,
+                     galaxies.snapshot: f"{base}-{galaxies.snapshot.removeprefix('snap-')[:8]}"}
+    # the owner under another spelling ("L. Ortiz") is no co-author the two pages share
+    assert galaxies.profile_save().coauthors == {"a-kofi-mensah", "a-ines-duarte"}  # type: ignore[union-attr]
+    # kg parse: two people, each with the figures of their own page's newest save
+    people = {a.id: a for a in resolve([learning, resaved, galaxies]).authors if a.block == "ortiz l"}
+    assert {a: p.h_index for a, p in people.items()} == {"a-lena-ortiz": 10, "a-lena-ortiz-2": 21}
+
+
+def ortiz(db: Db) -> list[tuple[str, str, list[str], int | None]]:
+    """Each Lena Ortiz page: its id, its owner, its saves' dates, the owner's h-index."""
+    rows = db.query("MATCH (g:Page {format: 'profile'})-[:PROFILE_OF]->(a:Author) WHERE a.block = 'ortiz l' "
+                    "RETURN g.id AS page, a.id AS owner, COLLECT { MATCH (g)<-[:SNAPSHOT_OF]-(s) "
+                    "RETURN s.saved_at ORDER BY s.saved_at } AS saves, a.h_index AS h ORDER BY page")
+    return [(r["page"], r["owner"], r["saves"], r["h"]) for r in rows]
+
+
+def test_namesakes_in_the_graph_in_any_order(db: Db, tmp_path: Path) -> None:
+    files = namesakes(tmp_path)
+    learning, galaxies = parse_file(files[0]), parse_file(files[2])
+    want = load(db, files)
+    suffix = galaxies.snapshot.removeprefix("snap-")[:8]
+    assert ortiz(db) == [(learning.base, "a-lena-ortiz", ["2024-04-01", "2024-05-06"], 10),
+                         (f"{learning.base}-{suffix}", "a-lena-ortiz-2", ["2024-04-15"], 21)]
+    assert seq_problems(export_nt(db)) == []
+    # one by one, the earliest last: the other Lena Ortiz's page holds the base id until then, and gives it up
+    wipe_graph(db.driver, db.database)
+    for f in (files[2], files[1], files[0]):
+        load(db, [f], fresh=False)
+    assert graph_digest(db.driver, db.database) == want
+    # with other pages, in batches of two papers, reversed, loaded again: one graph
+    more = three_pages(tmp_path / "more")
+    both = load(db, [*more, *files])
+    wipe_graph(db.driver, db.database)
+    assert Loader(db.driver, db.database, batch_papers=2).load(pages([*files[::-1], *more])).rejected == []
+    assert graph_digest(db.driver, db.database) == both
+    assert load(db, [files[1], *more, files[0]], fresh=False) == both
+
+
+def test_forgetting_a_namesakes_page_gives_the_other_its_place(db: Db, tmp_path: Path) -> None:
+    files = namesakes(tmp_path)
+    want = load(db, files[2:])
+    load(db, files)
+    forget(db.driver, parse_file(files[0]).base, db.database)
+    assert graph_digest(db.driver, db.database) == want
+
+
+@st.composite
+def profile_saves(draw: st.DrawFn) -> list[ProfileSave]:
+    """Saves of two owners' names, each of a few papers and co-authors drawn from small pools."""
+    count = draw(st.integers(1, 8))
+    return [ProfileSave(f"snap-{i:016x}", draw(st.sampled_from(["2024-01-01", "2024-02-01", "2024-03-01"])),
+                        draw(st.sampled_from(["page-a", "page-b"])),
+                        frozenset(draw(st.lists(st.sampled_from("pqrstuvw"), min_size=1, max_size=3))),
+                        frozenset(draw(st.lists(st.sampled_from("abcdefgh"), max_size=2))))
+            for i in range(count)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(saves=profile_saves(), data=st.data())
+def test_matching_is_order_free_and_a_newer_save_renumbers_no_page(saves: list[ProfileSave],
+                                                                  data: st.DataObject) -> None:
+    found = match_saves(saves)
+    assert match_saves(data.draw(st.permutations(saves), label="shuffled")) == found
+    for a in saves:  # a shared paper or co-author is one page; a page of one base holds only its saves
+        for b in saves:
+            if a.base == b.base and (a.papers & b.papers or a.coauthors & b.coauthors):
+                assert found[a.snapshot] == found[b.snapshot]
+            assert found[a.snapshot].startswith(a.base)
+    # a save newer than every other keeps every page's id, but where it joins two pages into one
+    newer = data.draw(profile_saves(), label="newer")[0]
+    newer = ProfileSave("snap-ffffffffffffffff", "2024-12-01", newer.base, newer.papers, newer.coauthors)
+    after = match_saves([*saves, newer])
+    joined = {found[s.snapshot] for s in saves if s.base == newer.base
+              and (s.papers & newer.papers or s.coauthors & newer.coauthors)}
+    for kept in saves:
+        if len(joined) < 2 or found[kept.snapshot] not in joined:
+            assert after[kept.snapshot] == found[kept.snapshot]

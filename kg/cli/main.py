@@ -67,8 +67,7 @@ def parse_cmd(
             rejected += 1
             error(str(page))
             continue
-        for record in page.records:
-            resolver.add(record)
+        resolver.add_page(page)
     data = orjson.dumps(resolver.graph().model_dump(mode="json"), option=orjson.OPT_INDENT_2)
     if output is None:
         sys.stdout.buffer.write(data + b"\n")

@@ -141,7 +141,8 @@ LABELS: dict[str, Label] = {label.name: label for label in (
              "an abbreviation, the concepts it stands for"),
     ), "A subject: an arXiv category or a concept (a noun phrase) of titles and abstracts."),
     Label("Page", "pages", (
-        _id('"page-" and a digest of its format and subject: whose profile, which day\'s feed, which search'),
+        _id('"page-" and a digest of its format and subject: whose profile, which day\'s feed, which search; a '
+            'namesake\'s profile adds "-" and a digest of its earliest save (docs/pages.md)'),
         Prop("format", "string", Merge.MIN, "profile, feed or search"),
         Prop("title", "string", Merge.MIN, "its subject: the profile owner's name, the feed's date, the search's "
              "query (or, when a page names none, its first title)"),

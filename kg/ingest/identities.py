@@ -2,7 +2,7 @@
 `kg bench --authors` measures and tests use; kg/store/authors.py builds the same mentions from Neo4j."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -37,14 +37,16 @@ def complete_profiles(papers: Iterable[Paper], authors: Iterable[Author]) -> set
 
 
 def paper_mentions(paper: Paper, complete: set[str] | frozenset[str] = frozenset(),
-                   spelled: dict[str, str] | None = None) -> list[Mention]:
+                   spelled: dict[str, str] | None = None, pages: Mapping[str, str] | None = None) -> list[Mention]:
     """Each name on `paper`, with its co-authors' blocks, topics, institutions, year, and the profile page
-    it anchors when the name is that page's owner (all their pages when the profile is `complete`)."""
+    it anchors when the name is that page's owner (all their pages when the profile is `complete`); `pages`
+    gives a profile save's page by snapshot id (kg/ingest/pages.py `match_saves`), else its owner's name does."""
     owners: dict[str, str] = {}
     for source in paper.sources:
         if source.format == "profile" and source.page:
             key = text_key(source.page)
-            anchor = f"owner:{key}" if key in complete else page_id("profile", author_id(source.page))
+            page = (pages or {}).get(source.snapshot or "") or page_id("profile", author_id(source.page))
+            anchor = f"owner:{key}" if key in complete else page
             owners[key] = min(owners.get(key, anchor), anchor)
     names = [spelled.get(i, n) if spelled else n for i, n in zip(paper.author_ids, paper.authors)]
     blocks = [block_key(name) for name in names]
@@ -64,11 +66,13 @@ def paper_mentions(paper: Paper, complete: set[str] | frozenset[str] = frozenset
     return out
 
 
-def by_block(papers: list[Paper], authors: list[Author]) -> dict[str, list[Mention]]:
-    """Every paper's mentions, grouped by name block, each with its co-authors' circles."""
+def by_block(papers: list[Paper], authors: list[Author], pages: Mapping[str, str] | None = None
+             ) -> dict[str, list[Mention]]:
+    """Every paper's mentions, grouped by name block, each with its co-authors' circles (`pages`: see
+    `paper_mentions`)."""
     complete = complete_profiles(papers, authors)
     spelled = {a.id: a.name for a in authors}
-    mentions = [m for paper in papers for m in paper_mentions(paper, complete, spelled)]
+    mentions = [m for paper in papers for m in paper_mentions(paper, complete, spelled, pages)]
     circles: dict[str, set[str]] = {}
     for m in mentions:
         circles.setdefault(block_key(m.name), set()).update(m.coauthors)
@@ -83,9 +87,9 @@ def by_block(papers: list[Paper], authors: list[Author]) -> dict[str, list[Menti
     return out
 
 
-def resolve(graph: Graph, weights: Weights = Weights()) -> list[Identity]:
-    """The people behind every paper's names, block by block."""
-    blocks = by_block(graph.papers, graph.authors)
+def resolve(graph: Graph, weights: Weights = Weights(), pages: Mapping[str, str] | None = None) -> list[Identity]:
+    """The people behind every paper's names, block by block (`pages`: see `paper_mentions`)."""
+    blocks = by_block(graph.papers, graph.authors, pages)
     return [i for block, mentions in sorted(blocks.items()) for i in resolve_block(block, mentions, weights)]
 
 
@@ -103,16 +107,20 @@ def figures(identity: Identity, by_anchor: dict[str, dict[str, Any]]) -> dict[st
     return {f: out.get(f) for f in FIGURES}
 
 
-def resolve_graph(graph: Graph, weights: Weights = Weights()) -> Graph:
+def resolve_graph(graph: Graph, weights: Weights = Weights(), pages: Mapping[str, str] | None = None,
+                  shown: Mapping[str, dict[str, Any]] | None = None) -> Graph:
     """`graph` with its authors resolved into people: each paper's author ids mapped (a person named twice
-    on a paper once, at their first place), each person with every spelling, their evidence and figures."""
+    on a paper once, at their first place), each person with every spelling, their evidence and figures:
+    those the newest save of their profile page shows (`shown`, by page id), else their spelling's
+    (`pages`: see `paper_mentions`)."""
     authors = {a.id: a for a in graph.authors}
-    identities = resolve(graph, weights)
+    identities = resolve(graph, weights, pages)
     owner_figures = {}
     for identity in identities:
         for m in identity.mentions:
             if m.anchor:
-                owner_figures[m.anchor] = {f: getattr(authors[author_id(m.name)], f) for f in FIGURES}
+                owner_figures[m.anchor] = (shown or {}).get(m.anchor) or {
+                    f: getattr(authors[author_id(m.name)], f) for f in FIGURES}
     people: list[Author] = []
     who: dict[tuple[str, str], Author] = {}
     for identity in identities:

@@ -18,7 +18,9 @@ from typing import Any
 
 from kg.errors import PageError
 from kg.graph.ids import digest, paper_id, text_key
-from kg.graph.records import Author, PageFormat, PageNode, Record, SnapshotNode
+from kg.graph.merge import listings
+from kg.graph.names import block_key
+from kg.graph.records import Author, PageFormat, PageNode, Record, SnapshotNode, Source
 from kg.ingest import feed, profile, search
 from kg.ingest.records import build_record
 from kg.ingest.text import SAVED_LINE, clean, date_line, is_boilerplate, looks_like_abstract, strip_subscribe
@@ -86,11 +88,17 @@ class Page:
     snapshot: str = ""  # the snapshot id: a digest of the content
     content: str = ""  # the content, compressed (see SnapshotNode.content)
     subject: tuple[str, str] = ("", "")  # (key, title): the page id's key and how the page names it
+    matched: str = ""  # a profile save's page id once matched to its page (`match_saves`)
+
+    @property
+    def base(self) -> str:
+        """The id of the page its format and subject name: a profile's before it is matched."""
+        return page_id(self.format, self.subject[0])
 
     @property
     def id(self) -> str:
         """The Page node's id."""
-        return page_id(self.format, self.subject[0])
+        return self.matched or self.base
 
     def node(self) -> PageNode:
         """The Page node."""
@@ -104,6 +112,17 @@ class Page:
         key = text_key(name)  # the parser lists the owner once by this key (kg/ingest/profile.py)
         return next((a for a in self.records[0].authors if text_key(a.name) == key), None)
 
+    def profile_save(self) -> ProfileSave | None:
+        """This save as `match_saves` reads it, when it is a profile's."""
+        owner = self.owner()
+        if owner is None:
+            return None
+        by_paper: dict[str, list[Source]] = {}
+        for record in self.records:
+            by_paper.setdefault(record.paper.id, []).append(record.paper.sources[0])
+        names = {a for sources in by_paper.values() for s in listings(sources).values() for a in s.authors}
+        return ProfileSave(self.snapshot, self.saved_at, self.base, frozenset(by_paper), coauthors(owner.id, names))
+
     def snapshot_node(self) -> SnapshotNode:
         """The Snapshot node of this save, with the owner's header figures on a profile."""
         owner = self.owner()
@@ -113,6 +132,77 @@ class Page:
 
 
 FIGURES = ("h_index", "citations", "paper_count", "novelty", "ai_score", "main_category")
+
+
+@dataclass(frozen=True)
+class ProfileSave:
+    """One save of a profile page as matching reads it: what the graph keeps of it too (SEEN_IN)."""
+
+    snapshot: str
+    saved_at: str
+    base: str  # the page id its owner's name gives (Page.base)
+    papers: frozenset[str]
+    coauthors: frozenset[str]  # author ids, never the owner's (see `coauthors`)
+
+
+def coauthors(owner: str, ids: Iterable[str]) -> frozenset[str]:
+    """The author ids of a profile save but its owner's: any id in the owner's name block may be the owner
+    spelled otherwise ("Y. Liu" on Yang Liu's profile), which namesakes' pages share."""
+    mine = _id_block(owner)
+    return frozenset(a for a in ids if _id_block(a) != mine)
+
+
+def _id_block(author: str) -> str:
+    return block_key(author.removeprefix("a-").replace("-", " "))
+
+
+def match_saves(saves: Iterable[ProfileSave]) -> dict[str, str]:
+    """Each profile save's page id, by snapshot id (see docs/pages.md, "What names a page").
+
+    The saves of one base that share a paper or a co-author, directly or through other saves, are one
+    page. Of one base's pages, the one whose earliest save (by saved_at, then snapshot id) is the earliest
+    takes the base id, each other the base and its earliest save's digest: so a newer save never renumbers
+    a page. One snapshot given twice counts once, at its earliest date.
+    """
+    merged: dict[str, ProfileSave] = {}
+    for save in saves:
+        known = merged.get(save.snapshot)
+        if known is None or save.saved_at < known.saved_at:
+            merged[save.snapshot] = save
+    by_base: dict[str, list[ProfileSave]] = {}
+    for save in sorted(merged.values(), key=_first):
+        by_base.setdefault(save.base, []).append(save)
+    out: dict[str, str] = {}
+    for base, found in by_base.items():
+        for n, group in enumerate(sorted(_overlapping(found), key=lambda g: _first(g[0]))):
+            name = base if n == 0 else f"{base}-{group[0].snapshot.removeprefix('snap-')[:8]}"
+            out.update((save.snapshot, name) for save in group)
+    return out
+
+
+def _first(save: ProfileSave) -> tuple[str, str]:
+    return save.saved_at, save.snapshot
+
+
+def _overlapping(saves: list[ProfileSave]) -> list[list[ProfileSave]]:
+    """`saves` in groups that share a paper or a co-author, directly or through others; each in order."""
+    parent = list(range(len(saves)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for i, save in enumerate(saves):
+        for key in [*(("paper", p) for p in save.papers), *(("author", a) for a in save.coauthors)]:
+            root, other = find(i), find(first.setdefault(key, i))
+            parent[max(root, other)] = min(root, other)
+    groups: dict[int, list[ProfileSave]] = {}
+    for i, save in enumerate(saves):
+        groups.setdefault(find(i), []).append(save)
+    return list(groups.values())
 
 
 def pages(paths: Iterable[str | Path], workers: int = 1, then: Callable[[Page], Any] | None = None,

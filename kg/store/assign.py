@@ -48,6 +48,11 @@ _PENDING = f"""
 MATCH (a:Author)-[r:AUTHORED {{{PENDING}: true}}]->(p:Paper)
 RETURN a.block AS block, a.id AS author, coalesce(r.names, [a.id]) AS names, p.id AS paper
 """
+# The blocks of the authors the load's new profile pages name: their owner is decided too.
+_PENDING_PAGES = f"""
+MATCH (:Page)-[:PROFILE_OF {{{PENDING}: true}}]->(a:Author)
+RETURN DISTINCT a.block AS block
+"""
 _STILL = f"""
 UNWIND $links AS l
 MATCH (a:Author {{id: l.author}})-[r:AUTHORED {{{PENDING}: true}}]->(p:Paper {{id: l.paper}})
@@ -167,10 +172,13 @@ class Assigned:
     clustered: int = 0  # blocks clustered in full: new, or with people no summary describes
 
 
-def pending(driver: Driver, database: str | None) -> list[Pending]:
-    """Every pending mention the graph holds, by block and paper."""
+def pending(driver: Driver, database: str | None) -> tuple[list[Pending], list[str]]:
+    """Every pending mention the graph holds, by block and paper; and the blocks of the authors that pending
+    profile pages name."""
     records, _, _ = driver.execute_query(_PENDING, database_=database)
-    return sorted(Pending(r["block"], r["author"], tuple(r["names"]), r["paper"]) for r in records)
+    pages, _, _ = driver.execute_query(_PENDING_PAGES, database_=database)
+    return (sorted(Pending(r["block"], r["author"], tuple(r["names"]), r["paper"]) for r in records),
+            sorted(r["block"] for r in pages))
 
 
 def circles(driver: Driver, database: str | None, found: list[Pending]) -> CircleTable:
@@ -190,19 +198,21 @@ def circles(driver: Driver, database: str | None, found: list[Pending]) -> Circl
     return table
 
 
-def chunks(found: list[Pending]) -> Iterator[list[Pending]]:
-    """The pending mentions by block, at most BLOCKS_PER_TRANSACTION blocks and, but for one block alone,
-    MENTIONS_PER_CHUNK mentions a chunk."""
+def chunks(found: list[Pending], more: Iterable[str] = ()) -> Iterator[tuple[list[Pending], list[str]]]:
+    """The pending mentions by block, with the blocks `more` names too (those of pending profile pages): at
+    most BLOCKS_PER_TRANSACTION blocks and, but for one block alone, MENTIONS_PER_CHUNK mentions a chunk."""
+    groups = dict(_by_block(found))
     chunk: list[Pending] = []
-    blocks: set[str] = set()
-    for block, group in _by_block(found):
-        if chunk and (len(blocks) == BLOCKS_PER_TRANSACTION or len(chunk) + len(group) > MENTIONS_PER_CHUNK):
-            yield chunk
-            chunk, blocks = [], set()
+    blocks: list[str] = []
+    for block in sorted(groups.keys() | set(more)):
+        group = groups.get(block, [])
+        if blocks and (len(blocks) == BLOCKS_PER_TRANSACTION or len(chunk) + len(group) > MENTIONS_PER_CHUNK):
+            yield chunk, blocks
+            chunk, blocks = [], []
         chunk += group
-        blocks.add(block)
-    if chunk:
-        yield chunk
+        blocks.append(block)
+    if blocks:
+        yield chunk, blocks
 
 
 def _by_block(found: list[Pending]) -> Iterator[tuple[str, list[Pending]]]:
@@ -252,16 +262,15 @@ class Paper:
         return [(a, names, at) for a, names, at, waiting in self.links if not waiting]
 
 
-def assign_chunk(tx: ManagedTransaction, given: list[Pending], table: CircleTable, weights: Weights) -> tuple[Rewritten, Assigned]:
-    """Give one chunk's pending mentions to people in `tx`; what changed."""
+def assign_chunk(tx: ManagedTransaction, given: list[Pending], blocks: list[str], table: CircleTable,
+                 weights: Weights) -> tuple[Rewritten, Assigned]:
+    """Give one chunk's pending mentions (and profile pages) of `blocks` to people in `tx`; what changed."""
     tx.run(TAKE_TURN).consume()
     found = [Pending(r["block"], r["author"], tuple(r["names"]), r["paper"]) for r in tx.run(
         _STILL, links=[{"author": p.author, "paper": p.paper} for p in given])]  # another load may have taken some
     out, done = Rewritten(), Assigned()
-    if not found:
-        return out, done
     nodes: dict[str, list[Node]] = {}
-    for r in tx.run(_NODES, blocks=sorted({p.block for p in found})):
+    for r in tx.run(_NODES, blocks=blocks):
         pages = [(g, bool(w)) for g, w in r["pages"]]
         nodes.setdefault(r["block"], []).append(Node(
             r["id"], r["block"], r["name"], r["aliases"] or [r["name"]], r["evidence"] or [],
@@ -272,8 +281,9 @@ def assign_chunk(tx: ManagedTransaction, given: list[Pending], table: CircleTabl
     full = sorted(b for b, group in nodes.items()
                   if not any(n.summary for n in group) or any(n.evidence and not n.summary for n in group))
     found = [p for p in found if p.block not in full]
-    if found:
-        _assign(tx, found, {b: g for b, g in nodes.items() if b not in full}, table, weights, out, done)
+    known = {b: g for b, g in nodes.items() if b not in full}
+    if found or any(n.pending_pages for g in known.values() for n in g):
+        _assign(tx, found, known, table, weights, out, done)
     if full:  # after the assigned links are written, so the papers are numbered with them
         data, stored = read_blocks(tx, full, table)
         clustered = write_blocks(tx, data, {b: resolve_block(b, data.mentions.get(b, []), weights) for b in full},
@@ -302,9 +312,10 @@ def _assign(tx: ManagedTransaction, found: list[Pending], nodes: dict[str, list[
     spelled = {n: _spelling(sorted(s)) for n, s in spellings.items()}
     owners = _owners(tx, nodes, spelled)
     rows = _Rows()
-    for block, group in _by_block(found):
-        mentions, attached = _mentions(group, papers, spelled)
-        decision = _decide(block, nodes.get(block, []), mentions, papers, table, weights, owners)
+    groups = dict(_by_block(found))
+    for block in sorted(nodes):
+        mentions, attached = _mentions(groups.get(block, []), papers, spelled)
+        decision = _decide(block, nodes[block], mentions, papers, table, weights, owners) if mentions else Assignment()
         rows.add(block, nodes.get(block, []), decision, spellings, owners)
         rows.attach(nodes.get(block, []), attached)
         done.mentions += len(mentions)
@@ -461,6 +472,8 @@ class _Rows:
         for g, owner in sorted(owners.items()):
             if by_id.get(owner) is not None:
                 self.profiles.append({"from": g, "to": owner})
+        if not (decision.taken or decision.new):
+            return
         before = sum(n.summary.mentions for n in block_nodes if n.summary is not None)
         self.marks.append({"id": block, "before": before, "unsure": decision.unsure,
                            "after": before + sum(map(len, decision.taken.values()))
@@ -529,16 +542,16 @@ def assign_pending(driver: Driver, database: str | None, weights: Weights, repor
                    on_commit: OnCommit | None = None) -> Assigned:
     """Give every pending mention to a person, a transaction per chunk of blocks; what was done. report: the
     progress on stderr; on_commit: called with the ids whose triples changed after each transaction."""
-    found = pending(driver, database)
+    found, pages = pending(driver, database)
     total = Assigned()
-    if not found:
+    if not found and not pages:
         return total
     tick = ticker("assigning the new mentions", len(found)) if report else None
     table = circles(driver, database, found)
     done = 0
     with driver.session(database=database) as session:
-        for chunk in chunks(found):
-            changed, step = session.execute_write(assign_chunk, chunk, table, weights)
+        for chunk, blocks in chunks(found, pages):
+            changed, step = session.execute_write(assign_chunk, chunk, blocks, table, weights)
             for name in ("mentions", "joined", "people", "marked", "clustered"):
                 setattr(total, name, getattr(total, name) + getattr(step, name))
             if on_commit is not None and changed.size():

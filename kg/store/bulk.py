@@ -37,7 +37,7 @@ from kg.graph.model import LABELS, RELATIONSHIPS
 from kg.graph.names import block_key
 from kg.graph.records import Paper, Record
 from kg.ingest.identities import weights
-from kg.ingest.pages import Page, pages
+from kg.ingest.pages import Page, ProfileSave, match_saves, pages
 from kg.ingest.resolve import Resolver
 from kg.settings import settings as env_settings
 from kg.store.bulk_authors import BLOCKS, RESOLVED, author_line, paper_line, profile_line, resolve_all
@@ -74,6 +74,7 @@ class Prepared:
     lines: list[tuple[int, bytes]] = field(default_factory=list)  # (bucket, spool line)
     authors: list[tuple[int, bytes]] = field(default_factory=list)  # (bucket, spool line) of its Author rows
     listing: list[tuple[str, int]] = field(default_factory=list)  # (paper id, position) of this save
+    save: ProfileSave | None = None  # a profile's: what matches it to its page (`Mapper.match`)
 
 
 def prepare(page: Page) -> Prepared:
@@ -81,7 +82,8 @@ def prepare(page: Page) -> Prepared:
     node = page.node()
     owner = page.owner()
     prepared = Prepared(row(NODES["pages"], node), row(NODES["snapshots"], page.snapshot_node()),
-                        owner.id if owner else None, owner.block if owner else None, {k: [] for k in IN_MEMORY})
+                        owner.id if owner else None, owner.block if owner else None, {k: [] for k in IN_MEMORY},
+                        save=page.profile_save())
     prepared.listing = list({r.paper.id: r.paper.sources[0].position for r in page.records}.items())
     for record in page.records:
         for kind in IN_MEMORY:
@@ -138,6 +140,8 @@ class Mapper:
         self.page_rows = Merged("pages")
         self.saves: dict[str, Save] = {}
         self.profiles: set[tuple[str, str, str | None]] = set()  # (page, owner, the owner's name block)
+        # A profile's saves, its page row and owner kept apart until `match` gives each save its page.
+        self.profile_saves: dict[str, tuple[ProfileSave, dict[str, Any], str, str | None]] = {}
         self.pages = 0
         self.sightings = 0
 
@@ -147,9 +151,12 @@ class Mapper:
             for values in rows:
                 self.small[kind].add(values)
         page_id, snap = page.page["id"], page.snapshot
-        self.page_rows.add(page.page)
-        if page.owner:
-            self.profiles.add((page_id, page.owner, page.owner_block))
+        if page.save is not None and page.owner:
+            held = self.profile_saves.get(snap["id"])
+            if held is None or page.save.saved_at < held[0].saved_at:
+                self.profile_saves[snap["id"]] = (page.save, page.page, page.owner, page.owner_block)
+        else:
+            self.page_rows.add(page.page)
         known = self.saves.get(snap["id"])
         if known is None:
             self.saves[snap["id"]] = Save(page_id, snap["saved_at"], page.owner, {k: snap[k] for k in LATEST_FIGURES})
@@ -164,17 +171,23 @@ class Mapper:
         self.pages += 1
         self.sightings += sum(1 for _, line in page.lines if line.startswith(b"papers "))
 
+    def match(self) -> None:
+        """Each profile save to its page (kg/ingest/pages.py `match_saves`), as the incremental load matches
+        them: the page rows and profiles written, each save's page set."""
+        found = match_saves(save for save, _, _, _ in self.profile_saves.values())
+        for snap, (_, values, owner, block) in self.profile_saves.items():
+            page = found[snap]
+            self.page_rows.add({**values, "id": page})
+            self.profiles.add((page, owner, block))
+            self.saves[snap].page = page
+
     def latest(self) -> dict[str, dict[str, Any]]:
-        """Each profile owner's header figures, from the newest save of their page."""
-        by_page: dict[str, list[tuple[str, str]]] = {}
+        """Each profile owner's header figures, from the newest save of any of their pages."""
+        by_owner: dict[str, list[tuple[str, str]]] = {}
         for snap, save in self.saves.items():
-            by_page.setdefault(save.page, []).append((snap, save.saved_at))
-        out = {}
-        for saves in by_page.values():
-            save = self.saves[newest(saves) or ""]
             if save.owner is not None:
-                out[save.owner] = save.figures
-        return out
+                by_owner.setdefault(save.owner, []).append((snap, save.saved_at))
+        return {owner: self.saves[newest(saves) or ""].figures for owner, saves in by_owner.items()}
 
     def write(self, blocks: Mapping[str, str]) -> None:
         """The pages, saves and profiles, each page's current listing, the institutions and topics; each
@@ -413,6 +426,7 @@ def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: i
                 mapper.add(item)
     if mapper.pages == 0:
         return None
+    mapper.match()
     imported = {"pages": len(mapper.page_rows), "snapshots": len(mapper.saves)}
     blocks: dict[str, str] = {}
     with stage("merged the papers"):

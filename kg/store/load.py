@@ -19,11 +19,21 @@ from kg.errors import PageError
 from kg.graph.merge import current_listing
 from kg.graph.model import BY_PLURAL
 from kg.ingest.identities import weights
-from kg.ingest.pages import Page
+from kg.ingest.pages import Page, ProfileSave, coauthors, match_saves
 from kg.store import assign, authors
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
-from kg.store.statements import AUTHOR_LISTS, LINK_QUERIES, NODE_QUERIES, PAGE_SAVES, TAKE_TURN, UNLIST
+from kg.store.statements import (
+    AUTHOR_LISTS,
+    DROP_EMPTY_PAGES,
+    LINK_QUERIES,
+    MOVE_SAVES,
+    NODE_QUERIES,
+    PAGE_SAVES,
+    PROFILE_SAVES,
+    TAKE_TURN,
+    UNLIST,
+)
 
 BATCH_PAPERS = 2000  # papers per transaction; see BENCHMARKS.md for the measurement
 
@@ -58,6 +68,8 @@ def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = N
     loads included, so they stay 0..n-1 whatever order the pages come in.
     """
     tx.run(TAKE_TURN).consume()
+    match_pages(tx, rows)
+    pages = sorted(rows.nodes("pages").keys() | rows.moved["pages"])
     created: dict[str, int] = {}
     for plural, query in NODE_QUERIES.items():
         if params := rows.node_rows(plural):
@@ -68,16 +80,42 @@ def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = N
             lists = tx.run(AUTHOR_LISTS, ids=list(rows.nodes("papers"))).values()
             params = [r for paper_id, paper_lists in lists for r in authored_rows(paper_id, paper_lists)]
         elif key == "listed_on":
-            gone, params = current_rows(tx, list(rows.nodes("pages")), relisted)
+            gone, params = current_rows(tx, pages, relisted)
             if gone:
                 tx.run(UNLIST, rows=gone).consume()
         else:
             params = rows.link_rows(key)
         if params:
             rels += tx.run(query, rows=params).consume().counters.relationships_created
-    authors.latest_figures(tx, list(rows.nodes("pages")))
+    authors.latest_figures(tx, pages)
     created["relationships"] = rels
     return created
+
+
+def match_pages(tx: ManagedTransaction, rows: Rows) -> None:
+    """Match each profile save of `rows` to its page, with every save the graph holds of its owner's name
+    (kg/ingest/pages.py `match_saves`), and move the held saves whose page that changes: into `rows.moved`
+    go the pages that gained or lost a save and those saves; a page left without a save is deleted."""
+    batch = [save for page in rows.pages if (save := page.profile_save()) is not None]
+    owners = {**rows.rematch, **{page.base: page.subject[0] for page in rows.pages if page.format == "profile"}}
+    if not owners:
+        return
+    held: dict[str, str] = {}  # snapshot -> its page now
+    saves = list(batch)
+    for r in tx.run(PROFILE_SAVES, bases=sorted(owners)):
+        held[r["snapshot"]] = r["page"]
+        saves.append(ProfileSave(r["snapshot"], r["saved_at"], r["base"], frozenset(r["papers"]),
+                                 coauthors(owners[r["base"]], r["names"])))
+    found = match_saves(saves)
+    for page in rows.pages:
+        page.matched = found.get(page.snapshot, "")
+    rows.place_again()
+    moves = [{"snapshot": snap, "page": found[snap]} for snap, page in sorted(held.items()) if found[snap] != page]
+    if moves:
+        tx.run(MOVE_SAVES, rows=moves).consume()
+        tx.run(DROP_EMPTY_PAGES, ids=sorted({held[m["snapshot"]] for m in moves})).consume()
+        rows.moved["pages"].update(p for m in moves for p in (held[m["snapshot"]], m["page"]))
+        rows.moved["snapshots"].update(m["snapshot"] for m in moves)
 
 
 def current_rows(tx: ManagedTransaction, page_ids: list[str], relisted: set[str] | None = None
@@ -100,7 +138,7 @@ def current_rows(tx: ManagedTransaction, page_ids: list[str], relisted: set[str]
 
 def touched(rows: Rows, relisted: set[str]) -> dict[str, list[str]]:
     """The ids, by label, of the nodes whose triples a batch's transaction may change."""
-    ids = {kind: list(rows.nodes(kind)) for kind in NODE_QUERIES}
+    ids = {kind: sorted(rows.nodes(kind).keys() | rows.moved.get(kind, set())) for kind in NODE_QUERIES}
     ids["papers"] = sorted(set(ids["papers"]) | relisted)
     return {BY_PLURAL[kind].name: node_ids for kind, node_ids in ids.items()}
 

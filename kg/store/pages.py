@@ -15,8 +15,9 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from kg.errors import KgError, PageError
+from kg.graph.ids import author_id
 from kg.ingest.identities import weights
-from kg.ingest.pages import content_bytes, parse_bytes
+from kg.ingest.pages import content_bytes, page_id, parse_bytes
 from kg.store import authors
 from kg.store.load import write_rows
 from kg.store.rows import Rows
@@ -68,6 +69,7 @@ UNWIND $papers AS id MATCH (p:Paper {id: id}) DETACH DELETE p
 WITH count(*) AS done
 UNWIND $named AS element MATCH (x) WHERE elementId(x) = element DETACH DELETE x
 """
+OWNER = "MATCH (g:Page {id: $page, format: 'profile'}) RETURN g.title AS title"
 ORPHANS = "UNWIND $topics AS id MATCH (t:Topic {id: id}) WHERE NOT (t)<-[:HAS_TOPIC]-() DELETE t"
 
 
@@ -93,6 +95,7 @@ def forget(driver: Driver, ref: str, database: str | None = None) -> dict[str, i
 
 def _forget(tx: ManagedTransaction, page: str) -> dict[str, int]:
     tx.run(TAKE_TURN).consume()
+    owner = tx.run(OWNER, page=page).value("title")
     record = tx.run(NEIGHBOURS, page=page).single()
     papers = sorted(set(record["papers"])) if record else []
     saves = tx.run(OTHER_SAVES, papers=papers, page=page).data()
@@ -104,7 +107,9 @@ def _forget(tx: ManagedTransaction, page: str) -> dict[str, int]:
                                       save["saved_at"]))
         except PageError as exc:  # a save that loaded once parses again; this would be a bug
             raise KgError(f"cannot reload {save['id']}: {exc}") from None
-    if rows.pages:
+    if owner and owner[0]:  # its namesakes' pages are matched again without it
+        rows.rematch[page_id("profile", author_id(owner[0]))] = author_id(owner[0])
+    if rows.pages or rows.rematch:
         write_rows(tx, rows)
     if record:
         tx.run(ORPHANS, topics=record["topics"]).consume()

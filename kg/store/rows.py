@@ -55,6 +55,12 @@ class Rows:
     links: dict[str, dict[tuple[str, str], dict[str, str]]] = field(
         default_factory=lambda: {"profile_of": {}, "snapshot_of": {}})
     pages: list[Page] = field(default_factory=list)
+    # Beside the pages of `pages`: the pages that gained or lost a held save, and those saves (kg/store/load.py
+    # `match_pages`), whose listings, figures and triples change too.
+    moved: dict[str, set[str]] = field(default_factory=lambda: {"pages": set(), "snapshots": set()})
+    # Owners' names (page base -> owner's author id) whose held saves are matched again though no page of
+    # `pages` names them: those of a forgotten page (kg/store/pages.py).
+    rematch: dict[str, str] = field(default_factory=dict)
 
     @property
     def papers(self) -> int:
@@ -64,14 +70,26 @@ class Rows:
     def add_page(self, page: Page) -> None:
         """Add every row one page contributes."""
         self.pages.append(page)
-        node = page.node()
-        add_nodes(self.page_nodes, LABELS["Page"], [node])
+        self._place(page)
         add_nodes(self.snapshot_nodes, LABELS["Snapshot"], [page.snapshot_node()])
-        self.links["snapshot_of"][page.snapshot, node.id] = {"from": page.snapshot, "to": node.id}
         for record in page.records:
             self.resolver.add(record)
+
+    def _place(self, page: Page) -> None:
+        """The rows of a page's node, of its save's SNAPSHOT_OF and its PROFILE_OF: they follow its id."""
+        node = page.node()
+        add_nodes(self.page_nodes, LABELS["Page"], [node])
+        self.links["snapshot_of"][page.snapshot, node.id] = {"from": page.snapshot, "to": node.id}
         if owner := page.owner():
             self.links["profile_of"][node.id, owner.id] = {"from": node.id, "to": owner.id}
+
+    def place_again(self) -> None:
+        """The page rows anew, once profile saves are matched to their pages (their ids changed)."""
+        self.page_nodes.clear()
+        for key in ("snapshot_of", "profile_of"):
+            self.links[key].clear()
+        for page in self.pages:
+            self._place(page)
 
     def nodes(self, plural: str) -> dict[str, BaseModel]:
         """One label's nodes by id."""

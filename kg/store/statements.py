@@ -91,3 +91,34 @@ RETURN g.id AS page, saves, COLLECT {
   MATCH (g)<-[:SNAPSHOT_OF]-(s:Snapshot {saved_at: day})<-[v:SEEN_IN]-(p:Paper) RETURN [s.id, p.id, v.position]
 } AS sightings, COLLECT { MATCH (g)<-[l:LISTED_ON]-(p:Paper) RETURN [p.id, l.position] } AS listed
 """
+# Every save the graph holds of the profile pages of the given bases (kg/ingest/pages.py `Page.base`): the
+# base's own page and its namesakes' (`<base>-<digest>`), each save with what `match_saves` reads of it.
+PROFILE_SAVES = """
+UNWIND $bases AS base
+MATCH (g:Page) WHERE g.id STARTS WITH base
+MATCH (g)<-[:SNAPSHOT_OF]-(s:Snapshot)
+RETURN base, g.id AS page, s.id AS snapshot, s.saved_at AS saved_at,
+  COLLECT { MATCH (p:Paper)-[:SEEN_IN]->(s) RETURN p.id } AS papers,
+  COLLECT { MATCH (:Paper)-[v:SEEN_IN]->(s) UNWIND v.authors AS a RETURN DISTINCT a } AS names
+"""
+# Held saves moved to the page they match now, with the old page's values merged in and its PROFILE_OF copied
+# (author resolution sets those again); then the pages left without a save go.
+MOVE_SAVES = """
+UNWIND $rows AS row
+MATCH (s:Snapshot {id: row.snapshot})-[r:SNAPSHOT_OF]->(old:Page)
+MERGE (g:Page {id: row.page})
+SET """ + ", ".join(f"g.{p.name} = {cypher(p.merge, f'g.{p.name}', f'old.{p.name}')}"
+                    for p in LABELS["Page"].props if p.merge is not Merge.KEY) + """
+DELETE r
+MERGE (s)-[:SNAPSHOT_OF]->(g)
+WITH DISTINCT old, g
+CALL (old, g) {
+  MATCH (old)-[:PROFILE_OF]->(a:Author)
+  MERGE (g)-[:PROFILE_OF]->(a)
+}
+"""
+DROP_EMPTY_PAGES = """
+UNWIND $ids AS id
+MATCH (g:Page {id: id}) WHERE NOT EXISTS { (g)<-[:SNAPSHOT_OF]-(:Snapshot) }
+DETACH DELETE g
+"""
