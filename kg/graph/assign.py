@@ -89,8 +89,9 @@ class Known(Cluster):
 
     def _take(self, summary: Summary, papers: frozenset[str], names: frozenset[str]) -> None:
         known = self.__dict__
+        anchors = self.person.anchors | known.get("anchors", frozenset())
         known.update(key=("", self.person.id), names=names, parsed=frozenset(parse(n) for n in names), pin=None,
-                     papers=papers, closed=summary.closed, categories=dict(summary.categories),
+                     papers=papers, closed=summary.closed, anchors=anchors, categories=dict(summary.categories),
                      years=list(summary.years),
                      _unions={"coauthors": summary.coauthors, "institutions": summary.institutions})
 
@@ -98,8 +99,10 @@ class Known(Cluster):
         """Take `other`'s mentions in; the summary grows by them."""
         known = self.__dict__
         names, papers, bits, fits = known["names"] | other.names, known["papers"] | other.papers, self.bits, self.fits
+        anchors = known["anchors"] | other.anchors
         grown = self._summary().add(other.mentions)
         self.mentions = sorted(self.mentions + other.mentions, key=lambda m: m.key)
+        known["anchors"] = anchors
         self._take(grown, papers, names)
         self.bits, self.fits = bits | other.bits, fits & other.fits
         self.ties |= other.ties

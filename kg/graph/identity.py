@@ -70,7 +70,7 @@ class Cluster:
     def __setattr__(self, name: str, value: object) -> None:
         super().__setattr__(name, value)
         if name == "mentions":  # what is derived from them is taken again
-            for derived in ("key", "names", "parsed", "pin", "papers", "closed", "categories", "years"):
+            for derived in ("key", "names", "parsed", "pin", "papers", "closed", "anchors", "categories", "years"):
                 self.__dict__.pop(derived, None)
             self.__dict__["_unions"] = {}
 
@@ -99,6 +99,10 @@ class Cluster:
         return any(m.closed for m in self.mentions)
 
     @cached_property
+    def anchors(self) -> frozenset[str]:
+        return frozenset(m.anchor for m in self.mentions if m.anchor)
+
+    @cached_property
     def categories(self) -> dict[str, int]:
         return _categories(self)
 
@@ -118,7 +122,7 @@ class Cluster:
         theirs = other.__dict__["_unions"]
         unions = {attr: v | theirs[attr] for attr, v in known["_unions"].items() if attr in theirs}
         derived: dict[str, frozenset[object]] = {name: getattr(self, name) | getattr(other, name)
-                                                 for name in ("names", "parsed", "papers")}  # each merge needs them
+                                                 for name in ("names", "parsed", "papers", "anchors")}  # each merge needs them
         self.mentions = sorted(self.mentions + other.mentions, key=lambda m: m.key)
         known.update(derived, _unions=unions)
         self.bits |= other.bits
@@ -263,6 +267,8 @@ def compatible(a: Cluster, b: Cluster) -> bool:
         return False  # a user kept them apart
     if a.closed or b.closed:
         return False  # a complete profile already holds every paper of its owner
+    if a.anchors and b.anchors and a.anchors.isdisjoint(b.anchors) and a.bits & b.bits:
+        return False  # two profile pages of one name are two people's (kg/ingest/pages.py match_saves)
     if not a.papers.isdisjoint(b.papers):
         return False  # one person is named once per paper
     return not (a.bits & ~b.fits or b.bits & ~a.fits)  # every name of one compatible with every name of the other
@@ -471,7 +477,12 @@ def _apart(a: Cluster, b: Cluster, s: float, words: list[str], weights: Weights)
 
 def display(c: Cluster) -> str:
     """A cluster's display name: its fullest spelling."""
-    return min((natural(n) for n in c.names), key=lambda v: (-len(v), v.encode("utf-16-be")))
+    return fullest(c.names)
+
+
+def fullest(names: Iterable[str]) -> str:
+    """The fullest of a person's spellings, in given-then-family order: their display name."""
+    return min((natural(n) for n in names), key=lambda v: (-len(v), v.encode("utf-16-be")))
 
 
 def evidence_of(c: Cluster) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from neo4j import Driver, ManagedTransaction
 
 from kg.console import ticker
 from kg.graph.assign import Assignment, Person, Summary, assign_block
-from kg.graph.identity import Mention, Weights, at_place, bits, reach, resolve_block
+from kg.graph.identity import Mention, Weights, at_place, bits, fullest, reach, resolve_block
 from kg.graph.ids import author_id, text_key
 from kg.graph.merge import order_key, same_place
 from kg.graph.names import block_key, compatible_names, parse
@@ -126,6 +126,14 @@ _NAME = """
 UNWIND $rows AS row
 MATCH (:Author {id: row.author})-[r:AUTHORED]->(:Paper {id: row.paper})
 SET r.names = COLLECT { UNWIND r.names + [row.name] AS n RETURN DISTINCT n ORDER BY n }
+"""
+# A person renamed by a fuller spelling: the node and its summary take the new id.
+_RENAME = f"""
+UNWIND $rows AS row
+MATCH (a:Author {{id: row.id}})
+OPTIONAL MATCH (s:{SUMMARY.name} {{id: row.id}})
+SET a.id = row.to, a.name = row.name, s.id = row.to
+RETURN row.id AS id, row.to AS to, COLLECT {{ MATCH (a)-[:AUTHORED]->(p) RETURN p.id }} AS papers
 """
 _LINK = """
 UNWIND $links AS row
@@ -446,6 +454,7 @@ class _Rows:
     marks: list[dict[str, Any]] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)  # people written
     named: list[dict[str, str]] = field(default_factory=list)  # (author, paper, spelling id) a link also names
+    renamed: dict[str, dict[str, str]] = field(default_factory=dict)  # old id -> the person's new id and name
 
     def add(self, block: str, block_nodes: list[Node], decision: Assignment, spellings: dict[str, set[str]],
             owners: dict[str, str]) -> None:
@@ -495,6 +504,18 @@ class _Rows:
         evidence = sorted({*row["evidence"], *lines})
         if aliases != row["aliases"] or evidence != row["evidence"]:
             self.grown[node.id] = {"id": node.id, "aliases": aliases, "evidence": evidence}
+        name = fullest(aliases)
+        if name != node.name:  # a fuller spelling names them now, and their id follows when it is free
+            self.renamed[node.id] = {"id": node.id, "name": name, "to": author_id(name)}
+
+    def rename(self, taken: set[str]) -> list[dict[str, str]]:
+        """The people a fuller spelling renames: the new id where none of `taken` holds it, else the old."""
+        out = []
+        for row in self.renamed.values():
+            to = row["to"] if row["to"] not in taken else row["id"]
+            taken.add(to)
+            out.append({**row, "to": to})
+        return out
 
     def _link(self, person: str, taken: Iterable[Mention], owned: set[str]) -> None:
         per_paper: dict[str, set[str]] = {}
@@ -531,6 +552,10 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
     tx.run(_OWN, rows=[{"from": g, "to": a} for g, a in profiles]).consume()
     tx.run(WRITE, rows=rows.summaries).consume()
     tx.run(_MARK, rows=rows.marks, regrowth=REGROWTH).consume()
+    renamed = rows.rename({n.id for group in nodes.values() for n in group} | {r["id"] for r in rows.nodes})
+    for moved_to in tx.run(_RENAME, rows=renamed):
+        out.authors.update((moved_to["id"], moved_to["to"]))
+        out.papers.update(moved_to["papers"])
     pages = sorted({g for g, _ in profiles} | {g for group in nodes.values() for n in group for g in n.pending_pages})
     out.authors |= rows.changed | swept | set(latest_figures(tx, pages))
     out.papers |= set(papers)
