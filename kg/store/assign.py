@@ -170,6 +170,27 @@ class Pending:
 
 
 @dataclass
+class Turns:
+    """The write lock's turns a load's committed transactions took: whether another process wrote between
+    two of them (kg/store/statements.py TAKE_TURN)."""
+
+    first: int = 0
+    last: int = 0
+    taken: int = 0
+
+    def took(self, turn: int) -> None:
+        """Count a committed transaction's turn."""
+        self.first = turn if not self.taken else min(self.first, turn)
+        self.last = max(self.last, turn)
+        self.taken += 1
+
+    @property
+    def shared(self) -> bool:
+        """Whether another process took turns between this load's first and last."""
+        return self.taken > 0 and self.last - self.first + 1 != self.taken
+
+
+@dataclass
 class Assigned:
     """What the assignment did: mentions given to known people, new people, blocks marked or left over."""
 
@@ -178,6 +199,7 @@ class Assigned:
     people: int = 0
     marked: int = 0
     clustered: int = 0  # blocks clustered in full: new, or with people no summary describes
+    turn: int = 0  # of a chunk: the write lock's turn its transaction took
 
 
 def pending(driver: Driver, database: str | None) -> tuple[list[Pending], list[str]]:
@@ -273,10 +295,11 @@ class Paper:
 def assign_chunk(tx: ManagedTransaction, given: list[Pending], blocks: list[str], table: CircleTable,
                  weights: Weights) -> tuple[Rewritten, Assigned]:
     """Give one chunk's pending mentions (and profile pages) of `blocks` to people in `tx`; what changed."""
-    tx.run(TAKE_TURN).consume()
+    turn = tx.run(TAKE_TURN).single(strict=True)["turn"]
     found = [Pending(r["block"], r["author"], tuple(r["names"]), r["paper"]) for r in tx.run(
         _STILL, links=[{"author": p.author, "paper": p.paper} for p in given])]  # another load may have taken some
     out, done = Rewritten(), Assigned()
+    done.turn = turn
     nodes: dict[str, list[Node]] = {}
     for r in tx.run(_NODES, blocks=blocks):
         pages = [(g, bool(w)) for g, w in r["pages"]]
@@ -564,9 +587,10 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
 
 
 def assign_pending(driver: Driver, database: str | None, weights: Weights, report: bool = False,
-                   on_commit: OnCommit | None = None) -> Assigned:
+                   on_commit: OnCommit | None = None, turns: Turns | None = None) -> Assigned:
     """Give every pending mention to a person, a transaction per chunk of blocks; what was done. report: the
-    progress on stderr; on_commit: called with the ids whose triples changed after each transaction."""
+    progress on stderr; on_commit: called with the ids whose triples changed after each transaction; turns:
+    counts the transactions' turns."""
     found, pages = pending(driver, database)
     total = Assigned()
     if not found and not pages:
@@ -577,6 +601,8 @@ def assign_pending(driver: Driver, database: str | None, weights: Weights, repor
     with driver.session(database=database) as session:
         for chunk, blocks in chunks(found, pages):
             changed, step = session.execute_write(assign_chunk, chunk, blocks, table, weights)
+            if turns is not None:
+                turns.took(step.turn)
             for name in ("mentions", "joined", "people", "marked", "clustered"):
                 setattr(total, name, getattr(total, name) + getattr(step, name))
             if on_commit is not None and changed.size():

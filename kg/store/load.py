@@ -61,13 +61,14 @@ class Summary:
 
 
 def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = None) -> dict[str, int]:
-    """Run every MERGE of one batch in one transaction; nodes created per label, and relationships.
+    """Run every MERGE of one batch in one transaction; nodes created per label, relationships, and the write
+    lock's turn it took.
     `relisted` gets the papers that joined or left a page's current listing.
 
     A paper's author positions come last: from every page's list of its authors, those of earlier
     loads included, so they stay 0..n-1 whatever order the pages come in.
     """
-    tx.run(TAKE_TURN).consume()
+    turn = tx.run(TAKE_TURN).single(strict=True)["turn"]
     match_pages(tx, rows)
     pages = sorted(rows.nodes("pages").keys() | rows.moved["pages"])
     created: dict[str, int] = {}
@@ -89,6 +90,7 @@ def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = N
             rels += tx.run(query, rows=params).consume().counters.relationships_created
     authors.latest_figures(tx, pages)
     created["relationships"] = rels
+    created["turn"] = turn
     return created
 
 
@@ -157,6 +159,7 @@ class Loader:
         self.summary = Summary()
         self.blocks: set[str] = set()  # name blocks of the authors written
         self.assigned = assign.Assigned()
+        self.turns = assign.Turns()  # another load writing between two of ours: its blocks are clustered in full
 
     def load(self, pages: Iterable[Page | PageError]) -> Summary:
         """Load every page, then resolve the authors of the name blocks it touched (kg/store/authors.py);
@@ -180,15 +183,18 @@ class Loader:
         if self.ahead is not None:
             self.ahead.resolving(sorted(self.blocks))  # the blocks whose people the assignment may change
         with self._stage("assigned the new mentions"):
-            done = assign.assign_pending(self.driver, self.database, weights(), self.stages, self.on_commit)
+            done = assign.assign_pending(self.driver, self.database, weights(), self.stages, self.on_commit,
+                                         self.turns)
         again = assign.marked(self.driver, self.database)
+        if self.turns.shared:  # another load wrote between ours: decisions taken before its pages may differ
+            again = sorted(set(again) | set(authors.affected(self.driver, self.database, self.blocks)))
+        elif again and sum(n for _, n in authors.sizes(self.driver, self.database, again)) > max(done.mentions, 1):
+            again = []  # more than the load added: left for `kg authors recluster --dirty`
         if again:
-            sizes = dict(authors.sizes(self.driver, self.database, again))
-            if sum(sizes.values()) <= max(done.mentions, 1):
-                if self.ahead is not None:
-                    self.ahead.resolving(again)
-                with self._stage(f"clustered {len(again):,} marked name blocks in full"):
-                    authors.resolve_authors(self.driver, self.database, again, weights(), None, self.on_commit)
+            if self.ahead is not None:
+                self.ahead.resolving(again)
+            with self._stage(f"clustered {len(again):,} name blocks in full"):
+                authors.resolve_authors(self.driver, self.database, again, weights(), None, self.on_commit)
         return done
 
     def _stage(self, label: str) -> AbstractContextManager[None]:
@@ -237,6 +243,7 @@ class Loader:
 
         with self.driver.session(database=self.database) as session:
             created = session.execute_write(write)
+        self.turns.took(created.pop("turn"))
         if self.on_commit is not None:
             self.on_commit(touched(rows, relisted))
         summary = self.summary
