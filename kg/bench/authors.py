@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,14 +241,16 @@ def misses(blocks: Mapping[str, list[Mention]], people: list[Identity], truth: M
             by_true[truth[m.key]].append(m)
     whole = {i.id: list(i.mentions) for i in people}
     out = []
-    for merged, groups, other in ((True, by_pred, lambda m: truth[m.key]), (False, by_true, lambda m: pred_of[m.key])):
+    sides: tuple[tuple[bool, Mapping[str, list[Mention]], Callable[[Mention], str]], ...] = (
+        (True, by_pred, lambda m: truth[m.key]), (False, by_true, lambda m: pred_of[m.key]))
+    for merged, groups, other in sides:
         for found in groups.values():
             parts: dict[str, list[Mention]] = defaultdict(list)
             for m in found:
                 parts[other(m)].append(m)
             if len(parts) < 2:
                 continue
-            cost = sum(1 - len(parts[other(m)]) / len(found) for m in found)
+            cost = sum(1.0 - len(parts[other(m)]) / len(found) for m in found)
             block = block_of[found[0].key]
             pieces = list(parts.values()) if merged else [whole[k] for k in parts]
             same, why = _pair(block, blocks[block], pieces, weights)
