@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kg.errors import KgError
-from kg.graph.identity import KEPT_APART, Identity, read_evidence
+from kg.graph.identity import KEPT_APART, Identity, Weights, read_evidence, resolve_block
 from kg.graph.records import Graph
 from kg.ingest.identities import evidence_lines, weights
 from kg.ingest.pages import pages
@@ -417,3 +417,22 @@ def test_a_run_reads_circles_again_once_another_load_wrote(db: neo4j.Driver, neo
         table = known.table
         session.execute_write(resolve_chunk, ["lee a"], weights(), known)
         assert known.table is table and circle(known, "park c") == ["stone b"]
+
+
+def test_memory_report_scores_kg_beside_exact_names_and_costs_its_misses(tmp_path: Path) -> None:
+    """`kg bench --authors --in-memory`: B³ in memory, and the misses' costs add up to the B³ lost."""
+    from kg.bench.authors import memory_report, misses, parsed
+    from kg.ingest.identities import by_block
+    from kg.synth.corpus import synthesize
+    from kg.synth.identities import TRUTH_FILE, read_truth
+
+    synthesize(tmp_path, papers=300, seed=1, workers=1, identities=True)
+    full, exact, text = memory_report(tmp_path)
+    assert full.f1 >= 0.97 > 0.9 > exact.f1 and "misses by kind" in text
+    graph = parsed(tmp_path)
+    blocks = by_block(graph.papers, graph.authors)
+    people = [i for block, found in sorted(blocks.items()) for i in resolve_block(block, found)]
+    found = misses(blocks, people, read_truth(tmp_path / TRUTH_FILE), Weights())
+    lost = sum(m.cost for m in found if m.merged) / full.mentions
+    assert abs(lost - (1 - full.precision)) < 1e-9
+    assert abs(sum(m.cost for m in found if not m.merged) / full.mentions - (1 - full.recall)) < 1e-9

@@ -12,11 +12,25 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.bench.context import Context, bench_home
+from kg.graph.identity import (
+    Cluster,
+    Identity,
+    Mention,
+    Weights,
+    name_bits,
+    reach,
+    resolve_block,
+    signals,
+    threshold,
+    tie,
+)
+from kg.graph.records import Graph
+from kg.ingest.identities import by_block
 from kg.synth.identities import TRUTH_FILE, read_truth
 
 AUTHORS_PAPERS, AUTHORS_SEED = 1000, 1
@@ -163,3 +177,110 @@ def run_authors(papers: int, out: Path, seeds: tuple[int, ...] = (AUTHORS_SEED,)
         ctx.driver.close()
     out.write_text(with_section(out.read_text() if out.is_file() else "", section))
     return section
+
+
+@dataclass(frozen=True)
+class Miss:
+    """One wrong decision of a clustering: people merged (`merged`, precision) or one person split (recall),
+    its block, how many mentions that block holds, whether the pieces share a spelling, and their B³ cost
+    (the mentions' summed precision or recall lost)."""
+
+    merged: bool
+    block: str
+    block_mentions: int
+    same_spelling: bool
+    cost: float
+    why: str
+
+
+def parsed(folder: Path) -> Graph:
+    """The pages of a corpus folded into papers and exact-name authors, in memory (no people yet)."""
+    from kg.ingest.pages import pages
+    from kg.ingest.resolve import Resolver
+
+    resolver = Resolver()
+    for page in pages([folder / "pages"]):
+        for record in page.records:
+            resolver.add(record)
+    return Graph(**{kind: list(table.values()) for kind, table in resolver.tables.items()})
+
+
+BUCKETS = (30, 100, 300, 1000)  # block sizes (mentions) the misses are counted by
+
+
+def _bucket(n: int) -> str:
+    low = 0
+    for high in BUCKETS:
+        if n < high:
+            return f"{low}-{high - 1}"
+        low = high
+    return f">={low}"
+
+
+def _pair(block: str, mentions: list[Mention], pieces: list[list[Mention]], weights: Weights) -> tuple[bool, str]:
+    """Whether the two largest `pieces` share a spelling, and their score against its threshold in words."""
+    a, b = (Cluster(sorted(p, key=lambda m: m.key)) for p in sorted(pieces, key=len, reverse=True)[:2])
+    name_bits([a, b])
+    tie([a, b], reach(block, (m.coauthors for m in mentions)))
+    found = signals(a, b, block, weights)
+    return bool(a.names & b.names), (f"{len(a.mentions)}+{len(b.mentions)} mentions, {sorted(a.names)[:2]} / "
+                                     f"{sorted(b.names)[:2]}: score {found.score:.2f} vs "
+                                     f"{threshold(a, b, weights):.2f}: {'; '.join(found.words())}")
+
+
+def misses(blocks: Mapping[str, list[Mention]], people: list[Identity], truth: Mapping[tuple[str, str], str],
+           weights: Weights) -> list[Miss]:
+    """Each person merged with another (a predicted person holding several true ones) and each person split
+    (a true one over several predicted), with the B³ it costs and the score of its two largest pieces."""
+    block_of = {m.key: b for b, found in blocks.items() for m in found}
+    by_pred = {i.id: [m for m in i.mentions if m.key in truth] for i in people}
+    pred_of = {m.key: pid for pid, found in by_pred.items() for m in found}
+    by_true: dict[str, list[Mention]] = defaultdict(list)
+    for found in by_pred.values():
+        for m in found:
+            by_true[truth[m.key]].append(m)
+    whole = {i.id: list(i.mentions) for i in people}
+    out = []
+    sides: tuple[tuple[bool, Mapping[str, list[Mention]], Callable[[Mention], str]], ...] = (
+        (True, by_pred, lambda m: truth[m.key]), (False, by_true, lambda m: pred_of[m.key]))
+    for merged, groups, other in sides:
+        for found in groups.values():
+            parts: dict[str, list[Mention]] = defaultdict(list)
+            for m in found:
+                parts[other(m)].append(m)
+            if len(parts) < 2:
+                continue
+            cost = sum(1.0 - len(parts[other(m)]) / len(found) for m in found)
+            block = block_of[found[0].key]
+            pieces = list(parts.values()) if merged else [whole[k] for k in parts]
+            same, why = _pair(block, blocks[block], pieces, weights)
+            out.append(Miss(merged, block, len(blocks[block]), same, cost, why))
+    return out
+
+
+def memory_report(folder: Path, weights: Weights = Weights(), examples: int = 8) -> tuple[BCubed, BCubed, str]:
+    """B³ of kg's people and of the exact-name baseline on one `kg synth --identities` corpus, clustered in
+    memory (kg/ingest/identities.py, as `kg parse`), and where the B³ lost goes: misses by kind and block
+    size, then the costliest ones."""
+    truth = read_truth(folder / TRUTH_FILE)
+    graph = parsed(folder)
+    blocks = by_block(graph.papers, graph.authors)
+    people = [i for block, found in sorted(blocks.items()) for i in resolve_block(block, found, weights)]
+    predicted = {m.key: i.id for i in people for m in i.mentions}
+    full, exact = b_cubed(predicted, truth), b_cubed({k: k[1] for k in predicted}, truth)
+    found = misses(blocks, people, truth, weights)
+    n = full.mentions
+    table: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0])
+    for miss in found:
+        kind = ("merged" if miss.merged else "split") + (" (a shared spelling)" if miss.same_spelling else " (variants)")
+        for key in ((kind, "all"), (kind, _bucket(miss.block_mentions))):
+            table[key][0] += 1
+            table[key][1] += miss.cost / n
+    lines = [f"{folder}: {n:,} mentions; kg P {full.precision:.4f} R {full.recall:.4f} F1 {full.f1:.4f}; "
+             f"exact name F1 {exact.f1:.4f}",
+             "  misses by kind and block size (mentions): count, B³ lost (precision for merged, recall for split)"]
+    lines += [f"    {kind:<32} {size:>9} {count:>5} {cost:.4f}" for (kind, size), (count, cost) in sorted(table.items())]
+    for miss in sorted(found, key=lambda m: -m.cost)[:examples]:
+        lines.append(f"  {'merged' if miss.merged else 'split'} {miss.block} ({miss.block_mentions}) "
+                     f"-{miss.cost / n:.4f}: {miss.why}")
+    return full, exact, "\n".join(lines) + "\n"

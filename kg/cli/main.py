@@ -248,6 +248,8 @@ def bench_cmd(
                                  "baseline, as the report's author identity section."),
     seeds: str = typer.Option("1", "--seeds", help="With --authors: the `kg synth --identities` seeds to measure, "
                               "comma-separated (each a corpus of --papers)."),
+    in_memory: bool = typer.Option(False, "--in-memory", help="With --authors: cluster each corpus in memory (as "
+                                   "`kg parse`, no Neo4j) and print where the B³ lost goes, not the report section."),
     grow_seed: int | None = typer.Option(None, "--grow-seed", min=2, help="The seed of the `kg synth` corpus "
                                          "whose pages the grow step adds first (default 2; its 10% step takes "
                                          "the next seed); a graph grown before needs another."),
@@ -262,12 +264,16 @@ def bench_cmd(
         raise fail("give --replace (BENCHMARKS.md) or -o FILE, not both")
     output = Path("BENCHMARKS.md") if replace else output or Path(f"bench-{datetime.now():%Y-%m-%d-%H%M%S}.md")
     if authors:
-        from kg.bench.authors import AUTHORS_PAPERS, run_authors
+        from kg.bench.authors import AUTHORS_PAPERS, identities_corpus, memory_report, run_authors
 
         try:
             chosen = tuple(int(s) for s in seeds.split(","))
         except ValueError:
             raise fail(f"--seeds {seeds!r}: give whole numbers separated by commas, such as 1,2,3") from None
+        if in_memory:
+            for s in chosen:
+                print(memory_report(identities_corpus(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, s))[2])
+            return
         section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output, chosen)
         print(section, end="")
         print(f"wrote {output}")
