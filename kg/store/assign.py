@@ -575,7 +575,7 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
     tx.run(_OWN, rows=[{"from": g, "to": a} for g, a in profiles]).consume()
     tx.run(WRITE, rows=rows.summaries).consume()
     tx.run(_MARK, rows=rows.marks, regrowth=REGROWTH).consume()
-    renamed = rows.rename({n.id for group in nodes.values() for n in group} | {r["id"] for r in rows.nodes})
+    renamed = rows.rename(({n.id for group in nodes.values() for n in group} - swept) | {r["id"] for r in rows.nodes})
     for moved_to in tx.run(_RENAME, rows=renamed):
         out.authors.update((moved_to["id"], moved_to["to"]))
         out.papers.update(moved_to["papers"])
