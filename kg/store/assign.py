@@ -46,17 +46,18 @@ REGROWTH = 0.5  # a block whose mentions grew by more than this share since its 
 # Every pending mention: the spelling node it hangs from, its spelling ids and its paper.
 _PENDING = f"""
 MATCH (a:Author)-[r:AUTHORED {{{PENDING}: true}}]->(p:Paper)
-RETURN a.block AS block, a.id AS author, coalesce(r.names, [a.id]) AS names, p.id AS paper
+RETURN a.block AS block, a.id AS author, coalesce(r.names, [a.id]) AS names, p.id AS paper, elementId(r) AS link
 """
 # The blocks of the authors the load's new profile pages name: their owner is decided too.
 _PENDING_PAGES = f"""
 MATCH (:Page)-[:PROFILE_OF {{{PENDING}: true}}]->(a:Author)
 RETURN DISTINCT a.block AS block
 """
+# By element id: a seek per link (found by its ends, the planner scans the pending index for each).
 _STILL = f"""
-UNWIND $links AS l
-MATCH (a:Author {{id: l.author}})-[r:AUTHORED {{{PENDING}: true}}]->(p:Paper {{id: l.paper}})
-RETURN a.block AS block, a.id AS author, coalesce(r.names, [a.id]) AS names, p.id AS paper
+UNWIND $links AS link
+MATCH (a:Author)-[r:AUTHORED]->(p:Paper) WHERE elementId(r) = link AND r.{PENDING}
+RETURN a.block AS block, a.id AS author, coalesce(r.names, [a.id]) AS names, p.id AS paper, link
 """
 # Each paper's author blocks: the circles the pending mentions add.
 _PAPER_BLOCKS = """
@@ -91,14 +92,16 @@ RETURN pid AS id, p.year AS year,
   COLLECT {{ MATCH (p)<-[r:AUTHORED]-(o:Author)
             RETURN [o.id, coalesce(r.names, [o.id]), r.position, coalesce(r.{PENDING}, false)] }} AS links
 """
-_UNLINK = f"""
-UNWIND $links AS l
-MATCH (:Author {{id: l.author}})-[r:AUTHORED {{{PENDING}: true}}]->(:Paper {{id: l.paper}})
+_UNLINK = """
+UNWIND $links AS link
+MATCH ()-[r:AUTHORED]->() WHERE elementId(r) = link
 DELETE r
 """
 _UNOWN = f"""
 UNWIND $ids AS id
-MATCH (:Page)-[r:PROFILE_OF {{{PENDING}: true}}]->(:Author {{id: id}})
+MATCH (a:Author {{id: id}})
+WITH a
+MATCH (:Page)-[r:PROFILE_OF]->(a) WHERE r.{PENDING}
 DELETE r
 """
 # The load's spelling nodes left with no mention: those of its own mentions, now a person's.
@@ -167,6 +170,7 @@ class Pending:
     author: str
     names: tuple[str, ...]
     paper: str
+    link: str  # the relationship's element id
 
 
 @dataclass
@@ -207,7 +211,7 @@ def pending(driver: Driver, database: str | None) -> tuple[list[Pending], list[s
     profile pages name."""
     records, _, _ = driver.execute_query(_PENDING, database_=database)
     pages, _, _ = driver.execute_query(_PENDING_PAGES, database_=database)
-    return (sorted(Pending(r["block"], r["author"], tuple(r["names"]), r["paper"]) for r in records),
+    return (sorted(Pending(r["block"], r["author"], tuple(r["names"]), r["paper"], r["link"]) for r in records),
             sorted(r["block"] for r in pages))
 
 
@@ -296,8 +300,8 @@ def assign_chunk(tx: ManagedTransaction, given: list[Pending], blocks: list[str]
                  weights: Weights) -> tuple[Rewritten, Assigned]:
     """Give one chunk's pending mentions (and profile pages) of `blocks` to people in `tx`; what changed."""
     turn = tx.run(TAKE_TURN).single(strict=True)["turn"]
-    found = [Pending(r["block"], r["author"], tuple(r["names"]), r["paper"]) for r in tx.run(
-        _STILL, links=[{"author": p.author, "paper": p.paper} for p in given])]  # another load may have taken some
+    found = [Pending(r["block"], r["author"], tuple(r["names"]), r["paper"], r["link"]) for r in tx.run(
+        _STILL, links=[p.link for p in given])]  # another load may have taken some
     out, done = Rewritten(), Assigned()
     done.turn = turn
     nodes: dict[str, list[Node]] = {}
@@ -553,7 +557,7 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
            nodes: dict[str, list[Node]], out: Rewritten) -> None:
     """Write one chunk's decisions: the pending links replaced by the people's, each paper numbered again."""
     ids = sorted({n.id for group in nodes.values() for n in group})
-    tx.run(_UNLINK, links=[{"author": p.author, "paper": p.paper} for p in found]).consume()
+    tx.run(_UNLINK, links=[p.link for p in found]).consume()
     tx.run(_UNOWN, ids=ids).consume()
     swept = {r["id"] for r in tx.run(_SWEEP, ids=sorted({p.author for p in found}))}
     if rows.nodes:
