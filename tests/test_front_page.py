@@ -24,7 +24,7 @@ from kg.rdf.sparql_store import rebuild
 from kg.server import BOLT_PORT_ENV, HOME_ENV, HTTP_PORT_ENV, Neo4jHome, ServerInfo, read_ports
 from kg.store.connection import Settings
 from tests.corpora import SYNTH, Corpus
-from tests.test_graphiql_browser import WAIT_S, DevTools, _free_port, browser  # noqa: F401 (a fixture)
+from tests.test_graphiql_browser import WAIT_S, DevTools, browser, uvicorn_thread  # noqa: F401 (a fixture)
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -40,17 +40,8 @@ def site(seeded: neo4j.Driver, neo4j_settings: Settings, local_server: ServerInf
     rebuild(seeded, neo4j_settings.database)
     app = create_app(neo4j_settings)
     serving(app, "127.0.0.1")  # as `kg serve` does: /metrics is open on loopback
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the API did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with uvicorn_thread(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def inline_hash(text: str, tag: str) -> str:

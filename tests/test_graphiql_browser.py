@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -46,9 +47,15 @@ def _free_port() -> int:
 def live_api(seeded: neo4j.Driver, neo4j_settings: Settings) -> Iterator[str]:
     """The real app under uvicorn on a loopback port, serving the graph of a corpus; its base URL."""
     assert not graphiql.missing(), "GraphiQL's vendored files are missing or altered"
+    with uvicorn_thread(create_app(neo4j_settings)) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def uvicorn_thread(app: Any) -> Iterator[int]:
+    """`app` under uvicorn in a thread on a free loopback port, until the block ends; the port."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(neo4j_settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -56,9 +63,11 @@ def live_api(seeded: neo4j.Driver, neo4j_settings: Settings) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the API server did not start", pytrace=False)
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def _high_fd(fd: int) -> int:

@@ -22,7 +22,7 @@ from kg.graph.model import LABELS, RELATIONSHIPS
 from kg.server import Neo4jHome, ServerInfo, read_ports
 from kg.server.home import browser_connect_url
 from kg.store.connection import Settings
-from tests.test_graphiql_browser import WAIT_S, DevTools, _free_port, browser  # noqa: F401 (a fixture)
+from tests.test_graphiql_browser import WAIT_S, DevTools, browser, uvicorn_thread  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,18 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def guide_server(local_server: ServerInfo, neo4j_settings: Settings) -> Iterator[str]:
     """`kg serve`'s app on a loopback port, as http://localhost:<port> (the host Browser allows guides from)."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(neo4j_settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the API did not start"
-        time.sleep(0.05)
-    yield f"http://localhost:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with uvicorn_thread(create_app(neo4j_settings)) as port:
+        yield f"http://localhost:{port}"
 
 
 def shot(browser: DevTools, path: Path) -> None:

@@ -25,17 +25,20 @@ from kg.graph.merge import order_key, same_place
 from kg.graph.names import block_key, compatible_names, parse
 from kg.ingest.identities import evidence_lines
 from kg.store.authors import (
-    _WRITE,
     BLOCKS_PER_TRANSACTION,
+    LINK_PEOPLE,
     MENTIONS_PER_CHUNK,
+    OWN_PAGES,
+    PLACE_LINKS,
+    WRITE_PEOPLE,
     CircleTable,
     Link,
     OnCommit,
     Rewritten,
-    _spelling,
     latest_figures,
     number,
     read_blocks,
+    spelling_of,
     write_blocks,
 )
 from kg.store.statements import PENDING, TAKE_TURN
@@ -137,21 +140,6 @@ MATCH (a:Author {{id: row.id}})
 OPTIONAL MATCH (s:{SUMMARY.name} {{id: row.id}})
 SET a.id = row.to, a.name = row.name, s.id = row.to
 RETURN row.id AS id, row.to AS to, COLLECT {{ MATCH (a)-[:AUTHORED]->(p) RETURN p.id }} AS papers
-"""
-_LINK = """
-UNWIND $links AS row
-MATCH (a:Author {id: row.from}) MATCH (p:Paper {id: row.to})
-CREATE (a)-[:AUTHORED {position: row.position, names: row.names}]->(p)
-"""
-_POSITION = """
-UNWIND $rows AS row
-MATCH (:Author {id: row.from})-[r:AUTHORED]->(:Paper {id: row.to})
-SET r.position = row.position
-"""
-_OWN = """
-UNWIND $rows AS row
-MATCH (g:Page {id: row.from}) MATCH (a:Author {id: row.to})
-MERGE (g)-[:PROFILE_OF]->(a)
 """
 _MARK = f"""
 UNWIND $rows AS row
@@ -344,7 +332,7 @@ def _assign(tx: ManagedTransaction, found: list[Pending], nodes: dict[str, list[
         for n in block_nodes:
             for s in n.aliases:
                 spellings.setdefault(author_id(s), set()).add(s)
-    spelled = {n: _spelling(sorted(s)) for n, s in spellings.items()}
+    spelled = {n: spelling_of(sorted(s)) for n, s in spellings.items()}
     owners = _owners(tx, nodes, spelled)
     rows = _Rows()
     groups = dict(_by_block(found))
@@ -561,7 +549,7 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
     tx.run(_UNOWN, ids=ids).consume()
     swept = {r["id"] for r in tx.run(_SWEEP, ids=sorted({p.author for p in found}))}
     if rows.nodes:
-        tx.run(_WRITE, nodes=rows.nodes).consume()
+        tx.run(WRITE_PEOPLE, nodes=rows.nodes).consume()
     if rows.grown:
         tx.run(_GROW, rows=list(rows.grown.values())).consume()
     if rows.named:
@@ -572,11 +560,11 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
     around = {pid: [(a, [*names, *more.get((a, pid), [])], at) for a, names, at in paper.decided()]
               for pid, paper in papers.items()}
     moved = number({pid: paper.lists for pid, paper in papers.items()}, around, set(), rows.links)
-    tx.run(_LINK, links=rows.links).consume()
+    tx.run(LINK_PEOPLE, links=rows.links).consume()
     if moved:
-        tx.run(_POSITION, rows=moved).consume()
+        tx.run(PLACE_LINKS, rows=moved).consume()
     profiles = sorted({(r["from"], r["to"]) for r in rows.profiles})
-    tx.run(_OWN, rows=[{"from": g, "to": a} for g, a in profiles]).consume()
+    tx.run(OWN_PAGES, rows=[{"from": g, "to": a} for g, a in profiles]).consume()
     tx.run(WRITE, rows=rows.summaries).consume()
     tx.run(_MARK, rows=rows.marks, regrowth=REGROWTH).consume()
     renamed = rows.rename(({n.id for group in nodes.values() for n in group} - swept) | {r["id"] for r in rows.nodes})

@@ -108,22 +108,22 @@ MATCH (a:Author {{block: block}})
 CALL (a) {{ MATCH (a)-[r:AUTHORED {{{PENDING}: true}}]->() REMOVE r.{PENDING} }}
 CALL (a) {{ MATCH ()-[r:PROFILE_OF {{{PENDING}: true}}]->(a) REMOVE r.{PENDING} }}
 """
-_WRITE = """
+WRITE_PEOPLE = """
 UNWIND $nodes AS row
 MERGE (a:Author {id: row.id})
 SET a = row
 """
-_LINK = """
+LINK_PEOPLE = """
 UNWIND $links AS row
 MATCH (a:Author {id: row.from}) MATCH (p:Paper {id: row.to})
 CREATE (a)-[:AUTHORED {position: row.position, names: row.names}]->(p)
 """
-_PROFILE_OF = """
+OWN_PAGES = """
 UNWIND $rows AS row
 MATCH (g:Page {id: row.from}) MATCH (a:Author {id: row.to})
 MERGE (g)-[:PROFILE_OF]->(a)
 """
-_POSITION = """
+PLACE_LINKS = """
 UNWIND $rows AS row
 MATCH (:Author {id: row.from})-[r:AUTHORED]->(:Paper {id: row.to})
 SET r.position = row.position
@@ -364,7 +364,8 @@ def _shown(props: dict[str, Any], owner: bool) -> dict[str, Any]:
     return {k: v for k, v in props.items() if not (owner and k in LATEST_FIGURES)}
 
 
-def _spelling(spellings: list[str]) -> str:
+def spelling_of(spellings: list[str]) -> str:
+    """The spelling an id stands for when a node has several: the longest, then the first."""
     return min(spellings, key=lambda v: (-len(v), order_key(v)))
 
 
@@ -432,7 +433,7 @@ def block_data(blocks: list[str], given: Blocks) -> BlockData:
             known = anchor_figures.get(anchor, {})
             anchor_figures[anchor] = {f: combine(AUTHOR.prop(f).merge, known.get(f), node_figures[node].get(f))
                                       for f in FIGURES}
-    spelled = {n: _spelling(sorted(s)) for n, s in spellings.items()}
+    spelled = {n: spelling_of(sorted(s)) for n, s in spellings.items()}
     pins: dict[tuple[str, str], str] = {}
     wanted = set(blocks)
     for o in (o for o in given.overrides if wanted & set(o.get("blocks") or [])):
@@ -548,11 +549,11 @@ def write_blocks(tx: ManagedTransaction, data: BlockData, found: dict[str, list[
     if changed:
         tx.run(_DROP, blocks=changed, keep=keep).consume()
         tx.run(_UNLINK, keep=keep).consume()
-        tx.run(_WRITE, nodes=rows.nodes).consume()
-        tx.run(_LINK, links=rows.links).consume()
-        tx.run(_PROFILE_OF, rows=rows.profiles).consume()
+        tx.run(WRITE_PEOPLE, nodes=rows.nodes).consume()
+        tx.run(LINK_PEOPLE, links=rows.links).consume()
+        tx.run(OWN_PAGES, rows=rows.profiles).consume()
     if moved:
-        tx.run(_POSITION, rows=moved).consume()
+        tx.run(PLACE_LINKS, rows=moved).consume()
     tx.run(_DECIDED, blocks=list(found)).consume()
     tx.run(summaries_store.DROP, blocks=list(found), keep=[r["id"] for r in summaries]).consume()
     tx.run(summaries_store.WRITE, rows=summaries).consume()
