@@ -123,6 +123,14 @@ RETURN gid AS page, g.title AS title, COLLECT {{
   MATCH (g)<-[:LISTED_ON]-(:Paper)<-[r:AUTHORED]-(a:Author) WHERE r.{PENDING} IS NULL RETURN [a.id, r.names]
 }} AS links
 """
+# The blocks a user's override pins mentions of (few): clustered in full, where the pins are applied.
+# (Its properties read as a map: a property no node has yet would make Neo4j warn.)
+_PINNED = """
+MATCH (o:Override) WITH o {.*} AS o
+UNWIND $blocks AS block
+WITH block, o WHERE block IN o.blocks
+RETURN DISTINCT block
+"""
 _GROW = """
 UNWIND $rows AS row
 MATCH (a:Author {id: row.id})
@@ -299,10 +307,12 @@ def assign_chunk(tx: ManagedTransaction, given: list[Pending], blocks: list[str]
             r["id"], r["block"], r["name"], r["aliases"] or [r["name"]], r["evidence"] or [],
             read_summary(r["summary"]) if r["summary"] else None,
             sorted(g for g, w in pages if not w), sorted(g for g, w in pages if w)))
-    # A block with no person yet, or with people no summary describes (resolved before summaries were kept),
-    # is clustered in full: all its mentions are the load's, or it has no summaries to weigh them against.
-    full = sorted(b for b, group in nodes.items()
-                  if not any(n.summary for n in group) or any(n.evidence and not n.summary for n in group))
+    # A block with no person yet, with people no summary describes (resolved before summaries were kept), or
+    # with a user's override, is clustered in full: all its mentions are the load's, it has no summaries to
+    # weigh them against, or the override's pins decide.
+    pinned = {r["block"] for r in tx.run(_PINNED, blocks=sorted(nodes))}
+    full = sorted(b for b, group in nodes.items() if b in pinned
+                  or not any(n.summary for n in group) or any(n.evidence and not n.summary for n in group))
     found = [p for p in found if p.block not in full]
     known = {b: g for b, g in nodes.items() if b not in full}
     if found or any(n.pending_pages for g in known.values() for n in g):
