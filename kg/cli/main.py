@@ -254,11 +254,14 @@ def bench_cmd(
     grow_seed: int | None = typer.Option(None, "--grow-seed", min=2, help="The seed of the `kg synth` corpus "
                                          "whose pages the grow step adds first (default 2; its 10% step takes "
                                          "the next seed); a graph grown before needs another."),
+    keep_server: bool = typer.Option(False, "--keep-server", help="Leave the bench's Neo4j running at the end "
+                                     "(for a later --only step); by default the bench stops it if it started it."),
 ) -> None:
     """Measure every figure beside its baseline in the same run; the report goes to a new file, or over
     BENCHMARKS.md with --replace."""
     from datetime import datetime
 
+    from kg.bench.context import announced
     from kg.bench.run import distinct_papers, run, step_names, synthetic_corpus
 
     if replace and output is not None:
@@ -271,7 +274,7 @@ def bench_cmd(
             chosen = tuple(int(s) for s in seeds.split(","))
         except ValueError:
             raise fail(f"--seeds {seeds!r}: give whole numbers separated by commas, such as 1,2,3") from None
-        section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output, chosen)
+        section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output, chosen, keep_server)
         print(section, end="")
         print(f"wrote {output}")
         return
@@ -282,10 +285,11 @@ def bench_cmd(
     if corpus is None:
         corpus, count = synthetic_corpus(20_000 if quick else papers)
     else:
-        count = distinct_papers(corpus)
+        with announced(f"counting the papers of {corpus}"):
+            count = distinct_papers(corpus)
     before = output.stat().st_mtime_ns if output.exists() else None
     try:
-        figures = run(corpus, count, command, output, only, grow_seed)
+        figures = run(corpus, count, command, output, only, grow_seed, keep_server)
     except RuntimeError as exc:  # a step's kg subprocess failed: its own message, the figures so far kept
         written = output.exists() and output.stat().st_mtime_ns != before
         raise fail(f"{exc}" + (f" (the steps before it are in {output})" if written else "")) from None
