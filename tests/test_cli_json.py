@@ -66,6 +66,22 @@ def test_export_json_reports_the_triples_it_wrote(clean_db: neo4j.Driver, neo4j_
     assert done.stderr == ""
 
 
+def test_ingest_assignment_and_recluster_report_progress_as_json(clean_db: neo4j.Driver, neo4j_settings: Settings) -> None:
+    loaded = kg(neo4j_settings, "ingest", "--json", str(SYNTH.pages / "profile"))
+    assert loaded.returncode == 0, loaded.stderr
+    stages = [line for line in events(loaded.stdout) if line["event"] == "progress"]
+    assert [s["stage"] for s in stages][-1] == "assigning the new mentions"  # after "ingesting": every stage reports
+    assert stages[-1]["done"] == stages[-1]["total"] > 0
+    done = kg(neo4j_settings, "authors", "recluster", "--all", "--json")
+    assert done.returncode == 0, done.stderr
+    lines = events(done.stdout)
+    assert lines[0] == {"event": "start", "command": "authors recluster", "blocks": "all"}
+    progress = [line for line in lines if line["event"] == "progress"]
+    assert progress[-1]["stage"] == "clustering name blocks" and progress[-1]["done"] == progress[-1]["total"] > 0
+    summary = lines[-1]
+    assert summary["event"] == "summary" and summary["blocks"] == progress[-1]["total"] and summary["people"] > 0
+
+
 def test_export_json_needs_a_file(neo4j_settings: Settings) -> None:
     done = kg(neo4j_settings, "export", "--json")
     assert done.returncode == 1 and done.stdout == ""
@@ -98,8 +114,9 @@ def test_ingest_stages_reports_each_stage_on_stderr(clean_db: neo4j.Driver, neo4
     assert done.returncode == 0, done.stderr
     labels = [line.split(": ", 1)[1].rsplit(" in ", 1)[0] for line in done.stderr.splitlines()
               if line.startswith("ingest: ")]
-    assert labels[0] == "loaded the pages", done.stderr
-    assert labels[-1].startswith("resolved the authors (") and labels[-1].endswith(" name blocks)"), done.stderr
+    assert labels[:2] == ["loaded the pages", "assigned the new mentions"], done.stderr
+    assert all(label.startswith("clustered ") and label.endswith(" marked name blocks in full")
+               for label in labels[2:]), done.stderr
 
 
 def test_off_a_terminal_progress_is_a_line_at_most_once_a_tick(monkeypatch: pytest.MonkeyPatch,
