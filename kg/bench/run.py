@@ -270,11 +270,14 @@ def bench_server(keep: bool = False) -> Iterator[Settings]:
             server.start(home, ports=bench_ports())
         yield local_settings(home)
     finally:
-        if keep or was_running:
+        if server.running_pid(home) is None:
+            pass  # it did not start
+        elif keep or was_running:
             why = "--keep-server" if keep else "it ran before the bench"
-            err.print(f"bench: the bench's Neo4j keeps running on {server.bolt_uri(server.read_ports(home)[0])} ({why}); "
-                      f"stop it with `{stop_command()}`", highlight=False, markup=False)
-        elif server.running_pid(home) is not None:
+            uri = server.bolt_uri(server.read_ports(home)[0])
+            err.print(f"bench: the bench's Neo4j keeps running on {uri} ({why}); stop it with `{stop_command()}`",
+                      highlight=False, markup=False)
+        else:
             with announced("stopping the bench's Neo4j"):
                 server.stop(home)
 

@@ -416,6 +416,7 @@ def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: i
         return None
     imported = {"pages": len(mapper.page_rows), "snapshots": len(mapper.saves)}
     blocks: dict[str, str] = {}
+    # reduce_all yields twice a bucket: its Author rows, then the rest
     with stage("merged the papers"), progress_of(report, "merging the papers", 2 * BUCKETS) as tick:
         for counts, topic_rows in reduce_all(folder, workers, mapper.latest(), blocks):
             if tick is not None:
