@@ -37,8 +37,10 @@ TEST_BOLT_PORT = int(os.environ.get("KG_TEST_BOLT_PORT") or 17687)
 TEST_HTTP_PORT = int(os.environ.get("KG_TEST_HTTP_PORT") or 17474)
 CONTAINER_IMAGE = "neo4j:5.26-community"
 # A test that uses any of these, directly or through other fixtures, needs Neo4j: it is marked `neo4j`, and
-# `make check` (`pytest -m "not neo4j"`) runs the others.
-NEO4J_FIXTURES = frozenset({"neo4j_settings", "neo4j_driver", "clean_db", "seeded", "local_server"})
+# `make check` (`pytest -m "not neo4j"`) runs the others. test_home and local_server_env are the tests' local
+# server too: its folder holds what a start wrote.
+NEO4J_FIXTURES = frozenset({"neo4j_settings", "neo4j_driver", "clean_db", "seeded", "local_server", "test_home",
+                            "local_server_env"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
