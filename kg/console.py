@@ -1,5 +1,5 @@
-"""Terminal output: errors as one line on stderr, progress bars only on a terminal; for scripts (`--json`),
-progress and summaries as JSON lines on stdout."""
+"""Terminal output: errors as one line on stderr, progress bars on a terminal (a line a minute off one); for
+scripts (`--json`), progress and summaries as JSON lines on stdout."""
 from __future__ import annotations
 
 import sys
