@@ -1,11 +1,12 @@
-# The two commands of the README: `make demo` (set up, load the samples, serve) and `make test`.
+# The commands of the README: `make demo` (set up, load the samples, serve), `make test` (what CI runs) and
+# `make check` (lint, types and the tests that need no Neo4j: under 2 minutes, for while you work).
 PYTHON ?= python3
 SEEDS ?= ../shared/seeds
 # Without $(SEEDS), the demo loads a synthetic sample kg writes itself here.
 SAMPLE ?= .kg/sample
 PORT ?= 8000
 
-.PHONY: install install-test demo lint test bench
+.PHONY: install install-test demo lint check test bench
 
 install:
 	$(PYTHON) -m pip install -q -e .
@@ -28,8 +29,11 @@ lint:  # style, the layers' import contract (no cycles, one direction), and type
 	lint-imports
 	$(PYTHON) -m mypy
 
+check: lint  # tests/conftest.py marks `neo4j` every test that uses a Neo4j fixture
+	$(PYTHON) -m pytest -q -m "not neo4j"
+
 test: install-test lint
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q --durations=15
 
 bench: install
 	kg bench --quick

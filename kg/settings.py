@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     http_port: int = Field(7474, alias="KG_NEO4J_HTTP_PORT", ge=1, le=65535)
     java_home: Path | None = Field(None, alias="JAVA_HOME")
     import_dir: Path | None = Field(None, alias="KG_IMPORT_DIR")  # where --bulk stages its CSVs
+    # `kg bench`'s own server (in <KG_HOME>/bench): ports apart from the local server's, so both can run.
+    bench_bolt_port: int = Field(27687, alias="KG_BENCH_BOLT_PORT", ge=1, le=65535)
+    bench_http_port: int = Field(27474, alias="KG_BENCH_HTTP_PORT", ge=1, le=65535)
     # RDF and the API.
     base_iri: str = Field("http://localhost:8000", alias="KG_BASE_IRI")
     query_timeout: float = Field(10.0, alias="KG_API_QUERY_TIMEOUT", gt=0)

@@ -36,6 +36,30 @@ TEST_KG_HOME = ROOT / ".kg" / "test"
 TEST_BOLT_PORT = int(os.environ.get("KG_TEST_BOLT_PORT") or 17687)
 TEST_HTTP_PORT = int(os.environ.get("KG_TEST_HTTP_PORT") or 17474)
 CONTAINER_IMAGE = "neo4j:5.26-community"
+# A test that uses any of these, directly or through other fixtures, needs Neo4j: it is marked `neo4j`, and
+# `make check` (`pytest -m "not neo4j"`) runs the others. test_home and local_server_env are the tests' local
+# server too: its folder holds what a start wrote.
+NEO4J_FIXTURES = frozenset({"neo4j_settings", "neo4j_driver", "clean_db", "seeded", "local_server", "test_home",
+                            "local_server_env"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "neo4j: needs a real Neo4j (set on every test using its fixtures)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if NEO4J_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.neo4j)
+
+
+def needs_the_mark(request: pytest.FixtureRequest) -> None:
+    """Fail a test that reaches Neo4j only through `request.getfixturevalue` without the neo4j mark, which
+    `make check` would run without a database (checked in the fixtures: a failing hook would corrupt them)."""
+    test = request._pyfuncitem  # request.node is the session for a session-scoped fixture
+    if test.get_closest_marker("neo4j") is None:
+        pytest.fail(f"{test.nodeid} uses {request.fixturename} without the neo4j mark: add @pytest.mark.neo4j",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +77,9 @@ def test_home() -> server.Neo4jHome:
 
 
 @pytest.fixture(scope="session")
-def local_server(test_home: server.Neo4jHome) -> Iterator[server.ServerInfo]:
+def local_server(test_home: server.Neo4jHome, request: pytest.FixtureRequest) -> Iterator[server.ServerInfo]:
     """The tests' local server (case 3 above), started if needed and stopped if we started it."""
+    needs_the_mark(request)
     with _one_session_at_a_time():
         was_running = server.running_pid(test_home) is not None
         try:
@@ -93,6 +118,7 @@ def _docker_answers() -> bool:
 @pytest.fixture(scope="session")
 def neo4j_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
     """Settings of a real, running Neo4j (see the module docstring for where it comes from)."""
+    needs_the_mark(request)
     if kg_settings().neo4j_uri:
         yield settings()
         return

@@ -37,8 +37,8 @@ def test_ingest_json_reports_progress_and_a_summary(clean_db: neo4j.Driver, neo4
     assert done.returncode == 1  # a rejected file still fails the command
     lines = events(done.stdout)
     assert lines[0] == {"event": "start", "command": "ingest", "files": 2}
-    progress = [line for line in lines if line["event"] == "progress"]
-    assert progress[-1]["done"] == progress[-1]["total"] == 2 and progress[-1]["stage"] == "ingesting"
+    progress = [line for line in lines if line["event"] == "progress" and line["stage"] == "ingesting"]
+    assert progress[-1]["done"] == progress[-1]["total"] == 2
     summary = lines[-1]
     assert summary["event"] == "summary" and summary["pages"] == 1 and summary["papers"] == SYNTH.feed_papers
     assert summary["created"]["papers"] == SYNTH.feed_papers and summary["updated"]["papers"] == 0
@@ -64,6 +64,22 @@ def test_export_json_reports_the_triples_it_wrote(clean_db: neo4j.Driver, neo4j_
     assert summary["event"] == "summary" and summary["format"] == "nt" and summary["output"] == str(out)
     assert summary["triples"] == len(out.read_text().splitlines()) > 0
     assert done.stderr == ""
+
+
+def test_ingest_assignment_and_recluster_report_progress_as_json(clean_db: neo4j.Driver, neo4j_settings: Settings) -> None:
+    loaded = kg(neo4j_settings, "ingest", "--json", str(SYNTH.pages / "profile"))
+    assert loaded.returncode == 0, loaded.stderr
+    stages = [line for line in events(loaded.stdout) if line["event"] == "progress"]
+    assert [s["stage"] for s in stages][-1] == "assigning the new mentions"  # after "ingesting": every stage reports
+    assert stages[-1]["done"] == stages[-1]["total"] > 0
+    done = kg(neo4j_settings, "authors", "recluster", "--all", "--json")
+    assert done.returncode == 0, done.stderr
+    lines = events(done.stdout)
+    assert lines[0] == {"event": "start", "command": "authors recluster", "blocks": "all"}
+    progress = [line for line in lines if line["event"] == "progress"]
+    assert progress[-1]["stage"] == "clustering name blocks" and progress[-1]["done"] == progress[-1]["total"] > 0
+    summary = lines[-1]
+    assert summary["event"] == "summary" and summary["blocks"] == progress[-1]["total"] and summary["people"] > 0
 
 
 def test_export_json_needs_a_file(neo4j_settings: Settings) -> None:
@@ -98,15 +114,37 @@ def test_ingest_stages_reports_each_stage_on_stderr(clean_db: neo4j.Driver, neo4
     assert done.returncode == 0, done.stderr
     labels = [line.split(": ", 1)[1].rsplit(" in ", 1)[0] for line in done.stderr.splitlines()
               if line.startswith("ingest: ")]
-    assert labels[0] == "loaded the pages", done.stderr
-    assert labels[-1].startswith("resolved the authors (") and labels[-1].endswith(" name blocks)"), done.stderr
+    assert labels[:2] == ["loaded the pages", "assigned the new mentions"], done.stderr
+    assert all(label.startswith("clustered ") and label.endswith(" name blocks in full")
+               for label in labels[2:]), done.stderr
 
 
-def test_a_ticker_reports_at_most_once_a_tick(monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_off_a_terminal_progress_is_a_line_at_most_once_a_tick(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
     now = iter([0.0, 10.0, 61.0, 62.0, 200.0])
     monkeypatch.setattr(console.time, "monotonic", lambda: next(now))
-    tick = console.ticker("resolving", 9)  # started at 0
-    for done in (1, 2, 3, 4):
-        tick(done)
-    assert capsys.readouterr().err.splitlines() == ["ingest: resolving: 2 of 9", "ingest: resolving: 4 of 9"]
+    with console.Report("ingest").progress("resolving", 9) as tick:  # started at 0
+        for done in (1, 2, 3, 4):
+            tick(done)
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == ["ingest: resolving: 2 of 9", "ingest: resolving: 4 of 9"]
+    assert captured.out == ""
+
+
+def test_a_stage_with_json_ends_with_its_total(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    with console.Report("authors recluster", json=True).progress("clustering name blocks") as tick:
+        tick(3, 7)
+        tick(7)
+    lines = events(capsysbinary.readouterr().out.decode())
+    assert lines[-1]["stage"] == "clustering name blocks" and lines[-1]["done"] == lines[-1]["total"] == 7
+
+
+def test_synth_json_reports_progress_and_a_summary(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "kg", "synth", "--json", "--papers", "200", "-o", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = events(done.stdout)
+    assert lines[0] == {"event": "start", "command": "synth", "papers": 200, "seed": 0, "output": str(tmp_path)}
+    progress = [line for line in lines if line["event"] == "progress"]
+    assert progress and progress[-1]["stage"] == "writing pages" and progress[-1]["done"] == progress[-1]["total"]
+    assert lines[-1]["event"] == "summary" and lines[-1]["pages"]["total"] > 0 and done.stderr == ""

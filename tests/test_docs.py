@@ -405,6 +405,7 @@ def compact_json(value: Any, indent: str = "", width: int = 100) -> str:
     return "{\n" + ",\n".join(items) + "\n" + indent + "}"
 
 
+@pytest.mark.neo4j  # its fixtures come through request.getfixturevalue, by the kinds of example a doc holds
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_example_gives_the_output_its_doc_shows(path: Path, request: pytest.FixtureRequest) -> None:
     doc = read_doc(path)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.bench.context import Context, bench_home
+from kg.bench.context import Context, announced, bench_home
 from kg.graph.identity import (
     Cluster,
     Identity,
@@ -79,18 +79,22 @@ def identities_corpus(papers: int, seed: int) -> Path:
     """A cached `kg synth --identities` corpus under the bench folder."""
     folder = bench_home().root.parent / f"corpus-identities-{papers}-{seed}"
     if not (folder / "manifest.json").is_file():
-        subprocess.run([sys.executable, "-m", "kg", "synth", "--papers", str(papers), "--seed", str(seed),
-                        "--identities", "-o", str(folder), "--force"], check=True)
+        with announced(f"kg synth --papers {papers:,} --seed {seed} --identities", f"into {folder}"):
+            subprocess.run([sys.executable, "-m", "kg", "synth", "--papers", str(papers), "--seed", str(seed),
+                            "--identities", "-o", str(folder), "--force"], check=True)
     return folder
 
 
 LATER_LOADS = 3  # the incremental run loads 90% of the pages, then the rest in this many loads
 
 
-def ingest(ctx: Context, files: list[Path]) -> None:
-    """`kg ingest` of `files` into the bench database."""
-    subprocess.run([sys.executable, "-m", "kg", "ingest", *map(str, files)], env=ctx.env(), check=True,
-                   stdout=subprocess.DEVNULL)
+def ingest(ctx: Context, files: list[Path], what: str) -> None:
+    """`kg ingest` of `files` into the bench database (`what`: which share of the pages, to say so)."""
+    if not files:  # a small corpus leaves a later load none
+        return
+    with announced(f"kg ingest of {what} ({len(files):,} files)"):
+        subprocess.run([sys.executable, "-m", "kg", "ingest", *map(str, files)], env=ctx.env(), check=True,
+                       stdout=subprocess.DEVNULL)
 
 
 def mentions(ctx: Context) -> dict[tuple[str, str], str]:
@@ -120,14 +124,14 @@ def measure_seed(ctx: Context, papers: int, seed: int) -> SeedFigures:
     files = sorted((folder / "pages").rglob("*.txt"))
     truth = read_truth(folder / TRUTH_FILE)
     ctx.wipe()
-    ingest(ctx, files)
+    ingest(ctx, files, "every page")
     full = mentions(ctx)
     ctx.wipe()
     first = len(files) * 9 // 10
-    ingest(ctx, files[:first])
+    ingest(ctx, files[:first], "90% of the pages")
     rest = files[first:]
     for k in range(LATER_LOADS):
-        ingest(ctx, rest[k::LATER_LOADS])
+        ingest(ctx, rest[k::LATER_LOADS], f"the rest, {k + 1} of {LATER_LOADS}")
     grown = mentions(ctx)
     exact = {key: key[1] for key in full}
     return SeedFigures(seed, len(truth), len(set(truth.values())), b_cubed(full, truth), b_cubed(exact, truth),
@@ -137,7 +141,10 @@ def measure_seed(ctx: Context, papers: int, seed: int) -> SeedFigures:
 
 def bench_authors(ctx: Context, papers: int = AUTHORS_PAPERS, seeds: tuple[int, ...] = (AUTHORS_SEED,)) -> str:
     """Measure each seed on the wiped bench database and report the B³ figures as Markdown."""
-    found = [measure_seed(ctx, papers, seed) for seed in seeds]
+    found = []
+    for seed in seeds:
+        with announced(f"seed {seed}"):
+            found.append(measure_seed(ctx, papers, seed))
     lines = [SECTION, "",
              f"Made by `kg bench --authors --papers {papers} --seeds {','.join(map(str, seeds))}` on "
              f"`kg synth --papers {papers} --seed <seed> --identities`. Full: every page in one `kg ingest` (a "
@@ -164,17 +171,18 @@ def with_section(text: str, section: str) -> str:
     return (text.rstrip("\n") + "\n\n" if text.strip() else "") + section
 
 
-def run_authors(papers: int, out: Path, seeds: tuple[int, ...] = (AUTHORS_SEED,)) -> str:
-    """`kg bench --authors`: measure on the bench server and write the section into `out`."""
+def run_authors(papers: int, out: Path, seeds: tuple[int, ...] = (AUTHORS_SEED,), keep_server: bool = False) -> str:
+    """`kg bench --authors`: measure on the bench server and write the section into `out`; keep_server: leave
+    the bench's Neo4j running (see `bench_server`)."""
     from kg.bench.run import bench_server
     from kg.store.connection import driver
 
-    settings = bench_server()
-    ctx = Context(Path(), papers, settings, driver(settings))
-    try:
-        section = bench_authors(ctx, papers, seeds)
-    finally:
-        ctx.driver.close()
+    with bench_server(keep_server) as settings, announced("authors"):
+        ctx = Context(Path(), papers, settings, driver(settings))
+        try:
+            section = bench_authors(ctx, papers, seeds)
+        finally:
+            ctx.driver.close()
     out.write_text(with_section(out.read_text() if out.is_file() else "", section))
     return section
 

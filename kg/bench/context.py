@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import os
+import shlex
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import neo4j
 
 from kg import server
+from kg.console import err
+from kg.settings import settings
 from kg.store.connection import Settings, driver
 from kg.store.schema import apply_schema
-
-BENCH_PORTS = (27687, 27474)
 
 
 @dataclass
@@ -48,9 +52,10 @@ class Context:
         from kg.store.bulk import discard_store
 
         home = bench_home()
-        server.stop(home)
-        discard_store(home)
-        server.start(home, ports=BENCH_PORTS)
+        with announced("emptying the bench database (Neo4j restarted)"):
+            server.stop(home)
+            discard_store(home)
+            server.start(home, ports=bench_ports())
         self.reconnect()
         apply_schema(self.driver, self.settings.database)
 
@@ -62,8 +67,8 @@ class Context:
     def bulk_env(self) -> dict[str, str]:
         """Environment that points `kg ingest --bulk` at the bench server's home and ports."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
-        return {**env, **home_env(), server.BOLT_PORT_ENV: str(BENCH_PORTS[0]),
-                server.HTTP_PORT_ENV: str(BENCH_PORTS[1])}
+        bolt, http = bench_ports()
+        return {**env, **home_env(), server.BOLT_PORT_ENV: str(bolt), server.HTTP_PORT_ENV: str(http)}
 
     def env(self) -> dict[str, str]:
         """Environment that points a `kg` subprocess at the bench database, and at the bench's kg home: the
@@ -78,6 +83,37 @@ def home_env() -> dict[str, str]:
     return {server.HOME_ENV: str(bench_home().root.parent)}
 
 
+def bench_ports() -> tuple[int, int]:
+    """(bolt, http) of the bench's server: KG_BENCH_BOLT_PORT and KG_BENCH_HTTP_PORT, else 27687 and 27474."""
+    conf = settings()
+    return conf.bench_bolt_port, conf.bench_http_port
+
+
 def bench_home() -> server.Neo4jHome:
     """The benchmark server's folder, beside the user's own."""
     return server.neo4j_home(server.find_kg_home() / "bench")
+
+
+def stop_command() -> str:
+    """The shell command that stops the bench's Neo4j server."""
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in home_env().items()) + " kg neo4j stop"
+
+
+_doing: list[str] = []  # what the bench is doing, outermost first: "grow", "baseline"
+
+
+@contextmanager
+def announced(what: str, note: str = "") -> Iterator[None]:
+    """Say on stderr when `what` starts (with `note`) and how long it took, within what it is part of:
+    "bench: grow: baseline: started", then "bench: grow: baseline: done in 12.3 s" (or "failed after")."""
+    _doing.append(what)
+    label, start = ": ".join(_doing), time.perf_counter()
+    err.print(f"bench: {label}: started{f' ({note})' if note else ''}", highlight=False, markup=False)
+    try:
+        yield
+    except BaseException:
+        err.print(f"bench: {label}: failed after {time.perf_counter() - start:,.1f} s", highlight=False, markup=False)
+        raise
+    finally:
+        _doing.pop()
+    err.print(f"bench: {label}: done in {time.perf_counter() - start:,.1f} s", highlight=False, markup=False)

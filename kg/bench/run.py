@@ -1,7 +1,8 @@
 """`kg bench`: each figure next to its baseline, measured in the same run, written to BENCHMARKS.md.
 
 These machines are noisy, so every figure is reported as a ratio to a baseline run beside it.
-The benchmark wipes its database: it runs on a server of its own (KG_HOME `.kg/bench`, Bolt 27687).
+The benchmark wipes its database: it runs on a server of its own (KG_HOME `.kg/bench`, Bolt 27687 unless
+KG_BENCH_BOLT_PORT says otherwise).
 """
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import psutil
 
 from kg import server
-from kg.bench.context import BENCH_PORTS, Context, Figure, bench_home
+from kg.bench.context import Context, Figure, announced, bench_home, bench_ports, stop_command
 from kg.bench.parse import parse_all, parse_figures
 from kg.bench.plain import plain_load
 from kg.bench.report import corpus_bytes, report
+from kg.console import err
 from kg.ingest.pages import expand, pages
 from kg.store.connection import Settings, driver, local_settings
 from kg.store.load import BATCH_PAPERS
@@ -46,8 +49,9 @@ def synthetic_corpus(papers: int, seed: int = 1) -> tuple[Path, int]:
     """A cached `kg synth` corpus of `papers` papers under the bench folder."""
     folder = bench_home().root.parent / f"corpus-{papers}-{seed}"
     if not (folder / "manifest.json").is_file():
-        subprocess.run([sys.executable, "-m", "kg", "synth", "--papers", str(papers), "--seed", str(seed),
-                        "-o", str(folder)], check=True)
+        with announced(f"kg synth --papers {papers:,} --seed {seed}", f"into {folder}"):
+            subprocess.run([sys.executable, "-m", "kg", "synth", "--papers", str(papers), "--seed", str(seed),
+                            "-o", str(folder)], check=True)
     return folder / "pages", papers
 
 
@@ -64,7 +68,8 @@ def sample(ctx: Context) -> tuple[Path, int, str]:
             folder.mkdir()
             for i, path in enumerate(keep):
                 (folder / f"{i:07d}-{path.name}").symlink_to(path.resolve())
-        papers = distinct_papers(folder)
+        with announced("counting the sample's papers"):
+            papers = distinct_papers(folder)
         ctx.sampled = (folder, papers, f"on a sample: {len(keep):,} of the {len(files):,} files, evenly spread "
                                        f"({papers:,} papers)")
     return ctx.sampled
@@ -97,9 +102,11 @@ def tree_rss(root: int) -> int:
 def run_kg(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
     """Run `kg ARGS` in a child process; its wall time, the peak RSS of it and its workers, and its stderr
     (kept in the bench folder as `kg-<command>.log` too, to read while it runs or after it was stopped)."""
-    start = time.perf_counter()
     kept = bench_home().root.parent / f"kg-{args[0]}.log"
-    with kept.open("w+b") as log:  # a pipe nobody reads while it runs would block it once full
+    what = " ".join(["kg", *(a for a in args if "/" not in a)]) + (" …" if any("/" in a for a in args) else "")
+    # its stderr to a file: a pipe nobody reads while it runs would block it once full
+    with announced(what, f"its stderr in {kept}"), kept.open("w+b") as log:
+        start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "kg", *args], env=env, stdout=subprocess.DEVNULL, stderr=log)
         peak = 0
         while proc.poll() is None:
@@ -108,9 +115,9 @@ def run_kg(args: list[str], env: dict[str, str] | None = None) -> tuple[float, i
         elapsed = time.perf_counter() - start
         log.seek(0)
         stderr = log.read().decode(errors="replace")
-    if proc.returncode != 0:
-        shown = " ".join(args[:3]) + (f" ... ({len(args) - 3:,} more arguments)" if len(args) > 3 else "")
-        raise RuntimeError(f"kg {shown} failed: {stderr.strip()[-500:]}")
+        if proc.returncode != 0:
+            shown = " ".join(args[:3]) + (f" ... ({len(args) - 3:,} more arguments)" if len(args) > 3 else "")
+            raise RuntimeError(f"kg {shown} failed: {stderr.strip()[-500:]}")
     return elapsed, peak, stderr
 
 
@@ -123,8 +130,9 @@ def bench_parse(ctx: Context) -> Iterator[Figure]:
     if workers > 1:
         files = list(expand([corpus]))
         mb = corpus_bytes(corpus) / 1e6
-        one = timed(lambda: parse_all(files))
-        took = timed(lambda: parse_all(files, workers))
+        with announced("1 process, then 2"):
+            one = timed(lambda: parse_all(files))
+            took = timed(lambda: parse_all(files, workers))
         yield Figure(f"parse MB/s ({workers} processes)", mb / took, "MB/s", "1 process, same run", mb / one,
                      note=note)
 
@@ -139,7 +147,8 @@ _STAGE = re.compile(r"^(bulk|ingest): (.+) in ([\d,.]+) s$", re.M)
 def baseline_ingest(ctx: Context, corpus: Path | list[Path]) -> float:
     """Seconds the fair baseline (kg/bench/plain.py) takes to parse and load the pages, in kg's batch size."""
     items = pages(corpus if isinstance(corpus, list) else [corpus], workers=WORKERS)
-    return timed(lambda: plain_load(ctx.driver, ctx.settings.database, items, BATCH_PAPERS))
+    with announced("baseline", PLAIN):
+        return timed(lambda: plain_load(ctx.driver, ctx.settings.database, items, BATCH_PAPERS))
 
 
 def stages(log: str, command: str = "bulk") -> dict[str, float]:
@@ -184,7 +193,8 @@ def bench_export(ctx: Context) -> Iterator[Figure]:
     """Export triples/s per format against pyoxigraph dumping the same triples; the export's peak RSS."""
     from kg.bench.rdf import bench_export as measure
 
-    out = measure(ctx.driver, ctx.settings.database)
+    with announced("each format, beside reading alone and pyoxigraph's dump"):
+        out = measure(ctx.driver, ctx.settings.database)
     dump = ("pyoxigraph dumps them from memory" if out["baseline_is_whole_export"] else
             f"pyoxigraph dumps the first {out['baseline_triples']:,} from memory")
     read = out["triples"] / out["neo4j_read_s"]
@@ -249,11 +259,27 @@ STEPS: list[Callable[[Context], Iterator[Figure]]] = [
     bench_parse, bench_ingest, bench_bulk, bench_export, bench_coauthor_path, bench_nested, bench_load, bench_grow]
 
 
-def bench_server() -> Settings:
-    """Start (or reuse) the benchmark's own Neo4j server; its settings."""
+@contextmanager
+def bench_server(keep: bool = False) -> Iterator[Settings]:
+    """The benchmark's own Neo4j server, started unless it runs; stopped at the end (however the bench ends)
+    when the bench started it, unless `keep` (`--keep-server`): it then stays up for a later `--only` step."""
     home = bench_home()
-    server.start(home, ports=BENCH_PORTS)
-    return local_settings(home)
+    was_running = server.running_pid(home) is not None
+    try:
+        with announced("starting the bench's Neo4j") if not was_running else nullcontext():
+            server.start(home, ports=bench_ports())
+        yield local_settings(home)
+    finally:
+        if server.running_pid(home) is None:
+            pass  # it did not start
+        elif keep or was_running:
+            why = "--keep-server" if keep else "it ran before the bench"
+            uri = server.bolt_uri(server.read_ports(home)[0])
+            err.print(f"bench: the bench's Neo4j keeps running on {uri} ({why}); stop it with `{stop_command()}`",
+                      highlight=False, markup=False)
+        else:
+            with announced("stopping the bench's Neo4j"):
+                server.stop(home)
 
 
 def step_names() -> list[str]:
@@ -262,20 +288,22 @@ def step_names() -> list[str]:
 
 
 def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md"),
-        only: list[str] | None = None, grow_seed: int | None = None) -> list[Figure]:
+        only: list[str] | None = None, grow_seed: int | None = None, keep_server: bool = False) -> list[Figure]:
     """Run every step (or those named in `only`, on the graph an earlier run loaded); the report is written
-    after each step. grow_seed: the seed of the grow step's new pages, when not the default."""
-    settings = bench_server()
+    after each step. grow_seed: the seed of the grow step's new pages, when not the default; keep_server:
+    leave the bench's Neo4j running (see `bench_server`)."""
     figures: list[Figure] = []
-    ctx = Context(corpus, papers, settings, driver(settings))
-    if grow_seed is not None:
-        ctx.grow_seed = grow_seed
-    try:
-        apply_schema(ctx.driver, settings.database)  # the baseline gets the same constraints as kg
-        for name, step in zip(step_names(), STEPS):
-            if not only or name in only:
-                figures += list(step(ctx))
-                out.write_text(report(figures, corpus, papers, command))  # a later step's failure keeps these
-    finally:
-        ctx.driver.close()
+    with bench_server(keep_server) as settings:
+        ctx = Context(corpus, papers, settings, driver(settings))
+        if grow_seed is not None:
+            ctx.grow_seed = grow_seed
+        try:
+            apply_schema(ctx.driver, settings.database)  # the baseline gets the same constraints as kg
+            for name, step in zip(step_names(), STEPS):
+                if not only or name in only:
+                    with announced(name):
+                        figures += list(step(ctx))
+                    out.write_text(report(figures, corpus, papers, command))  # a later step's failure keeps these
+        finally:
+            ctx.driver.close()
     return figures

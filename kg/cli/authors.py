@@ -61,10 +61,13 @@ def recluster_cmd(
                                "or grown by half since last clustered)."),
     every: bool = typer.Option(False, "--all", help="Every name block: the graph `kg ingest --bulk` of the "
                                "same pages gives, whatever loads came before."),
+    as_json: bool = typer.Option(False, "--json", help="Progress and the summary as JSON lines on stdout."),
 ) -> None:
     """Cluster name blocks in full: loads only assign their new mentions to the people already known."""
+    import time
+
     from kg.cli import sparql
-    from kg.console import stage, ticker
+    from kg.console import Report, event, stage
     from kg.ingest.identities import weights
     from kg.rdf.sparql_store import Sync
     from kg.store.assign import marked
@@ -73,17 +76,22 @@ def recluster_cmd(
 
     if dirty == every:
         raise _fail(KgError("give --dirty (the marked name blocks) or --all (every one)"))
-    conf = settings()
+    command, conf, started = "authors recluster", settings(), time.monotonic()
+    if as_json:
+        event("start", command=command, blocks="all" if every else "dirty")
     try:
         with driver(conf) as db, Sync(db, conf.database) as sync:
             blocks = every_block(db, conf.database) if every else marked(db, conf.database)
-            with stage(f"clustered {len(blocks):,} name blocks", "authors recluster"):
-                people = resolve_authors(db, conf.database, blocks, weights(),
-                                         ticker("clustering name blocks", len(blocks), "authors recluster"), sync)
+            with stage(f"clustered {len(blocks):,} name blocks", command), \
+                    Report(command, as_json).progress("clustering name blocks", len(blocks)) as tick:
+                people = resolve_authors(db, conf.database, blocks, weights(), tick, sync)
     except KgError as exc:
         raise _fail(exc) from None
     sparql.report(sync.error)
-    print(f"clustered {len(blocks):,} name blocks: {people:,} people")
+    if as_json:
+        event("summary", blocks=len(blocks), people=people, seconds=round(time.monotonic() - started, 3))
+    else:
+        print(f"clustered {len(blocks):,} name blocks: {people:,} people")
 
 
 @app.command("show")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import orjson
 import typer
 
-from kg.console import error, event, fail, progress, stage
+from kg.console import Report, error, event, fail, progress, stage
 from kg.errors import KgError, PageError
 from kg.ingest.pages import expand, pages
 from kg.ingest.resolve import Resolver
@@ -62,7 +62,7 @@ def parse_cmd(
     resolver = Resolver()
     rejected = 0
     files = list(expand(paths))
-    for page in progress(pages(files, workers), "parsing", total=len(files)):
+    for page in progress(pages(files, workers), "parsing", total=len(files), command="parse"):
         if isinstance(page, PageError):
             rejected += 1
             error(str(page))
@@ -98,6 +98,7 @@ def ingest_cmd(
         saved_at = iso_day(saved_at)
     files = list(expand(paths))
     started = time.monotonic()
+    report = Report("ingest", as_json)
     if as_json:
         event("start", command="ingest", files=len(files))
     if bulk:
@@ -109,15 +110,16 @@ def ingest_cmd(
             with stage("built the SPARQL store"):
                 sparql.build()
 
-        summary = bulk_ingest(progress(prepared(files, workers, saved_at), "reading", total=len(files), json=as_json),
-                              workers=workers, then=build_sparql)
+        items = report.track(prepared(files, workers, saved_at), "reading", len(files))
+        summary = bulk_ingest(items, workers=workers, then=build_sparql, report=report)
     else:
         from kg.rdf.sparql_store import Sync
 
         conf = settings()
         with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
-            stream = progress(pages(files, workers, saved_at=saved_at), "ingesting", total=len(files), json=as_json)
-            summary = Loader(db, conf.database, batch, on_commit=sync, stages=stages, ahead=sync).load(stream)
+            stream = report.track(pages(files, workers, saved_at=saved_at), "ingesting", len(files))
+            summary = Loader(db, conf.database, batch, on_commit=sync, stages=stages, ahead=sync,
+                             report=report).load(stream)
         sparql.report(sync.error, sync.followed)
     if as_json:
         event("summary", **dataclasses.asdict(summary), seconds=round(time.monotonic() - started, 3))
@@ -253,11 +255,14 @@ def bench_cmd(
     grow_seed: int | None = typer.Option(None, "--grow-seed", min=2, help="The seed of the `kg synth` corpus "
                                          "whose pages the grow step adds first (default 2; its 10% step takes "
                                          "the next seed); a graph grown before needs another."),
+    keep_server: bool = typer.Option(False, "--keep-server", help="Leave the bench's Neo4j running at the end "
+                                     "(for a later --only step); by default the bench stops it if it started it."),
 ) -> None:
     """Measure every figure beside its baseline in the same run; the report goes to a new file, or over
     BENCHMARKS.md with --replace."""
     from datetime import datetime
 
+    from kg.bench.context import announced
     from kg.bench.run import distinct_papers, run, step_names, synthetic_corpus
 
     if replace and output is not None:
@@ -274,7 +279,7 @@ def bench_cmd(
             for s in chosen:
                 print(memory_report(identities_corpus(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, s))[2])
             return
-        section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output, chosen)
+        section = run_authors(AUTHORS_PAPERS if papers == BENCH_PAPERS else papers, output, chosen, keep_server)
         print(section, end="")
         print(f"wrote {output}")
         return
@@ -285,10 +290,11 @@ def bench_cmd(
     if corpus is None:
         corpus, count = synthetic_corpus(20_000 if quick else papers)
     else:
-        count = distinct_papers(corpus)
+        with announced(f"counting the papers of {corpus}"):
+            count = distinct_papers(corpus)
     before = output.stat().st_mtime_ns if output.exists() else None
     try:
-        figures = run(corpus, count, command, output, only, grow_seed)
+        figures = run(corpus, count, command, output, only, grow_seed, keep_server)
     except RuntimeError as exc:  # a step's kg subprocess failed: its own message, the figures so far kept
         written = output.exists() and output.stat().st_mtime_ns != before
         raise fail(f"{exc}" + (f" (the steps before it are in {output})" if written else "")) from None
@@ -310,12 +316,21 @@ def synth_cmd(
                                 "profile, papers joining and leaving it and its figures changing."),
     identities: bool = typer.Option(False, "--identities", help="Plant variant spellings and homonyms, and "
                                     "write who is who (identities.tsv) for `kg bench --authors`."),
+    as_json: bool = typer.Option(False, "--json", help="Progress and the summary as JSON lines on stdout."),
 ) -> None:
     """Write a synthetic corpus: profile, feed and search pages holding exactly N papers, and a manifest."""
     from kg.synth.corpus import synthesize
 
-    manifest = synthesize(output, papers, seed, workers, force=force, resaves=resaves, identities=identities)
+    started = time.monotonic()
+    if as_json:
+        event("start", command="synth", papers=papers, seed=seed, output=str(output))
+    manifest = synthesize(output, papers, seed, workers, force=force, resaves=resaves, identities=identities,
+                          report=Report("synth", as_json))
     pages = manifest["pages"]
+    if as_json:
+        event("summary", pages=pages, bytes=manifest["bytes"], output=str(output),
+              seconds=round(time.monotonic() - started, 3))
+        return
     print(f"wrote {pages['total']:,} pages ({pages['profile']:,} profile, {pages['feed']:,} feed, "
           f"{pages['search']:,} search; {manifest['bytes'] / 1e6:,.1f} MB) to {output / 'pages'}, "
           f"and {output / 'manifest.json'}")

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.console import err, event, progress
+from kg.console import Report, event
 from kg.errors import KgError
 from kg.rdf.export import FORMATS, Batch, batch_count, collector_paused, triple_batches, write
 from kg.rdf.source import Filters
@@ -40,8 +40,7 @@ def export(fmt_name: str, output: Path | None, filters: Filters, batch: int, as_
         batches = counter(triple_batches(db, conf.database, iris, scope, batch, fmt=fmt))
         if as_json:
             event("start", command="export", format=fmt_name, output=str(output))
-        if err.is_terminal or as_json:
-            batches = progress(batches, "exporting", total=batch_count(db, conf.database, scope, batch), json=as_json)
+        batches = Report("export", as_json).track(batches, "exporting", batch_count(db, conf.database, scope, batch))
         if output is None:
             _to_stdout(batches, fmt_name, iris)
         else:

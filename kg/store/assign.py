@@ -17,7 +17,7 @@ from typing import Any
 
 from neo4j import Driver, ManagedTransaction
 
-from kg.console import ticker
+from kg.console import Report, progress_of
 from kg.graph.assign import Assignment, Person, Summary, assign_block
 from kg.graph.identity import Mention, Weights, at_place, bits, fullest, reach, resolve_block
 from kg.graph.ids import author_id, text_key
@@ -588,30 +588,30 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
     out.people += len(rows.nodes)
 
 
-def assign_pending(driver: Driver, database: str | None, weights: Weights, report: bool = False,
+def assign_pending(driver: Driver, database: str | None, weights: Weights, report: Report | None = None,
                    on_commit: OnCommit | None = None, turns: Turns | None = None) -> Assigned:
-    """Give every pending mention to a person, a transaction per chunk of blocks; what was done. report: the
-    progress on stderr; on_commit: called with the ids whose triples changed after each transaction; turns:
-    counts the transactions' turns."""
+    """Give every pending mention to a person, a transaction per chunk of blocks; what was done. report: how
+    to show the progress (none without); on_commit: called with the ids whose triples changed after each
+    transaction; turns: counts the transactions' turns."""
     found, pages = pending(driver, database)
     total = Assigned()
     if not found and not pages:
         return total
-    tick = ticker("assigning the new mentions", len(found)) if report else None
-    table = circles(driver, database, found)
     done = 0
-    with driver.session(database=database) as session:
-        for chunk, blocks in chunks(found, pages):
-            changed, step = session.execute_write(assign_chunk, chunk, blocks, table, weights)
-            if turns is not None:
-                turns.took(step.turn)
-            for name in ("mentions", "joined", "people", "marked", "clustered"):
-                setattr(total, name, getattr(total, name) + getattr(step, name))
-            if on_commit is not None and changed.size():
-                on_commit(changed.ids())
-            done += len(chunk)
-            if tick is not None:
-                tick(done)
+    with progress_of(report, "assigning the new mentions", len(found)) as tick:
+        table = circles(driver, database, found)
+        with driver.session(database=database) as session:
+            for chunk, blocks in chunks(found, pages):
+                changed, step = session.execute_write(assign_chunk, chunk, blocks, table, weights)
+                if turns is not None:
+                    turns.took(step.turn)
+                for name in ("mentions", "joined", "people", "marked", "clustered"):
+                    setattr(total, name, getattr(total, name) + getattr(step, name))
+                if on_commit is not None and changed.size():
+                    on_commit(changed.ids())
+                done += len(chunk)
+                if tick is not None:
+                    tick(done)
     return total
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from kg import server
-from kg.console import err, stage
+from kg.console import Report, err, progress_of, stage
 from kg.errors import KgError, PageError
 from kg.graph.merge import LATEST_FIGURES, current_listing, merge_values, newest, newest_day
 from kg.graph.model import LABELS, RELATIONSHIPS
@@ -40,7 +40,7 @@ from kg.ingest.identities import weights
 from kg.ingest.pages import Page, ProfileSave, match_saves, pages
 from kg.ingest.resolve import Resolver
 from kg.settings import settings as env_settings
-from kg.store.bulk_authors import BLOCKS, RESOLVED, author_line, paper_line, profile_line, resolve_all
+from kg.store.bulk_authors import BLOCKS, PASSES, RESOLVED, author_line, paper_line, profile_line, resolve_all
 from kg.store.bulk_files import ARRAY_DELIMITER, BUCKETS, bucket_of, cells, node_cells, rel_cells, spools
 from kg.store.bulk_files import data_file as _data_file
 from kg.store.connection import driver, local_settings
@@ -395,24 +395,25 @@ def staging_folder(home: server.Neo4jHome) -> Path:
 
 
 def bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome | None = None,
-                workers: int = 1, then: Callable[[], None] | None = None) -> Summary:
+                workers: int = 1, then: Callable[[], None] | None = None, report: Report | None = None) -> Summary:
     """Import prepared pages (see `prepared`) into the empty local database; a full disk while the CSVs are
     written is one KgError, the database untouched. `then` finishes the load (the SPARQL store): until it
-    has run, a re-run after a crash discards the import and starts again."""
+    has run, a re-run after a crash discards the import and starts again. report: how to show the progress
+    of merging and resolving (not at all without)."""
     home = home or server.neo4j_home()
     server.start(home)
     recover(home)
     folder = staging_folder(home)
     try:
-        return _bulk_ingest(items, home, folder, workers, then)
+        return _bulk_ingest(items, home, folder, workers, then, report)
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise KgError(f"--bulk cannot write its import files in {folder} ({exc.strerror or exc}); "
                       "the database is unchanged") from None
 
 
-def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: int, summary: Summary
-                 ) -> tuple[Mapper, dict[str, int]] | None:
+def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: int, summary: Summary,
+                 report: Report | None = None) -> tuple[Mapper, dict[str, int]] | None:
     """Stages 1 and 2: the CSVs neo4j-admin imports, written to `folder` (emptied first), authors resolved;
     rejected pages go to `summary`. Returns the mapper and the nodes written per label, None without pages."""
     shutil.rmtree(folder, ignore_errors=True)
@@ -429,21 +430,24 @@ def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: i
     mapper.match()
     imported = {"pages": len(mapper.page_rows), "snapshots": len(mapper.saves)}
     blocks: dict[str, str] = {}
-    with stage("merged the papers"):
+    # reduce_all yields twice a bucket: its Author rows, then the rest
+    with stage("merged the papers"), progress_of(report, "merging the papers", 2 * BUCKETS) as tick:
         for counts, topic_rows in reduce_all(folder, workers, mapper.latest(), blocks):
+            if tick is not None:
+                tick.advance()
             for kind, count in counts.items():
                 imported[kind] = imported.get(kind, 0) + count
             for values in topic_rows:
                 mapper.small["topics"].add(values)
         mapper.write(blocks)
         write_headers(folder)
-    with stage("resolved the authors"):
-        resolve_all(folder, workers, weights())
+    with stage("resolved the authors"), progress_of(report, "resolving the authors", PASSES * BUCKETS) as tick:
+        resolve_all(folder, workers, weights(), tick)
     return mapper, imported
 
 
 def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, folder: Path,
-                 workers: int, then: Callable[[], None] | None) -> Summary:
+                 workers: int, then: Callable[[], None] | None, report: Report | None) -> Summary:
     ports = server.read_ports(home)  # restart where it ran, whatever the environment says
     settings = local_settings(home)
     with driver(settings) as db:
@@ -452,7 +456,7 @@ def _bulk_ingest(items: Iterable[Prepared | PageError], home: server.Neo4jHome, 
         raise KgError("--bulk loads into an empty database only, and this one holds data: "
                       "use `kg ingest` without --bulk to add to it")
     summary = Summary()
-    written = import_files(items, folder, workers, summary)
+    written = import_files(items, folder, workers, summary, report)
     if written is None:
         return summary
     mapper, imported = written

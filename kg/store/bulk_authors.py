@@ -13,10 +13,10 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -38,6 +38,7 @@ from kg.store.authors import (
 from kg.store.bulk_files import BUCKETS, bucket_of, cells, data_file, node_cells, rel_cells, spooled, spools
 from kg.store.summaries import SUMMARY
 
+T = TypeVar("T")
 BLOCKS = "blocks"  # the spools by name block
 LINKS = "links"  # the spools of ranked links by paper
 RESOLVED = ("authors", "authored", "profile_of", SUMMARY.plural)  # the CSVs written here, a shard per process
@@ -184,20 +185,39 @@ def number_bucket(folder: Path, k: int) -> int:
     return len(names)
 
 
-def resolve_all(folder: Path, workers: int, weights: Weights) -> int:
-    """Passes A, B and C over every bucket, in `workers` processes; the people written."""
+PASSES = 3  # over every bucket: A, B and C of `resolve_all`
+
+
+def resolve_all(folder: Path, workers: int, weights: Weights, tick: Callable[[int], None] | None = None) -> int:
+    """Passes A, B and C over every bucket, in `workers` processes; the people written. tick: called with the
+    buckets done over the PASSES passes."""
+    done = _Counted(tick)
     circles = CircleTable()
     with _pool(workers) as pool:
-        for found in pool.map(circles_of, [folder] * BUCKETS, range(BUCKETS)):
+        for found in done(pool.map(circles_of, [folder] * BUCKETS, range(BUCKETS))):
             for block, circle in found.items():
                 circles.add(block, circle)
     _use(circles)
     with _pool(workers, forked=True) as pool:
-        people_written = sum(pool.map(resolve_bucket, [folder] * BUCKETS, range(BUCKETS), [weights] * BUCKETS))
+        people_written = sum(done(pool.map(resolve_bucket, [folder] * BUCKETS, range(BUCKETS), [weights] * BUCKETS)))
     _use(None)
     with _pool(workers) as pool:
-        sum(pool.map(number_bucket, [folder] * BUCKETS, range(BUCKETS)))
+        sum(done(pool.map(number_bucket, [folder] * BUCKETS, range(BUCKETS))))
     return people_written
+
+
+class _Counted:
+    """Passes items through, calling `tick` with how many went by so far."""
+
+    def __init__(self, tick: Callable[[int], None] | None) -> None:
+        self.tick, self.count = tick, 0
+
+    def __call__(self, items: Iterable[T]) -> Iterator[T]:
+        for item in items:
+            yield item
+            self.count += 1
+            if self.tick is not None:
+                self.tick(self.count)
 
 
 class _Inline:

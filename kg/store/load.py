@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
-from kg.console import stage
+from kg.console import Report, progress_of, stage
 from kg.errors import PageError
 from kg.graph.merge import current_listing
 from kg.graph.model import BY_PLURAL
@@ -149,13 +149,15 @@ class Loader:
     """Writes pages to Neo4j in batches, parsing the next batch while the last one is written."""
 
     def __init__(self, driver: Driver, database: str | None = None, batch_papers: int = BATCH_PAPERS,
-                 on_commit: authors.OnCommit | None = None, stages: bool = False, ahead: Ahead | None = None) -> None:
+                 on_commit: authors.OnCommit | None = None, stages: bool = False, ahead: Ahead | None = None,
+                 report: Report | None = None) -> None:
         self.driver = driver
         self.database = database
         self.batch_papers = batch_papers
         self.on_commit = on_commit
         self.ahead = ahead
-        self.stages = stages  # report each stage's time, and author resolution's progress, on stderr
+        self.stages = stages  # report each stage's time on stderr
+        self.report = report  # how to show author resolution's progress (not at all without)
         self.summary = Summary()
         self.blocks: set[str] = set()  # name blocks of the authors written
         self.assigned = assign.Assigned()
@@ -183,7 +185,7 @@ class Loader:
         if self.ahead is not None:
             self.ahead.resolving(sorted(self.blocks))  # the blocks whose people the assignment may change
         with self._stage("assigned the new mentions"):
-            done = assign.assign_pending(self.driver, self.database, weights(), self.stages, self.on_commit,
+            done = assign.assign_pending(self.driver, self.database, weights(), self.report, self.on_commit,
                                          self.turns)
         again = assign.marked(self.driver, self.database)
         if self.turns.shared:  # another load wrote between ours: decisions taken before its pages may differ
@@ -193,8 +195,9 @@ class Loader:
         if again:
             if self.ahead is not None:
                 self.ahead.resolving(again)
-            with self._stage(f"clustered {len(again):,} name blocks in full"):
-                authors.resolve_authors(self.driver, self.database, again, weights(), None, self.on_commit)
+            with self._stage(f"clustered {len(again):,} name blocks in full"), progress_of(
+                    self.report, "clustering name blocks", len(again)) as tick:
+                authors.resolve_authors(self.driver, self.database, again, weights(), tick, self.on_commit)
         return done
 
     def _stage(self, label: str) -> AbstractContextManager[None]:

@@ -15,7 +15,7 @@ import shutil
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
@@ -23,6 +23,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar
 
+from kg.console import Report, progress_of
 from kg.errors import KgError
 from kg.graph.ids import author_id, paper_id, slug
 from kg.ingest.institutions import from_organization, from_slug
@@ -838,10 +839,14 @@ class InlineExecutor:
         return future
 
 
+SHARES_PER_WORKER = 4  # jobs of profile pages: enough for a progress bar that moves, and to balance the workers
+
+
 def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool = False, resaves: int = 0,
-               identities: bool = False) -> dict[str, Any]:
+               identities: bool = False, report: Report | None = None) -> dict[str, Any]:
     """Write the corpus of `papers` papers for `seed` under `out` (pages/ and manifest.json); return the manifest.
-    With `resaves`, one profile is also saved that many times before (see write_resaves).
+    With `resaves`, one profile is also saved that many times before (see write_resaves). report: how to show
+    the progress, in jobs of pages written (not at all without).
 
     The bytes written are the same for any number of `workers`. An earlier run's pages/ is an error
     (its stale pages would change the corpus) unless `force` removes it. `identities` plants variant
@@ -854,13 +859,17 @@ def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool 
     out.mkdir(parents=True, exist_ok=True)
     world = world_for(papers, seed, identities)
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else InlineExecutor()
-    with pool:
+    with pool, progress_of(report, "writing pages") as shown:
         listing = pool.submit(_listing_job, papers, seed, out, identities)
         found = census(world)  # meanwhile, in this process
         dated = resaved_owner(found.owner_papers) if resaves else -1
         jobs = [pool.submit(_profile_job, papers, seed, out, share, dated, identities)
-                for share in shares(found.owner_papers, 2 * workers)]
+                for share in shares(found.owner_papers, SHARES_PER_WORKER * workers)]
         facts: dict[str, Any] = {"two_hop": two_hop(world, found.owner_papers), "shared_repo": shared_repo(world, found.shared_papers)}
+        if shown is not None:
+            every: list[Future[Any]] = [listing, *jobs]
+            for done, _ in enumerate(as_completed(every), 1):
+                shown(done, len(jobs) + 1)
         written = listing.result()
         named = bytearray(world.n_authors)
         for job in jobs:
