@@ -73,12 +73,14 @@ _CIRCLES = f"""
 UNWIND $blocks AS block
 RETURN block, COLLECT {{ MATCH (s:{SUMMARY.name} {{block: block}}) UNWIND s.coauthors AS c RETURN DISTINCT c }} AS circle
 """
-# Every Author node of the blocks (people and the load's spelling nodes), its summary and profile pages.
+# Every Author node of the blocks (people and the load's spelling nodes), its spellings and profile pages; a
+# person's summary is read once their names make them a candidate (`_SUMMARIES`).
 _NODES = f"""
 UNWIND $blocks AS block
 MATCH (a:Author {{block: block}})
 OPTIONAL MATCH (s:{SUMMARY.name} {{id: a.id}})
-RETURN block, a.id AS id, a.name AS name, a.aliases AS aliases, a.evidence AS evidence, s {{.*}} AS summary,
+RETURN block, a.id AS id, a.name AS name, a.aliases AS aliases, a.evidence IS NOT NULL AS resolved,
+  s IS NOT NULL AS summarized, coalesce(s.mentions, 0) AS mentions,
   COLLECT {{ MATCH (g:Page)-[r:PROFILE_OF]->(a) RETURN [g.id, coalesce(r.{PENDING}, false)] }} AS pages
 """
 # What a paper says around its names, and its links (pending or not).
@@ -131,6 +133,12 @@ UNWIND $blocks AS block
 WITH block, o WHERE block IN o.blocks
 RETURN DISTINCT block
 """
+_SUMMARIES = f"""
+UNWIND $ids AS id
+MATCH (s:{SUMMARY.name} {{id: id}})
+RETURN id, s {{.*}} AS summary
+"""
+_EVIDENCE = "UNWIND $ids AS id MATCH (a:Author {id: id}) RETURN id, a.evidence AS evidence"
 _GROW = """
 UNWIND $rows AS row
 MATCH (a:Author {id: row.id})
@@ -261,7 +269,7 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start:start + size]
 
 
-@dataclass
+@dataclass(eq=False)  # by identity: a chunk's nodes are keys
 class Node:
     """An Author node of a chunk's blocks: a person (with a summary) or a load's spelling node."""
 
@@ -269,8 +277,9 @@ class Node:
     block: str
     name: str
     aliases: list[str]
-    evidence: list[str]
-    summary: Summary | None
+    resolved: bool  # a person full clustering wrote (with evidence)
+    summarized: bool  # a person with a summary
+    mentions: int  # the mentions their summary counts
     pages: list[str]  # its profile pages, decided
     pending_pages: list[str]
 
@@ -304,15 +313,14 @@ def assign_chunk(tx: ManagedTransaction, given: list[Pending], blocks: list[str]
     for r in tx.run(_NODES, blocks=blocks):
         pages = [(g, bool(w)) for g, w in r["pages"]]
         nodes.setdefault(r["block"], []).append(Node(
-            r["id"], r["block"], r["name"], r["aliases"] or [r["name"]], r["evidence"] or [],
-            read_summary(r["summary"]) if r["summary"] else None,
+            r["id"], r["block"], r["name"], r["aliases"] or [r["name"]], r["resolved"], r["summarized"], r["mentions"],
             sorted(g for g, w in pages if not w), sorted(g for g, w in pages if w)))
     # A block with no person yet, with people no summary describes (resolved before summaries were kept), or
     # with a user's override, is clustered in full: all its mentions are the load's, it has no summaries to
     # weigh them against, or the override's pins decide.
     pinned = {r["block"] for r in tx.run(_PINNED, blocks=sorted(nodes))}
     full = sorted(b for b, group in nodes.items() if b in pinned
-                  or not any(n.summary for n in group) or any(n.evidence and not n.summary for n in group))
+                  or not any(n.summarized for n in group) or any(n.resolved and not n.summarized for n in group))
     found = [p for p in found if p.block not in full]
     known = {b: g for b, g in nodes.items() if b not in full}
     if found or any(n.pending_pages for g in known.values() for n in g):
@@ -344,13 +352,18 @@ def _assign(tx: ManagedTransaction, found: list[Pending], nodes: dict[str, list[
                 spellings.setdefault(author_id(s), set()).add(s)
     spelled = {n: spelling_of(sorted(s)) for n, s in spellings.items()}
     owners = _owners(tx, nodes, spelled)
-    rows = _Rows()
     groups = dict(_by_block(found))
-    for block in sorted(nodes):
-        mentions, attached = _mentions(groups.get(block, []), papers, spelled)
-        decision = _decide(block, nodes[block], mentions, papers, table, weights, owners) if mentions else Assignment()
-        rows.add(block, nodes.get(block, []), decision, spellings, owners)
-        rows.attach(nodes.get(block, []), attached)
+    news = {block: _mentions(groups.get(block, []), papers, spelled) for block in sorted(nodes)}
+    wanted = {block: _candidates(nodes[block], mentions, owners) for block, (mentions, _) in news.items() if mentions}
+    summaries = {r["id"]: read_summary(r["summary"]) for r in tx.run(
+        _SUMMARIES, ids=sorted({n.id for found_ in wanted.values() for n in found_}))}
+    rows = _Rows()
+    for block, (mentions, attached) in news.items():
+        candidates = [Person(n.id, tuple(sorted(n.aliases)), summaries[n.id], frozenset(pages),
+                             _on(n.id, mentions, papers)) for n, pages in wanted.get(block, {}).items()]
+        decision = _decide(block, nodes[block], mentions, candidates, table, weights) if mentions else Assignment()
+        rows.add(block, nodes[block], decision, spellings, owners)
+        rows.attach(nodes[block], attached)
         done.mentions += len(mentions)
         done.joined += sum(len(m) for m in decision.taken.values())
         done.people += len(decision.new)
@@ -362,7 +375,7 @@ def _owners(tx: ManagedTransaction, nodes: dict[str, list[Node]], spelled: dict[
     """The person who owns each profile page the load linked and no person owns yet: the one the most of its
     papers name by a spelling of its title (a page whose owner's mentions are all new has none yet)."""
     owned = {g for group in nodes.values() for n in group for g in n.pages}
-    persons = {n.id for group in nodes.values() for n in group if n.summary is not None}
+    persons = {n.id for group in nodes.values() for n in group if n.summarized}
     waiting = sorted({g for group in nodes.values() for n in group for g in n.pending_pages} - owned)
     out = {}
     for r in tx.run(_OWNERS, pages=waiting):
@@ -425,24 +438,30 @@ def _mentions(group: list[Pending], papers: dict[str, Paper], spelled: dict[str,
     return out, attached
 
 
-def _decide(block: str, block_nodes: list[Node], mentions: list[Mention], papers: dict[str, Paper],
-            table: CircleTable, weights: Weights, owners: dict[str, str]) -> Assignment:
-    """One block's decision: its people that a new mention's names or profile page make candidates, the
-    communities numbered over the reach of both, and the mentions assigned."""
+def _candidates(block_nodes: list[Node], mentions: list[Mention], owners: dict[str, str]) -> dict[Node, set[str]]:
+    """The people of a block that its new mentions' names fit or whose profile pages they are on, with those
+    pages: the only ones the mentions are weighed against."""
     wanted = {parse(m.name) for m in mentions}
     anchors = {m.anchor for m in mentions if m.anchor}
-    on: dict[str, set[str]] = {}
-    for paper_id in {m.paper for m in mentions}:
-        for a, _, _ in papers[paper_id].decided():
-            on.setdefault(a, set()).add(paper_id)
-    candidates = []
+    out = {}
     for n in block_nodes:
-        if n.summary is None:
+        if not n.summarized:
             continue  # the load's own spelling node
         pages = {*n.pages, *(g for g, a in owners.items() if a == n.id)}
         if anchors & pages or any(compatible_names(parse(s), w) for s in n.aliases for w in wanted):
-            candidates.append(Person(n.id, tuple(sorted(n.aliases)), n.summary, frozenset(pages),
-                                     frozenset(on.get(n.id, ()))))
+            out[n] = pages
+    return out
+
+
+def _on(person: str, mentions: list[Mention], papers: dict[str, Paper]) -> frozenset[str]:
+    """The new mentions' papers `person` is already on."""
+    return frozenset(p for p in {m.paper for m in mentions} if any(a == person for a, _, _ in papers[p].decided()))
+
+
+def _decide(block: str, block_nodes: list[Node], mentions: list[Mention], candidates: list[Person],
+            table: CircleTable, weights: Weights) -> Assignment:
+    """One block's decision: the communities numbered over the reach of the new mentions and the `candidates`,
+    and the mentions assigned."""
     numbers = reach(block, [*(m.coauthors for m in mentions), *(p.summary.coauthors for p in candidates)])
     places = table.places(list(numbers))
     near: dict[str, int] = {}
@@ -464,7 +483,7 @@ def _decide(block: str, block_nodes: list[Node], mentions: list[Mention], papers
         ties = bits(numbers, p.summary.coauthors)
         community[p.id] = bits(numbers, [c for c in met if circle(c) & ties])
     return assign_block(block, candidates, placed, weights, community, numbers,
-                        taken=[n.id for n in block_nodes if n.summary is not None])
+                        taken=[n.id for n in block_nodes if n.summarized])
 
 
 @dataclass
@@ -508,7 +527,7 @@ class _Rows:
                 self.profiles.append({"from": g, "to": owner})
         if not (decision.taken or decision.new):
             return
-        before = sum(n.summary.mentions for n in block_nodes if n.summary is not None)
+        before = sum(n.mentions for n in block_nodes)
         self.marks.append({"id": block, "before": before, "unsure": decision.unsure,
                            "after": before + sum(map(len, decision.taken.values()))
                            + sum(len(i.mentions) for i in decision.new)})
@@ -519,16 +538,15 @@ class _Rows:
         for a in attached:
             node = by_id.get(a.author)
             if node is not None:
-                self._grow(node, {a.spelling}, {f"{a.spelling}\t{at_place(a.beside)}"} - set(node.evidence))
+                self._grow(node, {a.spelling}, {f"{a.spelling}\t{at_place(a.beside)}"})
                 self.changed.add(a.author)
             self.named.append({"author": a.author, "paper": a.paper, "name": a.name_id})
 
     def _grow(self, node: Node, spellings: set[str], lines: set[str]) -> None:
-        row = self.grown.get(node.id) or {"id": node.id, "aliases": node.aliases, "evidence": node.evidence}
+        row = self.grown.get(node.id) or {"id": node.id, "aliases": node.aliases, "lines": set()}
         aliases = sorted({*row["aliases"], *spellings}, key=order_key)
-        evidence = sorted({*row["evidence"], *lines})
-        if aliases != row["aliases"] or evidence != row["evidence"]:
-            self.grown[node.id] = {"id": node.id, "aliases": aliases, "evidence": evidence}
+        if aliases != row["aliases"] or not lines <= row["lines"]:  # the evidence is read for these alone (_EVIDENCE)
+            self.grown[node.id] = {"id": node.id, "aliases": aliases, "lines": row["lines"] | lines}
         name = fullest(aliases)
         if name != node.name:  # a fuller spelling names them now, and their id follows when it is free
             self.renamed[node.id] = {"id": node.id, "name": name, "to": author_id(name)}
@@ -561,7 +579,10 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
     if rows.nodes:
         tx.run(WRITE_PEOPLE, nodes=rows.nodes).consume()
     if rows.grown:
-        tx.run(_GROW, rows=list(rows.grown.values())).consume()
+        held = {r["id"]: r["evidence"] or [] for r in tx.run(_EVIDENCE, ids=sorted(rows.grown))}
+        tx.run(_GROW, rows=[{"id": r["id"], "aliases": r["aliases"], "evidence": sorted({*held.get(r["id"], []),
+                                                                                       *r["lines"]})}
+                            for r in rows.grown.values()]).consume()
     if rows.named:
         tx.run(_NAME, rows=rows.named).consume()
     more: dict[tuple[str, str], list[str]] = {}
