@@ -175,8 +175,9 @@ class Loader:
                 pending = writer.submit(self._write, rows)
             if pending is not None:
                 pending.result()
-        if self.blocks:
-            self.assigned = self.assign()
+        # Even a load that names no author (a feed page gives none) may link the authors other saves of its papers
+        # name, so whatever is pending is decided.
+        self.assigned = self.assign()
         return self.summary
 
     def assign(self) -> assign.Assigned:
