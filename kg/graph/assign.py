@@ -20,6 +20,7 @@ from kg.graph.identity import (
     Mention,
     Weights,
     agglomerate,
+    bits,
     compatible,
     display,
     evidence_of,
@@ -148,7 +149,7 @@ def assign_block(block: str, persons: list[Person], mentions: Iterable[Mention],
     numbers = numbers if numbers is not None else {}
     tie(news, numbers)
     for k in known:
-        k.ties |= _bits(numbers, k.union("coauthors"))
+        k.ties |= bits(numbers, k.union("coauthors"))
         k.community |= (community or {}).get(k.person.id, 0)
     out = Assignment()
     out.unsure = any(_torn(c, known, block, weights) for c in news)
@@ -168,15 +169,6 @@ def _join(owner: Known, cluster: Cluster, why: str) -> None:
         if name not in owner.steps:
             owner.steps[name] = why
     owner.absorb(cluster)
-
-
-def _bits(numbers: dict[str, int], blocks: Iterable[str]) -> int:
-    out = 0
-    for b in blocks:
-        n = numbers.get(b)
-        if n is not None:
-            out |= 1 << n
-    return out
 
 
 def _torn(cluster: Cluster, known: list[Known], block: str, weights: Weights) -> bool:
