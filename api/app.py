@@ -96,7 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.db.close()
             metrics.close()
 
-    app = FastAPI(title="kg", summary="Research literature as a knowledge graph", lifespan=lifespan)
+    app = FastAPI(title="kg", summary="Research literature as a knowledge graph", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # their pages load scripts from a CDN, which the CSP refuses
     # Starlette types add_route's endpoint as a request handler; a Route serves an ASGI app like GraphQL too.
     app.add_route(graphiql.PATH, GraphQL(schema, subscription_protocols=()),  # type: ignore[arg-type]
                   methods=["GET", "POST"])

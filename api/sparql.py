@@ -304,8 +304,9 @@ async def sparql(request: Request) -> Response:
                     headers={"Vary": "Accept"})
 
 
-router.add_api_route(PATH, sparql, methods=["GET", "POST"], summary="SPARQL 1.1 Protocol (read-only)",
-                     include_in_schema=True)
+for _method in ("GET", "POST"):  # one route each, so each has an OpenAPI operation id of its own
+    router.add_api_route(PATH, sparql, methods=[_method], summary="SPARQL 1.1 Protocol (read-only)",
+                         operation_id=f"sparql_{_method.lower()}")
 
 
 def readiness(app: FastAPI) -> Callable[[], Awaitable[str | None]]:

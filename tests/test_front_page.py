@@ -136,3 +136,15 @@ def test_yasgui_is_vendored_pinned_and_mit_licensed() -> None:
     assert f"{package['name']}@{package['version']}" == yasgui.VERSION and package["license"] == "MIT"
     assert (yasgui.ASSET_DIR / yasgui.LICENSE).read_text().startswith("The MIT License")
     assert "cdn" not in yasgui.page("http://example.org/").lower()
+
+
+def test_no_page_is_left_blank_by_the_csp_and_every_route_has_an_operation_id() -> None:
+    import warnings
+
+    app = create_app(Settings(uri="bolt://127.0.0.1:1", user="neo4j", password="unused"))
+    paths = {getattr(route, "path", "") for route in app.routes}
+    assert "/docs" not in paths and "/redoc" not in paths  # Swagger UI and ReDoc load from a CDN
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        schema = app.openapi()
+    assert {op["operationId"] for op in schema["paths"]["/sparql"].values()} == {"sparql_get", "sparql_post"}
