@@ -17,16 +17,18 @@ install-test:
 		|| echo "warning: could not install chromium; the GraphiQL browser test will fail"
 	npm ci --prefix tests/graphql_http --no-audit --no-fund  # graphql-http's audit, pinned by its lockfile
 
+KG = $(PYTHON) -m kg  # the kg of $(PYTHON), not whichever is first on PATH (a virtualenv need not be active)
+
 demo: install
-	kg neo4j start
-	@if [ -d "$(SEEDS)" ]; then set -x; kg ingest "$(SEEDS)"; \
+	$(KG) neo4j start
+	@if [ -d "$(SEEDS)" ]; then set -x; $(KG) ingest "$(SEEDS)"; \
 	else echo "no $(SEEDS): loading a synthetic sample instead"; set -x; \
-		kg synth --papers 300 --seed 1 -o "$(SAMPLE)" --force && kg ingest "$(SAMPLE)/pages"; fi
-	kg serve --port $(PORT)
+		$(KG) synth --papers 300 --seed 1 -o "$(SAMPLE)" --force && $(KG) ingest "$(SAMPLE)/pages"; fi
+	$(KG) serve --port $(PORT)
 
 lint:  # style, the layers' import contract (no cycles, one direction), and types
 	$(PYTHON) -m ruff check kg api tests
-	lint-imports
+	$(PYTHON) -c "from importlinter.cli import lint_imports_command; lint_imports_command()"
 	$(PYTHON) -m mypy
 
 check: lint  # tests/conftest.py marks `neo4j` every test that uses a Neo4j fixture
@@ -36,4 +38,4 @@ test: install-test lint
 	$(PYTHON) -m pytest -q --durations=15
 
 bench: install
-	kg bench --quick
+	$(KG) bench --quick

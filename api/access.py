@@ -23,7 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import front, graphiql, guide, sparql, yasgui
 from api.ops.context import refused
+from api.pictures import SVG
 from kg.rdf.html import STYLE
+from kg.rdf.picture import STYLE as PICTURE_STYLE
 from kg.rdf.vocab import base_iri
 from kg.settings import Settings, env_name
 
@@ -51,6 +53,7 @@ def _sha256(text: str) -> str:
 # The resource and path pages: their one stylesheet, inline SVG and links; no script, image, font or form.
 PAGE_CSP = ("default-src 'none'; style-src " + _sha256(STYLE) + "; base-uri 'none'; form-action 'none'; "
             "frame-ancestors 'none'")
+SVG_CSP = "default-src 'none'; style-src " + _sha256(PICTURE_STYLE)  # a picture alone (/path as SVG)
 GUIDE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"  # Browser styles it
 
 
@@ -145,8 +148,9 @@ class AccessGuard:
         async def send_with_csp(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if headers.get("content-type", "").startswith("text/html"):
-                    headers["Content-Security-Policy"] = html_csp(path)
+                kind = headers.get("content-type", "")
+                if kind.startswith(("text/html", SVG)):
+                    headers["Content-Security-Policy"] = html_csp(path) if kind.startswith("text/html") else SVG_CSP
                     headers["X-Content-Type-Options"] = "nosniff"
             await send(message)
 

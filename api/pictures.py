@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
+import mimeparse
 import neo4j
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from neo4j.exceptions import DriverError, Neo4jError
 
 from api.cypher import SHORTEST_PATH
@@ -21,6 +22,15 @@ from kg.store import refs
 
 # No script, no outside resource: the pictures are inline SVG; a hostile title stays text.
 router = APIRouter(tags=["pictures"])
+SVG = "image/svg+xml"
+
+
+def wants_svg(accept: str | None) -> bool:
+    """Does Accept rank the picture alone above its page? A tie, `*/*` or no Accept gets the page."""
+    try:
+        return bool(accept) and mimeparse.best_match([SVG, "text/html"], str(accept).lower()) == SVG
+    except (mimeparse.MimeTypeParseException, ValueError):
+        return False
 
 
 def local(iris: Iris, iri: str) -> str:
@@ -49,8 +59,9 @@ def _path_rows(driver: neo4j.Driver, database: str | None, start: str, end: str,
 async def path_page(request: Request,
                     start: str = Query(..., alias="from", description="An author's id or name."),
                     end: str = Query(..., alias="to", description="An author's id or name."),
-                    max_hops: int = Query(6, alias="maxHops", ge=MIN_HOPS, le=MAX_HOPS)) -> HTMLResponse:
-    """An HTML page with the path as a picture: authors in a row, the joining paper below each hop."""
+                    max_hops: int = Query(6, alias="maxHops", ge=MIN_HOPS, le=MAX_HOPS)) -> Response:
+    """An HTML page with the path as a picture: authors in a row, the joining paper below each hop; the
+    picture alone, as an SVG file, to a client that asks for image/svg+xml."""
     iris = Iris(base_iri())
     driver, database = request.app.state.rdf
     try:
@@ -69,8 +80,13 @@ async def path_page(request: Request,
 
     a, b = (str(row[k]["name"]) for k in ("start", "end"))
     title = f"Co-author path: {a} to {b}"
+    authors, papers = [node("author", n) for n in nodes[0::2]], [node("paper", n) for n in nodes[1::2]]
+    if wants_svg(request.headers.get("accept")):
+        if not nodes:
+            raise HTTPException(404, f"no co-author path of at most {max_hops} hops joins {a} and {b}")
+        return Response(picture.standalone(picture.path(authors, papers)), media_type=SVG,
+                        headers={"Vary": "Accept"})
     if nodes:
-        authors, papers = [node("author", n) for n in nodes[0::2]], [node("paper", n) for n in nodes[1::2]]
         hops = "".join(f"<li>{_link(authors[i])} and {_link(authors[i + 1])} wrote {_link(p)}</li>"
                        for i, p in enumerate(papers))
         body = (f"<p>{len(papers)} hop{'s' if len(papers) != 1 else ''}.</p>{picture.path(authors, papers)}"
@@ -79,7 +95,7 @@ async def path_page(request: Request,
         body = f"<p>No co-author path of at most {max_hops} hops joins them.</p>"
     html = (f"<!doctype html><html><head><meta charset=utf-8><title>{escape(title)}</title>"
             f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>")
-    return HTMLResponse(html)  # its CSP is api/access.py's, as every HTML page's
+    return HTMLResponse(html, headers={"Vary": "Accept"})  # its CSP is api/access.py's, as every HTML page's
 
 
 def _link(node: picture.Node) -> str:

@@ -14,9 +14,11 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from kg.bench.context import Context, announced, bench_home
+from kg.bench.report import commit
 from kg.graph.identity import (
     Cluster,
     Identity,
@@ -146,8 +148,8 @@ def bench_authors(ctx: Context, papers: int = AUTHORS_PAPERS, seeds: tuple[int, 
         with announced(f"seed {seed}"):
             found.append(measure_seed(ctx, papers, seed))
     lines = [SECTION, "",
-             f"Made by `kg bench --authors --papers {papers} --seeds {','.join(map(str, seeds))}` on "
-             f"`kg synth --papers {papers} --seed <seed> --identities`. Full: every page in one `kg ingest` (a "
+             f"Made by `kg bench --authors --papers {papers} --seeds {','.join(map(str, seeds))}` at commit "
+             f"{commit()} on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, on `kg synth --papers {papers} --seed <seed> --identities`. Full: every page in one `kg ingest` (a "
              "graph with no people yet is clustered in full, as `--bulk` does). Incremental: 90% of the pages, "
              f"then the rest in {LATER_LOADS} more loads, each assigning its new mentions to the people before "
              "it. Agreement: B³ of the incremental graph's authors against the full graph's.", "",

@@ -45,6 +45,13 @@ def _svg(width: int, height: int, label: str, body: Sequence[str]) -> str:
             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">{"".join(body)}</svg>')
 
 
+def standalone(svg: str) -> str:
+    """A picture as a file of its own: its style inside, on a white ground (dark viewers keep the text legible)."""
+    opening = svg.index(">") + 1
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n{svg[:opening]}<style>{STYLE}</style>'
+            f'<rect width="100%" height="100%" fill="#fff"/>{svg[opening:]}\n')
+
+
 def neighbourhood(centre: Node, neighbours: Sequence[tuple[str, Node]]) -> str:
     """The SVG of a node and up to MAX_NEIGHBOURS (relationship, neighbour) pairs on an ellipse around it,
     with a legend of the relationships drawn (a line's tooltip names its relationship)."""
