@@ -427,6 +427,25 @@ def test_every_example_gives_the_output_its_doc_shows(path: Path, request: pytes
     assert not failures, "\n\n".join(failures)
 
 
+PICTURE = re.compile(r"\[!\[[^\]]+\]\((docs/img/[\w-]+\.svg)\)\]\(http://127\.0\.0\.1:8000(/path\?[^)\s]+)\)")
+
+
+@pytest.mark.neo4j
+def test_the_readme_picture_is_what_kg_draws_of_the_sample(docs_graph: neo4j.Driver,
+                                                             docs_client: TestClient) -> None:
+    [(file, path)] = PICTURE.findall(DOCS[0].read_text(encoding="utf-8"))
+    answer = docs_client.get(path, headers={"accept": "image/svg+xml"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/svg+xml"
+    assert "style-src 'sha256-" in answer.headers["content-security-policy"]
+    if os.environ.get(WRITE_ENV):
+        (ROOT / file).write_text(answer.text, encoding="utf-8")
+    assert (ROOT / file).read_text(encoding="utf-8") == answer.text, (
+        f"{file} is not what {path} draws now: `{WRITE_ENV}=1 python -m pytest {__file__} -k picture` writes it")
+    for accept in (None, "*/*", "text/html,image/svg+xml"):  # the page stays the default
+        page = docs_client.get(path, headers={"accept": accept} if accept else {})
+        assert page.headers["content-type"].startswith("text/html") and "<svg" in page.text, accept
+
+
 def test_every_doc_is_linked_from_the_readme_and_every_link_resolves() -> None:
     readme = DOCS[0].read_text(encoding="utf-8")
     for doc in DOCS[1:] + [ROOT / "docs" / "model.md"]:
