@@ -3,7 +3,8 @@ api/static/yasgui and pinned here by npm version and sha384 (as api/graphiql.py 
 /yasgui-assets. It opens on kg's own endpoint with the examples of docs/sparql.md, one tab each.
 
 YASGUI is MIT-licensed: its package.json (vendored beside it, pinned) says so, and LICENSE.yasgui holds the
-text from its repository (the npm package ships none). Maintainers refresh the files with `python -m api.yasgui`.
+LICENSE of its repository at the release's tag, word for word (github.com/rdfjs/Yasgui at @zazuko/yasgui@4.6.2,
+40555f43; the npm package ships none). Maintainers refresh the files with `python -m api.yasgui`.
 """
 from __future__ import annotations
 
