@@ -41,3 +41,11 @@ def test_the_report_names_the_commit_it_measured() -> None:
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                           cwd=Path(__file__).parent).stdout.strip()
     assert head and commit() in (head, head + "+changes")
+
+
+def test_the_report_says_how_loaded_the_machine_was(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kg.bench.report import report
+    (tmp_path / "page.txt").write_text("x")
+    text = report([figure("parse MB/s (1 process, topics included)", 2.0)], tmp_path, 10, "kg bench",
+                  {"parse": 2.34, "ingest": 9.06})
+    assert "as each step ended: parse 2.3; ingest 9.1." in text

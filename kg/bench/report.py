@@ -27,15 +27,20 @@ def commit() -> str:
     return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no").strip() else "")
 
 
-def report(figures: list[Figure], corpus: Path, papers: int, command: str) -> str:
-    """BENCHMARKS.md: machine, date, commit, command and the table."""
+def report(figures: list[Figure], corpus: Path, papers: int, command: str, load: dict[str, float] | None = None
+           ) -> str:
+    """BENCHMARKS.md: machine, date, commit, command, how loaded the machine was, and the table."""
     lines = [
         "# Benchmarks", "",
         f"Made by `{command}` at commit {commit()} on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, "
         f"{platform.machine()} with {os.cpu_count()} cores, Python {platform.python_version()}.",
         f"Corpus: {papers} papers, {corpus_bytes(corpus) / 1e6:.1f} MB of pages.",
-        "Each baseline ran in the same run, beside its figure; compare ratios, not absolute numbers.", "",
+        "Each baseline ran in the same run, beside its figure; compare ratios, not absolute numbers.",
     ]
+    if load:
+        lines.append(f"Load average (1 min) of the {os.cpu_count()} cores as each step ended: "
+                     + "; ".join(f"{step} {value:.1f}" for step, value in load.items()) + ".")
+    lines.append("")
     return "\n".join(lines) + "\n" + figure_table(figures) + "\n" + target_table(figures, papers)
 
 

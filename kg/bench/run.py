@@ -293,6 +293,7 @@ def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md
     after each step. grow_seed: the seed of the grow step's new pages, when not the default; keep_server:
     leave the bench's Neo4j running (see `bench_server`)."""
     figures: list[Figure] = []
+    load: dict[str, float] = {}  # the machine's load as each step ended: how quiet the run was
     with bench_server(keep_server) as settings:
         ctx = Context(corpus, papers, settings, driver(settings))
         if grow_seed is not None:
@@ -303,7 +304,8 @@ def run(corpus: Path, papers: int, command: str, out: Path = Path("BENCHMARKS.md
                 if not only or name in only:
                     with announced(name):
                         figures += list(step(ctx))
-                    out.write_text(report(figures, corpus, papers, command))  # a later step's failure keeps these
+                    load[name] = os.getloadavg()[0]
+                    out.write_text(report(figures, corpus, papers, command, load))  # a later failure keeps these
         finally:
             ctx.driver.close()
     return figures
