@@ -849,7 +849,8 @@ def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool 
 
     The bytes written are the same for any number of `workers`. An earlier run's pages/ is an error
     (its stale pages would change the corpus) unless `force` removes it. `identities` plants variant
-    spellings and homonyms (kg/synth/identities.py) and writes who is who beside the manifest.
+    spellings, homonyms and the cases of kg/synth/cases.py (kg/synth/identities.py), writes who is who beside
+    the manifest and records the cases in it.
     """
     if (out / "pages").exists():
         if not force:
