@@ -204,13 +204,9 @@ class Miss:
     why: str
 
 
-def parsed(folder: Path) -> Graph:
-    """The pages of a corpus folded into papers and exact-name authors, in memory (no people yet)."""
-    return parsed_pages(folder)[0]
-
-
 def parsed_pages(folder: Path) -> tuple[Graph, dict[str, str]]:
-    """`parsed`, and each profile save's page by snapshot id (two namesakes' profiles are two pages)."""
+    """The pages of a corpus folded into papers and exact-name authors, in memory (no people yet), and each
+    profile save's page by snapshot id (two namesakes' profiles are two pages)."""
     from kg.ingest.pages import Page, match_saves, pages
     from kg.ingest.resolve import Resolver
 
