@@ -99,7 +99,8 @@ def drawn_owners(world: World) -> tuple[list[int], int]:
 
 
 def _near_given(given: str, rng: random.Random) -> str:
-    """`given` with one or two letters after the first changed, a vowel for a vowel: "Xinlei" -> "Xinlai"."""
+    """`given` with one or two letters after the first changed, each a vowel for a vowel or a consonant for a
+    consonant: "Xinlei" -> "Xinlai"."""
     letters = list(given.lower())
     for pos in rng.sample(range(1, len(letters)), 1 + (rng.random() < 0.5 and len(letters) > 4)):
         pool = VOWELS if letters[pos] in VOWELS else CONSONANTS
@@ -108,7 +109,7 @@ def _near_given(given: str, rng: random.Random) -> str:
 
 
 def near_namesakes(world: World, found: Scan, taken: set[int]) -> dict[int, tuple[int, str]]:
-    """Person -> (the person in their community whose name theirs is near, their new name)."""
+    """Person -> (the person in their community whose name theirs is near, their new name); both join `taken`."""
     rng = random.Random(mix(world.seed, SALT, 3))
     out: dict[int, tuple[int, str]] = {}
     for k in range(world.n_authors):
@@ -143,7 +144,7 @@ def profile_namesakes(world: World, found: Scan, drawn: list[int], pairs: int, t
                       name: Callable[[int], str]) -> list[tuple[int, int]]:
     """Up to `pairs` pairs (k, o) of profile owners whose profiles are one file each, in different fields,
     with no paper, co-author, co-author's name block (by `name`) or institution in common: o is to take k's
-    name."""
+    name. Both join `taken`."""
     def owner(k: int) -> Owner | None:
         papers = found.papers[k]
         if not 1 <= len(papers) <= PROFILE_PAGE:
