@@ -137,7 +137,7 @@ class Owner:
     papers: list[int]
     category: int
     institutions: set[int]
-    blocks: set[str]  # of the co-authors their profile shows
+    blocks: set[str]  # of the co-authors pages name on their papers (the first three, and the owners of pages)
 
 
 def profile_namesakes(world: World, found: Scan, drawn: list[int], pairs: int, taken: set[int],
@@ -150,9 +150,9 @@ def profile_namesakes(world: World, found: Scan, drawn: list[int], pairs: int, t
         if not 1 <= len(papers) <= PROFILE_PAGE:
             return None
         metas = [world.meta(i) for i in papers]
+        named = {c for m in metas for c in m.authors if c != k and (c in m.authors[:3] or world.owners[c])}
         return Owner(papers, world.community_cat[world.community_of(k)],
-                     {world.community_inst[m.community] for m in metas},
-                     {block_key(name(c)) for m in metas for c in m.authors[:3] if c != k})
+                     {world.community_inst[m.community] for m in metas}, {block_key(name(c)) for c in named})
 
     seen = {k: owner(k) for k in drawn if k not in taken}
     out: list[tuple[int, int]] = []
