@@ -421,7 +421,7 @@ def test_a_run_reads_circles_again_once_another_load_wrote(db: neo4j.Driver, neo
 
 def test_memory_report_scores_kg_beside_exact_names_and_costs_its_misses(tmp_path: Path) -> None:
     """`kg bench --authors --in-memory`: B³ in memory, and the misses' costs add up to the B³ lost."""
-    from kg.bench.authors import memory_report, misses, parsed
+    from kg.bench.authors import memory_report, misses, parsed_pages
     from kg.ingest.identities import by_block
     from kg.synth.corpus import synthesize
     from kg.synth.identities import TRUTH_FILE, read_truth
@@ -429,8 +429,8 @@ def test_memory_report_scores_kg_beside_exact_names_and_costs_its_misses(tmp_pat
     synthesize(tmp_path, papers=300, seed=1, workers=1, identities=True)
     full, exact, text = memory_report(tmp_path)
     assert full.f1 >= 0.97 > 0.9 > exact.f1 and "misses by kind" in text
-    graph = parsed(tmp_path)
-    blocks = by_block(graph.papers, graph.authors)
+    graph, page_of = parsed_pages(tmp_path)
+    blocks = by_block(graph.papers, graph.authors, page_of)
     people = [i for block, found in sorted(blocks.items()) for i in resolve_block(block, found)]
     found = misses(blocks, people, read_truth(tmp_path / TRUTH_FILE), Weights())
     lost = sum(m.cost for m in found if m.merged) / full.mentions

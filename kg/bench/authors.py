@@ -2,9 +2,10 @@
 the exact-name baseline on the same graph.
 
 The corpus is `kg synth --identities` (variant spellings of one person, namesakes in separate
-communities); it is loaded with `kg ingest` into the bench server, and each mention (a paper and the
-spelling id a page names on it, kept on AUTHORED.names) is scored twice: by the Author node it hangs from
-(kg's identities), and by its spelling id (what merging by the folded name alone gives).
+communities, and the cases of kg/synth/cases.py); it is loaded with `kg ingest` into the bench server, and
+each mention (a paper and the spelling id a page names on it, kept on AUTHORED.names) is scored twice: by
+the Author node it hangs from (kg's identities), and by its spelling id (what merging by the folded name
+alone gives).
 """
 from __future__ import annotations
 
@@ -203,16 +204,18 @@ class Miss:
     why: str
 
 
-def parsed(folder: Path) -> Graph:
-    """The pages of a corpus folded into papers and exact-name authors, in memory (no people yet)."""
-    from kg.ingest.pages import pages
+def parsed_pages(folder: Path) -> tuple[Graph, dict[str, str]]:
+    """The pages of a corpus folded into papers and exact-name authors, in memory (no people yet), and each
+    profile save's page by snapshot id (two namesakes' profiles are two pages)."""
+    from kg.ingest.pages import Page, match_saves, pages
     from kg.ingest.resolve import Resolver
 
     resolver = Resolver()
     for page in pages([folder / "pages"]):
-        for record in page.records:
-            resolver.add(record)
-    return Graph(**{kind: list(table.values()) for kind, table in resolver.tables.items()})
+        if isinstance(page, Page):
+            resolver.add_page(page)
+    graph = Graph(**{kind: list(table.values()) for kind, table in resolver.tables.items()})
+    return graph, match_saves(resolver.saves)
 
 
 BUCKETS = (30, 100, 300, 1000)  # block sizes (mentions) the misses are counted by
@@ -273,8 +276,8 @@ def memory_report(folder: Path, weights: Weights = Weights(), examples: int = 8)
     memory (kg/ingest/identities.py, as `kg parse`), and where the B³ lost goes: misses by kind and block
     size, then the costliest ones."""
     truth = read_truth(folder / TRUTH_FILE)
-    graph = parsed(folder)
-    blocks = by_block(graph.papers, graph.authors)
+    graph, page_of = parsed_pages(folder)
+    blocks = by_block(graph.papers, graph.authors, page_of)
     people = [i for block, found in sorted(blocks.items()) for i in resolve_block(block, found, weights)]
     predicted = {m.key: i.id for i in people for m in i.mentions}
     full, exact = b_cubed(predicted, truth), b_cubed({k: k[1] for k in predicted}, truth)

@@ -314,8 +314,10 @@ def synth_cmd(
                                 help="Processes that write pages (the output is the same for any number)."),
     resaves: int = typer.Option(0, "--resaves", min=0, help="Also write this many earlier, dated saves of one "
                                 "profile, papers joining and leaving it and its figures changing."),
-    identities: bool = typer.Option(False, "--identities", help="Plant variant spellings and homonyms, and "
-                                    "write who is who (identities.tsv) for `kg bench --authors`."),
+    identities: bool = typer.Option(False, "--identities", help="Plant variant spellings, homonyms, one author "
+                                    "spelled two ways at one place of a paper, namesakes who each own a profile "
+                                    "and near-namesakes; write who is who (identities.tsv) for `kg bench "
+                                    "--authors`, and the cases in the manifest (docs/authors.md)."),
     as_json: bool = typer.Option(False, "--json", help="Progress and the summary as JSON lines on stdout."),
 ) -> None:
     """Write a synthetic corpus: profile, feed and search pages holding exactly N papers, and a manifest."""

@@ -468,6 +468,8 @@ def _apart(a: Cluster, b: Cluster, s: float, words: list[str], weights: Weights)
         return "the user split them"
     if any(m.closed for m in (*a.mentions, *b.mentions)):
         return "a complete profile page lists every paper of one of them, and not the other's"
+    if a.anchors and b.anchors and a.anchors.isdisjoint(b.anchors):
+        return "each is the owner of a profile page of their own"
     if {m.paper for m in a.mentions} & {m.paper for m in b.mentions}:
         return "they share a paper"
     if s < weights.same_name:

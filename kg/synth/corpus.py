@@ -30,13 +30,12 @@ from kg.ingest.institutions import from_organization, from_slug
 from kg.ingest.links import repo_from_url
 from kg.synth import words as W
 from kg.synth.identities import Planted
-from kg.synth.primitives import ascii_fold, mix64
+from kg.synth.primitives import PROFILE_PAGE, ascii_fold, mix64
 
 TODAY = date(2026, 3, 1)  # fixed, so output never depends on the clock; this year's dates show no year
 SPAN_DAYS = 11 * 365
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 AUTHORS_PER_PAPER = 1.5  # distinct authors per paper in the corpus
-PROFILE_PAGE = 50  # papers one saved profile page shows; more make several pages
 FEED_HOME = 0.65  # share of papers first listed in a feed; the rest first appear in search results
 _MASK = (1 << 64) - 1
 T = TypeVar("T")
@@ -797,7 +796,7 @@ def write_resaves(world: World, pages: PageWriter, owner: int, theirs: Sequence[
         h = max(1, len(listed) - 1)
         head = (f"{world.name(owner)}\n\nSaved on {saved.isoformat()}\n\nh-index{h}\n{len(listed) + r}papers\n"
                 f"{h * h * 7:,}citations\n\n{len(listed)} Papers\n\n")
-        text = head + "\n\n".join(profile_entry(world, world.paper(i), rng, named)[0]
+        text = head + "\n\n".join(profile_entry(world, world.paper(i), rng, named, owner)[0]
                                    for i in listed)
         path = folder / f"profile-{owner:07d}-saved-{saved.isoformat()}.txt"
         data = text.encode("utf-8")
@@ -850,7 +849,8 @@ def synthesize(out: Path, papers: int, seed: int, workers: int = 2, force: bool 
 
     The bytes written are the same for any number of `workers`. An earlier run's pages/ is an error
     (its stale pages would change the corpus) unless `force` removes it. `identities` plants variant
-    spellings and homonyms (kg/synth/identities.py) and writes who is who beside the manifest.
+    spellings, homonyms and the cases of kg/synth/cases.py (kg/synth/identities.py), writes who is who beside
+    the manifest and records the cases in it.
     """
     if (out / "pages").exists():
         if not force:

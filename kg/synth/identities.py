@@ -1,38 +1,36 @@
-"""Planted identity cases for `kg synth --identities`: people whose name pages spell several ways, and
-distinct people who share a name in separate communities; and the truth, for `kg bench --authors`.
+"""Planted identity cases for `kg synth --identities`: people whose name pages spell several ways,
+distinct people who share a name in separate communities, and the cases of kg/synth/cases.py (two
+spellings at one place of a paper, namesakes owning profiles, near-namesakes); and the truth, for `kg
+bench --authors`, with the manifest's record of those cases.
 
-Spellings come from a hash of (seed, person, paper), never from a page's random stream, so planting
-changes only the names it plants and the truth can be computed apart from the pages.
+Spellings come from a hash of (seed, person, paper) and the owner of the page, never from a page's random
+stream, so planting changes only the names it plants and the truth can be computed apart from the pages.
 """
 from __future__ import annotations
 
 import random
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from kg.graph.ids import author_id, paper_id
-from kg.synth.primitives import ascii_fold, mix64
+from kg.graph.names import block_key
+from kg.synth.cases import (
+    SALT,
+    SamePlace,
+    World,
+    drawn_owners,
+    initial,
+    mix,
+    near_namesakes,
+    profile_namesakes,
+    same_place,
+    scan,
+    valid_near,
+)
+from kg.synth.primitives import ascii_fold
 
-
-class World(Protocol):
-    """What planting reads of kg.synth.corpus.World (a protocol, so this module need not import it)."""
-
-    seed: int
-    papers: int
-    n_authors: int
-    starts: Any
-    community_cat: Any
-
-    @property
-    def n_communities(self) -> int: ...
-    def community_of(self, k: int) -> int: ...
-    def names(self, k: int) -> str: ...
-    def meta(self, i: int) -> Any: ...
-    def paper(self, i: int) -> Any: ...
-
-_SALT = 0x1D3E7
 LEADER_TWINS = 0.5  # share of communities whose leader shares a name with another community's leader
 MEMBER_TWINS = 0.1  # share of everyone else who shares a name with someone in another community
 VARIANTS = 0.9  # share of the rest whose name pages spell several ways
@@ -40,42 +38,31 @@ SYLLABLES = ("Yan", "Min", "Lin", "Hui", "Wei", "Jie", "Li", "Na")
 TRUTH_FILE = "identities.tsv"
 
 
-def _mix(*parts: int) -> int:
-    x = 0
-    for part in parts:
-        x = mix64(x + part)
-    return x
-
-
-def _coauthors(world: World, people: set[int]) -> dict[int, set[int]]:
-    """Everyone each of `people` wrote with (one pass over the papers' metadata)."""
-    out: dict[int, set[int]] = {k: set() for k in people}
-    for i in range(world.papers):
-        authors = world.meta(i).authors
-        for k in authors:
-            if k in out:
-                out[k].update(a for a in authors if a != k)
-    return out
-
-
 @dataclass
 class Planted:
-    """Which people share a name (twin -> the person whose name they take) and whose names vary."""
+    """Which people share a name (twin -> the person whose name they take), whose names vary, and the cases
+    of kg/synth/cases.py: near-namesakes, namesakes owning profiles, two spellings at one place of a paper."""
 
     world: World
     twins: dict[int, int]
     variants: dict[int, str]  # person -> their canonical name, when it differs from the generated one
+    near: dict[int, tuple[int, str]] = field(default_factory=dict)  # person -> (whose name theirs is near, theirs)
+    near_pairs: list[int] = field(default_factory=list)  # the near-namesakes whose name fits no one else's
+    profile_pairs: list[tuple[int, int]] = field(default_factory=list)  # (k, o): owners, o taking k's name
+    place: SamePlace = field(default_factory=SamePlace)
 
     @classmethod
     def of(cls, world: World) -> Planted:
         """The planted cases of `world`, a function of its seed."""
-        rng = random.Random(_mix(world.seed, _SALT))
+        rng = random.Random(mix(world.seed, SALT))
         leaders = [world.starts[c] for c in range(world.n_communities)]
         rng.shuffle(leaders)
         candidates = [k for k in leaders if rng.random() < LEADER_TWINS]
         candidates += [k for k in range(world.n_authors) if k not in leaders and rng.random() < MEMBER_TWINS]
         partners = [int(rng.random() * world.n_authors) for _ in range(4 * len(candidates))]
-        circle = _coauthors(world, {*candidates, *partners})
+        drawn, pairs = drawn_owners(world)
+        found = scan(world, {*candidates, *partners}, set(drawn))
+        circle = found.circles
         twins: dict[int, int] = {}
         taken: set[int] = set()
         for k in candidates:
@@ -88,33 +75,49 @@ class Planted:
                     twins[o] = k
                     taken |= {o, k}
                     break
+        near = near_namesakes(world, found, taken)
+        profile_pairs = profile_namesakes(world, found, drawn, pairs, taken,
+                                          lambda c: near[c][1] if c in near else world.names(twins.get(c, c)))
+        twins.update((o, k) for k, o in profile_pairs)
+        near_blocks = {block_key(new) for _, new in near.values()}
+        families = {new.rsplit(" ", 1)[-1] for _, new in near.values()}
+        in_blocks: dict[str, list[tuple[int, str]]] = {}
         variants: dict[int, str] = {}
         for k in range(world.n_authors):
             name = world.names(k)
             latin = ascii_fold(name).replace(" ", "").isalpha() and ascii_fold(name).isascii()
-            if k in taken or " " not in name or not latin or rng.random() >= VARIANTS:
-                continue
-            *given, family = name.split(" ")
-            if rng.random() < 0.5 and len(given) == 1:
-                given = [f"{given[0]}-{rng.choice(SYLLABLES)}"]
-            variants[k] = " ".join([*given, family])
-        return cls(world, twins, variants)
+            if not (k in taken or " " not in name or not latin or rng.random() >= VARIANTS):
+                *given, family = name.split(" ")
+                if rng.random() < 0.5 and len(given) == 1:
+                    given = [f"{given[0]}-{rng.choice(SYLLABLES)}"]
+                variants[k] = " ".join([*given, family])
+            final = near[k][1] if k in near else variants.get(k) or world.names(twins.get(k, k))
+            if final.rsplit(" ", 1)[-1] in families and block_key(final) in near_blocks:
+                in_blocks.setdefault(block_key(final), []).append((k, final))
+        planted = cls(world, twins, variants, near, valid_near(near, in_blocks), profile_pairs)
+        planted.place = same_place(world, found, taken, planted.name)
+        return planted
 
     def name(self, k: int) -> str:
-        """Person k's name: a twin takes the other's."""
+        """Person k's name: a near-namesake's is near another's; a twin takes the other's."""
+        if k in self.near:
+            return self.near[k][1]
         k = self.twins.get(k, k)
         return self.variants.get(k) or self.world.names(k)
 
     def shown(self, k: int, paper: int, owner: int) -> str:
         """How a page spells person k on one paper."""
         name = self.name(k)
+        full = self.place.full.get((paper, k))
+        if full is not None:
+            return name if owner == full else initial(name)
         if k not in self.variants:
             return name
         *given, family = name.split(" ")
-        r = _mix(self.world.seed, _SALT, k, paper) % 8
+        r = mix(self.world.seed, SALT, k, paper) % 8
         first = given[0]
         if r in (2, 3, 4, 5):
-            return f"{first[0]}. {family}"
+            return initial(name)
         if r == 6:
             if "-" in first:
                 return " ".join([first.replace("-", "").capitalize(), *given[1:], family])
@@ -144,7 +147,27 @@ class Planted:
         people = {k for _, _, k in rows}
         return {"truth": TRUTH_FILE, "mentions": len(rows), "people": len(people),
                 "variant_people": len(people & set(self.variants)),
-                "homonym_people": len(people & (set(self.twins) | set(self.twins.values())))}
+                "homonym_people": len(people & (set(self.twins) | set(self.twins.values()))),
+                **self.cases(owner_papers)}
+
+    def cases(self, owner_papers: dict[int, array[int]]) -> dict[str, Any]:
+        """The manifest's record of the cases of kg/synth/cases.py, by the ids pages give and truth's people."""
+        world = self.world
+
+        def pid(i: int) -> str:
+            return paper_id(world.paper(i).title)
+
+        def profile(k: int) -> dict[str, Any]:
+            return {"person": f"person-{k}", "papers": sorted(pid(i) for i in owner_papers[k])}
+
+        same = [{"paper": pid(i), "person": f"person-{k}", "authors": self.place.authors[i],
+                 "names": [author_id(self.name(k)), author_id(initial(self.name(k)))]}
+                for i, k in sorted(self.place.full)]
+        namesakes = [{"name": self.name(k), "id": author_id(self.name(k)), "people": [profile(k), profile(o)]}
+                     for k, o in self.profile_pairs]
+        near = [{"people": [f"person-{k}", f"person-{o}"], "names": [self.name(k), self.name(o)]}
+                for o in self.near_pairs for k in [self.near[o][0]]]
+        return {"same_place": same, "namesake_profiles": namesakes, "near_namesakes": near}
 
 
 def read_truth(path: Path) -> dict[tuple[str, str], str]:

@@ -1,9 +1,11 @@
-"""Pure helpers the corpus and its planted identities share: a stable integer hash and accent folding."""
+"""Pure helpers the corpus and its planted identities share: a stable integer hash, accent folding, and how
+many papers one saved profile page shows."""
 from __future__ import annotations
 
 import unicodedata
 
 _MASK = (1 << 64) - 1
+PROFILE_PAGE = 50  # papers one saved profile page shows; more make several pages
 
 
 def mix64(x: int) -> int:
