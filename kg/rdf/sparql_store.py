@@ -218,8 +218,9 @@ class Writer:
         for name in changed:
             self.store.remove_graph(NamedNode(name[1:-1]))
         loaded = [name for name in changed if name in graphs]
-        if loaded:
-            self.store.load("".join(graphs[name].quads for name in loaded).encode(), RdfFormat.N_QUADS, lenient=True)
+        if loaded:  # in bulk, as load_all: master is private, and a refresh stopped midway is done again (`force`)
+            self.store.bulk_load("".join(graphs[name].quads for name in loaded).encode(), RdfFormat.N_QUADS,
+                                 lenient=True)
         self.digests.set((name, graphs[name].digest) for name in loaded)
         self.digests.drop(name for name in changed if name not in graphs)
         return len(changed)
