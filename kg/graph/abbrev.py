@@ -28,6 +28,11 @@ def defines(name: str, aliases: Iterable[str] | None) -> bool:
     return bool(aliases) and " " not in name
 
 
+def defines_cypher(topic: str) -> str:
+    """`defines` as a Cypher condition on the Topic `topic`."""
+    return f"{topic}.aliases IS NOT NULL AND NOT {topic}.name CONTAINS ' '"
+
+
 def long_form_id(long_form: str) -> str:
     """The topic id of a long form as aliases name it (a concept's key)."""
     return topic_id("keyphrase", long_form)

@@ -13,13 +13,16 @@ from typing import Any
 from neo4j import ManagedTransaction
 
 from kg.graph import abbrev
-from kg.graph.model import ABBREVIATION
+from kg.graph.merge import cypher
+from kg.graph.model import ABBREVIATION, FOUND_IN, RELATIONSHIPS
+
+_FOUND_IN = next(p for p in RELATIONSHIPS["HAS_TOPIC"].props if p.name == FOUND_IN)
 
 # Each abbreviation with long forms the given papers have: what it stands for, and how many papers name each
 # long form beside it (whether any does, for one with a single long form, which needs no count).
 COUNTS = f"""
 UNWIND $ids AS id
-MATCH (:Paper {{id: id}})-[:HAS_TOPIC]->(a:Topic) WHERE a.aliases IS NOT NULL AND NOT a.name CONTAINS ' '
+MATCH (:Paper {{id: id}})-[:HAS_TOPIC]->(a:Topic) WHERE {abbrev.defines_cypher('a')}
 WITH DISTINCT a
 RETURN a.id AS id, a.stands_for AS was, [form IN a.aliases | [form, CASE WHEN size(a.aliases) = 1
   THEN CASE WHEN EXISTS {{ MATCH (a)<-[r:HAS_TOPIC]-(p:Paper)-[s:HAS_TOPIC]->(:Topic {{name: form}})
@@ -41,7 +44,7 @@ LINK = f"""
 UNWIND $rows AS row
 MATCH (p:Paper {{id: row.from}}) MATCH (t:Topic {{id: row.to}})
 MERGE (p)-[r:HAS_TOPIC]->(t)
-SET r.found_in = COLLECT {{ UNWIND coalesce(r.found_in, []) + ['{ABBREVIATION}'] AS v RETURN DISTINCT v ORDER BY v }}
+SET r.found_in = {cypher(_FOUND_IN.merge, "r.found_in", f"['{ABBREVIATION}']")}
 """
 UNLINK = f"""
 UNWIND $rows AS row
