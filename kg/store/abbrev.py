@@ -32,13 +32,11 @@ RETURN a.id AS id, a.stands_for AS was, [form IN a.aliases | [form, CASE WHEN si
 """
 SET_STANDS_FOR = "UNWIND $rows AS row MATCH (a:Topic {id: row.id}) SET a.stands_for = row.stands_for"
 PAPERS_OF = "UNWIND $ids AS id MATCH (:Topic {id: id})<-[:HAS_TOPIC]-(p:Paper) RETURN DISTINCT p.id AS id"
-# Each paper's links, and the abbreviations among its topics that stand for a long form.
+# Each paper's links, each with what its topic stands for (an abbreviation's long form and long forms).
 LINKS = """
 UNWIND $ids AS id
 MATCH (p:Paper {id: id})
-RETURN id, COLLECT { MATCH (p)-[r:HAS_TOPIC]->(t:Topic) RETURN [t.id, r.found_in] } AS links,
-  COLLECT { MATCH (p)-[:HAS_TOPIC]->(a:Topic) WHERE a.stands_for IS NOT NULL RETURN [a.id, a.stands_for, a.aliases] }
-  AS defined
+RETURN id, COLLECT { MATCH (p)-[r:HAS_TOPIC]->(t:Topic) RETURN [t.id, r.found_in, t.stands_for, t.aliases] } AS links
 """
 LINK = f"""
 UNWIND $rows AS row
@@ -77,10 +75,10 @@ def relink(tx: ManagedTransaction, paper_ids: list[str]) -> set[str]:
     """Give each paper the long-form links its abbreviations call for, and only those; the papers changed."""
     add: list[dict[str, Any]] = []
     drop: list[dict[str, Any]] = []
-    for paper, links, defined in tx.run(LINKS, ids=paper_ids).values():
-        found = dict(map(tuple, links))
-        want = set(abbrev.derived(found, {a: (long, frozenset(map(abbrev.long_form_id, forms)))
-                                          for a, long, forms in defined}))
+    for paper, links in tx.run(LINKS, ids=paper_ids).values():
+        found = {t: places for t, places, _, _ in links}
+        defined = {t: (long, frozenset(map(abbrev.long_form_id, forms))) for t, _, long, forms in links if long}
+        want = set(abbrev.derived(found, defined))
         have = {t for t, places in found.items() if ABBREVIATION in (places or ())}
         add += [{"from": paper, "to": t} for t in sorted(want - have)]
         drop += [{"from": paper, "to": t} for t in sorted(have - want)]
