@@ -116,7 +116,7 @@ def synth_corpus() -> Corpus:
     return Corpus(
         name="synth", pages=SYNTH_DIR / "pages", listings=manifest["listings"], papers=expected["papers"],
         authors=expected["authors"], profiles=synth_profiles(**SYNTH_ARGS),
-        feed=feed, feed_papers=manifest["listings"]["feed"], triples=1924,
+        feed=feed, feed_papers=manifest["listings"]["feed"], triples=1937,
         paper=Paper(two_hop["ab_paper"]["id"], two_hop["ab_paper"]["title"], 3, "arxiv:cs.AI"),
         institution=Institution("apple", "Apple", 4), alias=("deepmind Google DeepMind", "google-deepmind"),
         shared_repo=(facts["shared_repo"]["id"], len(facts["shared_repo"]["papers"])),
@@ -129,15 +129,15 @@ def synth_corpus() -> Corpus:
 
 SEEDS = Corpus(
     name="seeds", pages=SEEDS_DIR, listings={"profile": 50, "feed": 30, "search": 248}, papers=328, authors=106,
-    profiles={"Yuandong Tian": 50}, feed=SEEDS_DIR / "001_783017a71752c3b7.txt", feed_papers=30, triples=18468,
+    profiles={"Yuandong Tian": 50}, feed=SEEDS_DIR / "001_783017a71752c3b7.txt", feed_papers=30, triples=19227,
     paper=Paper("p-8b3dcd25376950b3", "A Cookbook of Self-Supervised Learning", 4, "arxiv:cs.LG"),
     institution=Institution("meta-ai", "Meta AI", 5), alias=("Harvard University", "harvard"),
     shared_repo=("facebookresearch/luckmatters", 2),
     model_repo=("tencent/Tencent-Hunyuan-Large", "hf:tencent/tencent-hunyuan-large"),
-    topic=Topic("kp:large-language-model", "large language model", 89, 2024),
+    topic=Topic("kp:large-language-model", "large language model", 99, 2024),
     coauthors=("Yuandong Tian", "Beidi Chen"), search=("self-supervised learning", "Self-Supervised"),
     answers=(
-        ('{ papers(topic: "kp:reinforcement-learning") { totalCount } }', {"papers": {"totalCount": 20}}),
+        ('{ papers(topic: "kp:reinforcement-learning") { totalCount } }', {"papers": {"totalCount": 26}}),
         ('{ author(name: "Yuandong Tian") { coauthors(first: 1) { count } } }',
          {"author": {"coauthors": [{"count": 4}]}}),
         ('{ institution(id: "meta-ai") { authors(first: 1) { name } } }',

@@ -99,7 +99,7 @@ def test_internal_properties_are_neither_served_nor_exported() -> None:
     internal = [(rel.type, p.name) for rel in RELATIONSHIPS.values() for p in rel.props if p.internal]
     assert internal == [("AUTHORED", "names"), ("SEEN_IN", "authors")]
     internal_nodes = [(label.name, p.name) for label in LABELS.values() for p in label.props if p.internal]
-    assert internal_nodes == [("Author", "block"), ("Author", "evidence"), ("Snapshot", "content")]
+    assert internal_nodes == [("Author", "block"), ("Author", "evidence"), ("Topic", "stands_for"), ("Snapshot", "content")]
     assert all(p.merge is not Merge.ORDER for label in LABELS.values() for p in label.props)
 
 

@@ -14,6 +14,7 @@ RULES = {
     Merge.KEY: "the key", Merge.MIN: "smallest", Merge.MAX: "largest", Merge.LONGEST: "longest",
     Merge.ANY: "true if any page says so", Merge.UNION: "union, sorted", Merge.DATE: "full date, then earliest",
     Merge.ORDER: "computed from every sighting", Merge.LATEST: "the newest save's",
+    Merge.CORPUS: "computed from every paper",
 }
 HISTORY = [
     "## Pages over time", "",

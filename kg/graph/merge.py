@@ -49,7 +49,7 @@ def combine(rule: Merge, a: Any, b: Any) -> Any:
         return normal(rule, [*a, *b])
     if rule is Merge.DATE:
         return min(a, b, key=_date_key)
-    if rule is Merge.LATEST:  # sightings with no save to date them: the largest, to stay order-free
+    if rule in (Merge.LATEST, Merge.CORPUS):  # sightings with no save to date them: the largest, to stay order-free
         return max(a, b, key=order_key)
     raise ValueError(f"{rule} values are computed, not combined")
 
@@ -65,7 +65,7 @@ def cypher(rule: Merge, old: str, new: str) -> str:
         return old
     if rule is Merge.ORDER:
         return new
-    if rule is Merge.LATEST:  # set from the newest save after each load, not by the node's MERGE
+    if rule in (Merge.LATEST, Merge.CORPUS):  # set after each load (newest save, whole corpus), not by the MERGE
         return old
     if rule is Merge.MIN:
         return f"CASE WHEN {old} IS NULL OR {new} < {old} THEN {new} ELSE {old} END"

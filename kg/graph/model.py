@@ -27,6 +27,7 @@ class Merge(str, Enum):
     DATE = "date"  # a full date beats a --MM-DD one (no year); then the earliest
     ORDER = "order"  # a position in an ordered list, computed from every sighting (see merge.author_order)
     LATEST = "latest"  # the value the newest save of a page gives (see merge.newest), computed after each load
+    CORPUS = "corpus"  # a function of every paper the graph holds (see kg/graph/abbrev.py), computed after each load
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ HEADER: tuple[tuple[str, PropType, str], ...] = (
     ("main_category", "string", "leading arXiv category"),
 )
 FOUND_IN = "found_in"
+# The `found_in` of a paper's link to a concept it names only by an abbreviation the corpus defines.
+ABBREVIATION = "abbreviation"
 
 LABELS: dict[str, Label] = {label.name: label for label in (
     Label("Paper", "papers", (
@@ -139,6 +142,9 @@ LABELS: dict[str, Label] = {label.name: label for label in (
         Prop("scheme", "string", Merge.MIN, "arxiv or keyphrase"),
         Prop("aliases", "string[]", Merge.UNION, 'its abbreviations as abstracts define them ("LLM"), or for '
              "an abbreviation, the concepts it stands for"),
+        Prop("stands_for", "string", Merge.CORPUS, "for an abbreviation, the one of its long forms that papers "
+             "writing only the abbreviation get: the one most papers name beside it (kg/graph/abbrev.py)",
+             internal=True),
     ), "A subject: an arXiv category or a concept (a noun phrase) of titles and abstracts."),
     Label("Page", "pages", (
         _id('"page-" and a digest of its format and subject: whose profile, which day\'s feed, which search; a '
@@ -168,7 +174,8 @@ RELATIONSHIPS: dict[str, Rel] = {rel.type: rel for rel in (
               "the evidence identity resolution reads", internal=True))),
     Rel("HAS_CODE", "Paper", "Repo", "The paper links to the repository."),
     Rel("HAS_TOPIC", "Paper", "Topic", "The paper is about the topic; `found_in` says where it was found.",
-        (Prop(FOUND_IN, "string[]", Merge.UNION, "title, abstract (the concept's phrase) or category"),)),
+        (Prop(FOUND_IN, "string[]", Merge.UNION, f"title, abstract (the concept's phrase), category, or {ABBREVIATION}: "
+              "the paper writes only an abbreviation the corpus defines as this concept"),)),
     Rel("AFFILIATED_WITH", "Paper", "Institution", "The paper comes from the institution."),
     Rel("LISTED_ON", "Paper", "Page", "The page lists the paper now: its newest save does (saves of the "
         "newest day together, such as the parts of a long profile). A paper that left the page keeps its "

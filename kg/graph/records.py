@@ -33,7 +33,7 @@ class Paper(BaseModel):
     links: list[str] = Field(default_factory=list)  # project pages and other non-repo URLs
     arxiv_id: str | None = None
     topics: list[str] = Field(default_factory=list)  # topic ids
-    found_in: dict[str, list[str]] = Field(default_factory=dict)  # topic id -> title, abstract or category
+    found_in: dict[str, list[str]] = Field(default_factory=dict)  # topic id -> title, abstract, category, abbreviation
     date: str | None = None  # ISO 8601: YYYY-MM-DD, or --MM-DD when the page gives no year
     year: int | None = None
     score: float | None = None
@@ -88,6 +88,7 @@ class Topic(BaseModel):
     name: str
     scheme: Literal["arxiv", "keyphrase"]
     aliases: list[str] = Field(default_factory=list)  # abbreviations defined for it, or what it abbreviates
+    stands_for: str | None = None  # an abbreviation's long form for the papers that write only it (graph/abbrev.py)
 
 
 class PageNode(BaseModel):

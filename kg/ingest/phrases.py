@@ -165,8 +165,12 @@ def is_generic(words: list[str]) -> bool:
 
 
 def acronyms(text: str) -> list[str]:
-    """The acronyms of `text` as written: LLMs, GPT-4, NeRF."""
-    return [w for w in _ACRONYM_WORD.findall(text) if is_acronym(w)]
+    """The acronyms of `text` as written: LLMs, GPT-4, NeRF; and LLM of "LLM-based" or "LLM-as-a-Judge"."""
+    found = []
+    for word in _ACRONYM_WORD.findall(text):
+        if is_acronym(word) or is_acronym(word := word.split("-", 1)[0]):
+            found.append(word)
+    return found
 
 
 def noun_phrases(text: str) -> list[str]:

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from kg.graph.abbrev import with_long_forms
 from kg.graph.merge import add_nodes, merge_papers, newest
 from kg.graph.model import BY_PLURAL, LABELS
 from kg.graph.records import Graph, Paper, Record
@@ -48,12 +49,13 @@ class Resolver:
         return list(self.tables["papers"].values())  # type: ignore[arg-type]
 
     def graph(self) -> Graph:
-        """The resolved entities, authors resolved into people (kg/ingest/identities.py), each list sorted
-        by id so output is stable."""
+        """The resolved entities, authors resolved into people (kg/ingest/identities.py) from the topics the
+        papers name, then papers that write only an abbreviation linked to its long form (kg/graph/abbrev.py);
+        each list sorted by id so output is stable."""
         graph = Graph(**{kind: [table[k] for k in sorted(table)] for kind, table in self.tables.items()})
         page_of = match_saves(self.saves)
         saves: dict[str, list[tuple[str, str]]] = {}
         for save in self.saves:
             saves.setdefault(page_of[save.snapshot], []).append((save.snapshot, save.saved_at))
         shown = {page: self.shown[newest(found) or ""] for page, found in saves.items()}
-        return resolve_graph(graph, weights(), page_of, shown)
+        return with_long_forms(resolve_graph(graph, weights(), page_of, shown))

@@ -11,8 +11,9 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from kg.graph.abbrev import long_form_id
 from kg.graph.ids import text_key, topic_id
-from kg.graph.records import Paper, Topic
+from kg.graph.records import Graph, Paper, Topic
 from kg.ingest import phrases
 
 _CS = {
@@ -25,7 +26,7 @@ _OTHER = {"ML": "stat.ML", "IV": "eess.IV", "AS": "eess.AS", "SP": "eess.SP", "O
 # Acronyms too common to say what a paper is about.
 _GENERIC_ACRONYMS = {"ai", "ml", "sota", "us", "uk", "eu", "api", "url", "id", "ii", "iii", "iv", "vs"}
 TITLE, ABSTRACT, CATEGORY = "title", "abstract", "category"
-MAX_CONCEPTS = 12  # per sighting: the title's, then the abstract's most repeated, then the longest
+MAX_CONCEPTS = 12  # per sighting: the title's, then the abstract's most repeated, then the longest; and acronyms
 # A paper's topics as one sighting gives them: the topics, and for each topic id where it was found.
 Found = tuple[list[Topic], dict[str, list[str]]]
 
@@ -107,7 +108,10 @@ def text_topics(title: str, abstract: str) -> Found:
             known[1] += 2
             names[key] = min(names.get(key, name), name)
             aliases.setdefault(key, set()).add(alias)
-    chosen = sorted(seen, key=lambda k: (not seen[k][0] & 1, -seen[k][1], -len(k), k))[:MAX_CONCEPTS]
+    ranked = sorted(seen, key=lambda k: (not seen[k][0] & 1, -seen[k][1], -len(k), k))
+    # Every abbreviation stays, past the cap: a paper that writes only "LLMs" gets its long form's topic through
+    # it wherever the corpus defines it (kg/graph/abbrev.py).
+    chosen = ranked[:MAX_CONCEPTS] + [k for k in ranked[MAX_CONCEPTS:] if " " not in k]
     topics = [_topic(k, names[k], tuple(sorted(aliases[k])) if k in aliases else ()) for k in chosen]
     return topics, dict(sorted((t.id, _PLACES[seen[k][0]]) for t, k in zip(topics, chosen)))
 
@@ -138,3 +142,33 @@ def census(papers: list[Paper], found: list[Topic]) -> list[tuple[Topic, int]]:
         for topic in paper.topics:
             counts[topic] = counts.get(topic, 0) + 1
     return sorted(((t, counts.get(t.id, 0)) for t in found if t.scheme != "arxiv"), key=lambda tc: (-tc[1], tc[0].id))
+
+
+def written(title: str, abstract: str) -> tuple[set[str], set[str]]:
+    """The topic ids of the acronyms a title and abstract write, and of every concept they name (no cap)."""
+    defined = phrases.definitions(abstract)
+    found = [concept(p) for text in (title, phrases.expand(abstract, defined)) for p in phrases.noun_phrases(text)]
+    found += [concept(d.short) for d in defined] + [(phrases.fold(d.long), "") for d in defined]
+    keys = {c[0] for c in found if c is not None}
+    return ({topic_id("keyphrase", k) for k in keys if " " not in k},
+            {topic_id("keyphrase", k) for k in keys if " " in k})
+
+
+def abbreviation_share(graph: Graph) -> dict[str, tuple[int, int]]:
+    """Per abbreviation the corpus defines (by name), and for all of them ("" ): how many papers write it
+    without naming any of its long forms, and how many of those have its long form's topic."""
+    defined = {t.id: t for t in graph.topics if t.stands_for}
+    counts: dict[str, list[int]] = {"": [0, 0]}
+    for paper in graph.papers:
+        acronyms, named = written(paper.title, paper.abstract)
+        only = [defined[a] for a in sorted(acronyms) if a in defined
+                and not any(long_form_id(f) in named for f in defined[a].aliases)]
+        has = [long_form_id(t.stands_for or "") in paper.found_in for t in only]
+        for t, ok in zip(only, has):
+            tally = counts.setdefault(t.name, [0, 0])
+            tally[0] += 1
+            tally[1] += ok
+        if only:
+            counts[""][0] += 1
+            counts[""][1] += all(has)
+    return {name: (n, k) for name, (n, k) in counts.items()}

@@ -18,6 +18,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from kg.console import Report, progress_of
+from kg.graph.abbrev import text_link
 from kg.graph.assign import Assignment, Person, Summary, assign_block
 from kg.graph.identity import Mention, Weights, at_place, bits, fullest, reach, resolve_block
 from kg.graph.ids import author_id, text_key
@@ -88,7 +89,7 @@ _PAPERS = f"""
 UNWIND $papers AS pid
 MATCH (p:Paper {{id: pid}})
 RETURN pid AS id, p.year AS year,
-  COLLECT {{ MATCH (p)-[:HAS_TOPIC]->(t) RETURN t.id }} AS topics,
+  COLLECT {{ MATCH (p)-[r:HAS_TOPIC]->(t) WHERE {text_link("r")} RETURN t.id }} AS topics,
   COLLECT {{ MATCH (p)-[:AFFILIATED_WITH]->(i) RETURN i.id }} AS institutions,
   COLLECT {{ MATCH (p)<-[:AUTHORED]-(o:Author) RETURN DISTINCT o.block }} AS blocks,
   COLLECT {{ MATCH (p)-[:SEEN_IN]->(:Snapshot)-[:SNAPSHOT_OF]->(g:Page {{format: 'profile'}})

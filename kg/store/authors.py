@@ -20,6 +20,7 @@ import numpy as np
 from neo4j import Driver, ManagedTransaction
 from numpy.typing import NDArray
 
+from kg.graph.abbrev import text_link
 from kg.graph.assign import summarize
 from kg.graph.identity import Identity, Mention, Weights, bits, reach, resolve_block
 from kg.graph.ids import author_id, text_key
@@ -54,11 +55,12 @@ MATCH (a:Author {block: block})-[r:AUTHORED]->(p:Paper)
 RETURN block, a.id AS author, coalesce(r.names, [a.id]) AS names, p.id AS paper
 """
 # What a paper says around its names: every save that lists it (its author lists, the profiles it was on).
+# Its topics are those it names itself, as `kg parse` weighs them (not the long forms of its abbreviations).
 _PAPERS = """
 UNWIND $papers AS pid
 MATCH (p:Paper {id: pid})
 RETURN pid AS id, p.year AS year,
-  COLLECT { MATCH (p)-[:HAS_TOPIC]->(t) RETURN t.id } AS topics,
+  COLLECT { MATCH (p)-[r:HAS_TOPIC]->(t) WHERE """ + text_link("r") + """ RETURN t.id } AS topics,
   COLLECT { MATCH (p)-[:AFFILIATED_WITH]->(i) RETURN i.id } AS institutions,
   COLLECT { MATCH (p)<-[:AUTHORED]-(o:Author) RETURN DISTINCT o.block } AS blocks,
   COLLECT { MATCH (p)-[:SEEN_IN]->(:Snapshot)-[:SNAPSHOT_OF]->(g:Page {format: 'profile'})

@@ -20,6 +20,7 @@ import csv
 import os
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -32,8 +33,9 @@ import orjson
 from kg import server
 from kg.console import Report, err, progress_of, stage
 from kg.errors import KgError, PageError
+from kg.graph import abbrev
 from kg.graph.merge import LATEST_FIGURES, current_listing, merge_values, newest, newest_day
-from kg.graph.model import LABELS, RELATIONSHIPS
+from kg.graph.model import ABBREVIATION, FOUND_IN, LABELS, RELATIONSHIPS
 from kg.graph.names import block_key
 from kg.graph.records import Paper, Record
 from kg.ingest.identities import weights
@@ -279,12 +281,37 @@ def reduce_authors(folder: Path, k: int, latest: Mapping[str, Mapping[str, Any]]
     return len(table), odd
 
 
-def reduce_bucket(folder: Path, k: int, blocks: Mapping[str, str]) -> tuple[dict[str, int], list[dict[str, Any]]]:
+@dataclass
+class Abbreviations:
+    """What the papers of a bucket say of the abbreviations the corpus defines (kg/graph/abbrev.py)."""
+
+    named: Counter[tuple[str, str]] = field(default_factory=Counter)  # (abbreviation, long form) -> papers
+    only: list[tuple[str, str]] = field(default_factory=list)  # (paper, abbreviation) it writes only
+
+    def add(self, other: Abbreviations) -> None:
+        """Another bucket's in."""
+        self.named.update(other.named)
+        self.only += other.only
+
+    def rows(self, aliases: Mapping[str, list[str]]) -> tuple[dict[str, str], list[dict[str, Any]]]:
+        """Each abbreviation's `stands_for`, and the HAS_TOPIC rows of the papers writing only one."""
+        counts: dict[str, dict[str, int]] = {}
+        for (a, form), n in self.named.items():
+            counts.setdefault(a, {})[form] = n
+        chosen = {a: long for a, c in counts.items() if (long := abbrev.choose(c)) is not None}
+        links = sorted({(paper, abbrev.long_form_id(chosen[a])) for paper, a in self.only if a in chosen})
+        return chosen, [{"from": paper, "to": t, FOUND_IN: [ABBREVIATION]} for paper, t in links]
+
+
+def reduce_bucket(folder: Path, k: int, blocks: Mapping[str, str], aliases: Mapping[str, list[str]]
+                  ) -> tuple[dict[str, int], list[dict[str, Any]], Abbreviations]:
     """Stage 2b for bucket `k`: resolve its sightings, write its CSV shards, spool each paper's context to
     its authors' name blocks' buckets (`blocks`: see `reduce_authors`).
 
-    Returns the nodes written per label and the stored values of the keyphrase topics they name.
+    Returns the nodes written per label, the stored values of the keyphrase topics they name, and what the
+    papers say of the abbreviations of `aliases` (abbreviation id -> long forms: see kg/graph/abbrev.py).
     """
+    said = Abbreviations()
     resolver = Resolver()
     nodes = {"repos": Merged("repos")}
     with bucket_file(folder, k).open("rb") as fh:
@@ -315,25 +342,29 @@ def reduce_bucket(folder: Path, k: int, blocks: Mapping[str, str]) -> tuple[dict
                 out[key].writerows(rel_cells(key, {"from": paper.id, "to": other}) for other in getattr(paper, attr))
             out["seen_in"].writerows(rel_cells("seen_in", r) for r in seen_in)
             out["has_topic"].writerows(rel_cells("has_topic", r) for r in topic_rows(paper))
+            said.named.update(abbrev.named_beside(paper.found_in, aliases))
+            said.only += [(paper.id, a) for a in paper.found_in if a in aliases
+                          and abbrev.writes_only(paper.found_in, a, map(abbrev.long_form_id, aliases[a]))]
     found = [row(NODES["topics"], t) for t in resolver.tables["topics"].values()]
-    return {"papers": len(papers), **{kind: len(table) for kind, table in nodes.items()}}, found
+    return {"papers": len(papers), **{kind: len(table) for kind, table in nodes.items()}}, found, said
 
 
-def reduce_all(folder: Path, workers: int, latest: Mapping[str, Mapping[str, Any]], blocks: dict[str, str]
-               ) -> Iterator[tuple[dict[str, int], list[dict[str, Any]]]]:
+def reduce_all(folder: Path, workers: int, latest: Mapping[str, Mapping[str, Any]], blocks: dict[str, str],
+               aliases: Mapping[str, list[str]]) -> Iterator[tuple[dict[str, int], list[dict[str, Any]], Abbreviations]]:
     """Stage 2 over every bucket, in `workers` processes: the Author rows first (the spellings merged;
     `blocks` gets the ids whose block their name does not give), then what `reduce_bucket` returns."""
     if workers <= 1:
         for spellings, odd in (reduce_authors(folder, k, latest) for k in range(BUCKETS)):
             blocks.update(odd)
-            yield {"authors": spellings}, []
-        yield from (reduce_bucket(folder, k, blocks) for k in range(BUCKETS))
+            yield {"authors": spellings}, [], Abbreviations()
+        yield from (reduce_bucket(folder, k, blocks, aliases) for k in range(BUCKETS))
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for spellings, odd in pool.map(reduce_authors, [folder] * BUCKETS, range(BUCKETS), [latest] * BUCKETS):
             blocks.update(odd)
-            yield {"authors": spellings}, []
-        yield from pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS), [blocks] * BUCKETS)
+            yield {"authors": spellings}, [], Abbreviations()
+        yield from pool.map(reduce_bucket, [folder] * BUCKETS, range(BUCKETS), [blocks] * BUCKETS,
+                            [aliases] * BUCKETS)
 
 
 def write_headers(folder: Path) -> None:
@@ -430,15 +461,24 @@ def import_files(items: Iterable[Prepared | PageError], folder: Path, workers: i
     mapper.match()
     imported = {"pages": len(mapper.page_rows), "snapshots": len(mapper.saves)}
     blocks: dict[str, str] = {}
+    topics = mapper.small["topics"]
+    aliases = {t: v["aliases"] for t, v in topics.items() if abbrev.defines(v["name"], v["aliases"])}
+    said = Abbreviations()
     # reduce_all yields twice a bucket: its Author rows, then the rest
     with stage("merged the papers"), progress_of(report, "merging the papers", 2 * BUCKETS) as tick:
-        for counts, topic_rows in reduce_all(folder, workers, mapper.latest(), blocks):
+        for counts, topic_rows, abbreviations in reduce_all(folder, workers, mapper.latest(), blocks, aliases):
             if tick is not None:
                 tick.advance()
             for kind, count in counts.items():
                 imported[kind] = imported.get(kind, 0) + count
             for values in topic_rows:
-                mapper.small["topics"].add(values)
+                topics.add(values)
+            said.add(abbreviations)
+        chosen, links = said.rows(aliases)
+        for a, long in chosen.items():
+            topics[a]["stands_for"] = long
+        with (folder / "has_topic-abbreviations.csv").open("w", newline="") as fh:  # a shard of has_topic
+            csv.writer(fh).writerows(rel_cells("has_topic", r) for r in links)
         mapper.write(blocks)
         write_headers(folder)
     with stage("resolved the authors"), progress_of(report, "resolving the authors", PASSES * BUCKETS) as tick:

@@ -20,7 +20,7 @@ from kg.graph.merge import current_listing
 from kg.graph.model import BY_PLURAL
 from kg.ingest.identities import weights
 from kg.ingest.pages import Page, ProfileSave, coauthors, match_saves
-from kg.store import assign, authors
+from kg.store import abbrev, assign, authors
 from kg.store.rows import Rows, authored_rows
 from kg.store.schema import apply_schema
 from kg.store.statements import (
@@ -60,10 +60,11 @@ class Summary:
     rejected: list[str] = field(default_factory=list)
 
 
-def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = None) -> dict[str, int]:
+def write_rows(tx: ManagedTransaction, rows: Rows, others: set[str] | None = None) -> dict[str, int]:
     """Run every MERGE of one batch in one transaction; nodes created per label, relationships, and the write
     lock's turn it took.
-    `relisted` gets the papers that joined or left a page's current listing.
+    `others` gets the papers whose links change besides those of `rows`: that joined or left a page's current
+    listing, or gained or lost the topic of an abbreviation's long form (kg/store/abbrev.py).
 
     A paper's author positions come last: from every page's list of its authors, those of earlier
     loads included, so they stay 0..n-1 whatever order the pages come in.
@@ -81,13 +82,16 @@ def write_rows(tx: ManagedTransaction, rows: Rows, relisted: set[str] | None = N
             lists = tx.run(AUTHOR_LISTS, ids=list(rows.nodes("papers"))).values()
             params = [r for paper_id, paper_lists in lists for r in authored_rows(paper_id, paper_lists)]
         elif key == "listed_on":
-            gone, params = current_rows(tx, pages, relisted)
+            gone, params = current_rows(tx, pages, others)
             if gone:
                 tx.run(UNLIST, rows=gone).consume()
         else:
             params = rows.link_rows(key)
         if params:
             rels += tx.run(query, rows=params).consume().counters.relationships_created
+    retopiced = abbrev.update(tx, rows.nodes("papers"))
+    if others is not None:
+        others.update(retopiced)
     authors.latest_figures(tx, pages)
     created["relationships"] = rels
     created["turn"] = turn
@@ -138,10 +142,10 @@ def current_rows(tx: ManagedTransaction, page_ids: list[str], relisted: set[str]
     return gone, placed
 
 
-def touched(rows: Rows, relisted: set[str]) -> dict[str, list[str]]:
-    """The ids, by label, of the nodes whose triples a batch's transaction may change."""
+def touched(rows: Rows, others: set[str]) -> dict[str, list[str]]:
+    """The ids, by label, of the nodes whose triples a batch's transaction may change (`others`: see write_rows)."""
     ids = {kind: sorted(rows.nodes(kind).keys() | rows.moved.get(kind, set())) for kind in NODE_QUERIES}
-    ids["papers"] = sorted(set(ids["papers"]) | relisted)
+    ids["papers"] = sorted(set(ids["papers"]) | others)
     return {BY_PLURAL[kind].name: node_ids for kind, node_ids in ids.items()}
 
 
@@ -237,19 +241,20 @@ class Loader:
         self.summary.rejected.append(f"{page.path}: not loaded ({exc.message or exc})")
 
     def _commit(self, rows: Rows) -> None:
-        relisted: set[str] = set()  # papers of other batches may join or leave a page's listing
+        others: set[str] = set()  # papers of other batches whose links change (see write_rows)
 
         def write(tx: ManagedTransaction) -> dict[str, int]:
-            created = write_rows(tx, rows, relisted)
+            others.clear()  # a retried transaction starts again
+            created = write_rows(tx, rows, others)
             if self.ahead is not None:  # before the commit: a load stopped after it leaves the ids journaled
-                self.ahead.expect(touched(rows, relisted))
+                self.ahead.expect(touched(rows, others))
             return created
 
         with self.driver.session(database=self.database) as session:
             created = session.execute_write(write)
         self.turns.took(created.pop("turn"))
         if self.on_commit is not None:
-            self.on_commit(touched(rows, relisted))
+            self.on_commit(touched(rows, others))
         summary = self.summary
         for kind in summary.created:
             table = rows.nodes(kind)

@@ -392,12 +392,14 @@ class World:
 
     @staticmethod
     def _abbreviated(opening: str, method: str, code: str) -> list[str]:
-        """The opening, with the method's abbreviation defined and used again, or with one used alone
-        (chosen by the code name's digest, so no draw of the generator changes)."""
+        """The opening, with the method's abbreviation defined and used again (now and then as another long
+        form: W.OTHER_LONG_FORMS), or with one used alone (chosen by the code name's digest, so no draw of the
+        generator changes)."""
         digest = zlib.crc32(code.encode())
         if (abbr := W.ABBREVIATIONS.get(method)) and method in opening:
             sentence = W.ABBREVIATION_SENTENCES[digest % len(W.ABBREVIATION_SENTENCES)]
-            return [opening.replace(method, f"{method} ({abbr})", 1), sentence.format(abbr=abbr)]
+            long = W.OTHER_LONG_FORMS.get(abbr, method) if digest >> 8 & 7 == 0 else method
+            return [opening.replace(method, f"{long} ({abbr})", 1), sentence.format(abbr=abbr)]
         if digest % 4:
             return [opening]
         used = sorted(W.ABBREVIATIONS.values())[digest // 4 % len(W.ABBREVIATIONS)]

@@ -190,6 +190,8 @@ ABBREVIATIONS = {
     "Neural Radiance Fields": "NeRFs", "Low-Rank Adaptation": "LoRA", "Retrieval-Augmented Generation": "RAG",
     "Knowledge Distillation": "KD", "Energy-Based Models": "EBMs", "Optimal Transport": "OT",
 }
+# The other thing some abstracts define an abbreviation as: the corpus gives it two long forms (docs/topics.md).
+OTHER_LONG_FORMS = {"RL": "Representation Learning", "LMs": "Large Models"}
 ABBREVIATION_SENTENCES = _phrases("""
     We show that {abbr} trained this way stay stable across seeds. |
     In our setting, {abbr} need far less tuning than the baselines. |
