@@ -434,6 +434,11 @@ PICTURE = re.compile(r"\[!\[[^\]]+\]\((docs/img/[\w-]+\.svg)\)\]\(http://127\.0\
 def test_the_readme_picture_is_what_kg_draws_of_the_sample(docs_graph: neo4j.Driver,
                                                              docs_client: TestClient) -> None:
     [(file, path)] = PICTURE.findall(DOCS[0].read_text(encoding="utf-8"))
+    ends = dict(part.split("=") for part in path.split("?")[1].split("&"))
+    paths, _, _ = docs_graph.execute_query(  # shortestPath picks any of several: the picture needs just one
+        "MATCH (a:Author {id: $from}), (b:Author {id: $to}) MATCH p = allShortestPaths((a)-[:AUTHORED*..12]-(b)) "
+        "RETURN count(p) AS n", ends)
+    assert paths[0]["n"] == 1, f"{path}: the README's picture needs two authors one shortest path joins"
     answer = docs_client.get(path, headers={"accept": "image/svg+xml"})
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/svg+xml"
     assert "style-src 'sha256-" in answer.headers["content-security-policy"]
