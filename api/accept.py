@@ -27,13 +27,19 @@ def ranges(accept: str) -> list[tuple[float, int, str]]:
     return out
 
 
-def prefers_html(accept: str | None, others: Sequence[str] = ("application/json",)) -> bool:
-    """Does Accept rank text/html above each of `others` (by mimeparse's best_match; a tie, `*/*` or no Accept
-    goes to them)? A browser's navigation does; API clients, curl and SPARQL clients do not."""
+def prefers(accept: str | None, wanted: str, others: Sequence[str]) -> bool:
+    """Does Accept rank `wanted` above each of `others` (by mimeparse's best_match; a tie, `*/*` or no Accept
+    goes to them)?"""
     if not accept or not accept.strip():
         return False
     try:
-        best: str = mimeparse.best_match([HTML, *others], accept.lower())
+        best: str = mimeparse.best_match([wanted, *others], accept.lower())
     except (mimeparse.MimeTypeParseException, ValueError):
         return False
-    return best == HTML
+    return best == wanted
+
+
+def prefers_html(accept: str | None, others: Sequence[str] = ("application/json",)) -> bool:
+    """Does Accept rank text/html above each of `others`? A browser's navigation does; API clients, curl and
+    SPARQL clients do not."""
+    return prefers(accept, HTML, others)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from html import escape
 
-import mimeparse
 import neo4j
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from neo4j.exceptions import DriverError, Neo4jError
 
+from api.accept import HTML, prefers
 from api.cypher import SHORTEST_PATH
 from api.db import query_timeout
 from api.gate import time_left
@@ -27,10 +27,7 @@ SVG = "image/svg+xml"
 
 def wants_svg(accept: str | None) -> bool:
     """Does Accept rank the picture alone above its page? A tie, `*/*` or no Accept gets the page."""
-    try:
-        return bool(accept) and mimeparse.best_match([SVG, "text/html"], str(accept).lower()) == SVG
-    except (mimeparse.MimeTypeParseException, ValueError):
-        return False
+    return prefers(accept, SVG, [HTML])
 
 
 def local(iris: Iris, iri: str) -> str:

@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import neo4j
 import pyoxigraph
@@ -434,7 +435,7 @@ PICTURE = re.compile(r"\[!\[[^\]]+\]\((docs/img/[\w-]+\.svg)\)\]\(http://127\.0\
 def test_the_readme_picture_is_what_kg_draws_of_the_sample(docs_graph: neo4j.Driver,
                                                              docs_client: TestClient) -> None:
     [(file, path)] = PICTURE.findall(DOCS[0].read_text(encoding="utf-8"))
-    ends = dict(part.split("=") for part in path.split("?")[1].split("&"))
+    ends = dict(parse_qsl(urlsplit(path).query))
     paths, _, _ = docs_graph.execute_query(  # shortestPath picks any of several: the picture needs just one
         "MATCH (a:Author {id: $from}), (b:Author {id: $to}) MATCH p = allShortestPaths((a)-[:AUTHORED*..12]-(b)) "
         "RETURN count(p) AS n", ends)

@@ -150,7 +150,8 @@ def bench_authors(ctx: Context, papers: int = AUTHORS_PAPERS, seeds: tuple[int, 
             found.append(measure_seed(ctx, papers, seed))
     lines = [SECTION, "",
              f"Made by `kg bench --authors --papers {papers} --seeds {','.join(map(str, seeds))}` at commit "
-             f"{commit()} on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, on `kg synth --papers {papers} --seed <seed> --identities`. Full: every page in one `kg ingest` (a "
+             f"{commit()} on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, on "
+             f"`kg synth --papers {papers} --seed <seed> --identities`. Full: every page in one `kg ingest` (a "
              "graph with no people yet is clustered in full, as `--bulk` does). Incremental: 90% of the pages, "
              f"then the rest in {LATER_LOADS} more loads, each assigning its new mentions to the people before "
              "it. Agreement: B³ of the incremental graph's authors against the full graph's.", "",

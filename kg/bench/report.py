@@ -25,7 +25,7 @@ def commit() -> str:
     if not head:
         return "unknown"
     # BENCHMARKS.md is the report itself, written as the run goes: it is not a change to the code measured
-    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!BENCHMARKS.md").strip()
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ":/", ":(top,exclude)BENCHMARKS.md").strip()
     return head + ("+changes" if changed else "")
 
 
