@@ -53,7 +53,11 @@ FINGERPRINT = "RETURN " + ", ".join([f"COUNT {{ (:{label}) }} AS {label}" for la
 DATABASE_ID = ("CALL db.info() YIELD id RETURN id", "SHOW DATABASE $name YIELD databaseID AS id")
 # What stops a refresh but not the load: the store reads as stale until `kg sparql sync`.
 FAILURES = (OSError, KgError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError)
-REFRESH_IDS = 20_000  # the ids a load gathers before it refreshes them: each refresh reopens and publishes the store
+# The ids a load gathers before it refreshes them, a bound on its memory (some 100 bytes an id): below it a load
+# refreshes once, at its end, so a node that several of its transactions wrote (a paper its batches and then the
+# assignment of its mentions wrote) is read and described once. At 10,000 this refreshed each paper of a 10% grow
+# about 3 times.
+REFRESH_IDS = 250_000
 # A stopped load's journal is refreshed when it holds at most this share of the graph's nodes, else the store is
 # built anew: on a 20,000-paper corpus a refresh took 1.7 ms an id, a build 0.7 ms a node (the report of issue 31).
 FOLLOW_SHARE = 0.3
@@ -460,9 +464,9 @@ def _alive(mark: Path) -> bool:
 
 class Sync:
     """The SPARQL store kept current during one `kg ingest`: the nodes of its committed transactions (Loader's
-    on_commit) gathered, and refreshed and published REFRESH_IDS at a time and at the end, by a thread of
-    its own while the load goes on; or the whole store built after the load when there is none yet. The
-    load's mark keeps the store reading as stale until then.
+    on_commit) gathered, and refreshed and published at its end (a load writing more: REFRESH_IDS at a time
+    too, by a thread of its own while the load goes on); or the whole store built after the load when there is
+    none yet. The load's mark keeps the store reading as stale until then.
 
     A load that tells it what each transaction will write before its commit (`expect`, `resolving`) has it
     journaled (kg/rdf/journal.py): stopped, it leaves those ids for the next load to refresh (`follow_up`),
