@@ -84,19 +84,18 @@ RETURN block, a.id AS id, a.name AS name, a.aliases AS aliases, a.evidence IS NO
   s IS NOT NULL AS summarized, coalesce(s.mentions, 0) AS mentions,
   COLLECT {{ MATCH (g:Page)-[r:PROFILE_OF]->(a) RETURN [g.id, coalesce(r.{PENDING}, false)] }} AS pages
 """
-# What a paper says around its names, and its links (pending or not).
+# What a paper says around its names, and its links (pending or not) with their authors' blocks: each kind of
+# relationship expanded once (its saves give the author lists and the profile pages it is on).
 _PAPERS = f"""
 UNWIND $papers AS pid
 MATCH (p:Paper {{id: pid}})
 RETURN pid AS id, p.year AS year,
   COLLECT {{ MATCH (p)-[r:HAS_TOPIC]->(t) WHERE {text_link("r")} RETURN t.id }} AS topics,
   COLLECT {{ MATCH (p)-[:AFFILIATED_WITH]->(i) RETURN i.id }} AS institutions,
-  COLLECT {{ MATCH (p)<-[:AUTHORED]-(o:Author) RETURN DISTINCT o.block }} AS blocks,
-  COLLECT {{ MATCH (p)-[:SEEN_IN]->(:Snapshot)-[:SNAPSHOT_OF]->(g:Page {{format: 'profile'}})
-            RETURN DISTINCT [g.id, g.title] }} AS profiles,
-  COLLECT {{ MATCH (p)-[l:SEEN_IN]->() RETURN l.authors }} AS lists,
+  COLLECT {{ MATCH (p)-[l:SEEN_IN]->(s) OPTIONAL MATCH (s)-[:SNAPSHOT_OF]->(g:Page {{format: 'profile'}})
+            RETURN [l.authors, g.id, g.title] }} AS saves,
   COLLECT {{ MATCH (p)<-[r:AUTHORED]-(o:Author)
-            RETURN [o.id, coalesce(r.names, [o.id]), r.position, coalesce(r.{PENDING}, false)] }} AS links
+            RETURN [o.id, coalesce(r.names, [o.id]), r.position, coalesce(r.{PENDING}, false), o.block] }} AS links
 """
 _UNLINK = """
 UNWIND $links AS link
@@ -343,9 +342,7 @@ def assign_chunk(tx: ManagedTransaction, given: list[Pending], blocks: list[str]
 def _assign(tx: ManagedTransaction, found: list[Pending], nodes: dict[str, list[Node]], table: CircleTable,
             weights: Weights, out: Rewritten, done: Assigned) -> None:
     """Give the pending mentions of blocks with people to them or to new people, and write it."""
-    papers = {r["id"]: Paper(r["year"], frozenset(r["topics"]), frozenset(r["institutions"]), r["blocks"],
-                             dict(map(tuple, r["profiles"])), r["lists"], [tuple(x) for x in r["links"]])
-              for r in tx.run(_PAPERS, papers=sorted({p.paper for p in found}))}
+    papers = {r["id"]: _paper(r) for r in tx.run(_PAPERS, papers=sorted({p.paper for p in found}))}
     spellings: dict[str, set[str]] = {}
     for block_nodes in nodes.values():
         for n in block_nodes:
@@ -370,6 +367,14 @@ def _assign(tx: ManagedTransaction, found: list[Pending], nodes: dict[str, list[
         done.people += len(decision.new)
         done.marked += decision.unsure
     _write(tx, rows, found, papers, nodes, out)
+
+
+def _paper(r: Any) -> Paper:
+    """A paper as `_PAPERS` reads it."""
+    links = [tuple(x) for x in r["links"]]
+    return Paper(r["year"], frozenset(r["topics"]), frozenset(r["institutions"]), list(dict.fromkeys(x[4] for x in links)),
+                 {g: title for _, g, title in r["saves"] if g is not None}, [authors for authors, _, _ in r["saves"]],
+                 [(a, names, at, waiting) for a, names, at, waiting, _ in links])
 
 
 def _owners(tx: ManagedTransaction, nodes: dict[str, list[Node]], spelled: dict[str, str]) -> dict[str, str]:
