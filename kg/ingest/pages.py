@@ -23,7 +23,7 @@ from kg.graph.names import block_key
 from kg.graph.records import Author, PageFormat, PageNode, Record, SnapshotNode, Source
 from kg.ingest import feed, profile, search
 from kg.ingest.records import build_record
-from kg.ingest.text import SAVED_LINE, clean, date_line, is_boilerplate, looks_like_abstract, strip_subscribe
+from kg.ingest.text import SAVED_LINE, clean_lines, date_line, is_boilerplate, looks_like_abstract, strip_subscribe
 
 _PARSERS = {"profile": profile.parse, "feed": feed.parse, "search": search.parse}
 _HEAD_LINES = 400
@@ -34,7 +34,11 @@ MAX_LINE_CHARS = 1 << 20
 
 def detect(head: list[str]) -> PageFormat | None:
     """The page format the first lines of a page show, or None."""
-    lines = [clean(line) for line in head if line.strip()]
+    return _detect(list(filter(None, clean_lines("\n".join(head)))))
+
+
+def _detect(lines: list[str]) -> PageFormat | None:
+    """The page format of the first lines of a page, clean and without blank ones."""
     if not lines:
         return None
     headers = sum(1 for line in lines if profile.header(line))
@@ -263,17 +267,19 @@ def parse_bytes(data: bytes, path: Path, saved_at: str | None = None, fallback_d
     """One save of a page from its content (see parse_file); `fallback_date` when the page shows none."""
     if not data:
         raise PageError(f"{path}: empty file")
-    lines = decode(data, path).split("\n")
-    if max(map(len, lines)) > MAX_LINE_CHARS:
+    text = decode(data, path)
+    if len(text) > MAX_LINE_CHARS and max(map(len, text.split("\n"))) > MAX_LINE_CHARS:
         raise PageError(f"{path}: a line longer than {MAX_LINE_CHARS:,} characters; not a listing page")
-    fmt = detect(lines[:_HEAD_LINES])
+    lines = clean_lines(text)
+    head = list(filter(None, lines[:_HEAD_LINES]))
+    fmt = _detect(head)
     if fmt is None:
         raise PageError(f"{path}: not a page in a known format (profile, feed or search results)")
-    records = list(_records(lines, fmt, str(path)))
+    records = list(_records(list(filter(None, lines)), fmt, str(path)))
     if not records:
         raise PageError(f"{path}: a {fmt} page with no papers on it")
     snap = snapshot_id(data)
-    saved = saved_at or saved_date(lines[:_HEAD_LINES]) or fallback_date
+    saved = saved_at or saved_date(head) or fallback_date
     page = Page(path, fmt, records, saved, snap, base64.b64encode(zlib.compress(data, 6)).decode("ascii"))
     page.subject = subject(page)
     owner = page.owner()
@@ -295,9 +301,10 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 def saved_date(head: list[str]) -> str | None:
-    """The date a page says it was saved on ("Saved on 2026-03-01", "Retrieved: Mar 1, 2026"), or None."""
-    for raw in head:
-        found = SAVED_LINE.match(clean(raw))
+    """The date a page's first lines (clean ones) say it was saved on ("Saved on 2026-03-01", "Retrieved: Mar 1,
+    2026"), or None."""
+    for line in head:
+        found = SAVED_LINE.match(line)
         if not found:
             continue
         text = found["date"]
@@ -326,9 +333,9 @@ def subject(page: Page) -> tuple[str, str]:
     return "title:" + text_key(title), title
 
 
-def _records(lines: Iterable[str], fmt: PageFormat, file: str) -> Iterator[Record]:
-    """One record per titled entry; a paper's position is its place among the page's distinct papers,
-    so a page's positions are 0..n-1 whatever entries it repeats or lacks a title for."""
+def _records(lines: list[str], fmt: PageFormat, file: str) -> Iterator[Record]:
+    """One record per titled entry of a page's clean, non-blank lines; a paper's position is its place among
+    the page's distinct papers, so a page's positions are 0..n-1 whatever entries it repeats or lacks a title for."""
     places: dict[str, int] = {}
     for page, entry in _PARSERS[fmt](lines):
         if entry.title:

@@ -64,15 +64,12 @@ def owner_figures(line: str, figures: dict[str, int | str]) -> None:
 
 
 def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:
-    """Yield (owner, entry) for each paper; the owner is added to every author list, and every entry
-    carries the figures of the page's header."""
+    """Yield (owner, entry) for each paper of a page's clean, non-blank lines; the owner is added to every
+    author list, and every entry carries the figures of the page's header."""
     owner: str | None = None
     entry: Entry | None = None
     figures: dict[str, int | str] = {}
-    for raw in lines:
-        line = clean(raw)
-        if not line:
-            continue
+    for line in lines:
         match = header(line)
         if match:
             if entry is not None:

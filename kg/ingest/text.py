@@ -80,6 +80,18 @@ def looks_like_abstract(line: str) -> bool:
     return len(words) >= 30 or (len(words) >= 12 and line.rstrip().endswith("."))
 
 
+_ODD_SPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")  # in-line white space clean() folds: runs, and any but a space
+_EDGE_SPACE = re.compile(r" \n ?|\n ")
+
+
+def clean_lines(text: str) -> list[str]:
+    """`text` split at "\n", each line as clean() gives it, in a few passes over the whole text."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)  # "\n" never composes, so NFC by line is NFC of the text
+    text = _EDGE_SPACE.sub("\n", _ODD_SPACE.sub(" ", text))
+    return text.strip(" ").split("\n")
+
+
 def clean(line: str) -> str:
     """A line in NFC, without surrounding white space and with inner runs of white space folded."""
     if line.isascii():  # printable ASCII has one white space character, the space: most lines are tidy
