@@ -22,7 +22,7 @@ def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:
     meta: str | None = None
     first = True
     for line in lines:
-        inline = _INLINE.match(line)
+        inline = _INLINE.match(line) if "·" in line else None
         if line == "·":
             if meta is None and pending:
                 meta = pending.pop()
