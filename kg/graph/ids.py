@@ -36,6 +36,7 @@ def digest(key: str, size: int = 8) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=size).hexdigest()
 
 
+@lru_cache(maxsize=1 << 16)  # each title is read twice per sighting (its place on the page, then its record)
 def paper_id(title: str) -> str:
     """A paper's id, from its normalised title."""
     return "p-" + digest(text_key(title))

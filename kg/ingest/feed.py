@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from kg.ingest.text import DATE, Entry, clean, date_line, is_boilerplate
+from kg.ingest.text import DATE, Entry, date_line, is_boilerplate
 
 AUTHOR_COUNT = re.compile(r"^[•·*-]?\s*(?P<n>\d[\d,]*)\s+authors?$", re.IGNORECASE)
 _INLINE = re.compile(rf"^(?P<meta>.+?)\s+·\s+(?P<date>{DATE}(?:\s+\d[\d,]*)?)$", re.IGNORECASE)
@@ -16,16 +16,13 @@ def is_marker(line: str) -> bool:
 
 
 def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:
-    """Yield (feed date, entry) for each paper on the page."""
+    """Yield (feed date, entry) for each paper of a page's clean, non-blank lines."""
     page_date: str | None = None
     pending: list[str] = []
     meta: str | None = None
     first = True
-    for raw in lines:
-        line = clean(raw)
-        if not line:
-            continue
-        inline = _INLINE.match(line)
+    for line in lines:
+        inline = _INLINE.match(line) if "·" in line else None
         if line == "·":
             if meta is None and pending:
                 meta = pending.pop()

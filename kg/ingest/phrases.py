@@ -84,13 +84,16 @@ _PUNCTUATION = '!"#$%&()*+,./:;<=>?@[\\]^_`{|}~\u201c\u201d\u2018\u00ab\u00bb\u2
 _SPLIT = re.compile("[%s]" % re.escape(_PUNCTUATION))
 _ENDS = frozenset(["|", "-", "'", "\u2019", *"abcdefghijklmnopqrstuvwxyz0123456789"])
 _IS_STOP = (STOP | _ENDS).__contains__
+MAX_WORDS = 4
 _RUN = re.compile(rb"\x00{2,}")  # two or more content words in a row, in the stop flags of a text's words
+_SHORT_RUN = re.compile(rb"(?<!\x00)\x00{2,%d}(?!\x00)" % (MAX_WORDS + 1))  # such a whole run of at most MAX_WORDS + 1 words
 # Words a stop list cannot name: numbers, and adverbs (but "family", "anomaly" ...).
 _ODD = re.compile(r"(?:^|(?<= ))(?:\d[\d.,%%x]*|(?!(?:%s)(?: |$))[^ ]{3,}ly)(?= |$)" % "|".join(
     ["family", "anomaly", "assembly", "supply", "early", "italy", "poly", "monopoly", "reply"]))
-_ACRONYM_WORD = re.compile(r"\b[A-Z][\w-]*[A-Z][\w-]*")
+# A word (hyphens inside it) with a capital at its start and another after: "\b[A-Z][\w-]*[A-Z][\w-]*", written so
+# that the regex engine skips straight to capitals and never backtracks over the word.
+_ACRONYM_WORD = re.compile(r"[A-Z](?<!\w[A-Z])(?:[^\WA-Z]|-)*[A-Z][\w-]*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]*$")
-MAX_WORDS = 4
 
 
 @lru_cache(maxsize=1 << 14)
@@ -166,19 +169,23 @@ def is_generic(words: list[str]) -> bool:
 
 def acronyms(text: str) -> list[str]:
     """The acronyms of `text` as written: LLMs, GPT-4, NeRF; and LLM of "LLM-based" or "LLM-as-a-Judge"."""
-    found = []
-    for word in _ACRONYM_WORD.findall(text):
-        if is_acronym(word) or is_acronym(word := word.split("-", 1)[0]):
-            found.append(word)
-    return found
+    return list(filter(None, map(_acronym, _ACRONYM_WORD.findall(text))))
+
+
+@lru_cache(maxsize=1 << 16)
+def _acronym(word: str) -> str | None:
+    """The acronym `word` is, or the one before its first hyphen, or None."""
+    if is_acronym(word):
+        return word
+    head = word.split("-", 1)[0]
+    return head if is_acronym(head) else None
 
 
 def noun_phrases(text: str) -> list[str]:
     """The candidate noun phrases of `text`: whole runs of 2 to 5 words in lower case (a leading "-ing"
     word of a longer one is a verb: see topics.concept), then its acronyms as written."""
     words = _SPLIT.sub(" | ", text.lower()).split()
-    found = [" ".join(words[run.start():run.end()]) for run in _RUN.finditer(bytes(map(_FLAGS.__getitem__, words)))
-             if run.end() - run.start() <= MAX_WORDS + 1]
+    found = [" ".join(words[slice(*run.span())]) for run in _SHORT_RUN.finditer(bytes(map(_FLAGS.__getitem__, words)))]
     found += acronyms(text)
     return found
 

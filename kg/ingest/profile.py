@@ -22,7 +22,8 @@ FIGURES = {
     "ai_score": re.compile(r"\bai\s*score\s*:?\s*(\d+)", re.IGNORECASE),
 }
 _CATEGORY = re.compile(r"^[A-Za-z][A-Za-z.-]{1,15}$")
-_NAME_WORD = re.compile(r"^[\w'’.-]+$", re.UNICODE)
+_NAME = re.compile(r"[\w'’.-]+(?: [\w'’.-]+){0,5}")
+_NAME_SEPARATOR = re.compile(r",\s*|\s+and\s+")
 _ET_AL = re.compile(r",?\s*(?:et\s+al\.?|…|\.\.\.)\s*$", re.IGNORECASE)
 
 
@@ -39,19 +40,17 @@ def split_authors(line: str) -> tuple[list[str], bool, str | None] | None:
     names_part, _, affiliation = line.rpartition(" · ") if " · " in line else (line, "", "")
     cut = bool(_ET_AL.search(names_part))
     names_part = _ET_AL.sub("", names_part)
-    names = [clean(n) for n in re.split(r",\s*|\s+and\s+", names_part) if clean(n)]
+    names = [n for n in map(clean, _NAME_SEPARATOR.split(names_part)) if n]
     if not names or not all(_is_name(n) for n in names):
         return None
     return names, cut, clean(affiliation) or None
 
 
 def _is_name(text: str) -> bool:
-    words = text.split()
-    if not 1 <= len(words) <= 6 or len(text) > 60:
+    """One to six name words (`text` is clean: one space between words), at most 60 characters."""
+    if len(text) > 60 or (text.endswith(".") and not text.endswith((" Jr.", " Sr."))):
         return False
-    if text.endswith(".") and not text.endswith((" Jr.", " Sr.")):
-        return False
-    return all(_NAME_WORD.match(w) for w in words)
+    return bool(_NAME.fullmatch(text))
 
 
 def owner_figures(line: str, figures: dict[str, int | str]) -> None:
@@ -64,15 +63,12 @@ def owner_figures(line: str, figures: dict[str, int | str]) -> None:
 
 
 def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:
-    """Yield (owner, entry) for each paper; the owner is added to every author list, and every entry
-    carries the figures of the page's header."""
+    """Yield (owner, entry) for each paper of a page's clean, non-blank lines; the owner is added to every
+    author list, and every entry carries the figures of the page's header."""
     owner: str | None = None
     entry: Entry | None = None
     figures: dict[str, int | str] = {}
-    for raw in lines:
-        line = clean(raw)
-        if not line:
-            continue
+    for line in lines:
         match = header(line)
         if match:
             if entry is not None:

@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from kg.graph.ids import paper_id, text_key
 from kg.graph.merge import AUTHOR, merge_nodes
 from kg.graph.names import block_key
 from kg.graph.records import Author, PageFormat, Paper, Record, Source
 from kg.ingest import institutions, topics
-from kg.ingest.links import extract_links
+from kg.ingest.links import Links, extract_links
 from kg.ingest.names import author_matcher
 from kg.ingest.text import Entry
 
 
 def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, page: str | None) -> Record:
     """The Record of one paper as one page shows it, its topics those of its category, title and abstract."""
-    links = extract_links(entry.abstract)
+    links = _links(entry.abstract)
     match = author_matcher()
     figures = entry.owner_figures if fmt == "profile" else {}
     authors = unique_authors(Author(id=match.author_id(name), name=name, aliases=[name], block=block_key(name),
@@ -50,6 +51,11 @@ def build_record(entry: Entry, *, file: str, fmt: PageFormat, position: int, pag
         sources=[Source(file=file, format=fmt, position=position, page=page, authors=[a.id for a in authors])],
     )
     return Record(paper=paper, authors=authors, institutions=insts, repos=links.repos, topics=paper_topics)
+
+
+@lru_cache(maxsize=1 << 16)  # the same paper is listed on several pages; build_record only reads the result
+def _links(abstract: str) -> Links:
+    return extract_links(abstract)
 
 
 def unique_authors(authors: Iterable[Author]) -> list[Author]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from kg.ingest.text import Entry, clean, is_boilerplate, looks_like_abstract, strip_subscribe
+from kg.ingest.text import Entry, is_boilerplate, looks_like_abstract, strip_subscribe
 
 # A header line naming what was searched for: `Search results for "graph networks"`, `Query: diffusion`.
 QUERY = re.compile(r"^(?:search\s+results\s+for\b|results\s+for\b|search\s*:|query\s*:)\s*"
@@ -12,15 +12,12 @@ QUERY = re.compile(r"^(?:search\s+results\s+for\b|results\s+for\b|search\s*:|que
 
 
 def parse(lines: Iterable[str]) -> Iterator[tuple[str, Entry]]:
-    """Yield (query, entry) for each result, the query being what the header says was searched for ("" if
-    it says nothing); a title with no abstract after it is kept alone."""
+    """Yield (query, entry) for each result of a page's clean, non-blank lines, the query being what the
+    header says was searched for ("" if it says nothing); a title with no abstract after it is kept alone."""
     entry: Entry | None = None
     started = False
     query = ""
-    for raw in lines:
-        line = clean(raw)
-        if not line:
-            continue
+    for line in lines:
         if not started:
             line = strip_subscribe(line)
             if is_boilerplate(line) or line.lower().startswith("get trending papers"):
