@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import PageError
+from kg.graph.chunks import bounded
 from kg.graph.ids import digest, paper_id, text_key
 from kg.graph.merge import listings
 from kg.graph.names import block_key
@@ -239,19 +240,13 @@ CHUNK_FILES, CHUNK_BYTES = 16, 128 << 10
 
 def _chunks(files: Iterable[Path]) -> Iterator[list[Path]]:
     """`files` in chunks of at most CHUNK_FILES names and CHUNK_BYTES of pages (or one larger page alone)."""
-    chunk: list[Path] = []
-    size = 0
-    for path in files:
-        more = 0
-        with suppress(OSError):  # parse_file says what is wrong with the file
-            more = path.stat().st_size
-        if chunk and (len(chunk) >= CHUNK_FILES or size + more > CHUNK_BYTES):
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(path)
-        size += more
-    if chunk:
-        yield chunk
+    return bounded(((path, _size(path)) for path in files), CHUNK_FILES, CHUNK_BYTES)
+
+
+def _size(path: Path) -> int:
+    with suppress(OSError):  # parse_file says what is wrong with the file
+        return path.stat().st_size
+    return 0
 
 
 @contextmanager

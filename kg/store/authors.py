@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from kg.graph.abbrev import text_link
 from kg.graph.assign import summarize
+from kg.graph.chunks import bounded
 from kg.graph.identity import Identity, Mention, Weights, bits, reach, resolve_block
 from kg.graph.ids import author_id, text_key
 from kg.graph.merge import AUTHOR, LATEST_FIGURES, author_order, combine, newest, order_key, same_place
@@ -670,16 +671,7 @@ def resolve_in(tx: ManagedTransaction, blocks: Iterable[str], weights: Weights) 
 def chunked(sizes: Iterable[tuple[str, int]]) -> Iterator[list[str]]:
     """Blocks, given with their mentions, in chunks of at most BLOCKS_PER_TRANSACTION blocks and, but for one
     block alone, MENTIONS_PER_CHUNK mentions: the one rule of the incremental load and `--bulk`."""
-    chunk: list[str] = []
-    mentions = 0
-    for block, found in sizes:
-        if chunk and (len(chunk) == BLOCKS_PER_TRANSACTION or mentions + found > MENTIONS_PER_CHUNK):
-            yield chunk
-            chunk, mentions = [], 0
-        chunk.append(block)
-        mentions += found
-    if chunk:
-        yield chunk
+    return bounded(sizes, BLOCKS_PER_TRANSACTION, MENTIONS_PER_CHUNK)
 
 
 def _sized(run: Callable[..., Any], blocks: list[str]) -> Iterator[tuple[str, int]]:
