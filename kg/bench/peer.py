@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -159,7 +160,7 @@ NESTED = Shape(
     NESTED_QUERY,
     lambda data: data["author"],
     """query($id: ID!) { authors(where: {id: {eq: $id}}) { name
-  papers(limit: 20, sort: [{year: DESC}, {date: DESC}, {id: ASC}]) {
+  papers(limit: 20, sort: [{sortYear: DESC}, {sortDate: DESC}, {id: ASC}]) {
     id title year repos(sort: [{id: ASC}]) { url } topics(sort: [{id: ASC}]) { name } } } }""",
     lambda data: first(data["authors"]),
     NESTED_RAW.replace("AS author", "AS answer"),
@@ -283,13 +284,17 @@ def answers(shape: Shape, params: dict[str, Any], client: httpx.Client, urls: Ma
 
 
 def check(client: httpx.Client, urls: Mapping[str, str], db: neo4j.Driver, database: str,
-          plans: Mapping[str, list[dict[str, Any]]], count: int = CHECKED) -> None:
-    """Raise unless kg, the peer and raw Cypher give the same answer to the first `count` inputs of each shape."""
+          plans: Mapping[str, list[dict[str, Any]]], count: int = CHECKED) -> dict[str, list[Any]]:
+    """Raise unless kg, the peer and raw Cypher give the same answer to the first `count` inputs of each shape;
+    the answers by shape."""
+    agreed: dict[str, list[Any]] = {}
     for shape in SHAPES:
         for params in plans[shape.name][:count]:
             got = answers(shape, params, client, urls, db, database)
             if not got["kg"] == got["peer"] == got["raw"]:
                 raise RuntimeError(f"{shape.name} {params}: kg, the peer and raw Cypher disagree: {got}")
+            agreed.setdefault(shape.name, []).append(got["kg"])
+    return agreed
 
 
 Sides = dict[str, Tally]
@@ -320,29 +325,36 @@ async def load(conf: Settings, urls: Mapping[str, str], pids: Mapping[str, int],
     return tallies
 
 
+@contextmanager
+def serving(conf: Settings, folder: Path, client: httpx.Client, env: Mapping[str, str] | None = None
+            ) -> Iterator[tuple[dict[str, str], dict[str, int]]]:
+    """`kg serve` and the peer installed in `folder`, both over `conf` and answering; their URLs and process ids
+    by side ("kg", "peer"), both stopped at the end."""
+    kg, peer = Server(conf, env), Peer(folder, conf)
+    try:
+        kg.wait(client)
+        peer.wait(client)
+        yield {"kg": kg.url, "peer": peer.url}, {"kg": kg.proc.pid, "peer": peer.proc.pid}
+    finally:
+        kg.stop()
+        peer.stop()
+
+
 def measure(conf: Settings, folder: Path, clients: tuple[int, ...] = CLIENTS, seconds: float = SECONDS,
             rounds: int = ROUNDS, requests: int = REQUESTS, env: Mapping[str, str] | None = None
             ) -> dict[tuple[str, int], Sides]:
-    """Start `kg serve` and the peer installed in `folder` over `conf`, check their answers against raw
-    Cypher, then load each shape at each client count; the tallies by (shape, clients)."""
+    """Check that kg, the peer installed in `folder` and raw Cypher answer alike over `conf`, then load each
+    shape at each client count; the tallies by (shape, clients)."""
     results: dict[tuple[str, int], Sides] = {}
-    with driver(conf) as db, httpx.Client(timeout=60) as client:
+    with driver(conf) as db, httpx.Client(timeout=60) as client, serving(conf, folder, client, env) as (urls, pids):
         plans = inputs(db, conf.database, requests)
-        kg, peer = Server(conf, env), Peer(folder, conf)
-        try:
-            kg.wait(client)
-            peer.wait(client)
-            urls, pids = {"kg": kg.url, "peer": peer.url}, {"kg": kg.proc.pid, "peer": peer.proc.pid}
-            with announced("checking that kg, the peer and raw Cypher answer alike"):
-                check(client, urls, db, conf.database, plans)
-            for shape in SHAPES:
-                for n in clients:
-                    with announced(f"{shape.name}, {n} clients"):
-                        results[shape.name, n] = asyncio.run(
-                            load(conf, urls, pids, shape, plans[shape.name], n, seconds, rounds))
-        finally:
-            kg.stop()
-            peer.stop()
+        with announced("checking that kg, the peer and raw Cypher answer alike"):
+            check(client, urls, db, conf.database, plans)
+        for shape in SHAPES:
+            for n in clients:
+                with announced(f"{shape.name}, {n} clients"):
+                    results[shape.name, n] = asyncio.run(
+                        load(conf, urls, pids, shape, plans[shape.name], n, seconds, rounds))
     return results
 
 
