@@ -48,8 +48,8 @@ from kg.store.connection import Settings, driver
 PACKAGE = Path(__file__).parent / "peer"
 FILES = ("package.json", "package-lock.json", "server.mjs", "typeDefs.graphql")
 CLIENTS = (16, 32)
-SECONDS = 12.0  # per shape and client count, the three sides together, after a short warm-up of each
-ROUNDS = 2  # the sides take turns, so the machine's noise falls on all three alike
+SECONDS = 36.0  # per shape and client count, the three sides together, after a short warm-up of each
+ROUNDS = 4  # the sides take turns, so the machine's noise falls on all three alike
 REQUESTS = 3000  # at most this many requests per side, shape and client count
 CHECKED = 20  # inputs of each shape whose three answers are compared before the load
 SAMPLE = 200  # papers, authors and author pairs the inputs are drawn from
