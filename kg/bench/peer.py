@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -53,7 +54,12 @@ ROUNDS = 4  # the sides take turns, so the machine's noise falls on all three al
 REQUESTS = 6000  # at most this many requests per side, shape and client count (raw Cypher sent 3000 in its turns)
 CHECKED = 20  # inputs of each shape whose three answers are compared before the load
 SAMPLE = 200  # papers, authors and author pairs the inputs are drawn from
-PEER = "@neo4j/graphql 7.6.3 on Apollo Server 5.5.1"
+
+
+def peer_name() -> str:
+    """The peer and its pinned versions, as its package.json gives them."""
+    pinned = json.loads((PACKAGE / "package.json").read_text())["dependencies"]
+    return f"@neo4j/graphql {pinned['@neo4j/graphql']} on Apollo Server {pinned['@apollo/server']}"
 
 
 def install(folder: Path) -> Path:
@@ -362,6 +368,7 @@ def measure(conf: Settings, folder: Path, clients: tuple[int, ...] = CLIENTS, se
 def figures(results: dict[tuple[str, int], Sides]) -> list[Figure]:
     """Per shape and client count: requests/s, p50 and p99 of kg beside the peer's, raw Cypher's in the note."""
     rows: list[Figure] = []
+    peer_label = f"{peer_name()}, same clients"
     for (name, clients), sides in results.items():
         shape = next(s for s in SHAPES if s.name == name)
         kg, peer, raw = sides["kg"], sides["peer"], sides["raw"]
@@ -378,7 +385,7 @@ def figures(results: dict[tuple[str, int], Sides]) -> list[Figure]:
             note = (f"raw Cypher (one statement, async driver) {plain:,.1f} {unit}: kg {ours / plain:.2f}x, "
                     f"the peer {theirs / plain:.2f}x; {shape.note}; {counts}")
             rows.append(Figure(f"peer: {name} {label}, {clients} clients", ours, unit,
-                               f"{PEER}, same clients", theirs, higher_is_better=higher,
+                               peer_label, theirs, higher_is_better=higher,
                                note=note.replace("|", "/")))
     return rows
 
