@@ -16,6 +16,7 @@ install-test:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "warning: could not install chromium; the GraphiQL browser test will fail"
 	npm ci --prefix tests/graphql_http --no-audit --no-fund  # graphql-http's audit, pinned by its lockfile
+	$(PYTHON) -m kg.bench.peer --install .kg/test/graphql-peer  # kg bench's GraphQL peer (npm ci), for its test
 
 KG = $(PYTHON) -m kg  # the kg of $(PYTHON), not whichever is first on PATH (a virtualenv need not be active)
 

@@ -70,7 +70,8 @@ def author_pairs(db: neo4j.Driver, database: str, count: int, seed: int = 7) -> 
     return [tuple(rng.sample(ids, 2)) for _ in range(count)]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free loopback TCP port."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -81,7 +82,7 @@ class Server:
     """`kg serve` in a subprocess on a loopback port, pointed at `conf`."""
 
     def __init__(self, conf: Settings, env: Mapping[str, str] | None = None, workers: int = 1) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = tempfile.TemporaryFile()  # its stderr: a pipe nobody reads would block it once full
         env = {**os.environ, **(env or {}),
                "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user, "NEO4J_PASSWORD": conf.password,

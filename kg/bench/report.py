@@ -80,7 +80,7 @@ TARGETS = [
     Target("--bulk: kg's own stages at most 2x Neo4j's", "kg's own stages of --bulk, s", 2.0, upper=True,
            of_ratio=True),
     Target("--bulk: peak memory at most 3 GB", "peak RSS of kg ingest --bulk", 3000, upper=True),
-    # issue 33: GraphQL (its peer, @neo4j/graphql, is not in the bench yet)
+    # issue 33: GraphQL (beside its peer, @neo4j/graphql, in the peer step)
     Target("coauthorPath p99 at most 1.2x raw shortestPath", "coauthorPath p99 via the API", 1.2, upper=True,
            of_ratio=True),
     Target("3-level nested query at most 1.5x one hand-written Cypher (p50)", "3-level nested query p50 via the API",

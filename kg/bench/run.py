@@ -231,6 +231,14 @@ def bench_nested(ctx: Context) -> Iterator[Figure]:
     yield from measure(ctx)
 
 
+def bench_peer(ctx: Context) -> Iterator[Figure]:
+    """Five read shapes and coauthorPath through kg beside @neo4j/graphql on Apollo Server and raw Cypher, at 16
+    and 32 clients, after checking that the three answer alike (kg/bench/peer.py)."""
+    from kg.bench.peer import bench_peer as measure
+
+    yield from measure(ctx)
+
+
 def bench_grow(ctx: Context) -> Iterator[Figure]:
     """`kg ingest` of new pages into the loaded graph: first SMALL_GROWTH percent, then GROWTH percent against
     the fair baseline adding as many others (two halves of a `kg synth` corpus of twice as many papers, each
@@ -256,7 +264,8 @@ def bench_grow(ctx: Context) -> Iterator[Figure]:
 
 # bench_bulk leaves the corpus loaded for the steps after it; bench_grow adds to it, so it comes last.
 STEPS: list[Callable[[Context], Iterator[Figure]]] = [
-    bench_parse, bench_ingest, bench_bulk, bench_export, bench_coauthor_path, bench_nested, bench_load, bench_grow]
+    bench_parse, bench_ingest, bench_bulk, bench_export, bench_coauthor_path, bench_nested, bench_load, bench_peer,
+    bench_grow]
 
 
 @contextmanager
@@ -283,7 +292,8 @@ def bench_server(keep: bool = False) -> Iterator[Settings]:
 
 
 def step_names() -> list[str]:
-    """The steps by the name `--only` takes: parse, ingest, bulk, export, coauthor_path, nested, load, grow."""
+    """The steps by the name `--only` takes: parse, ingest, bulk, export, coauthor_path, nested, load, peer,
+    grow."""
     return [step.__name__.removeprefix("bench_") for step in STEPS]
 
 

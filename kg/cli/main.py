@@ -244,7 +244,8 @@ def bench_cmd(
                                        help="Where the report goes (default: a new bench-<date>.md)."),
     replace: bool = typer.Option(False, "--replace", help="Write the report over BENCHMARKS.md."),
     only: list[str] = typer.Option([], "--only", help="Run only this step (repeatable): parse, ingest, bulk, export, "
-                                   "coauthor_path, nested, load, grow; the later ones use the graph an earlier run loaded."),
+                                   "coauthor_path, nested, load, peer (kg beside @neo4j/graphql), grow; the later "
+                                   "ones use the graph an earlier run loaded."),
     authors: bool = typer.Option(False, "--authors", help="Only author identity: B³ of the graph's authors on a "
                                  "`kg synth --identities` corpus (--papers, default 1000) beside the exact-name "
                                  "baseline, as the report's author identity section."),
