@@ -78,38 +78,60 @@ def free_port() -> int:
         return port
 
 
-class Server:
-    """`kg serve` in a subprocess on a loopback port, pointed at `conf`."""
+class Served:
+    """A GraphQL server in a subprocess on a loopback port, its stderr kept for the error if it exits."""
 
-    def __init__(self, conf: Settings, env: Mapping[str, str] | None = None, workers: int = 1) -> None:
+    name = "the server"
+    path = "/"
+    probe = "{ __typename }"  # a query it answers once it is up
+
+    def __init__(self) -> None:
         self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}{self.path}"
         self.log = tempfile.TemporaryFile()  # its stderr: a pipe nobody reads would block it once full
-        env = {**os.environ, **(env or {}),
-               "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user, "NEO4J_PASSWORD": conf.password,
-               "NEO4J_DATABASE": conf.database, "KG_API_RATE": "0"}  # measures the API, not its rate limit
-        self.proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", str(self.port),
-                                      "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=self.log)
-        self.url = f"http://127.0.0.1:{self.port}/graphql"
+
+    def _start(self, args: list[str], env: Mapping[str, str], cwd: Path | None = None) -> None:
+        self.proc = subprocess.Popen(args, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                                     stderr=self.log)
 
     def wait(self, client: httpx.Client) -> None:
-        """Block until the server answers a query."""
+        """Block until it answers its probe."""
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 self.log.seek(0)
-                raise RuntimeError(f"kg serve exited: {self.log.read().decode(errors='replace')[-500:]}")
+                raise RuntimeError(f"{self.name} exited: {self.log.read().decode(errors='replace')[-500:]}")
             try:
-                if client.post(self.url, json={"query": "{ stats { papers } }"}).status_code == 200:
+                if client.post(self.url, json={"query": self.probe}).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.2)
-        raise RuntimeError("kg serve did not answer in time")
+        raise RuntimeError(f"{self.name} did not answer in time")
 
     def stop(self) -> None:
-        """Stop the server."""
+        """Stop it."""
         self.proc.terminate()
         self.proc.wait(20)
         self.log.close()
+
+
+def neo4j_env(conf: Settings) -> dict[str, str]:
+    """The environment that points a server at `conf`'s Neo4j."""
+    return {"NEO4J_URI": conf.uri, "NEO4J_USER": conf.user, "NEO4J_PASSWORD": conf.password,
+            "NEO4J_DATABASE": conf.database}
+
+
+class Server(Served):
+    """`kg serve` in a subprocess on a loopback port, pointed at `conf`."""
+
+    name = "kg serve"
+    path = "/graphql"
+    probe = "{ stats { papers } }"
+
+    def __init__(self, conf: Settings, env: Mapping[str, str] | None = None, workers: int = 1) -> None:
+        super().__init__()
+        self._start([sys.executable, "-m", "kg", "serve", "--port", str(self.port), "--workers", str(workers)],
+                    {**(env or {}), **neo4j_env(conf), "KG_API_RATE": "0"})  # measures the API, not its rate limit
 
 
 def measure(conf: Settings, pairs: int = 200, warmup: int = 20,

@@ -9,12 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
 import subprocess
-import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,14 +25,14 @@ import neo4j
 from kg.bench.api import (
     AUTHORS_WITH_PAPERS,
     REQUEST_TIMEOUT_S,
-    START_TIMEOUT_S,
     Call,
     Read,
+    Served,
     Server,
     Tally,
     author_pairs,
     drive,
-    free_port,
+    neo4j_env,
     percentile,
     sample_nodes,
     via_api,
@@ -81,37 +78,16 @@ def install(folder: Path) -> Path:
     return folder
 
 
-class Peer:
+class Peer(Served):
     """The peer (`node server.mjs` of an installed folder) in a subprocess on a loopback port, over `conf`."""
 
+    name = "the GraphQL peer"
+    probe = "{ topics(limit: 1) { id } }"
+
     def __init__(self, folder: Path, conf: Settings) -> None:
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()  # its stderr: a pipe nobody reads would block it once full
-        env = {**os.environ, "NEO4J_URI": conf.uri, "NEO4J_USER": conf.user, "NEO4J_PASSWORD": conf.password,
-               "NEO4J_DATABASE": conf.database, "PORT": str(self.port), "NODE_ENV": "production"}
-        self.proc = subprocess.Popen(["node", "server.mjs"], cwd=folder, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=self.log)
-        self.url = f"http://127.0.0.1:{self.port}/"
-
-    def wait(self, client: httpx.Client) -> None:
-        """Block until the peer answers a query."""
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"the GraphQL peer exited: {self.log.read().decode(errors='replace')[-500:]}")
-            try:
-                if client.post(self.url, json={"query": "{ topics(limit: 1) { id } }"}).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise RuntimeError("the GraphQL peer did not answer in time")
-
-    def stop(self) -> None:
-        """Stop the peer."""
-        self.proc.terminate()
-        self.proc.wait(20)
-        self.log.close()
+        super().__init__()
+        self._start(["node", "server.mjs"], {**neo4j_env(conf), "PORT": str(self.port), "NODE_ENV": "production"},
+                    cwd=folder)
 
 
 Answer = Callable[[Any], Any]  # from a GraphQL `data` (or a Cypher record's `answer`) to the common form
