@@ -106,6 +106,7 @@ class Known(Cluster):
         known["anchors"] = anchors
         self._take(grown, papers, names)
         self.bits, self.fits = bits | other.bits, fits & other.fits
+        self.plain |= other.plain
         self.ties |= other.ties
         self.community |= other.community
 

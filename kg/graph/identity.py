@@ -60,9 +60,11 @@ class Cluster:
 
     mentions: list[Mention]
     steps: dict[str, str] = field(default_factory=dict)  # spelling -> why it joined
-    # Its parsed names as bits of the block's name table (resolve_block), and the names compatible with all of them.
+    # Its parsed names as bits of the block's name table (resolve_block), and the names compatible with all of them;
+    # `plain`: those of its names that name one person only (no two names they fit are each other's misfits).
     bits: int = 0
     fits: int = -1
+    plain: int = 0
     # Its mentions' co-authors and communities as bits of the block's `reach`.
     ties: int = 0
     community: int = 0
@@ -127,6 +129,7 @@ class Cluster:
         known.update(derived, _unions=unions)
         self.bits |= other.bits
         self.fits &= other.fits
+        self.plain |= other.plain
         self.ties |= other.ties
         self.community |= other.community
 
@@ -275,8 +278,8 @@ def compatible(a: Cluster, b: Cluster) -> bool:
 
 
 def name_bits(clusters: list[Cluster]) -> None:
-    """Number the block's parsed names; give each cluster its names' bits and the bits of the names compatible
-    with all of them, so a pair's names are compared by two ANDs."""
+    """Number the block's parsed names; give each cluster its names' bits, the bits of the names compatible
+    with all of them (so a pair's names are compared by two ANDs) and of its plain names (`ambiguous`)."""
     names = sorted({n for c in clusters for n in c.parsed}, key=lambda n: (n.family, n.given))
     index = {n: i for i, n in enumerate(names)}
     by_first: dict[str, list[int]] = {}
@@ -291,11 +294,24 @@ def name_bits(clusters: list[Cluster]) -> None:
                 if j >= i and compatible_names(names[i], names[j]):
                     fits[i] |= 1 << j
                     fits[j] |= 1 << i
+    unsure = ambiguous(fits)
     for c in clusters:
         c.bits, c.fits = 0, -1
         for n in c.parsed:
             c.bits |= 1 << index[n]
             c.fits &= fits[index[n]]
+        c.plain = c.bits & ~unsure
+
+
+def ambiguous(fits: list[int]) -> int:
+    """The names (as bits) that two names incompatible with each other both fit: "A. Costa" beside "Amara
+    Costa" and "Antoine Costa". Sharing such a spelling says nothing of being one person. fits: each name's
+    compatible names, itself included."""
+    out = 0
+    for i, mine in enumerate(fits):
+        if any(mine & ~fits[j] for j in _numbers(mine)):
+            out |= 1 << i
+    return out
 
 
 def seed(mentions: list[Mention]) -> list[Cluster]:
@@ -379,8 +395,9 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
 
 
 def threshold(a: Cluster, b: Cluster, weights: Weights) -> float:
-    """The score two clusters must reach to merge: lower when they share a spelling."""
-    return weights.same_name if a.bits & b.bits else weights.variant
+    """The score two clusters must reach to merge: lower when they share a spelling that names one person only
+    in the block (not "A. Costa" beside "Amara Costa" and "Antoine Costa": an initial says who it is not)."""
+    return weights.same_name if a.plain & b.plain else weights.variant
 
 
 def _never(a: Cluster, b: Cluster) -> bool:
@@ -472,8 +489,8 @@ def _apart(a: Cluster, b: Cluster, s: float, words: list[str], weights: Weights)
         return "each is the owner of a profile page of their own"
     if {m.paper for m in a.mentions} & {m.paper for m in b.mentions}:
         return "they share a paper"
-    if s < weights.same_name:
-        return f"score {s:.2f} < {weights.same_name:.2f}: {'; '.join(words)}"
+    if s < threshold(a, b, weights):
+        return f"score {s:.2f} < {threshold(a, b, weights):.2f}: {'; '.join(words)}"
     return "their other spellings do not agree"
 
 
