@@ -22,7 +22,8 @@ class Weights:
     """The score's weights and the thresholds a merge must reach (kg/settings.py holds the user's)."""
 
     coauthor: float = 1.0  # per shared co-author (by block key), at most three count
-    community: float = 2.0  # times the share of their co-authors who wrote with the other's co-authors
+    community: float = 1.0  # times that share of their co-authors who wrote with the other's co-authors which
+    # chance does not explain (`Signals.chance`)
     unconnected: float = 0.0  # against, when both have co-authors and none of them ever wrote together
     institution: float = 0.6  # a shared institution; half of it against when both name others
     topic: float = 0.5  # times (the cosine similarity of their arXiv categories - 0.5)
@@ -65,9 +66,10 @@ class Cluster:
     bits: int = 0
     fits: int = -1
     plain: int = 0
-    # Its mentions' co-authors and communities as bits of the block's `reach`.
+    # Its mentions' co-authors and communities as bits of the block's `reach`, and how many blocks that numbers.
     ties: int = 0
     community: int = 0
+    span: int = 0
 
     def __setattr__(self, name: str, value: object) -> None:
         super().__setattr__(name, value)
@@ -157,7 +159,7 @@ def tie(clusters: Iterable[Cluster], numbers: Mapping[str, int]) -> None:
         for m in c.mentions:
             ties |= bits(numbers, m.coauthors)
             community |= m.community
-        c.ties, c.community = ties, community
+        c.ties, c.community, c.span = ties, community, len(numbers)
 
 
 KEPT_APART = "kept apart from "  # an evidence line of a namesake: "\tkept apart from <id>: <why>"
@@ -217,6 +219,7 @@ class Signals:
     score: float
     co: frozenset[str]  # shared co-author blocks
     near: float  # the share of their co-authors who wrote with the other's
+    chance: float  # the share expected of two strangers: their communities' shares of the block's reach
     inst: list[str]  # shared institutions
     both_placed: bool  # both name institutions
     topics: float | None
@@ -228,7 +231,8 @@ class Signals:
         """The score's parts in words, as evidence lines show them."""
         co, inst, topics = sorted(self.co), self.inst, self.topics
         words = [f"{len(co)} shared co-author{'s' * (len(co) != 1)}" + (f" ({', '.join(co[:3])})" if co else ""),
-                 f"{self.near:.0%} of their co-authors wrote with the other's",
+                 f"{self.near:.0%} of their co-authors wrote with the other's"
+                 + (f" ({self.chance:.0%} by chance)" if self.chance else ""),
                  f"shared institution {inst[0]}" if inst else ("different institutions" if self.both_placed else
                                                               "no institution to compare"),
                  f"topic similarity {topics:.2f}" if topics is not None else "no topics to compare",
@@ -252,9 +256,11 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> Signals:
     close = bool(ya and yb and min(abs(x - y) for x in ya for y in yb) <= 3)
     linked = (a.community & b.ties).bit_count() + (b.community & a.ties).bit_count()
     near = linked / (a.ties.bit_count() + b.ties.bit_count()) if a.ties or b.ties else 0.0
+    expected = _chance(a, b)
     unconnected = bool(a.ties and b.ties and not co and not linked)
     far = bool(ya and yb and not close)
-    score = (weights.coauthor * min(len(co), 3) + weights.community * near + weights.year * (close - far)
+    lift = (near - expected) / (1 - expected) if near > expected else 0.0
+    score = (weights.coauthor * min(len(co), 3) + weights.community * lift + weights.year * (close - far)
              - weights.unconnected * unconnected)
     if inst:
         score += weights.institution
@@ -262,7 +268,19 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> Signals:
         score -= weights.institution / 2
     if topics is not None:
         score += weights.topic * (topics - 0.5)
-    return Signals(round(score, 4), co, near, inst, bool(ia and ib), topics, close, far, unconnected)
+    return Signals(round(score, 4), co, near, round(expected, 4), inst, bool(ia and ib), topics, close, far,
+                   unconnected)
+
+
+def _chance(a: Cluster, b: Cluster) -> float:
+    """The share of two clusters' co-authors that would meet the other's community by chance: a co-author
+    block is counted by blocks, and in a large corpus a block holds many people, so communities grow with
+    the corpus and meet strangers' co-authors ever more often."""
+    span = max(a.span, b.span)
+    ta, tb = a.ties.bit_count(), b.ties.bit_count()
+    if not span or not (ta or tb):
+        return 0.0
+    return (tb * min(a.community.bit_count(), span) + ta * min(b.community.bit_count(), span)) / (span * (ta + tb))
 
 
 def compatible(a: Cluster, b: Cluster) -> bool:
