@@ -28,7 +28,7 @@ class Weights:
     institution: float = 0.6  # a shared institution; half of it against when both name others
     topic: float = 0.5  # times (the cosine similarity of their arXiv categories - 0.5)
     year: float = 0.1  # papers within three years of each other
-    same_name: float = -0.4  # threshold when the clusters share a spelling: merged unless evidence says no
+    same_name: float = -0.6  # threshold when the clusters share a spelling: merged unless evidence says no
     variant: float = 0.5  # threshold when their spellings only are compatible
 
 
