@@ -234,7 +234,7 @@ def _bucket(n: int) -> str:
 def _pair(block: str, mentions: list[Mention], pieces: list[list[Mention]], weights: Weights) -> tuple[bool, str]:
     """Whether the two largest `pieces` share a spelling, and their score against its threshold in words."""
     a, b = (Cluster(sorted(p, key=lambda m: m.key)) for p in sorted(pieces, key=len, reverse=True)[:2])
-    name_bits([a, b])
+    name_bits([a, b, *(Cluster([m]) for m in mentions)])  # a name's ambiguity is the block's
     tie([a, b], reach(block, (m.coauthors for m in mentions)))
     found = signals(a, b, block, weights)
     return bool(a.names & b.names), (f"{len(a.mentions)}+{len(b.mentions)} mentions, {sorted(a.names)[:2]} / "

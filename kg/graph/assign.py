@@ -106,6 +106,7 @@ class Known(Cluster):
         known["anchors"] = anchors
         self._take(grown, papers, names)
         self.bits, self.fits = bits | other.bits, fits & other.fits
+        self.plain |= other.plain
         self.ties |= other.ties
         self.community |= other.community
 
@@ -151,6 +152,7 @@ def assign_block(block: str, persons: list[Person], mentions: Iterable[Mention],
     for k in known:
         k.ties |= bits(numbers, k.union("coauthors"))
         k.community |= (community or {}).get(k.person.id, 0)
+        k.span = len(numbers)
     out = Assignment()
     out.unsure = any(_torn(c, known, block, weights) for c in news)
     left = agglomerate(block, clusters, weights, apart=lambda a, b: isinstance(a, Known) and isinstance(b, Known))

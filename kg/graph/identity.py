@@ -22,12 +22,13 @@ class Weights:
     """The score's weights and the thresholds a merge must reach (kg/settings.py holds the user's)."""
 
     coauthor: float = 1.0  # per shared co-author (by block key), at most three count
-    community: float = 2.0  # times the share of their co-authors who wrote with the other's co-authors
+    community: float = 1.0  # times that share of their co-authors who wrote with the other's co-authors which
+    # chance does not explain (`Signals.chance`)
     unconnected: float = 0.0  # against, when both have co-authors and none of them ever wrote together
     institution: float = 0.6  # a shared institution; half of it against when both name others
     topic: float = 0.5  # times (the cosine similarity of their arXiv categories - 0.5)
     year: float = 0.1  # papers within three years of each other
-    same_name: float = -0.4  # threshold when the clusters share a spelling: merged unless evidence says no
+    same_name: float = -0.6  # threshold when the clusters share a spelling: merged unless evidence says no
     variant: float = 0.5  # threshold when their spellings only are compatible
 
 
@@ -60,12 +61,15 @@ class Cluster:
 
     mentions: list[Mention]
     steps: dict[str, str] = field(default_factory=dict)  # spelling -> why it joined
-    # Its parsed names as bits of the block's name table (resolve_block), and the names compatible with all of them.
+    # Its parsed names as bits of the block's name table (resolve_block), and the names compatible with all of them;
+    # `plain`: those of its names that name one person only (no two names they fit are each other's misfits).
     bits: int = 0
     fits: int = -1
-    # Its mentions' co-authors and communities as bits of the block's `reach`.
+    plain: int = 0
+    # Its mentions' co-authors and communities as bits of the block's `reach`, and how many blocks that numbers.
     ties: int = 0
     community: int = 0
+    span: int = 0
 
     def __setattr__(self, name: str, value: object) -> None:
         super().__setattr__(name, value)
@@ -127,6 +131,7 @@ class Cluster:
         known.update(derived, _unions=unions)
         self.bits |= other.bits
         self.fits &= other.fits
+        self.plain |= other.plain
         self.ties |= other.ties
         self.community |= other.community
 
@@ -154,7 +159,7 @@ def tie(clusters: Iterable[Cluster], numbers: Mapping[str, int]) -> None:
         for m in c.mentions:
             ties |= bits(numbers, m.coauthors)
             community |= m.community
-        c.ties, c.community = ties, community
+        c.ties, c.community, c.span = ties, community, len(numbers)
 
 
 KEPT_APART = "kept apart from "  # an evidence line of a namesake: "\tkept apart from <id>: <why>"
@@ -214,6 +219,7 @@ class Signals:
     score: float
     co: frozenset[str]  # shared co-author blocks
     near: float  # the share of their co-authors who wrote with the other's
+    chance: float  # the share expected of two strangers: their communities' shares of the block's reach
     inst: list[str]  # shared institutions
     both_placed: bool  # both name institutions
     topics: float | None
@@ -225,7 +231,8 @@ class Signals:
         """The score's parts in words, as evidence lines show them."""
         co, inst, topics = sorted(self.co), self.inst, self.topics
         words = [f"{len(co)} shared co-author{'s' * (len(co) != 1)}" + (f" ({', '.join(co[:3])})" if co else ""),
-                 f"{self.near:.0%} of their co-authors wrote with the other's",
+                 f"{self.near:.0%} of their co-authors wrote with the other's"
+                 + (f" ({self.chance:.0%} by chance)" if self.chance else ""),
                  f"shared institution {inst[0]}" if inst else ("different institutions" if self.both_placed else
                                                               "no institution to compare"),
                  f"topic similarity {topics:.2f}" if topics is not None else "no topics to compare",
@@ -249,9 +256,11 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> Signals:
     close = bool(ya and yb and min(abs(x - y) for x in ya for y in yb) <= 3)
     linked = (a.community & b.ties).bit_count() + (b.community & a.ties).bit_count()
     near = linked / (a.ties.bit_count() + b.ties.bit_count()) if a.ties or b.ties else 0.0
+    expected = _chance(a, b)
     unconnected = bool(a.ties and b.ties and not co and not linked)
     far = bool(ya and yb and not close)
-    score = (weights.coauthor * min(len(co), 3) + weights.community * near + weights.year * (close - far)
+    lift = (near - expected) / (1 - expected) if near > expected else 0.0
+    score = (weights.coauthor * min(len(co), 3) + weights.community * lift + weights.year * (close - far)
              - weights.unconnected * unconnected)
     if inst:
         score += weights.institution
@@ -259,7 +268,19 @@ def signals(a: Cluster, b: Cluster, block: str, weights: Weights) -> Signals:
         score -= weights.institution / 2
     if topics is not None:
         score += weights.topic * (topics - 0.5)
-    return Signals(round(score, 4), co, near, inst, bool(ia and ib), topics, close, far, unconnected)
+    return Signals(round(score, 4), co, near, round(expected, 4), inst, bool(ia and ib), topics, close, far,
+                   unconnected)
+
+
+def _chance(a: Cluster, b: Cluster) -> float:
+    """The share of two clusters' co-authors that would meet the other's community by chance: a co-author
+    block is counted by blocks, and in a large corpus a block holds many people, so communities grow with
+    the corpus and meet strangers' co-authors ever more often."""
+    span = max(a.span, b.span)
+    ta, tb = a.ties.bit_count(), b.ties.bit_count()
+    if not span or not (ta or tb):
+        return 0.0
+    return (tb * min(a.community.bit_count(), span) + ta * min(b.community.bit_count(), span)) / (span * (ta + tb))
 
 
 def compatible(a: Cluster, b: Cluster) -> bool:
@@ -275,8 +296,8 @@ def compatible(a: Cluster, b: Cluster) -> bool:
 
 
 def name_bits(clusters: list[Cluster]) -> None:
-    """Number the block's parsed names; give each cluster its names' bits and the bits of the names compatible
-    with all of them, so a pair's names are compared by two ANDs."""
+    """Number the block's parsed names; give each cluster its names' bits, the bits of the names compatible
+    with all of them (so a pair's names are compared by two ANDs) and of its plain names (`ambiguous`)."""
     names = sorted({n for c in clusters for n in c.parsed}, key=lambda n: (n.family, n.given))
     index = {n: i for i, n in enumerate(names)}
     by_first: dict[str, list[int]] = {}
@@ -291,11 +312,24 @@ def name_bits(clusters: list[Cluster]) -> None:
                 if j >= i and compatible_names(names[i], names[j]):
                     fits[i] |= 1 << j
                     fits[j] |= 1 << i
+    unsure = ambiguous(fits)
     for c in clusters:
         c.bits, c.fits = 0, -1
         for n in c.parsed:
             c.bits |= 1 << index[n]
             c.fits &= fits[index[n]]
+        c.plain = c.bits & ~unsure
+
+
+def ambiguous(fits: list[int]) -> int:
+    """The names (as bits) that two names incompatible with each other both fit: "A. Costa" beside "Amara
+    Costa" and "Antoine Costa". Sharing such a spelling says nothing of being one person. fits: each name's
+    compatible names, itself included."""
+    out = 0
+    for i, mine in enumerate(fits):
+        if any(mine & ~fits[j] for j in _numbers(mine)):
+            out |= 1 << i
+    return out
 
 
 def seed(mentions: list[Mention]) -> list[Cluster]:
@@ -379,8 +413,9 @@ def resolve_block(block: str, mentions: Iterable[Mention], weights: Weights = We
 
 
 def threshold(a: Cluster, b: Cluster, weights: Weights) -> float:
-    """The score two clusters must reach to merge: lower when they share a spelling."""
-    return weights.same_name if a.bits & b.bits else weights.variant
+    """The score two clusters must reach to merge: lower when they share a spelling that names one person only
+    in the block (not "A. Costa" beside "Amara Costa" and "Antoine Costa": an initial says who it is not)."""
+    return weights.same_name if a.plain & b.plain else weights.variant
 
 
 def _never(a: Cluster, b: Cluster) -> bool:
@@ -472,8 +507,8 @@ def _apart(a: Cluster, b: Cluster, s: float, words: list[str], weights: Weights)
         return "each is the owner of a profile page of their own"
     if {m.paper for m in a.mentions} & {m.paper for m in b.mentions}:
         return "they share a paper"
-    if s < weights.same_name:
-        return f"score {s:.2f} < {weights.same_name:.2f}: {'; '.join(words)}"
+    if s < threshold(a, b, weights):
+        return f"score {s:.2f} < {threshold(a, b, weights):.2f}: {'; '.join(words)}"
     return "their other spellings do not agree"
 
 
