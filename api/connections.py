@@ -130,6 +130,7 @@ class Texts:
     first: str
     next: str
     count: str
+    counted: tuple[str, str] = ("", "")  # first and next page with the total in one statement (root connections)
 
 
 def root_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = (), project: str = "") -> Texts:
@@ -138,11 +139,18 @@ def root_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = (), 
     body = "\n".join([match, *extra])
     prelude, order = order.projected()
 
-    def page(after: str) -> str:
+    def page(after: str, returns: str = "{node} AS node, {key} AS key") -> str:
         return (f"{body}\n{prelude}{after}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
-                f"RETURN {project or var + ' {.*}'} AS node, {order.key()} AS key")
+                f"RETURN {returns.format(node=project or var + ' {.*}', key=order.key())}")
 
-    return Texts(page(""), page(f"WITH * WHERE {order.after()}\n"), f"{body}\nRETURN count(*) AS total")
+    count = f"{body}\nRETURN count(*) AS total"
+
+    def counted(after: str) -> str:  # one statement, one transaction: the count beside the page (a row even if empty)
+        rows = page(after, "collect({{node: {node}, key: {key}}}) AS rows")
+        return f"CALL () {{\n{count}\n}}\nCALL () {{\n{rows}\n}}\nRETURN total, rows"
+
+    after = f"WITH * WHERE {order.after()}\n"
+    return Texts(page(""), page(after), count, (counted(""), counted(after)))
 
 
 def nested_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = ()) -> Texts:

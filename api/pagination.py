@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from strawberry import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from api import keyset
 from api.connections import Texts
@@ -100,20 +102,35 @@ def _page(rows: list[Row], size: int, order: Order, build: Callable[[Row], T], a
 
 
 async def keyset_connection(ctx: Context, texts: Texts, order: Order, build: Callable[[Row], T],
-                            first: int, after: str | None, **params: Any) -> Connection[T]:
-    """A root connection's page after the cursor `after` (see api.keyset), `first` items long."""
+                            first: int, after: str | None, total: bool = False, **params: Any) -> Connection[T]:
+    """A root connection's page after the cursor `after` (see api.keyset), `first` items long; with `total`,
+    its count read by the same statement."""
     key = keyset.decode(after, order)
     size = page_size(first)
-    if key is None:
-        rows = await ctx.read(texts.first, limit=size + 1, **params)
+    cursor = {} if key is None else {"after": key}
+    known: int | None = None
+    if total and texts.counted[0]:  # the count in the page's own statement: one round trip, one transaction
+        found = (await ctx.read(texts.counted[key is not None], limit=size + 1, **cursor, **params))[0]
+        rows, known = found["rows"], int(found["total"])
     else:
-        rows = await ctx.read(texts.next, after=key, limit=size + 1, **params)
+        rows = await ctx.read(texts.first if key is None else texts.next, limit=size + 1, **cursor, **params)
 
     async def count() -> int:
-        total: int = (await ctx.read(texts.count, **params))[0]["total"]
-        return total
+        if known is not None:
+            return known
+        found: int = (await ctx.read(texts.count, **params))[0]["total"]
+        return found
 
     return _page(rows, size, order, build, key, count)
+
+
+def asks_total(info: Info[Any, Any]) -> bool:
+    """Whether the connection field being resolved selects totalCount (directly or in a fragment)."""
+    def selects(selections: list[Selection]) -> bool:
+        return any(s.name == "totalCount" if isinstance(s, SelectedField) else selects(s.selections)
+                   for s in selections)
+
+    return any(selects(field.selections) for field in info.selected_fields)
 
 
 async def nested_connection(ctx: Context, texts: Texts, parent: str, order: Order, build: Callable[[Row], T],

@@ -38,7 +38,7 @@ from api.limits import (
     lucene_query,
     page_size,
 )
-from api.pagination import Connection, Page, connection, keyset_connection
+from api.pagination import Connection, Page, asks_total, connection, keyset_connection
 from api.search import top_hits
 from api.types import (
     After,
@@ -229,7 +229,7 @@ class Query:
                 return await connection(info.context, queries, lambda n: node(Paper, n), first, after, **params)
         return await keyset_connection(info.context, paper_texts(None, found.lines, order_by, search is not None),
                                        paper_order(order_by, search is not None), lambda n: node(Paper, n),
-                                       first, after, **params)
+                                       first, after, asks_total(info), **params)
 
     @resolver("Authors by name, or by relevance to `search` (or in `orderBy`), filtered by `where`.")
     async def authors(self, info: Ctx, search: Search = None, first: First = DEFAULT_PAGE,
@@ -241,7 +241,7 @@ class Query:
             params["search"] = lucene_query(search)
         return await keyset_connection(info.context, author_texts(None, found.lines, order_by, search is not None),
                                        author_order(None, order_by, search is not None),
-                                       lambda n: node(Author, n), first, after, **params)
+                                       lambda n: node(Author, n), first, after, asks_total(info), **params)
 
     @resolver("The shortest co-authorship path between two authors (ids or names); null when there is none "
               "within maxHops. `avoid`: authors it must not pass; `through`: authors it must pass, in that "
@@ -275,7 +275,7 @@ class Query:
             return SharedRepo(repo=node(Repo, n["repo"]), count=n["count"])
 
         return await keyset_connection(info.context, SHARED_REPOS, SHARED_REPOS_ORDER, build, first, after,
-                                       repo=repo_id)
+                                       asks_total(info), repo=repo_id)
 
     @resolver("How many nodes of each type, and relationships, the graph holds.")
     async def stats(self, info: Ctx) -> Stats:

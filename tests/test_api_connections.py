@@ -143,3 +143,28 @@ def test_any_other_text_is_refused_as_a_cursor(text: str) -> None:
     except UserError:
         return
     assert isinstance(key, list) and len(key) == 3
+
+
+@ON_SYNTH
+def test_a_root_total_is_read_by_the_page_query(client: TestClient, seeded: neo4j.Driver) -> None:
+    """totalCount of a root list comes from the page's own statement, asked directly or in a fragment, first
+    page or after a cursor; without it, no count is read."""
+    year = column(seeded, "MATCH (p:Paper) WHERE p.year IS NOT NULL RETURN p.year ORDER BY p.year LIMIT 1")[0] + 1
+    expected = column(seeded, "MATCH (p:Paper) WHERE p.year >= $year RETURN p.id ORDER BY p.title, p.id", year=year)
+    page = "papers(where: {yearFrom: $year}, orderBy: TITLE, first: 3, after: $after)"
+    asked = {"direct": f"query($year: Int!, $after: String) {{ {page} {{ totalCount edges {{ node {{ id }} }} "
+                       "pageInfo { endCursor } } }",
+             "fragment": f"query($year: Int!, $after: String) {{ {page} {{ ...total edges {{ node {{ id }} }} "
+                         "pageInfo { endCursor } } } fragment total on PaperConnection { totalCount }",
+             "none": f"query($year: Int!, $after: String) {{ {page} {{ edges {{ node {{ id }} }} "
+                     "pageInfo { endCursor } } }"}
+    assert len(expected) > 6
+    for how, query in asked.items():
+        after = None
+        for start in (0, 3):
+            body = client.post("/graphql", json={"query": query, "variables": {"year": year, "after": after}}).json()
+            found = body["data"]["papers"]
+            assert [e["node"]["id"] for e in found["edges"]] == expected[start:start + 3]
+            assert found.get("totalCount", len(expected)) == len(expected)
+            assert body["extensions"]["cypherQueries"] == 1, how
+            after = found["pageInfo"]["endCursor"]
