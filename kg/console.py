@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -107,7 +107,7 @@ class Report:
         """The `Progress` of one stage."""
         return Progress(label, total, self.command, self.json)
 
-    def track(self, items: Iterable[T], label: str, total: int | None = None) -> Iterator[T]:
+    def track(self, items: Iterable[T], label: str, total: int | None = None) -> Generator[T, None, None]:
         """`items`, their progress shown as one stage."""
         return progress(items, label, total, self.json, self.command)
 
@@ -119,7 +119,7 @@ def progress_of(report: Report | None, label: str, total: int | None = None
 
 
 def progress(items: Iterable[T], label: str, total: int | None = None, json: bool = False,
-             command: str = "kg") -> Iterator[T]:
+             command: str = "kg") -> Generator[T, None, None]:
     """`items`, their progress shown as `Progress` shows it; closing this closes them (a query read)."""
     with Progress(label, total, command, json) as shown, closing_if_any(items):
         for item in items:

@@ -5,6 +5,7 @@ import dataclasses
 import os
 import sys
 import time
+from contextlib import closing
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,12 +63,13 @@ def parse_cmd(
     resolver = Resolver()
     rejected = 0
     files = list(expand(paths))
-    for page in progress(pages(files, workers), "parsing", total=len(files), command="parse"):
-        if isinstance(page, PageError):
-            rejected += 1
-            error(str(page))
-            continue
-        resolver.add_page(page)
+    with closing(progress(pages(files, workers), "parsing", total=len(files), command="parse")) as parsed:
+        for page in parsed:
+            if isinstance(page, PageError):
+                rejected += 1
+                error(str(page))
+                continue
+            resolver.add_page(page)
     data = orjson.dumps(resolver.graph().model_dump(mode="json"), option=orjson.OPT_INDENT_2)
     if output is None:
         sys.stdout.buffer.write(data + b"\n")
@@ -110,14 +112,16 @@ def ingest_cmd(
             with stage("built the SPARQL store"):
                 sparql.build()
 
-        items = report.track(prepared(files, workers, saved_at), "reading", len(files))
-        summary = bulk_ingest(items, workers=workers, then=build_sparql, report=report)
+        # closed here on a failure too: a generator left to the collector could be finalized on the parse
+        # pool's own thread, whose shutdown cannot join itself
+        with closing(report.track(prepared(files, workers, saved_at), "reading", len(files))) as items:
+            summary = bulk_ingest(items, workers=workers, then=build_sparql, report=report)
     else:
         from kg.rdf.sparql_store import Sync
 
         conf = settings()
-        with driver(conf) as db, Sync(db, conf.database) as sync:  # keeps the SPARQL store current
-            stream = report.track(pages(files, workers, saved_at=saved_at), "ingesting", len(files))
+        with driver(conf) as db, Sync(db, conf.database) as sync, \
+                closing(report.track(pages(files, workers, saved_at=saved_at), "ingesting", len(files))) as stream:
             summary = Loader(db, conf.database, batch, on_commit=sync, stages=stages, ahead=sync,
                              report=report).load(stream)
         sparql.report(sync.error, sync.followed)
