@@ -130,12 +130,12 @@ class Texts:
     first: str
     next: str
     count: str
-    counted: tuple[str, str] = ("", "")  # first and next page with the total in one statement (root connections)
+    counted: tuple[str, str]  # the first and the next page with the total, in one statement
 
 
 def root_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = (), project: str = "") -> Texts:
     """A root connection over `match` (binding `var`, projected as `project` or its properties): rows
-    {node, key}, and one row {total}."""
+    {node, key}, one row {total}, and one row {total, rows} for a page with its count."""
     body = "\n".join([match, *extra])
     prelude, order = order.projected()
 
@@ -155,17 +155,20 @@ def root_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = (), 
 
 def nested_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = ()) -> Texts:
     """A connection under each parent (`match` binds `var` from the parent's id, `key`): rows
-    {key, items: [{node, key}]} and {key, items: [total]}, for a DataLoader."""
+    {key, items: [{node, key}]}, {key, items: [total]} and {key, items, total}, for a DataLoader."""
     body = "\n".join([match, *extra])
     prelude, order = order.projected()
 
-    def page(after: str) -> str:
-        return (f"UNWIND $keys AS key\nCALL (key) {{\n{body}\n{prelude}{after}WITH * ORDER BY {order.order_by()} "
-                f"LIMIT $limit\nRETURN collect({{node: {var} {{.*}}, key: {order.key()}}}) AS items\n}}\n"
-                f"RETURN key, items")
+    def items(after: str) -> str:
+        return (f"CALL (key) {{\n{body}\n{prelude}{after}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
+                f"RETURN collect({{node: {var} {{.*}}, key: {order.key()}}}) AS items\n}}\n")
 
-    count = f"UNWIND $keys AS key\nCALL (key) {{\n{body}\nRETURN count(*) AS total\n}}\nRETURN key, [total] AS items"
-    return Texts(page(""), page(f"WITH * WHERE {order.after()}\n"), count)
+    total = f"CALL (key) {{\n{body}\nRETURN count(*) AS total\n}}\n"
+    after = f"WITH * WHERE {order.after()}\n"
+    each = "UNWIND $keys AS key\n"
+    return Texts(f"{each}{items('')}RETURN key, items", f"{each}{items(after)}RETURN key, items",
+                 f"{each}{total}RETURN key, [total] AS items",
+                 (f"{each}{total}{items('')}RETURN key, items, total", f"{each}{total}{items(after)}RETURN key, items, total"))
 
 
 # The nested paper connections: from the parent `x` (its id is `key`) to its papers `p`.

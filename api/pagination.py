@@ -62,7 +62,7 @@ class Connection(Generic[T]):
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @resolver("How many items the whole list has (one extra query, only when asked).")
+    @resolver("How many items the whole list has (counted only when asked).")
     async def total_count(self) -> int:
         return await self.count()
 
@@ -109,7 +109,7 @@ async def keyset_connection(ctx: Context, texts: Texts, order: Order, build: Cal
     size = page_size(first)
     cursor = {} if key is None else {"after": key}
     known: int | None = None
-    if total and texts.counted[0]:  # the count in the page's own statement: one round trip, one transaction
+    if total:  # the count in the page's own statement: one round trip, one transaction
         found = (await ctx.read(texts.counted[key is not None], limit=size + 1, **cursor, **params))[0]
         rows, known = found["rows"], int(found["total"])
     else:
@@ -134,16 +134,23 @@ def asks_total(info: Info[Any, Any]) -> bool:
 
 
 async def nested_connection(ctx: Context, texts: Texts, parent: str, order: Order, build: Callable[[Row], T],
-                            first: int, after: str | None, **params: Any) -> Connection[T]:
-    """A connection under the node `parent`, batched with its siblings' (same arguments) in one query."""
+                            first: int, after: str | None, total: bool = False, **params: Any) -> Connection[T]:
+    """A connection under the node `parent`, batched with its siblings' (same arguments) in one query; with
+    `total`, its count read by the same statement."""
     key = keyset.decode(after, order)
     size = page_size(first)
-    if key is None:
-        rows = await ctx.items(texts.first, parent, limit=size + 1, **params)
+    cursor = {} if key is None else {"after": key}
+    known: int | None = None
+    if total:
+        row = await ctx.row(texts.counted[key is not None], parent, limit=size + 1, **cursor, **params)
+        rows, known = (row["items"], int(row["total"])) if row else ([], 0)
     else:
-        rows = await ctx.items(texts.next, parent, after=key, limit=size + 1, **params)
+        rows = await ctx.items(texts.first if key is None else texts.next, parent, limit=size + 1, **cursor,
+                               **params)
 
     async def count() -> int:
+        if known is not None:
+            return known
         found = await ctx.items(texts.count, parent, **params)
         return int(found[0]) if found else 0
 

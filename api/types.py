@@ -28,7 +28,7 @@ from api.context import Context
 from api.db import Row
 from api.fields import resolver
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
-from api.pagination import Connection, nested_connection
+from api.pagination import Connection, asks_total, nested_connection
 from api.prefetch import attached
 from kg.graph.identity import read_evidence
 from kg.graph.model import LABELS
@@ -100,7 +100,7 @@ def papers_connection_field(label: str, description: str) -> Any:
         found = await filters(info.context, where, PAPER_FILTERS)
         return await nested_connection(info.context, paper_texts(label, found.lines, order_by), root.id,
                                        paper_order(order_by), lambda n: node(Paper, n), first, after,
-                                       **dict(found.params))
+                                       asks_total(info), **dict(found.params))
 
     return strawberry.field(resolver=papers_connection, description=description + " Newest first unless "
                             "orderBy says otherwise; keyset cursors, totalCount.")
@@ -114,7 +114,7 @@ def authors_connection_field(label: str, description: str) -> Any:
         found = await filters(info.context, where, AUTHOR_FILTERS)
         return await nested_connection(info.context, author_texts(label, found.lines, order_by), root.id,
                                        author_order(label, order_by), lambda n: node(Author, n), first, after,
-                                       **dict(found.params))
+                                       asks_total(info), **dict(found.params))
 
     return strawberry.field(resolver=authors_connection, description=description)
 
