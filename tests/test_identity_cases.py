@@ -10,7 +10,7 @@ from typing import Any
 
 import neo4j
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from kg.graph.ids import author_id
@@ -123,9 +123,11 @@ def digest_tree(root: Path) -> dict[str, str]:
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32))
+@example(seed=966)  # no paper on two profiles: the example is set aside, not failed
 def test_kg_parse_finds_every_planted_case(tmp_path: Path, seed: int) -> None:
     cases = planted(tmp_path, 400, seed)
-    assert cases["same_place"]  # papers on two profiles are common; the namesakes may be too few to pair
+    # papers on two profiles are common but not certain (seed 966 has none); the namesakes may be too few to pair
+    assume(cases["same_place"])
     found, resolver = parse(tmp_path)
     check_pages(found, cases, read_truth(tmp_path / TRUTH_FILE))
     who, page_of = people_of(resolver), match_saves(resolver.saves)
