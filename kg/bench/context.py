@@ -59,6 +59,14 @@ class Context:
         self.reconnect()
         apply_schema(self.driver, self.settings.database)
 
+    def warm(self) -> None:
+        """Read every node's and relationship's properties and every id index once: a step that measures a
+        running server does not pay for the page cache of one just started (a one-time cost)."""
+        with announced("warming the page cache"):
+            indexes, _, _ = self.driver.execute_query(_INDEXES, database_=self.settings.database)
+            for query in warm_statements([(r["label"], p) for r in indexes for p in r["properties"]]):
+                self.driver.execute_query(query, database_=self.settings.database)
+
     def reconnect(self) -> None:
         """A new driver: the import replaced the database, so the old driver's bookmarks are from the future."""
         self.driver.close()
@@ -76,6 +84,20 @@ class Context:
         return {**os.environ, **home_env(), "NEO4J_URI": self.settings.uri,
                 "NEO4J_USER": self.settings.user, "NEO4J_PASSWORD": self.settings.password,
                 "NEO4J_DATABASE": self.settings.database}
+
+
+# The node range indexes (those of constraints included), one property each: what warm_statements scans.
+_INDEXES = """
+SHOW RANGE INDEXES YIELD entityType, labelsOrTypes, properties
+WHERE entityType = 'NODE' AND size(labelsOrTypes) = 1
+RETURN labelsOrTypes[0] AS label, properties
+"""
+
+
+def warm_statements(indexes: list[tuple[str, str]]) -> list[str]:
+    """The reads `Context.warm` runs: the whole store, then each node range index (label, property) by a scan."""
+    return ["MATCH (n) RETURN count(properties(n)) AS n", "MATCH ()-[r]->() RETURN count(properties(r)) AS n",
+            *(f"MATCH (n:`{label}`) WHERE n.`{prop}` IS NOT NULL RETURN count(*) AS n" for label, prop in indexes)]
 
 
 def home_env() -> dict[str, str]:

@@ -4,8 +4,9 @@ transaction: the cost follows what the load added, not the size of the graph.
 The loader marks each AUTHORED and PROFILE_OF link it creates as pending (kg/store/statements.py PENDING):
 a mention names its author by spelling. Here each block's pending mentions are weighed against the people
 of that block, read from their summaries (kg/store/summaries.py), and against each other; a mention that
-fits nobody starts a new person. A block where a decision was close, or that grew by more than REGROWTH
-since it was last clustered in full, is marked for `kg authors recluster --dirty` (kg/store/authors.py).
+fits nobody starts a new person. A block where a decision was close, or that grew by more than REGROWTH (and
+by REGROWTH_LEAST mentions) since it was last clustered in full, is marked for `kg authors recluster --dirty`
+(kg/store/authors.py).
 The decisions of one load are taken against the people as they stood before it, block by block and in
 sorted order, so page order, batch size and a rerun after a stop do not change them.
 """
@@ -45,7 +46,9 @@ from kg.store.authors import (
 from kg.store.statements import PENDING, TAKE_TURN
 from kg.store.summaries import BLOCK, SUMMARY, WRITE, read_summary, summary_row
 
-REGROWTH = 0.5  # a block whose mentions grew by more than this share since its last full clustering is marked
+REGROWTH = 0.5  # a block whose mentions grew by more than this share since its last full clustering is marked,
+REGROWTH_LEAST = 4  # and by at least this many: a few mentions more are weighed against every person of the block
+FACTS_HELD = 200_000  # papers whose facts (`_FACTS`) one assignment keeps between its chunks, at most
 
 # Every pending mention: the spelling node it hangs from, its spelling ids and its paper.
 _PENDING = f"""
@@ -84,17 +87,22 @@ RETURN block, a.id AS id, a.name AS name, a.aliases AS aliases, a.evidence IS NO
   s IS NOT NULL AS summarized, coalesce(s.mentions, 0) AS mentions,
   COLLECT {{ MATCH (g:Page)-[r:PROFILE_OF]->(a) RETURN [g.id, coalesce(r.{PENDING}, false)] }} AS pages
 """
-# What a paper says around its names, and its links (pending or not) with their authors' blocks: each kind of
-# relationship expanded once (its saves give the author lists and the profile pages it is on).
-_PAPERS = f"""
+# What a paper says around its names: its year, topics, institutions and saves (the author lists they give,
+# and the profile pages they are on). An assignment changes none of it: read once per paper of a load.
+_FACTS = f"""
 UNWIND $papers AS pid
 MATCH (p:Paper {{id: pid}})
 RETURN pid AS id, p.year AS year,
   COLLECT {{ MATCH (p)-[r:HAS_TOPIC]->(t) WHERE {text_link("r")} RETURN t.id }} AS topics,
   COLLECT {{ MATCH (p)-[:AFFILIATED_WITH]->(i) RETURN i.id }} AS institutions,
   COLLECT {{ MATCH (p)-[l:SEEN_IN]->(s) OPTIONAL MATCH (s)-[:SNAPSHOT_OF]->(g:Page {{format: 'profile'}})
-            RETURN [l.authors, g.id, g.title] }} AS saves,
-  COLLECT {{ MATCH (p)<-[r:AUTHORED]-(o:Author)
+            RETURN [l.authors, g.id, g.title] }} AS saves
+"""
+# A paper's links (pending or not) with their authors' blocks: read by each chunk, as the chunks before decide them.
+_LINKS = f"""
+UNWIND $papers AS pid
+MATCH (p:Paper {{id: pid}})
+RETURN pid AS id, COLLECT {{ MATCH (p)<-[r:AUTHORED]-(o:Author)
             RETURN [o.id, coalesce(r.names, [o.id]), r.position, coalesce(r.{PENDING}, false), o.block] }} AS links
 """
 _UNLINK = """
@@ -161,7 +169,7 @@ _MARK = f"""
 UNWIND $rows AS row
 MERGE (b:{BLOCK.name} {{id: row.id}})
 ON CREATE SET b.clustered = row.before, b.dirty = false
-SET b.dirty = b.dirty OR row.unsure OR row.after > b.clustered * (1 + $regrowth)
+SET b.dirty = b.dirty OR row.unsure OR (row.after > b.clustered * (1 + $regrowth) AND row.after >= b.clustered + $least)
 """
 _MARKED = f"MATCH (b:{BLOCK.name} {{dirty: true}}) RETURN b.id AS block ORDER BY block"
 
@@ -301,8 +309,25 @@ class Paper:
         return [(a, names, at) for a, names, at, waiting in self.links if not waiting]
 
 
+@dataclass
+class Facts:
+    """What the pending mentions' papers say around their names (`_FACTS`), kept between the chunks of one
+    assignment: a paper's authors are in several blocks, so several chunks read it. At most FACTS_HELD papers."""
+
+    held: dict[str, Any] = field(default_factory=dict)
+
+    def papers(self, tx: ManagedTransaction, ids: list[str]) -> dict[str, Paper]:
+        """These papers, their facts read once and their links now."""
+        wanted = [i for i in ids if i not in self.held]
+        if len(self.held) + len(wanted) > FACTS_HELD:
+            self.held.clear()
+            wanted = ids
+        self.held.update((r["id"], r) for r in tx.run(_FACTS, papers=wanted))
+        return {r["id"]: _paper(self.held[r["id"]], r["links"]) for r in tx.run(_LINKS, papers=ids)}
+
+
 def assign_chunk(tx: ManagedTransaction, given: list[Pending], blocks: list[str], table: CircleTable,
-                 weights: Weights) -> tuple[Rewritten, Assigned]:
+                 weights: Weights, facts: Facts | None = None) -> tuple[Rewritten, Assigned]:
     """Give one chunk's pending mentions (and profile pages) of `blocks` to people in `tx`; what changed."""
     turn = tx.run(TAKE_TURN).single(strict=True)["turn"]
     found = [Pending(r["block"], r["author"], tuple(r["names"]), r["paper"], r["link"]) for r in tx.run(
@@ -324,7 +349,7 @@ def assign_chunk(tx: ManagedTransaction, given: list[Pending], blocks: list[str]
     found = [p for p in found if p.block not in full]
     known = {b: g for b, g in nodes.items() if b not in full}
     if found or any(n.pending_pages for g in known.values() for n in g):
-        _assign(tx, found, known, table, weights, out, done)
+        _assign(tx, found, known, table, weights, out, done, facts or Facts())
     if full:  # after the assigned links are written, so the papers are numbered with them
         data, stored = read_blocks(tx, full, table)
         clustered = write_blocks(tx, data, {b: resolve_block(b, data.mentions.get(b, []), weights) for b in full},
@@ -340,9 +365,9 @@ def assign_chunk(tx: ManagedTransaction, given: list[Pending], blocks: list[str]
 
 
 def _assign(tx: ManagedTransaction, found: list[Pending], nodes: dict[str, list[Node]], table: CircleTable,
-            weights: Weights, out: Rewritten, done: Assigned) -> None:
+            weights: Weights, out: Rewritten, done: Assigned, facts: Facts) -> None:
     """Give the pending mentions of blocks with people to them or to new people, and write it."""
-    papers = {r["id"]: _paper(r) for r in tx.run(_PAPERS, papers=sorted({p.paper for p in found}))}
+    papers = facts.papers(tx, sorted({p.paper for p in found}))
     spellings: dict[str, set[str]] = {}
     for block_nodes in nodes.values():
         for n in block_nodes:
@@ -369,11 +394,12 @@ def _assign(tx: ManagedTransaction, found: list[Pending], nodes: dict[str, list[
     _write(tx, rows, found, papers, nodes, out)
 
 
-def _paper(r: Any) -> Paper:
-    """A paper as `_PAPERS` reads it."""
-    links = [tuple(x) for x in r["links"]]
-    return Paper(r["year"], frozenset(r["topics"]), frozenset(r["institutions"]), list(dict.fromkeys(x[4] for x in links)),
-                 {g: title for _, g, title in r["saves"] if g is not None}, [authors for authors, _, _ in r["saves"]],
+def _paper(facts: Any, read: list[list[Any]]) -> Paper:
+    """A paper from its facts (`_FACTS`) and its links (`_LINKS`)."""
+    links = [tuple(x) for x in read]
+    return Paper(facts["year"], frozenset(facts["topics"]), frozenset(facts["institutions"]),
+                 list(dict.fromkeys(x[4] for x in links)),
+                 {g: title for _, g, title in facts["saves"] if g is not None}, [authors for authors, _, _ in facts["saves"]],
                  [(a, names, at, waiting) for a, names, at, waiting, _ in links])
 
 
@@ -603,7 +629,7 @@ def _write(tx: ManagedTransaction, rows: _Rows, found: list[Pending], papers: di
     profiles = sorted({(r["from"], r["to"]) for r in rows.profiles})
     tx.run(OWN_PAGES, rows=[{"from": g, "to": a} for g, a in profiles]).consume()
     tx.run(WRITE, rows=rows.summaries).consume()
-    tx.run(_MARK, rows=rows.marks, regrowth=REGROWTH).consume()
+    tx.run(_MARK, rows=rows.marks, regrowth=REGROWTH, least=REGROWTH_LEAST).consume()
     renamed = rows.rename(({n.id for group in nodes.values() for n in group} - swept) | {r["id"] for r in rows.nodes})
     for moved_to in tx.run(_RENAME, rows=renamed):
         out.authors.update((moved_to["id"], moved_to["to"]))
@@ -627,9 +653,10 @@ def assign_pending(driver: Driver, database: str | None, weights: Weights, repor
     done = 0
     with progress_of(report, "assigning the new mentions", len(found)) as tick:
         table = circles(driver, database, found)
+        facts = Facts()
         with driver.session(database=database) as session:
             for chunk, blocks in chunks(found, pages):
-                changed, step = session.execute_write(assign_chunk, chunk, blocks, table, weights)
+                changed, step = session.execute_write(assign_chunk, chunk, blocks, table, weights, facts)
                 if turns is not None:
                     turns.took(step.turn)
                 for name in ("mentions", "joined", "people", "marked", "clustered"):
