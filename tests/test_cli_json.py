@@ -115,8 +115,11 @@ def test_ingest_stages_reports_each_stage_on_stderr(clean_db: neo4j.Driver, neo4
     labels = [line.split(": ", 1)[1].rsplit(" in ", 1)[0] for line in done.stderr.splitlines()
               if line.startswith("ingest: ")]
     assert labels[:2] == ["loaded the pages", "assigned the new mentions"], done.stderr
+    assert labels[-1] == "built the SPARQL store", done.stderr  # there was none: built after the load
     assert all(label.startswith("clustered ") and label.endswith(" name blocks in full")
-               for label in labels[2:]), done.stderr
+               for label in labels[2:-1]), done.stderr
+    again = kg(neo4j_settings, "ingest", "--stages", str(SYNTH.pages / "feed"))
+    assert again.returncode == 0 and "ingest: refreshed the SPARQL store in " in again.stderr, again.stderr
 
 
 def test_off_a_terminal_progress_is_a_line_at_most_once_a_tick(monkeypatch: pytest.MonkeyPatch,

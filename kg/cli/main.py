@@ -120,7 +120,7 @@ def ingest_cmd(
         from kg.rdf.sparql_store import Sync
 
         conf = settings()
-        with driver(conf) as db, Sync(db, conf.database) as sync, \
+        with driver(conf) as db, Sync(db, conf.database, stages=stages) as sync, \
                 closing(report.track(pages(files, workers, saved_at=saved_at), "ingesting", len(files))) as stream:
             summary = Loader(db, conf.database, batch, on_commit=sync, stages=stages, ahead=sync,
                              report=report).load(stream)

@@ -23,7 +23,7 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +32,7 @@ import neo4j
 import orjson
 from pyoxigraph import NamedNode, RdfFormat, Store
 
+from kg.console import stage
 from kg.errors import KgError
 from kg.graph.model import LABELS, RELATIONSHIPS
 from kg.rdf.graph_digests import GraphDigests, digest
@@ -475,8 +476,10 @@ class Sync:
     A refresh that fails stops the refreshing and leaves the load marked, so the store reads as stale
     until the next load or `kg sparql sync`; `error` says why."""
 
-    def __init__(self, driver: neo4j.Driver, database: str | None, root: Path | None = None) -> None:
+    def __init__(self, driver: neo4j.Driver, database: str | None, root: Path | None = None,
+                 stages: bool = False) -> None:
         self.driver = driver
+        self.stages = stages  # report the refresh at the load's end as a stage of `kg ingest --stages`
         self.database = database
         self.iris = Iris(base_iri())
         self.layout = Layout(root or store_root())
@@ -568,6 +571,11 @@ class Sync:
                 self.journal.close()
 
     def _finish(self) -> None:
+        label = "built the SPARQL store" if self.full else "refreshed the SPARQL store"
+        with stage(label, "ingest") if self.stages else nullcontext():
+            self._publish()
+
+    def _publish(self) -> None:
         if self.full and self.error is None:
             try:
                 rebuild(self.driver, self.database, self.iris, self.layout.root)
