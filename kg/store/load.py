@@ -216,9 +216,11 @@ class Loader:
                 continue
             rows.add_page(page)
             if rows.papers >= self.batch_papers:
+                rows.prepare()  # here, while the batch before is written
                 yield rows
                 rows = Rows()
         if rows.pages:
+            rows.prepare()
             yield rows
 
     def _write(self, rows: Rows) -> None:

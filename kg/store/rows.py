@@ -61,6 +61,9 @@ class Rows:
     # Owners' names (page base -> owner's author id) whose held saves are matched again though no page of
     # `pages` names them: those of a forgotten page (kg/store/pages.py).
     rematch: dict[str, str] = field(default_factory=dict)
+    # The rows of the papers' labels and links, computed once the batch is whole (`prepare`), before its
+    # transaction: the write waits on Python no longer than it must.
+    ready: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def papers(self) -> int:
@@ -83,6 +86,14 @@ class Rows:
         if owner := page.owner():
             self.links["profile_of"][node.id, owner.id] = {"from": node.id, "to": owner.id}
 
+    def prepare(self) -> None:
+        """Compute the rows no match of profile saves changes (all but the pages' own), for the transaction."""
+        for plural in NODES:
+            if plural not in ("pages", "snapshots"):
+                self.ready[plural] = self.node_rows(plural)
+        for key in ("seen_in", "has_topic", *PAPER_LINKS):
+            self.ready[key] = self.link_rows(key)
+
     def place_again(self) -> None:
         """The page rows anew, once profile saves are matched to their pages (their ids changed)."""
         self.page_nodes.clear()
@@ -98,13 +109,17 @@ class Rows:
 
     def node_rows(self, plural: str) -> list[dict[str, Any]]:
         """The rows of one label's nodes."""
+        if plural in self.ready:
+            return self.ready[plural]
         return [row(NODES[plural], node) for node in self.nodes(plural).values()]
 
     def link_rows(self, key: str) -> list[dict[str, Any]]:
         """The rows of one relationship type but AUTHORED and LISTED_ON (computed from what the graph holds)."""
-        papers = self.resolver.papers()
+        if key in self.ready:
+            return self.ready[key]
         if key in self.links:
             return list(self.links[key].values())
+        papers = self.resolver.papers()
         if key == "seen_in":
             return [r for p in papers for r in sighting_rows(p)]
         if key == "has_topic":
