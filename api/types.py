@@ -12,21 +12,17 @@ from strawberry import Info
 
 from api import cypher, identity
 from api.connections import (
-    AUTHOR_FILTERS,
-    PAPER_FILTERS,
     AuthorOrder,
-    AuthorWhere,
     PaperOrder,
-    PaperWhere,
     author_order,
     author_texts,
-    filters,
     paper_order,
     paper_texts,
 )
 from api.context import Context
 from api.db import Row
 from api.fields import resolver
+from api.filters import AuthorWhere, PaperWhere, filters
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
 from api.pagination import Connection, asks_total, nested_connection
 from api.prefetch import attached
@@ -97,7 +93,7 @@ def papers_connection_field(label: str, description: str) -> Any:
     async def papers_connection(root: Any, info: Ctx, first: First = DEFAULT_PAGE, after: After = None,
                                 where: PaperWhere | None = None,
                                 order_by: PaperOrder | None = None) -> Connection[Paper]:
-        found = await filters(info.context, where, PAPER_FILTERS)
+        found = await filters(info.context, where, "Paper")
         return await nested_connection(info.context, paper_texts(label, found.lines, order_by), root.id,
                                        paper_order(order_by), lambda n: node(Paper, n), first, after,
                                        asks_total(info), **dict(found.params))
@@ -111,7 +107,7 @@ def authors_connection_field(label: str, description: str) -> Any:
     async def authors_connection(root: Any, info: Ctx, first: First = DEFAULT_PAGE, after: After = None,
                                  where: AuthorWhere | None = None,
                                  order_by: AuthorOrder | None = None) -> Connection[Author]:
-        found = await filters(info.context, where, AUTHOR_FILTERS)
+        found = await filters(info.context, where, "Author")
         return await nested_connection(info.context, author_texts(label, found.lines, order_by), root.id,
                                        author_order(label, order_by), lambda n: node(Author, n), first, after,
                                        asks_total(info), **dict(found.params))
