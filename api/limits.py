@@ -41,6 +41,7 @@ MAX_PATH_AUTHORS = 20  # in coauthorPath's `avoid` and `through`
 MAX_SEARCH_CHARS = 300
 MAX_FILTER_DEPTH = 4  # a `where` and its AND/OR/NOT members and relationship filters, nested
 MAX_FILTER_CONDITIONS = 40  # operators and short forms in one `where`, however nested
+MAX_FILTER_CHARS = 2_000  # an operator's text (an abstract can be matched whole); a short form's is MAX_SEARCH_CHARS
 RELATED_FANOUT = 500  # see cypher.PAPER_RELATED
 
 # Refusals graphql-core and Strawberry's validators make, by the words of their messages.
