@@ -141,12 +141,13 @@ for _label, _props in PROPERTIES.items():
         *(_field(rel, f"{target}RelationshipFilters | None") for rel, _, target in RELATIONSHIPS[_label]),
         *(_field(f"{rel}_aggregate", "CountFilters | None") for rel, _, _ in RELATIONSHIPS[_label])])
 
+WHERE: dict[str, Any] = {label: globals()[f"{label}Where"] for label in PROPERTIES}  # the input type of each
 if TYPE_CHECKING:  # made at import, so to mypy they are Any
     PaperWhere = Any
     AuthorWhere = Any
 else:
-    PaperWhere = globals()["PaperWhere"]
-    AuthorWhere = globals()["AuthorWhere"]
+    PaperWhere = WHERE["Paper"]
+    AuthorWhere = WHERE["Author"]
 
 # ---------------------------------------------------------------- compiling
 
@@ -268,13 +269,18 @@ class _Compiler:
         return found
 
 
+def var(label: str) -> str:
+    """The variable a `where` on `label` is compiled on: p for papers, a for authors..."""
+    return label[0].lower()
+
+
 async def filters(ctx: Context, where: Any, label: str) -> Filters:
-    """The Filters of a PaperWhere or AuthorWhere on `p` or `a` (None: no filter); names resolved to ids. A
-    GraphQL error (LimitError) when it nests too deep or holds too many conditions."""
+    """The Filters of a `where` on `label` (PaperWhere...), on `var(label)` (None: no filter); names resolved
+    to ids. A GraphQL error (LimitError) when it nests too deep or holds too many conditions."""
     if where is None:
         return Filters()
     compiler = _Compiler(ctx)
-    found = await compiler.conditions_of(label, where, label[0].lower(), 1, top=True)
+    found = await compiler.conditions_of(label, where, var(label), 1, top=True)
     lines = [c for c in found if c.startswith("MATCH ")]
     rest = [c for c in found if not c.startswith("MATCH ")]
     if rest:
