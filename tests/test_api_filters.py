@@ -4,7 +4,9 @@ docs/graphql.md), every relationship quantifier and count, and random filter tre
 connections, through keyset pages and totalCount."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -278,6 +280,18 @@ def test_random_filter_trees_answer_as_the_peer(served: Served) -> None:
 
     same()
     assert len(set(sizes)) > 10 and sum(0 < n < 29 for n in sizes) > len(sizes) / 3  # trees that select
+
+
+def test_the_docs_list_every_property_and_relationship_of_the_table() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "graphql.md").read_text(encoding="utf-8")
+    bullets = dict(re.findall(r"^- `(\w+)Where`: (.*?\.)$", text.replace("\n  ", " "), re.M))
+    kinds = {"ID": "text", "String": "text", "Int": "Int", "Float": "Float"}
+    for label, props in PROPERTIES.items():
+        listed = {kind: set(re.findall(r"`(\w+)`", names))
+                  for kind, names in re.findall(r"(text|Int|Float|relationships) ([^;.]*)", bullets[label])}
+        table = {kinds[scalar]: {camel(p) for p, s in props if kinds[s] == kinds[scalar]} for _, scalar in props}
+        table["relationships"] = {rel for rel, _, _ in RELATIONSHIPS[label]}
+        assert listed == table, label
 
 
 def nest(depth: int) -> Where:
