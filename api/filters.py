@@ -169,6 +169,7 @@ class _Compiler:
         self.params: dict[str, Any] = {}
         self.vars = 0
         self.conditions = 0
+        self.matches: list[str] = []  # the short-form patterns at the top of the `where`, MATCHed
 
     def param(self, value: Any, chars: int = MAX_FILTER_CHARS) -> str:
         """A new parameter holding `value` (text bounded in length, lists in size)."""
@@ -184,7 +185,7 @@ class _Compiler:
         self.params[name] = value
         return f"${name}"
 
-    async def short(self, label: str, short: Short, value: Any, var: str) -> str:
+    async def short(self, short: Short, value: Any, var: str) -> str:
         """A short form's Cypher on `var`: names resolved to ids, text lower-cased."""
         if short.label is not None:
             value = (await refs.require(self.ctx, short.label, value))["id"]
@@ -205,18 +206,21 @@ class _Compiler:
         return found
 
     async def conditions_of(self, label: str, where: Any, var: str, depth: int, top: bool = False) -> list[str]:
-        """The conditions of a `where` on `var`, to be joined by AND (a short-form pattern at the top comes
-        back as "MATCH ...")."""
+        """The conditions of a `where` on `var`, to be joined by AND; at the `top`, a short-form pattern goes
+        to `matches` instead."""
         if depth > MAX_FILTER_DEPTH:
             raise LimitError("filter", f"`where` nests AND/OR/NOT and relationship filters at most "
                                        f"{MAX_FILTER_DEPTH} deep")
         found: list[str] = []
         for short in SHORT_FORMS.get(label, ()):
             value = getattr(where, short.name)
-            if value is not None:
-                cypher = await self.short(label, short, value, var)
-                found.append(("MATCH " if top else "EXISTS { ") + cypher + ("" if top else " }")
-                             if short.pattern else cypher)
+            if value is None:
+                continue
+            cypher = await self.short(short, value, var)
+            if short.pattern and top:
+                self.matches.append(f"MATCH {cypher}")
+            else:
+                found.append(f"EXISTS {{ {cypher} }}" if short.pattern else cypher)
         for prop, _ in PROPERTIES[label]:
             if getattr(where, prop) is not None:
                 found += self.operators(f"{var}.{prop}", getattr(where, prop))
@@ -281,8 +285,5 @@ async def filters(ctx: Context, where: Any, label: str) -> Filters:
         return Filters()
     compiler = _Compiler(ctx)
     found = await compiler.conditions_of(label, where, var(label), 1, top=True)
-    lines = [c for c in found if c.startswith("MATCH ")]
-    rest = [c for c in found if not c.startswith("MATCH ")]
-    if rest:
-        lines.append("WITH * WHERE " + " AND ".join(f"({c})" for c in rest))
+    lines = [*compiler.matches, *(["WITH * WHERE " + " AND ".join(f"({c})" for c in found)] if found else [])]
     return Filters(tuple(lines), tuple(compiler.params.items()))
