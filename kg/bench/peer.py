@@ -162,8 +162,8 @@ CALL () { MATCH (p:Paper) WHERE p.year >= $year AND p.has_code = true
 RETURN {total: total, nodes: page} AS answer""",
     "the first 10 by title of the papers with code from a year on, and how many there are")
 
-FILTER_WHERE = """year: {gte: $year}, authors: {some: {hIndex: {gt: 0}}}, %s"""
-FILTER_MATCH = """MATCH (p:Paper) WHERE p.year >= $year AND EXISTS { (p)<-[:AUTHORED]-(a:Author) WHERE a.h_index > 0 }
+FILTER_WHERE = """year: {eq: $year}, authors: {some: {hIndex: {gt: 0}}}, %s"""
+FILTER_MATCH = """MATCH (p:Paper) WHERE p.year = $year AND EXISTS { (p)<-[:AUTHORED]-(a:Author) WHERE a.h_index > 0 }
   AND COUNT { (p)-[:HAS_TOPIC]->(:Topic) } >= $topics"""
 FILTER = Shape(
     "list filtered by a relationship and a count",
@@ -178,8 +178,8 @@ FILTER = Shape(
 CALL () {{ {FILTER_MATCH}
   WITH p ORDER BY p.title, p.id LIMIT 10 RETURN collect(p {{.id, .title, .year}}) AS page }}
 RETURN {{total: total, nodes: page}} AS answer""",
-    "the first 10 by title of the papers from a year on with an author who has a profile (an h-index) and at "
-    "least a number of topics, and how many there are: `where` with an operator, a relationship filter and a count")
+    "the first 10 by title of the papers of a year with an author who has a profile (an h-index) and at least a "
+    "number of topics, and how many there are: `where` with an operator, a relationship filter and a count")
 
 CONNECTION = Shape(
     "nested connection page (papersConnection)",
