@@ -1,7 +1,7 @@
 """kg's `where` beside @neo4j/graphql's: every operator of the filter table (api/filters.py, the table of
 docs/graphql.md), every relationship quantifier and count, and random filter trees give kg and the peer
-(kg/bench/peer, served over the tests' Neo4j) the same papers and authors, on root lists and nested
-connections, through keyset pages and totalCount."""
+(kg/bench/peer, served over the tests' Neo4j) the same papers and authors, on root lists (through keyset
+pages and totalCount), nested lists and nested connections; a `where` too deep or too large is refused."""
 from __future__ import annotations
 
 import re
