@@ -5,7 +5,7 @@ pages and totalCount), nested lists and nested connections; a `where` too deep o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,7 @@ class Sides:
 
     def peer_root(self, label: str, where: Where) -> list[str]:
         """The ids of the peer's root list under `where` (its totalCount checked against them)."""
-        data = self.post("peer", PEER_LIST.format(type=label, root=ROOT[label]), {"where": peer_where(where)})
+        data = self.post("peer", PEER_LIST.format(type=label, root=ROOT[label]), {"where": peer_where(where, label)})
         ids = sorted(row["id"] for row in data[ROOT[label]])
         assert data[f"{ROOT[label]}Connection"]["totalCount"] == len(ids)
         return ids
@@ -86,19 +86,52 @@ class Sides:
           {field}{first} {selection} }} }}""", {"id": key, "where": where})[lookup][field]
         peer = self.post("peer", f"""query($id: ID!, $where: {label}Where) {{
           {peer_parent}(where: {{id: {{eq: $id}}}}) {{ {peer_list}(where: $where) {{ id }} }} }}""",
-                         {"id": key, "where": peer_where(where)})[peer_parent][0][peer_list]
+                         {"id": key, "where": peer_where(where, label)})[peer_parent][0][peer_list]
         ids = sorted(edge["node"]["id"] for edge in kg["edges"]) if connection else sorted(row["id"] for row in kg)
         assert not connection or kg["totalCount"] == len(ids)
         return ids, sorted(row["id"] for row in peer)
 
 
-def peer_where(where: Any) -> Any:
-    """A kg `where` in the peer's words: kg's hasCode is the short form of the peer's hasCode: {eq}."""
+def related_id(*path: str) -> Callable[[Any], Where]:
+    """The peer's filter for a short form naming a node by id: some related node along `path` has that id."""
+    def where(value: Any) -> Where:
+        found: Where = {"id": {"eq": value}}
+        for rel in reversed(path):
+            found = {rel: {"some": found}}
+        return found
+
+    return where
+
+
+# kg's short forms (by type) in the peer's words; titleContains and the like ignore case, which the peer cannot.
+SHORT_FORMS: dict[str, dict[str, Callable[[Any], Where]]] = {
+    "Paper": {"yearFrom": lambda v: {"year": {"gte": v}}, "yearTo": lambda v: {"year": {"lte": v}},
+              "hasCode": lambda v: {"hasCode": {"eq": v}}, "author": related_id("authors"),
+              "topic": related_id("topics"), "repo": related_id("repos"),
+              "institution": related_id("institutions")},
+    "Author": {"institution": related_id("papers", "institutions"), "topic": related_id("papers", "topics")},
+}
+TARGETS = {(label, rel): target for label, rels in RELATIONSHIPS.items() for rel, _, target in rels}
+
+
+def peer_where(where: Any, label: str) -> Any:
+    """A kg `where` on `label` in the peer's words: each short form becomes a member of AND."""
     if isinstance(where, list):
-        return [peer_where(w) for w in where]
-    if not isinstance(where, dict):
-        return where
-    return {k: {"eq": v} if k == "hasCode" and isinstance(v, bool) else peer_where(v) for k, v in where.items()}
+        return [peer_where(w, label) for w in where]
+    found: Where = {}
+    extra = []
+    for key, value in where.items():
+        if key in SHORT_FORMS.get(label, {}):
+            extra.append(SHORT_FORMS[label][key](value))
+        elif key in ("AND", "OR", "NOT"):
+            found[key] = peer_where(value, label)
+        elif (label, key) in TARGETS:
+            found[key] = {q: peer_where(w, TARGETS[label, key]) for q, w in value.items()}
+        else:
+            found[key] = value
+    if extra:
+        found["AND"] = [*found.get("AND", []), *extra]
+    return found
 
 
 def camel(prop: str) -> str:
@@ -243,7 +276,23 @@ def leaves(values: dict[tuple[str, str], list[Any]], label: str) -> st.SearchStr
         return value.map(lambda v: {camel(prop): {op: v}})
 
     ops = [(prop, scalar, op) for prop, scalar in PROPERTIES[label] for op in SCALARS[scalar][1]]
-    return st.sampled_from(ops).flatmap(lambda t: leaf(*t))
+    operators = st.sampled_from(ops).flatmap(lambda t: leaf(*t))
+    return st.one_of(operators, shorts(values, label)) if label in SHORT_FORMS else operators
+
+
+# The values each short form the peer can say takes: years, true (false also takes a paper marked neither way,
+# which the peer's eq leaves out), ids.
+SHORT_VALUES = {"yearFrom": ("Paper", "year"), "yearTo": ("Paper", "year"), "author": ("Author", "id"),
+                "topic": ("Topic", "id"), "repo": ("Repo", "id"), "institution": ("Institution", "id")}
+
+
+def shorts(values: dict[tuple[str, str], list[Any]], label: str) -> st.SearchStrategy[Where]:
+    """One of kg's short forms on `label`, with a value from the graph."""
+    def short(name: str) -> st.SearchStrategy[Where]:
+        pool = [True] if name == "hasCode" else values[SHORT_VALUES[name]]
+        return st.sampled_from(pool).map(lambda v: {name: v})
+
+    return st.sampled_from(sorted(SHORT_FORMS[label])).flatmap(short)
 
 
 def trees(values: dict[tuple[str, str], list[Any]], label: str, depth: int) -> st.SearchStrategy[Where]:
