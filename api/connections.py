@@ -1,19 +1,14 @@
-"""Connections with keyset cursors, `where` filters and `orderBy`, at the root and nested under a node:
-one Cypher text per shape (filters given, order, first page or not), values only as parameters."""
+"""Connections with keyset cursors, `where` filters (api/filters.py) and `orderBy`, at the root and nested
+under a node: one Cypher text per shape (filters given, order, first page or not), values only as parameters."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from typing import Any
 
 import strawberry
 
-from api import refs
-from api.context import Context
-from api.errors import UserError
 from api.keyset import Order
-from api.limits import MAX_SEARCH_CHARS
 
 # ---------------------------------------------------------------- orders
 
@@ -45,80 +40,6 @@ AUTHOR_ORDERS = {
     AuthorOrder.H_INDEX: Order((("coalesce(a.h_index, -1)", True), ("a.name", False), ("a.id", False))),
     AuthorOrder.PAPERS: Order((("COUNT { (a)-[:AUTHORED]->(:Paper) }", True), ("a.name", False), ("a.id", False))),
 }
-
-# ---------------------------------------------------------------- filters
-
-
-@strawberry.input(description="Conditions on papers, all of which must hold. Names: an id or a name "
-                              "(a repository's owner/name); a name that matches nothing is an error.")
-class PaperWhere:
-    title_contains: str | None = strawberry.field(default=None, description="Case-insensitive.")
-    title_starts_with: str | None = strawberry.field(default=None, description="Case-insensitive.")
-    year_from: int | None = strawberry.field(default=None, description="Published in or after this year.")
-    year_to: int | None = strawberry.field(default=None, description="Published in or before this year.")
-    has_code: bool | None = strawberry.field(default=None, description="Marked as having code, or not.")
-    author: str | None = None
-    institution: str | None = None
-    topic: str | None = None
-    repo: str | None = None
-
-
-@strawberry.input(description="Conditions on authors, all of which must hold.")
-class AuthorWhere:
-    name_contains: str | None = strawberry.field(default=None, description="Case-insensitive.")
-    name_starts_with: str | None = strawberry.field(default=None, description="Case-insensitive.")
-    institution: str | None = strawberry.field(default=None, description="Wrote a paper affiliated with it.")
-    topic: str | None = strawberry.field(default=None, description="Wrote a paper on it.")
-
-
-# Each filter: its Cypher (a line after the match, on `p` or `a`) and the label a name is resolved in.
-PAPER_FILTERS: dict[str, tuple[str, str | None]] = {
-    "title_contains": ("WITH * WHERE toLower(p.title) CONTAINS $title_contains", None),
-    "title_starts_with": ("WITH * WHERE toLower(p.title) STARTS WITH $title_starts_with", None),
-    "year_from": ("WITH * WHERE p.year >= $year_from", None),
-    "year_to": ("WITH * WHERE p.year <= $year_to", None),
-    "has_code": ("WITH * WHERE coalesce(p.has_code, false) = $has_code", None),
-    "author": ("MATCH (p)<-[:AUTHORED]-(:Author {id: $author})", "Author"),
-    "institution": ("MATCH (p)-[:AFFILIATED_WITH]->(:Institution {id: $institution})", "Institution"),
-    "topic": ("MATCH (p)-[:HAS_TOPIC]->(:Topic {id: $topic})", "Topic"),
-    "repo": ("MATCH (p)-[:HAS_CODE]->(:Repo {id: $repo})", "Repo"),
-}
-AUTHOR_FILTERS: dict[str, tuple[str, str | None]] = {
-    "name_contains": ("WITH * WHERE toLower(a.name) CONTAINS $name_contains", None),
-    "name_starts_with": ("WITH * WHERE toLower(a.name) STARTS WITH $name_starts_with", None),
-    "institution": ("WITH * WHERE EXISTS { (a)-[:AUTHORED]->(:Paper)-[:AFFILIATED_WITH]->"
-                    "(:Institution {id: $institution}) }", "Institution"),
-    "topic": ("WITH * WHERE EXISTS { (a)-[:AUTHORED]->(:Paper)-[:HAS_TOPIC]->(:Topic {id: $topic}) }", "Topic"),
-}
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The Cypher lines of the filters given, and their parameters (names resolved to ids)."""
-
-    lines: tuple[str, ...] = ()
-    params: tuple[tuple[str, Any], ...] = ()
-
-
-async def filters(ctx: Context, where: Any, table: dict[str, tuple[str, str | None]]) -> Filters:
-    """The Filters of a PaperWhere or AuthorWhere (None: no filter); text is lower-cased, names resolved."""
-    if where is None:
-        return Filters()
-    lines, params = [], []
-    for name, (line, label) in table.items():
-        value = getattr(where, name)
-        if value is None:
-            continue
-        if label is not None:
-            value = (await refs.require(ctx, label, value))["id"]
-        elif isinstance(value, str):
-            if len(value) > MAX_SEARCH_CHARS:
-                raise UserError(f"{name} is limited to {MAX_SEARCH_CHARS} characters")
-            value = value.lower()
-        lines.append(line)
-        params.append((name, value))
-    return Filters(tuple(lines), tuple(params))
-
 
 # ---------------------------------------------------------------- query texts
 
@@ -206,7 +127,7 @@ def paper_order(order: PaperOrder | None, search: bool = False) -> Order:
 @lru_cache(maxsize=CACHED_TEXTS)
 def paper_texts(parent: str | None, lines: tuple[str, ...], order: PaperOrder | None, search: bool = False) -> Texts:
     """The queries of a paper connection: at the root (parent None), or under an Author, Repo, Topic or
-    Institution; `lines` from `filters`."""
+    Institution; `lines` from api.filters.filters."""
     if parent is None:
         return root_texts(PAPERS_SEARCH if search else PAPERS_ALL, "p", paper_order(order, search), lines)
     return nested_texts(PAPERS_UNDER[parent], "p", paper_order(order), lines)

@@ -47,6 +47,17 @@ WITH key, y ORDER BY {self.order_by("y", "r")}
 RETURN key, collect(y {{.*}}){"[..$first]" if self.limited else ""} AS items
 """
 
+    def filtered(self, lines: tuple[str, ...], y: str) -> str:
+        """Like `loader`, with the lines of a `where` on `y` (api/filters.py) after the walk."""
+        where = "".join(f"{line}\n" for line in lines)
+        return f"""
+UNWIND $keys AS key
+MATCH (x:{self.source} {{id: key}})
+{self.match("x", y, "rel")}
+{where}WITH key, {y} ORDER BY {self.order_by(y, "rel")}
+RETURN key, collect({y} {{.*}}){"[..$first]" if self.limited else ""} AS items
+"""
+
 
 STEP_PAPERS_OF = {
     "Author": Step("Author", "({x})-[:AUTHORED]->({y}:Paper)", NEWEST, limited=True),

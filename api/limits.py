@@ -39,6 +39,9 @@ MIN_HOPS, MAX_HOPS = 1, 8
 MAX_PATHS = 50
 MAX_PATH_AUTHORS = 20  # in coauthorPath's `avoid` and `through`
 MAX_SEARCH_CHARS = 300
+MAX_FILTER_DEPTH = 4  # a `where` and its AND/OR/NOT members and relationship filters, nested
+MAX_FILTER_CONDITIONS = 40  # operators and short forms in one `where`, however nested
+MAX_FILTER_CHARS = 2_000  # an operator's text (an abstract can be matched whole); a short form's is MAX_SEARCH_CHARS
 RELATED_FANOUT = 500  # see cypher.PAPER_RELATED
 
 # Refusals graphql-core and Strawberry's validators make, by the words of their messages.
@@ -49,7 +52,7 @@ _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
 
 
 class LimitError(UserError):
-    """A request refused by one of the limits (`limit`: page, hops, search, cost)."""
+    """A request refused by one of the limits (`limit`: page, hops, search, filter, cost)."""
 
     def __init__(self, limit: str, message: str) -> None:
         super().__init__(message)

@@ -10,23 +10,19 @@ from api import cypher, identity, refs
 from api.compile import lookup as compiled
 from api.compile import root_lookup
 from api.connections import (
-    AUTHOR_FILTERS,
-    PAPER_FILTERS,
     SHARED_REPOS,
     SHARED_REPOS_ORDER,
     AuthorOrder,
-    AuthorWhere,
     PaperOrder,
-    PaperWhere,
     author_order,
     author_texts,
-    filters,
     paper_order,
     paper_texts,
 )
 from api.db import Row
 from api.errors import UserError
 from api.fields import resolver
+from api.filters import AuthorWhere, PaperWhere, filters
 from api.limits import (
     DEFAULT_PAGE,
     MAX_HOPS,
@@ -218,7 +214,7 @@ class Query:
                      order_by: PaperOrder | None = None) -> Connection[Paper]:
         merged = merge_where(where, author=author, institution=institution, topic=topic, repo=repo,
                              year_from=year, year_to=year)
-        found = await filters(info.context, merged, PAPER_FILTERS)
+        found = await filters(info.context, merged, "Paper")
         params: dict[str, Any] = dict(found.params)
         if search is not None:
             params["search"] = lucene_query(search)
@@ -235,7 +231,7 @@ class Query:
     async def authors(self, info: Ctx, search: Search = None, first: First = DEFAULT_PAGE,
                       after: After = None, where: AuthorWhere | None = None,
                       order_by: AuthorOrder | None = None) -> Connection[Author]:
-        found = await filters(info.context, where, AUTHOR_FILTERS)
+        found = await filters(info.context, where, "Author")
         params: dict[str, Any] = dict(found.params)
         if search is not None:
             params["search"] = lucene_query(search)

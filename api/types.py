@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
@@ -12,21 +12,18 @@ from strawberry import Info
 
 from api import cypher, identity
 from api.connections import (
-    AUTHOR_FILTERS,
-    PAPER_FILTERS,
+    CACHED_TEXTS,
     AuthorOrder,
-    AuthorWhere,
     PaperOrder,
-    PaperWhere,
     author_order,
     author_texts,
-    filters,
     paper_order,
     paper_texts,
 )
 from api.context import Context
 from api.db import Row
 from api.fields import resolver
+from api.filters import WHERE, AuthorWhere, PaperWhere, filters, var
 from api.limits import DEFAULT_PAGE, MAX_PAGE, RELATED_FANOUT, page_size
 from api.pagination import Connection, asks_total, nested_connection
 from api.prefetch import attached
@@ -61,27 +58,39 @@ def described(label: str, prop: str) -> Any:
 
 
 def step_field(step: cypher.Step, type_name: str, description: str | None, default: int = DEFAULT_PAGE) -> Any:
-    """A list field of `type_name` nodes read by `step`, with `first` when the step is limited: the list a
-    compiled query attached (api/compile.py), else its DataLoader's."""
+    """A list field of `type_name` nodes read by `step`, with `first` when the step is limited and `where`: the
+    list a compiled query attached (api/compile.py, which leaves a list with `where` to this resolver), else
+    its DataLoader's."""
+    async def read(root: Any, info: Ctx, where: Any, **first: int) -> list[Any]:
+        found = attached(root, info)
+        if found is not None:
+            return found
+        if where is None:
+            return nodes(globals()[type_name], await info.context.items(step.loader, root.id, **first))
+        given = await filters(info.context, where, type_name)
+        text = filtered_loader(step, given.lines, var(type_name))
+        return nodes(globals()[type_name], await info.context.items(text, root.id, **first, **dict(given.params)))
+
     if step.limited:
-        async def limited(root: Any, info: Ctx, first: First = default) -> list[Any]:
-            found = attached(root, info)
-            if found is not None:
-                return found
-            return nodes(globals()[type_name], await info.context.items(step.loader, root.id, first=page_size(first)))
+        async def limited(root: Any, info: Ctx, first: First = default, where: Any = None) -> list[Any]:
+            return await read(root, info, where, first=page_size(first))
 
         resolve: Any = limited
     else:
-        async def unlimited(root: Any, info: Ctx) -> list[Any]:
-            found = attached(root, info)
-            if found is not None:
-                return found
-            return nodes(globals()[type_name], await info.context.items(step.loader, root.id))
+        async def unlimited(root: Any, info: Ctx, where: Any = None) -> list[Any]:
+            return await read(root, info, where)
 
         resolve = unlimited
     resolve.__annotations__["return"] = f"list[{type_name}]"  # the types are defined below
+    resolve.__annotations__["where"] = WHERE[type_name] | None
     resolve.step = step  # what api/compile.py compiles the field from
     return strawberry.field(resolver=resolve, description=description)
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def filtered_loader(step: cypher.Step, lines: tuple[str, ...], y: str) -> str:
+    """`step`'s loader with the lines of a `where`, one text per shape."""
+    return step.filtered(lines, y)
 
 
 def papers_field(label: str, description: str) -> Any:
@@ -97,7 +106,7 @@ def papers_connection_field(label: str, description: str) -> Any:
     async def papers_connection(root: Any, info: Ctx, first: First = DEFAULT_PAGE, after: After = None,
                                 where: PaperWhere | None = None,
                                 order_by: PaperOrder | None = None) -> Connection[Paper]:
-        found = await filters(info.context, where, PAPER_FILTERS)
+        found = await filters(info.context, where, "Paper")
         return await nested_connection(info.context, paper_texts(label, found.lines, order_by), root.id,
                                        paper_order(order_by), lambda n: node(Paper, n), first, after,
                                        asks_total(info), **dict(found.params))
@@ -111,7 +120,7 @@ def authors_connection_field(label: str, description: str) -> Any:
     async def authors_connection(root: Any, info: Ctx, first: First = DEFAULT_PAGE, after: After = None,
                                  where: AuthorWhere | None = None,
                                  order_by: AuthorOrder | None = None) -> Connection[Author]:
-        found = await filters(info.context, where, AUTHOR_FILTERS)
+        found = await filters(info.context, where, "Author")
         return await nested_connection(info.context, author_texts(label, found.lines, order_by), root.id,
                                        author_order(label, order_by), lambda n: node(Author, n), first, after,
                                        asks_total(info), **dict(found.params))

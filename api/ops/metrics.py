@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Plat
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 # Limits that refuse requests: api/limits.py's, the body's, the query timeout's, and "rate" for a rate limiter.
-LIMITS = ("depth", "cost", "hops", "rate", "tokens", "aliases", "page", "search", "body", "timeout")
+LIMITS = ("depth", "cost", "hops", "rate", "tokens", "aliases", "page", "search", "filter", "body", "timeout")
 MAX_OPERATIONS = 100  # distinct operation names given their own series; later ones count as "other"
 MAX_NAME = 64
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # others count as "other"

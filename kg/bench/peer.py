@@ -162,6 +162,25 @@ CALL () { MATCH (p:Paper) WHERE p.year >= $year AND p.has_code = true
 RETURN {total: total, nodes: page} AS answer""",
     "the first 10 by title of the papers with code from a year on, and how many there are")
 
+FILTER_WHERE = """year: {eq: $year}, authors: {some: {hIndex: {gt: 0}}}, %s"""
+FILTER_MATCH = """MATCH (p:Paper) WHERE p.year = $year AND EXISTS { (p)<-[:AUTHORED]-(a:Author) WHERE a.h_index > 0 }
+  AND COUNT { (p)-[:HAS_TOPIC]->(:Topic) } >= $topics"""
+FILTER = Shape(
+    "list filtered by a relationship and a count",
+    """query($year: Int!, $topics: Int!) { papers(first: 10, orderBy: TITLE, where: {%s}) {
+  totalCount edges { node { id title year } } } }""" % (FILTER_WHERE % "topicsAggregate: {count: {gte: $topics}}"),
+    LIST.kg_answer,
+    """query($year: Int!, $topics: Int!) { papersConnection(first: 10, sort: [{title: ASC}, {id: ASC}], where: {%s}) {
+  totalCount edges { node { id title year } } } }""" % (FILTER_WHERE % "topicsConnection: {aggregate: {count: "
+                                                        "{nodes: {gte: $topics}}}}"),
+    LIST.peer_answer,
+    f"""CALL () {{ {FILTER_MATCH} RETURN count(p) AS total }}
+CALL () {{ {FILTER_MATCH}
+  WITH p ORDER BY p.title, p.id LIMIT 10 RETURN collect(p {{.id, .title, .year}}) AS page }}
+RETURN {{total: total, nodes: page}} AS answer""",
+    "the first 10 by title of the papers of a year with an author who has a profile (an h-index) and at least a "
+    "number of topics, and how many there are: `where` with an operator, a relationship filter and a count")
+
 CONNECTION = Shape(
     "nested connection page (papersConnection)",
     """query($id: ID!) { author(id: $id) { papersConnection(first: 10, orderBy: TITLE) {
@@ -230,7 +249,7 @@ RETURN CASE WHEN path IS NULL THEN null ELSE
     "the shortest co-author path within 6 hops between two authors, compared by length and ends; "
     "@neo4j/graphql has no paths: the peer's is an @cypher field running the same shortestPath")
 
-SHAPES = (PAPER, NESTED, LIST, CONNECTION, AGGREGATE, COAUTHOR_PATH)
+SHAPES = (PAPER, NESTED, LIST, FILTER, CONNECTION, AGGREGATE, COAUTHOR_PATH)
 
 
 def inputs(db: neo4j.Driver, database: str, count: int, seed: int = 13) -> dict[str, list[dict[str, Any]]]:
@@ -245,6 +264,7 @@ def inputs(db: neo4j.Driver, database: str, count: int, seed: int = 13) -> dict[
         PAPER.name: lambda: {"id": rng.choice(papers)},
         NESTED.name: lambda: {"id": rng.choice(authors)},
         LIST.name: lambda: {"year": rng.choice(years)["y"]},
+        FILTER.name: lambda: {"year": rng.choice(years)["y"], "topics": rng.randint(1, 6)},
         CONNECTION.name: lambda: {"id": rng.choice(authors)},
         AGGREGATE.name: lambda: {"id": rng.choice(authors)},
         COAUTHOR_PATH.name: lambda: dict(zip(("from", "to"), rng.choice(pairs))),

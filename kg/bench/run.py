@@ -233,7 +233,7 @@ def bench_nested(ctx: Context) -> Iterator[Figure]:
 
 
 def bench_peer(ctx: Context) -> Iterator[Figure]:
-    """Five read shapes and coauthorPath through kg beside @neo4j/graphql on Apollo Server and raw Cypher, at 16
+    """Six read shapes and coauthorPath through kg beside @neo4j/graphql on Apollo Server and raw Cypher, at 16
     and 32 clients, after checking that the three answer alike (kg/bench/peer.py)."""
     from kg.bench.peer import bench_peer as measure
 
