@@ -54,42 +54,67 @@ class Texts:
     counted: tuple[str, str]  # the first and the next page with the total, in one statement
 
 
-def root_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = (), project: str = "") -> Texts:
+def gathered(body: str, carried: tuple[str, ...], page: str, returns: str) -> str:
+    """`body`'s rows read once: collected (their `carried` variables) as `matched`, then `page` (a subquery
+    body returning its page) over them again; `returns` after it may use size(matched), their count."""
+    kept = ", ".join(f"{v}: {v}" for v in carried)
+    back = ", ".join(f"row.{v} AS {v}" for v in carried)
+    return (f"{body}\nWITH collect({{{kept}}}) AS matched\n"
+            f"CALL (matched) {{\nUNWIND matched AS row\nWITH {back}\n{page}\n}}\nRETURN {returns}")
+
+
+def root_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = (), project: str = "",
+               carried: tuple[str, ...] = (), one_pass: bool = False) -> Texts:
     """A root connection over `match` (binding `var`, projected as `project` or its properties): rows
-    {node, key}, one row {total}, and one row {total, rows} for a page with its count."""
+    {node, key}, one row {total}, and one row {total, rows} for a page with its count. With `one_pass`, that
+    page and count read the matches once (keeping `var` and `carried`), not once for each: for a filtered or
+    searched list, whose count cannot come from the count store nor its page from an index's order."""
     body = "\n".join([match, *extra])
     prelude, order = order.projected()
 
-    def page(after: str, returns: str = "{node} AS node, {key} AS key") -> str:
-        return (f"{body}\n{prelude}{after}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
+    def tail(after: str, returns: str) -> str:
+        return (f"{prelude}{after}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
                 f"RETURN {returns.format(node=project or var + ' {.*}', key=order.key())}")
 
     count = f"{body}\nRETURN count(*) AS total"
 
     def counted(after: str) -> str:  # one statement, one transaction: the count beside the page (a row even if empty)
-        rows = page(after, "collect({{node: {node}, key: {key}}}) AS rows")
-        return f"CALL () {{\n{count}\n}}\nCALL () {{\n{rows}\n}}\nRETURN total, rows"
+        rows = tail(after, "collect({{node: {node}, key: {key}}}) AS rows")
+        if one_pass:
+            return gathered(body, (var, *carried), rows, "size(matched) AS total, rows")
+        return f"CALL () {{\n{count}\n}}\nCALL () {{\n{body}\n{rows}\n}}\nRETURN total, rows"
+
+    def page(after: str) -> str:
+        return f"{body}\n{tail(after, '{node} AS node, {key} AS key')}"
 
     after = f"WITH * WHERE {order.after()}\n"
     return Texts(page(""), page(after), count, (counted(""), counted(after)))
 
 
-def nested_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = ()) -> Texts:
+def nested_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = (),
+                 carried: tuple[str, ...] = ()) -> Texts:
     """A connection under each parent (`match` binds `var` from the parent's id, `key`): rows
-    {key, items: [{node, key}]}, {key, items: [total]} and {key, items, total}, for a DataLoader."""
+    {key, items: [{node, key}]}, {key, items: [total]} and {key, items, total}, for a DataLoader; the page
+    with its count reads each parent's matches once (keeping `var` and `carried`, what the order needs)."""
     body = "\n".join([match, *extra])
     prelude, order = order.projected()
 
+    def tail(after: str) -> str:
+        return (f"{prelude}{after}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
+                f"RETURN collect({{node: {var} {{.*}}, key: {order.key()}}}) AS items")
+
     def items(after: str) -> str:
-        return (f"CALL (key) {{\n{body}\n{prelude}{after}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
-                f"RETURN collect({{node: {var} {{.*}}, key: {order.key()}}}) AS items\n}}\n")
+        return f"CALL (key) {{\n{body}\n{tail(after)}\n}}\n"
+
+    def counted(after: str) -> str:
+        once = gathered(body, (var, *carried), tail(after), "size(matched) AS total, items")
+        return f"{each}CALL (key) {{\n{once}\n}}\nRETURN key, items, total"
 
     total = f"CALL (key) {{\n{body}\nRETURN count(*) AS total\n}}\n"
     after = f"WITH * WHERE {order.after()}\n"
     each = "UNWIND $keys AS key\n"
     return Texts(f"{each}{items('')}RETURN key, items", f"{each}{items(after)}RETURN key, items",
-                 f"{each}{total}RETURN key, [total] AS items",
-                 (f"{each}{total}{items('')}RETURN key, items, total", f"{each}{total}{items(after)}RETURN key, items, total"))
+                 f"{each}{total}RETURN key, [total] AS items", (counted(""), counted(after)))
 
 
 # The nested paper connections: from the parent `x` (its id is `key`) to its papers `p`.
@@ -105,6 +130,7 @@ AUTHORS_UNDER = {
     "Institution": "MATCH (:Institution {id: key})<-[:AFFILIATED_WITH]-(q:Paper)<-[:AUTHORED]-(a:Author)\n"
                    "WITH key, a, count(DISTINCT q) AS n",
 }
+AUTHORS_CARRIED = {"Paper": ("r",), "Institution": ("n",)}  # what their orders read beside `a`
 IN_PAPER = Order((("r.position", False), ("a.id", False)))
 MOST_PAPERS_THERE = Order((("n", True), ("a.name", False), ("a.id", False)))
 
@@ -129,7 +155,8 @@ def paper_texts(parent: str | None, lines: tuple[str, ...], order: PaperOrder | 
     """The queries of a paper connection: at the root (parent None), or under an Author, Repo, Topic or
     Institution; `lines` from api.filters.filters."""
     if parent is None:
-        return root_texts(PAPERS_SEARCH if search else PAPERS_ALL, "p", paper_order(order, search), lines)
+        return root_texts(PAPERS_SEARCH if search else PAPERS_ALL, "p", paper_order(order, search), lines,
+                          carried=("score",) if search else (), one_pass=bool(lines) or search)
     return nested_texts(PAPERS_UNDER[parent], "p", paper_order(order), lines)
 
 
@@ -148,8 +175,10 @@ def author_texts(parent: str | None, lines: tuple[str, ...], order: AuthorOrder 
                  search: bool = False) -> Texts:
     """The queries of an author connection: at the root (parent None), or under a Paper or Institution."""
     if parent is None:
-        return root_texts(AUTHORS_SEARCH if search else AUTHORS_ALL, "a", author_order(None, order, search), lines)
-    return nested_texts(AUTHORS_UNDER[parent], "a", author_order(parent, order), lines)
+        by = author_order(None, order, search)
+        return root_texts(AUTHORS_SEARCH if search else AUTHORS_ALL, "a", by, lines, carried=("score",) if search
+                          else (), one_pass=search or (bool(lines) and by != AUTHOR_ORDERS[AuthorOrder.NAME]))
+    return nested_texts(AUTHORS_UNDER[parent], "a", author_order(parent, order), lines, AUTHORS_CARRIED[parent])
 
 
 SHARED_REPOS_ORDER = Order((("n", True), ("r.id", False)))
