@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from api import keyset
 from api.connections import PAPER_ORDERS, PaperOrder
 from api.errors import UserError
+from api.limits import lucene_query
 from tests.corpora import SYNTH, Corpus
 from tests.test_api import client, column, data, errors  # noqa: F401 (fixture)
 
@@ -97,6 +98,19 @@ def test_where_filters_match_the_graph(client: TestClient, seeded: neo4j.Driver,
         expected = column(seeded, f"MATCH (p:Paper) {cond} RETURN p.id {NEWEST}", **params)
         assert expected, where
         assert walk(client, PAPERS, ["papers"], 7, where=where) == (expected, len(expected)), where
+
+
+@ON_SYNTH
+def test_searched_and_filtered_pages_keep_the_relevance_order(client: TestClient, seeded: neo4j.Driver) -> None:
+    # A filtered search counts and pages its hits in one pass, carrying each hit's score to the sort.
+    word = column(seeded, "MATCH (p:Paper) RETURN split(toLower(p.title), ' ')[0] AS w ORDER BY p.id LIMIT 1")[0]
+    expected = column(seeded, "CALL db.index.fulltext.queryNodes('paper_text', $w) YIELD node AS p, score "
+                              "WHERE p.year >= 2000 RETURN p.id ORDER BY score DESC, p.id", w=lucene_query(word))
+    query = ("query($first: Int!, $after: String, $w: String!) { papers(search: $w, first: $first, after: $after, "
+             "where: {yearFrom: 2000}) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } "
+             "edges { node { id } } } }")
+    assert len(expected) > 5
+    assert walk(client, query, ["papers"], 5, w=word) == (expected, len(expected))
 
 
 @pytest.mark.parametrize("order, cypher", [("TITLE", "ORDER BY p.title, p.id"),
