@@ -8,7 +8,9 @@ from functools import lru_cache
 
 import strawberry
 
+from api import filters
 from api.keyset import Order
+from kg.graph.model import LABELS
 
 # ---------------------------------------------------------------- orders
 
@@ -63,17 +65,26 @@ def gathered(body: str, carried: tuple[str, ...], page: str, returns: str) -> st
             f"CALL (matched) {{\nUNWIND matched AS row\nWITH {back}\n{page}\n}}\nRETURN {returns}")
 
 
+def indexed(order: Order, label: str) -> bool:
+    """Whether a range index of `label` holds `order`'s first key: a page can then be read in the index's
+    order, stopping at its size, rather than sorted from every match."""
+    return order.keys[0][0] in {f"{filters.var(label)}.{p.name}" for p in LABELS[label].props if p.index}
+
+
 def root_texts(match: str, var: str, order: Order, extra: tuple[str, ...] = (), project: str = "",
-               carried: tuple[str, ...] = (), one_pass: bool = False) -> Texts:
+               carried: tuple[str, ...] = (), one_pass: bool = False, seek: bool = False) -> Texts:
     """A root connection over `match` (binding `var`, projected as `project` or its properties): rows
     {node, key}, one row {total}, and one row {total, rows} for a page with its count. With `one_pass`, that
     page and count read the matches once (keeping `var` and `carried`), not once for each: for a filtered or
-    searched list, whose count cannot come from the count store nor its page from an index's order."""
+    searched list, whose count cannot come from the count store nor its page from an index's order. With
+    `seek` (an index holds the order's first key), the first page says that key is present, as a page after
+    a cursor does (a range on it), so the planner may read the page from the index."""
     body = "\n".join([match, *extra])
     prelude, order = order.projected()
+    start = f"WITH * WHERE {order.keys[0][0]} IS NOT NULL\n" if seek else ""  # keys are never null anyway
 
     def tail(after: str, returns: str) -> str:
-        return (f"{prelude}{after}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
+        return (f"{prelude}{after or start}WITH * ORDER BY {order.order_by()} LIMIT $limit\n"
                 f"RETURN {returns.format(node=project or var + ' {.*}', key=order.key())}")
 
     count = f"{body}\nRETURN count(*) AS total"
@@ -155,8 +166,10 @@ def paper_texts(parent: str | None, lines: tuple[str, ...], order: PaperOrder | 
     """The queries of a paper connection: at the root (parent None), or under an Author, Repo, Topic or
     Institution; `lines` from api.filters.filters."""
     if parent is None:
-        return root_texts(PAPERS_SEARCH if search else PAPERS_ALL, "p", paper_order(order, search), lines,
-                          carried=("score",) if search else (), one_pass=bool(lines) or search)
+        by = paper_order(order, search)
+        seek = not search and indexed(by, "Paper")
+        return root_texts(PAPERS_SEARCH if search else PAPERS_ALL, "p", by, lines, carried=("score",) if search
+                          else (), one_pass=(bool(lines) or search) and not seek, seek=seek)
     return nested_texts(PAPERS_UNDER[parent], "p", paper_order(order), lines)
 
 
@@ -176,8 +189,9 @@ def author_texts(parent: str | None, lines: tuple[str, ...], order: AuthorOrder 
     """The queries of an author connection: at the root (parent None), or under a Paper or Institution."""
     if parent is None:
         by = author_order(None, order, search)
+        seek = not search and indexed(by, "Author")
         return root_texts(AUTHORS_SEARCH if search else AUTHORS_ALL, "a", by, lines, carried=("score",) if search
-                          else (), one_pass=search or (bool(lines) and by != AUTHOR_ORDERS[AuthorOrder.NAME]))
+                          else (), one_pass=(bool(lines) or search) and not seek, seek=seek)
     return nested_texts(AUTHORS_UNDER[parent], "a", author_order(parent, order), lines, AUTHORS_CARRIED[parent])
 
 

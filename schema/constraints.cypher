@@ -1,8 +1,10 @@
 // kg graph schema, derived from kg/graph/model.py (`python -m kg.store.schema` writes this file).
 // Applied idempotently by `kg schema apply` and by every `kg ingest`: a uniqueness constraint per
-// label on its `id` (each also backs MERGE lookups), range indexes for lookups and filters, and
-// full-text indexes for relevance-ordered `papers(search:)` and `authors(search:)`.
+// label on its `id` (each also backs MERGE lookups), range indexes for lookups, filters and
+// orders, and full-text indexes for relevance-ordered `papers(search:)` and
+// `authors(search:)`.
 CREATE CONSTRAINT paper_id IF NOT EXISTS FOR (n:Paper) REQUIRE n.id IS UNIQUE;
+CREATE INDEX paper_title IF NOT EXISTS FOR (n:Paper) ON (n.title);
 CREATE INDEX paper_year IF NOT EXISTS FOR (n:Paper) ON (n.year);
 CREATE INDEX paper_arxiv_id IF NOT EXISTS FOR (n:Paper) ON (n.arxiv_id);
 CREATE FULLTEXT INDEX paper_text IF NOT EXISTS FOR (n:Paper) ON EACH [n.title, n.abstract];

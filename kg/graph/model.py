@@ -39,7 +39,7 @@ class Prop:
     merge: Merge
     doc: str = ""
     internal: bool = False  # kg's own bookkeeping: neither exported as RDF nor served by GraphQL
-    index: bool = False  # a range index backs lookups and filters on it
+    index: bool = False  # a range index backs lookups, filters and orders on it
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ ABBREVIATION = "abbreviation"
 LABELS: dict[str, Label] = {label.name: label for label in (
     Label("Paper", "papers", (
         _id('"p-" and a digest of the normalised title'),
-        Prop("title", "string", Merge.MIN, "as a page spells it"),
+        Prop("title", "string", Merge.MIN, "as a page spells it", index=True),
         Prop("abstract", "string", Merge.LONGEST, "the fullest a page gives"),
         Prop("date", "string", Merge.DATE, '"YYYY-MM-DD", or "--MM-DD" when no page gave the year'),
         Prop("year", "int", Merge.MIN, "year of publication", index=True),

@@ -53,8 +53,9 @@ def text() -> str:
     """schema/constraints.cypher as it should read."""
     head = ("// kg graph schema, derived from kg/graph/model.py (`python -m kg.store.schema` writes this file).\n"
             "// Applied idempotently by `kg schema apply` and by every `kg ingest`: a uniqueness constraint per\n"
-            "// label on its `id` (each also backs MERGE lookups), range indexes for lookups and filters, and\n"
-            "// full-text indexes for relevance-ordered `papers(search:)` and `authors(search:)`.\n")
+            "// label on its `id` (each also backs MERGE lookups), range indexes for lookups, filters and\n"
+            "// orders, and full-text indexes for relevance-ordered `papers(search:)` and\n"
+            "// `authors(search:)`.\n")
     return head + "".join(f"{stmt};\n" for stmt in statements())
 
 
