@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from kg.store.connection import settings as env_settings
 
-        persisted.store()  # a bad allowlist file stops the server as it starts
+        app.state.persisted = persisted.store()  # read once; a bad allowlist file stops the server as it starts
         metrics = app.state.metrics
         app.state.db = Database(settings or env_settings(), sessions=metrics.sessions)
         metrics.pool_size.set(app.state.db.pool_size)

@@ -56,7 +56,7 @@ class GraphQLOverHTTP:
     async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any, context: Any,
                              root_value: Any, request_data: Any) -> ExecutionResult:
         try:
-            query = persisted.store().query(request_data.query, request_data.extensions)
+            query = request.app.state.persisted.query(request_data.query, request_data.extensions)
         except persisted.Refused as exc:
             return ExecutionResult(data=None, errors=[GraphQLError(str(exc), extensions={"code": exc.code})])
         result: ExecutionResult = await super().execute_single(  # type: ignore[misc]
