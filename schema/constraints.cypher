@@ -25,5 +25,6 @@ CREATE CONSTRAINT __summary_id IF NOT EXISTS FOR (n:__Summary) REQUIRE n.id IS U
 CREATE INDEX __summary_block IF NOT EXISTS FOR (n:__Summary) ON (n.block);
 CREATE CONSTRAINT __block_id IF NOT EXISTS FOR (n:__Block) REQUIRE n.id IS UNIQUE;
 CREATE INDEX __block_dirty IF NOT EXISTS FOR (n:__Block) ON (n.dirty);
+CREATE CONSTRAINT __abbreviation_id IF NOT EXISTS FOR (n:__Abbreviation) REQUIRE n.id IS UNIQUE;
 CREATE INDEX authored_pending IF NOT EXISTS FOR ()-[r:AUTHORED]-() ON (r.pending);
 CREATE INDEX profile_of_pending IF NOT EXISTS FOR ()-[r:PROFILE_OF]-() ON (r.pending);

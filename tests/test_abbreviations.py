@@ -28,6 +28,7 @@ from kg.rdf.export import FORMATS, triple_batches, write
 from kg.rdf.sparql_store import Layout, Sync, is_current, rebuild
 from kg.rdf.vocab import Iris
 from kg.settings import Settings as EnvSettings
+from kg.store import abbrev as store_abbrev
 from kg.store.bulk import bulk_ingest, prepared
 from kg.store.connection import Settings, driver
 from kg.store.digest import diff, graph_digest, save
@@ -189,6 +190,20 @@ def test_any_load_order_gives_the_graph_parse_gives(db: Db, files: dict[str, Pat
         load(db, [page] if page else order, batch=data.draw(st.integers(1, 3), label="batch"), fresh=False)
     got = save(db.driver, db.database, tmp_path / "got.txt")
     assert got == want, diff(tmp_path / "want.txt", tmp_path / "got.txt")
+    assert kept_counts(db) == counted_again(db)  # each load added its own papers' change to the counts
+
+
+def kept_counts(db: Db) -> dict[str, list[int]]:
+    """The papers per long form each abbreviation's kept counts say (kg/store/abbrev.py)."""
+    return {r["id"]: r["papers"] for r in db.query(f"MATCH (c:{store_abbrev.COUNTED}) RETURN c.id AS id, c.papers AS papers")}
+
+
+def counted_again(db: Db) -> dict[str, list[int]]:
+    """The same, counted over the graph."""
+    kept = db.query(f"MATCH (c:{store_abbrev.COUNTED}) RETURN c.id AS id, c.forms AS forms")
+    assert kept, "no abbreviation's counts were kept"
+    rows = [{"id": r["id"], "forms": [abbrev.long_form_id(f) for f in r["forms"]]} for r in kept]
+    return {r["id"]: r["papers"] for r in db.query(store_abbrev.RECOUNT, rows=rows)}
 
 
 def test_a_later_definition_links_the_papers_loaded_before_it(db: Db, files: dict[str, Path]) -> None:
@@ -202,6 +217,15 @@ def test_a_later_definition_links_the_papers_loaded_before_it(db: Db, files: dic
     assert [r["title"] for r in db.query(query, id=LLM, mark=ABBREVIATION)] == ["Serving Models Quickly"]
     assert [r["title"] for r in db.query(query, id=REINFORCEMENT, mark=ABBREVIATION)] == ["Robots That Adapt"]
     assert db.query(query, id=REPRESENTATION, mark=ABBREVIATION) == []
+
+
+def test_papers_loaded_again_are_counted_once(db: Db, files: dict[str, Path]) -> None:
+    # The kept counts take what a load's papers changed: a paper seen again changes nothing.
+    load(db, [files["Defining"], files["Elsewhere"]])
+    first = kept_counts(db)
+    load(db, [files["Elsewhere"], files["Defining"]], fresh=False)
+    assert kept_counts(db) == first == counted_again(db)
+    assert any(n > 0 for papers in first.values() for n in papers)
 
 
 def test_forgetting_the_defining_page_undoes_it(db: Db, files: dict[str, Path]) -> None:

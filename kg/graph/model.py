@@ -230,6 +230,12 @@ BOOKKEEPING: dict[str, Label] = {label.name: label for label in (
              "--dirty` takes it", index=True),
     ), "A name block a load assigned new mentions in: when it was last clustered in full, and whether it "
        "must be again."),
+    Label(f"{INTERNAL}Abbreviation", "abbreviations", (
+        _id("the abbreviation's Topic id"),
+        Prop("forms", "string[]", Merge.UNION, "its long forms when they were counted"),
+        Prop("papers", "int[]", Merge.MAX, "for each of `forms`, the papers naming it beside the abbreviation"),
+    ), "What an abbreviation's `stands_for` is chosen from (kg/graph/abbrev.py), kept by each load's own papers "
+       "so that a load does not count the graph again."),
 )}
 # Each label by the name of its rows (`papers` -> Paper).
 BY_PLURAL: dict[str, Label] = {label.plural: label for label in LABELS.values()}

@@ -77,6 +77,7 @@ def write_rows(tx: ManagedTransaction, rows: Rows, others: set[str] | None = Non
         if params := rows.node_rows(plural):
             created[plural] = tx.run(query, rows=params).consume().counters.nodes_created
     rels = 0
+    topics_before = abbrev.held(tx, rows.nodes("papers"))
     for key, query in LINK_QUERIES.items():
         if key == "authored":
             lists = tx.run(AUTHOR_LISTS, ids=list(rows.nodes("papers"))).values()
@@ -89,7 +90,7 @@ def write_rows(tx: ManagedTransaction, rows: Rows, others: set[str] | None = Non
             params = rows.link_rows(key)
         if params:
             rels += tx.run(query, rows=params).consume().counters.relationships_created
-    retopiced = abbrev.update(tx, rows.nodes("papers"))
+    retopiced = abbrev.update(tx, rows.nodes("papers"), topics_before)
     if others is not None:
         others.update(retopiced)
     authors.latest_figures(tx, pages)

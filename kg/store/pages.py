@@ -18,7 +18,7 @@ from kg.errors import KgError, PageError
 from kg.graph.ids import author_id
 from kg.ingest.identities import weights
 from kg.ingest.pages import content_bytes, page_id, parse_bytes
-from kg.store import authors
+from kg.store import abbrev, authors
 from kg.store.load import write_rows
 from kg.store.rows import Rows
 from kg.store.schema import apply_schema
@@ -100,6 +100,7 @@ def _forget(tx: ManagedTransaction, page: str) -> dict[str, int]:
     papers = sorted(set(record["papers"])) if record else []
     saves = tx.run(OTHER_SAVES, papers=papers, page=page).data()
     tx.run(DELETE, page=page, papers=papers, named=record["named"] if record else []).consume()
+    tx.run(abbrev.FORGET_COUNTS).consume()
     rows = Rows()
     for save in saves:
         try:
